@@ -1,0 +1,32 @@
+// Builds what Electron loads and what the published CLI runs, with esbuild. Type-checking is tsc's job (npm test).
+// Source also runs unbundled on Node 24 (npm run push-agent / push-service); bundles are for shipping.
+import { build, type BuildOptions } from 'esbuild';
+import { existsSync, rmSync } from 'node:fs';
+
+const common: BuildOptions = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'es2023', legalComments: 'none' };
+
+interface Entry {
+  what: string;
+  options: BuildOptions;
+}
+
+const entries: Entry[] = [
+  {
+    what: 'headless CLI (Node 24)',
+    options: { entryPoints: ['src/cli/push-agent.ts'], outfile: 'dist/cli/push-agent.js', platform: 'node', format: 'esm', packages: 'external' },
+  },
+];
+
+// Electron parts are added here as they land (main, preloads, renderer, worker runtime); see docs/architecture.md.
+const optional: Entry[] = [
+  {
+    what: 'Electron main process',
+    options: { entryPoints: ['src/main/main.ts'], outfile: 'dist/main/main.cjs', platform: 'node', format: 'cjs', external: ['electron'] },
+  },
+];
+
+rmSync('dist', { recursive: true, force: true });
+for (const e of [...entries, ...optional.filter((o) => existsSync((o.options.entryPoints as string[])[0]!))]) {
+  await build({ ...common, ...e.options });
+  console.log(`built ${e.what} -> ${e.options.outfile}`);
+}
