@@ -1,0 +1,422 @@
+// The push engine: composes the connection, the subscription registry, the inbox and the delivery pipeline,
+// and is the one object hosts talk to. Read this file first, then delivery.ts.
+
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { generateSubscriptionKeys, isP256PublicKey } from './crypto/index.ts';
+import { systemClock } from './clock.ts';
+import { PushConnection, type ConnectionOptions, type ConnectionState } from './connection.ts';
+import { DeliveryPipeline, type FateRecord } from './delivery.ts';
+import { Inbox } from './inbox.ts';
+import { silentLogger } from './log.ts';
+import { NotificationCenter } from './notification-center.ts';
+import { httpUrl, validateNotification, type NotificationModel, type NotificationRequest } from './notification.ts';
+import { clientFrames, type ServerMessage } from './protocol.ts';
+import { migrate } from './state-schema.ts';
+import { SubscriptionRegistry } from './subscriptions.ts';
+import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
+import type { Clock, Logger, Notifier, SecretBox, Store, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
+
+export interface EngineOptions {
+  serviceUrl: string;
+  /** Directory for the inbox journal. */
+  dataDir: string;
+  store: Store;
+  secrets: SecretBox;
+  notifier: Notifier;
+  opener?: UrlOpener;
+  workerHost?: WorkerHost;
+  clock?: Clock;
+  logger?: Logger;
+  connection?: Partial<Omit<ConnectionOptions, 'url' | 'clock' | 'logger'>>;
+  inbox?: { fsync?: boolean; ringSize?: number; maxPending?: number };
+  /** Push event deadline and worker keep-alive (the policy makes them power-dependent). */
+  worker?: { deadlineMs?: number; keepAliveMs?: number };
+}
+
+export type NewSubscription =
+  | { kind: 'endpoint'; label?: string; applicationServerKey?: string | null; origin?: string }
+  | { kind: 'site'; origin: string; scope?: string; applicationServerKey: string | null; userVisibleOnly: boolean; workerScriptURL?: string | null; label?: string }
+  | { kind: 'legacy'; origin: string; scope?: string; label?: string };
+
+export class SubscribeError extends Error {
+  readonly kind: 'invalid-key' | 'invalid-origin' | 'service-refused' | 'service-unreachable';
+  constructor(kind: SubscribeError['kind'], message: string) {
+    super(message);
+    this.name = 'SubscribeError';
+    this.kind = kind;
+  }
+}
+
+export interface EngineStatus {
+  state: ConnectionState;
+  serviceUrl: string;
+  /** First 8 hex digits only: the full UAID is a bearer credential for the connection. */
+  uaidPrefix: string | null;
+  lastConnectedAt: number | null;
+  subscriptions: number;
+  pendingMessages: number;
+  secretBackend: { name: string; strong: boolean };
+}
+
+export interface EngineEvents {
+  state: [ConnectionState, { code?: number; reason?: string; retryInMs?: number }];
+  subscriptions: [];
+  fate: [FateRecord];
+  notification: [NotificationModel & { receivedAt: number }];
+  subscriptionchange: [{ subscriptionId: string; oldSubscription: SubscriptionJSON | null; newSubscription: SubscriptionJSON | null }];
+  /** Simple Push: a version-only push for a legacy registration (site pages' `push` handler). */
+  'legacy-push': [{ subscriptionId: string; origin: string; endpoint: string; version: number | null }];
+  /** Simple Push: registrations were renewed after a UAID change (`push-register`). */
+  'legacy-reregister': [{ origin: string }];
+}
+
+const ENDPOINT_ORIGIN = 'push-agent://endpoint';
+
+export class PushEngine extends EventEmitter<EngineEvents> {
+  readonly registry: SubscriptionRegistry;
+  readonly connection: PushConnection;
+  readonly notifications: NotificationCenter;
+  #inbox: Inbox | null = null;
+  #pipeline: DeliveryPipeline | null = null;
+  #opts: EngineOptions;
+  #clock: Clock;
+  #logger: Logger;
+  #lastConnectedAt: number | null = null;
+  #resubscribing: Promise<void> | null = null;
+  #forgetting = new Set<string>();
+  #started = false;
+
+  constructor(opts: EngineOptions) {
+    super();
+    this.#opts = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.#logger = opts.logger ?? silentLogger;
+    this.registry = new SubscriptionRegistry(opts.store, opts.secrets, this.#logger);
+    this.notifications = new NotificationCenter(opts.notifier, this.#clock);
+    this.connection = new PushConnection(
+      { ...opts.connection, url: opts.serviceUrl, clock: this.#clock, logger: this.#logger },
+      {
+        // The UAID goes only to the service that issued it, and only while it has live subscriptions.
+        helloUaid: () => (this.registry.size > 0 && this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl ? this.#storedUaid() : null),
+        hello: (uaid) => this.#onHello(uaid),
+        message: (m) => this.#onMessage(m),
+        state: (state, detail) => {
+          if (state === 'connected') this.#lastConnectedAt = this.#clock.now();
+          this.emit('state', state, detail);
+        },
+      },
+    );
+  }
+
+  #loaded = false;
+
+  /** Loads the stored state (migrating it) without connecting: enough to list and report status. */
+  async load(): Promise<void> {
+    if (this.#loaded) return;
+    this.#loaded = true;
+    migrate(this.#opts.store);
+    await this.registry.load();
+  }
+
+  /** Loads state, replays the inbox, connects. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    await this.load();
+    this.#inbox = new Inbox({ file: path.join(this.#opts.dataDir, 'inbox.jsonl'), logger: this.#logger, ...this.#opts.inbox });
+    this.#pipeline = new DeliveryPipeline({
+      registry: this.registry,
+      inbox: this.#inbox,
+      connection: this.connection,
+      logger: this.#logger,
+      now: () => this.#clock.now(),
+      fate: (r) => this.emit('fate', r),
+      show: (sub, request, source, receivedAt) => this.#show(sub, request, source, receivedAt),
+      dispatchToWorker: (sub, data, declared) => this.#dispatchPush(sub, data, declared),
+      forgetChannel: (channelID) => this.#forgetChannel(channelID),
+    });
+    this.#pipeline.replay();
+    this.connection.start();
+  }
+
+  /** Stops cleanly: finishes dispatching, closes the socket, flushes the inbox. */
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    await this.connection.stop();
+    await this.#pipeline?.idle();
+    await this.#opts.workerHost?.close();
+    this.#inbox?.close();
+  }
+
+  /** Host signal: resumed from sleep or the network came back. */
+  wake(): void {
+    this.connection.wake();
+  }
+
+  /** Resolves once every message received so far has been dispatched. */
+  async idle(): Promise<void> {
+    await this.#pipeline?.idle();
+  }
+
+  status(): EngineStatus {
+    const uaid = this.#storedUaid();
+    return {
+      state: this.connection.state,
+      serviceUrl: this.#opts.serviceUrl,
+      uaidPrefix: uaid ? uaid.slice(0, 8) : null,
+      lastConnectedAt: this.#lastConnectedAt,
+      subscriptions: this.registry.size,
+      pendingMessages: this.#inbox?.pendingCount ?? 0,
+      secretBackend: { name: this.#opts.secrets.backend, strong: this.#opts.secrets.strong },
+    };
+  }
+
+  list(): SubscriptionInfo[] {
+    return this.registry.list().map((r) => this.registry.info(r.id)!).filter(Boolean);
+  }
+
+  async subscribe(req: NewSubscription): Promise<SubscriptionInfo> {
+    const key = 'applicationServerKey' in req ? (req.applicationServerKey ?? null) : null;
+    if (key !== null && !isP256PublicKey(Buffer.from(key, 'base64url'))) {
+      throw new SubscribeError('invalid-key', 'applicationServerKey must be a 65-byte uncompressed P-256 public key');
+    }
+    const id = randomUUID();
+    let origin: string;
+    if (req.kind === 'endpoint' && !req.origin) origin = `${ENDPOINT_ORIGIN}/${id}`;
+    else {
+      const o = req.kind === 'endpoint' ? req.origin! : req.origin;
+      const url = httpUrl(o);
+      if (!url) throw new SubscribeError('invalid-origin', 'origin must be an http(s) URL');
+      origin = new URL(url).origin;
+    }
+    const scope = req.kind !== 'endpoint' && req.scope ? (httpUrl(req.scope, origin) ?? `${origin}/`) : `${origin}/`;
+    const keys = generateSubscriptionKeys();
+    const channelID = randomUUID();
+    const endpoint = await this.#register(channelID, key);
+    const record: SubscriptionRecord = {
+      id,
+      channelID,
+      kind: req.kind,
+      origin,
+      scope,
+      endpoint,
+      applicationServerKey: key === null ? null : Buffer.from(key, 'base64url').toString('base64url'),
+      userVisibleOnly: req.kind === 'site' ? req.userVisibleOnly : false,
+      p256dh: keys.publicKey.toString('base64url'),
+      label: req.label ?? (req.kind === 'endpoint' ? 'Endpoint' : new URL(origin).host),
+      workerScriptURL: req.kind === 'site' && req.workerScriptURL ? (httpUrl(req.workerScriptURL, origin) ?? null) : null,
+      createdAt: this.#clock.now(),
+      muted: false,
+      paused: null,
+      ...(req.kind === 'legacy' ? { legacyVersion: 0 } : {}),
+    };
+    await this.registry.put(record, keys);
+    this.emit('subscriptions');
+    return this.registry.info(id)!;
+  }
+
+  /** Unregisters at the service (code 200) and forgets it. False when there was no such subscription. */
+  async unsubscribe(id: string, code: 200 | 201 | 202 = 200): Promise<boolean> {
+    const sub = this.registry.get(id);
+    if (!sub) return false;
+    this.registry.remove(id);
+    this.#inbox?.forget(id);
+    this.notifications.closeOrigin(sub.origin);
+    this.emit('subscriptions');
+    try {
+      await this.connection.unregister(sub.channelID, code);
+    } catch (err) {
+      // Forgotten locally either way; the service answers 410 once it hears, and unknown-channel messages get 102.
+      this.#logger.warn('unregister not confirmed', { subscription: id, error: (err as Error).message });
+    }
+    return true;
+  }
+
+  setMuted(id: string, muted: boolean): boolean {
+    const ok = this.registry.update(id, { muted }) !== undefined;
+    if (ok) this.emit('subscriptions');
+    return ok;
+  }
+
+  rename(id: string, label: string): boolean {
+    const ok = this.registry.update(id, { label: label.slice(0, 200) }) !== undefined;
+    if (ok) this.emit('subscriptions');
+    return ok;
+  }
+
+  /** The host reports a click on one of our notifications. */
+  async notificationActivated(id: string, action = ''): Promise<void> {
+    const n = this.notifications.get(id);
+    const sub = n && this.registry.get(n.subscriptionId);
+    if (!n || !sub) return;
+    const fallback = sub.kind === 'endpoint' ? undefined : sub.origin;
+    const what = this.notifications.activate(id, action, fallback, this.#hasWorker(sub));
+    if (what.kind === 'open') await this.#open(what.url);
+    else if (what.kind === 'worker-click') await this.#dispatch(sub, { type: 'notificationclick', notification: what.notification, action });
+  }
+
+  async notificationClosed(id: string): Promise<void> {
+    const n = this.notifications.dismissed(id);
+    const sub = n && this.registry.get(n.subscriptionId);
+    if (n && sub && this.#hasWorker(sub)) await this.#dispatch(sub, { type: 'notificationclose', notification: n });
+  }
+
+  // ---- connection ----
+
+  #storedUaid(): string | null {
+    const v = this.#opts.store.get('uaid');
+    return typeof v === 'string' ? v : null;
+  }
+
+  #onHello(uaid: string): void {
+    const previous = this.#storedUaid();
+    this.#opts.store.set('uaid', uaid);
+    this.#opts.store.set('serviceUrl', this.#opts.serviceUrl);
+    if (previous !== null && previous !== uaid && this.registry.size > 0) {
+      // Every channel of the old UAID is dead (protocol.md §1). Re-register once the session is ready.
+      this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: this.registry.size });
+      this.#resubscribing = this.connection
+        .whenReady()
+        .then(() => this.#resubscribeAll())
+        .catch((err: Error) => this.#logger.error('re-registration failed', { error: err.message }))
+        .finally(() => {
+          this.#resubscribing = null;
+        });
+    }
+  }
+
+  /** Resolves when a re-registration after a UAID change has finished (tests, status). */
+  async settled(): Promise<void> {
+    await this.#resubscribing;
+  }
+
+  async #resubscribeAll(): Promise<void> {
+    const legacyOrigins = new Set<string>();
+    for (const old of this.registry.list()) {
+      const oldJSON = this.registry.toJSON(old.id);
+      const keys = generateSubscriptionKeys();
+      const channelID = randomUUID();
+      const endpoint = await this.connection.register(channelID, old.applicationServerKey);
+      const next: SubscriptionRecord = { ...old, channelID, endpoint, p256dh: keys.publicKey.toString('base64url'), ...(old.kind === 'legacy' ? { legacyVersion: 0 } : {}) };
+      await this.registry.put(next, keys);
+      const newJSON = this.registry.toJSON(old.id);
+      this.emit('subscriptionchange', { subscriptionId: old.id, oldSubscription: oldJSON, newSubscription: newJSON });
+      if (old.kind === 'legacy') legacyOrigins.add(old.origin);
+      if (this.#hasWorker(next)) void this.#dispatch(next, { type: 'pushsubscriptionchange', oldSubscription: oldJSON, newSubscription: newJSON });
+    }
+    for (const origin of legacyOrigins) this.emit('legacy-reregister', { origin });
+    this.emit('subscriptions');
+  }
+
+  async #register(channelID: string, key: string | null): Promise<string> {
+    try {
+      return await this.connection.register(channelID, key);
+    } catch (err) {
+      const e = err as Error & { kind?: string; status?: number };
+      if (e.kind === 'rejected') throw new SubscribeError('service-refused', `the push service refused the subscription (status ${e.status ?? '?'})`);
+      throw new SubscribeError('service-unreachable', `the push service did not answer: ${e.message}`);
+    }
+  }
+
+  #onMessage(m: ServerMessage): void {
+    switch (m.type) {
+      case 'notification': {
+        const sub = this.registry.byChannel(m.channelID);
+        if (sub?.kind === 'legacy') return this.#legacyPush(sub, null, m);
+        return this.#pipeline?.receive(m);
+      }
+      case 'legacy-updates':
+        for (const u of m.updates) {
+          const sub = this.registry.byChannel(u.channelID);
+          if (sub?.kind === 'legacy') this.#legacyPush(sub, u.version);
+        }
+        // Simple Push acks carry the integer versions back.
+        this.connection.send(JSON.stringify({ messageType: 'ack', updates: m.updates }));
+        return;
+      default:
+        this.#logger.debug('ignored message', { type: m.type });
+    }
+  }
+
+  /**
+   * Simple Push: version-only. A data-less Web Push message for a legacy registration is a push with an unknown
+   * version; an `updates` entry carries the version, and versions not above the last seen are ignored.
+   */
+  #legacyPush(sub: SubscriptionRecord, version: number | null, webpush?: Extract<ServerMessage, { type: 'notification' }>): void {
+    if (webpush) this.connection.send(clientFrames.ack([{ channelID: webpush.channelID, version: webpush.version, code: 100 }]));
+    if (version !== null) {
+      if (version <= (sub.legacyVersion ?? 0)) return;
+      this.registry.update(sub.id, { legacyVersion: version });
+    }
+    this.emit('legacy-push', { subscriptionId: sub.id, origin: sub.origin, endpoint: sub.endpoint, version });
+    if (this.#hasWorker(sub)) void this.#dispatch(sub, { type: 'push', data: null });
+  }
+
+  #forgetChannel(channelID: string): void {
+    if (this.#forgetting.has(channelID) || this.#forgetting.size > 1000) return;
+    this.#forgetting.add(channelID);
+    this.connection
+      .unregister(channelID, 200)
+      .catch(() => {})
+      .finally(() => this.#forgetting.delete(channelID));
+  }
+
+  // ---- display and workers ----
+
+  #show(sub: SubscriptionRecord, request: NotificationRequest, source: NotificationModel['source'], receivedAt: number): NotificationModel {
+    const model = this.notifications.show(request, { subscriptionId: sub.id, origin: sub.origin, source });
+    this.emit('notification', { ...model, receivedAt });
+    return model;
+  }
+
+  #hasWorker(sub: SubscriptionRecord): boolean {
+    return Boolean(this.#opts.workerHost && sub.workerScriptURL);
+  }
+
+  #dispatchPush(sub: SubscriptionRecord, data: Uint8Array | null, declared?: NotificationRequest): Promise<WorkerOutcome> | null {
+    if (!this.#hasWorker(sub)) return null;
+    return this.#dispatch(sub, { type: 'push', data, ...(declared ? { notification: declared } : {}) });
+  }
+
+  #dispatch(sub: SubscriptionRecord, event: WorkerEvent): Promise<WorkerOutcome> {
+    const host = this.#opts.workerHost!;
+    const receivedAt = this.#clock.now();
+    const client: WorkerClient = {
+      showNotification: async (title, options) => {
+        this.#show(sub, validateNotification(title, options, sub.scope), 'worker', receivedAt);
+      },
+      getNotifications: (tag) => this.notifications.list(sub.origin, tag),
+      openWindow: async (url) => {
+        const safe = httpUrl(url, sub.scope);
+        if (!safe) return false;
+        await this.#open(safe);
+        return true;
+      },
+      getSubscription: () => this.registry.toJSON(sub.id),
+    };
+    return host.dispatch(
+      {
+        origin: sub.origin,
+        scope: sub.scope,
+        scriptURL: sub.workerScriptURL!,
+        event,
+        deadlineMs: this.#opts.worker?.deadlineMs ?? 30_000,
+        keepAliveMs: this.#opts.worker?.keepAliveMs ?? 30_000,
+      },
+      client,
+    );
+  }
+
+  async #open(url: string): Promise<void> {
+    const safe = httpUrl(url);
+    if (!safe || !this.#opts.opener) return;
+    try {
+      await this.#opts.opener.open(safe);
+    } catch (err) {
+      this.#logger.warn('could not open URL', { error: (err as Error).message });
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// The ports: what a host (Electron main, the headless CLI, a test) provides to the engine.
+// The engine never reaches for a platform facility directly; it asks one of these.
+
+import type { NotificationModel, NotificationRequest } from './notification.ts';
+import type { SubscriptionJSON } from './subscription-record.ts';
+
+/** Time, injectable so that every time-based rule can be tested without sleeping. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+export interface TimerHandle {
+  /** Lets the process exit while the timer is pending (Node's unref), where the host supports it. */
+  unref?(): void;
+}
+
+/**
+ * A small key-value document store (electron-store in Electron, `conf` in plain Node).
+ * Values are JSON. Writes must be durable when `set` returns (both libraries write atomically).
+ */
+export interface Store {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+}
+
+/** Encrypts secrets at rest (Electron safeStorage; a key file in plain Node). */
+export interface SecretBox {
+  /** Human-readable name of the backend, shown in settings (e.g. "gnome_libsecret", "basic_text", "key file"). */
+  readonly backend: string;
+  /** False when the platform only obfuscates (Linux `basic_text`): settings warns the user. */
+  readonly strong: boolean;
+  seal(plain: Uint8Array): Promise<string>;
+  open(sealed: string): Promise<Uint8Array>;
+}
+
+/** Shows notifications natively. Activation comes back through `PushEngine.notificationActivated/Closed`. */
+export interface Notifier {
+  show(notification: NotificationModel): void | Promise<void>;
+  close(notificationId: string): void;
+}
+
+/** Opens a URL in the user's default browser. The engine only ever passes http(s) URLs it has validated. */
+export interface UrlOpener {
+  open(url: string): Promise<void>;
+}
+
+export type PowerState = 'ac' | 'battery' | 'low';
+export interface PowerSource {
+  current(): PowerState;
+  /** Called with the new state; also used by hosts to signal resume / network-up via `PushEngine.wake()`. */
+  onChange(listener: (state: PowerState) => void): () => void;
+}
+
+/** Where log lines go. Callers never pass keys, auth secrets, endpoints or payloads (see log.ts). */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+// ---- Worker host ---------------------------------------------------------------------------------
+
+/**
+ * Runs an origin's worker script (its service worker) and delivers events to it.
+ *
+ * Contract:
+ * - `dispatch` starts the origin's worker if it is not running (install + activate first, on the first start of a
+ *   script), delivers one event, and resolves when the event's handlers and every `waitUntil` promise settle, or the
+ *   deadline passes. It never rejects: every failure is an outcome.
+ * - While the event runs the worker may call back through `client` (show a notification, open a window, ...).
+ *   Notifications are shown as they are requested, not at the end.
+ * - One origin's worker crashing, hanging or exhausting memory must not delay any other origin or the engine:
+ *   a timed-out worker is terminated and the outcome is `timeout`.
+ * - Workers are stopped after `keepAliveMs` without events.
+ */
+export interface WorkerHost {
+  dispatch(request: WorkerDispatch, client: WorkerClient): Promise<WorkerOutcome>;
+  /** Stops the origin's worker now (e.g. on unsubscribe). */
+  stop(origin: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface WorkerDispatch {
+  origin: string;
+  scope: string;
+  scriptURL: string;
+  event: WorkerEvent;
+  deadlineMs: number;
+  keepAliveMs: number;
+}
+
+export type WorkerEvent =
+  | { type: 'push'; data: Uint8Array | null; notification?: NotificationRequest }
+  | { type: 'pushsubscriptionchange'; oldSubscription: SubscriptionJSON | null; newSubscription: SubscriptionJSON | null }
+  | { type: 'notificationclick'; notification: NotificationModel; action: string }
+  | { type: 'notificationclose'; notification: NotificationModel };
+
+/** What a worker may ask of the engine while it runs. */
+export interface WorkerClient {
+  /** Validated and capped by the engine; rejects with a TypeError-like message for invalid options. */
+  showNotification(title: string, options: unknown): Promise<void>;
+  getNotifications(tag?: string): NotificationModel[];
+  /** Opens an http(s) URL in the user's browser; false when refused. */
+  openWindow(url: string): Promise<boolean>;
+  getSubscription(): SubscriptionJSON | null;
+}
+
+export type WorkerOutcome =
+  | { status: 'ok'; shown: number }
+  /** 301 handler threw, 302 waitUntil rejected, 303 other dispatch error (script failed to load, crash, ...). */
+  | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string; shown: number }
+  | { status: 'timeout'; shown: number };

@@ -1,0 +1,72 @@
+// The persisted state's shape and its migrations. Every host stores the same document through the Store port,
+// so migrations live here, not in a host. A store written by a newer version is refused, never rewritten.
+
+import type { Store } from './ports.ts';
+import type { SubscriptionRecord } from './subscription-record.ts';
+
+export const SCHEMA_VERSION = 1;
+
+/** A subscription as stored: the record plus its sealed secrets (private key and auth secret). */
+export interface StoredSubscription extends SubscriptionRecord {
+  sealed: string;
+}
+
+export class StateError extends Error {
+  readonly kind: 'newer-schema' | 'corrupt';
+  constructor(kind: StateError['kind'], message: string) {
+    super(message);
+    this.name = 'StateError';
+    this.kind = kind;
+  }
+}
+
+/**
+ * Migrations from version N to N+1, applied in order. Each takes and returns the raw document (keys of the store).
+ * Version 0 is a store with no `schemaVersion`: a fresh one, or written before versioning (none was released).
+ */
+const MIGRATIONS: Array<(doc: Record<string, unknown>) => Record<string, unknown>> = [
+  // 0 -> 1: introduce the versioned layout; nothing older exists to convert.
+  (doc) => ({ ...doc, subscriptions: doc.subscriptions ?? {}, uaid: doc.uaid ?? null }),
+];
+
+const KEYS = ['schemaVersion', 'uaid', 'serviceUrl', 'subscriptions', 'quarantine'] as const;
+
+export function migrate(store: Store, migrations = MIGRATIONS, target = SCHEMA_VERSION): { from: number; to: number } {
+  const raw = store.get('schemaVersion');
+  const from = raw === undefined ? 0 : raw;
+  if (typeof from !== 'number' || !Number.isInteger(from) || from < 0) throw new StateError('corrupt', 'schemaVersion is not a version number');
+  if (from > target) throw new StateError('newer-schema', `data written by a newer Push Agent (schema ${from}, this build knows ${target}); refusing to touch it`);
+  if (from === target) return { from, to: target };
+  let doc: Record<string, unknown> = {};
+  for (const k of KEYS) if (store.get(k) !== undefined) doc[k] = store.get(k);
+  for (let v = from; v < target; v++) {
+    const step = migrations[v];
+    if (!step) throw new StateError('corrupt', `no migration from schema ${v}`);
+    doc = step(doc);
+  }
+  for (const [k, value] of Object.entries(doc)) store.set(k, value);
+  store.set('schemaVersion', target);
+  return { from, to: target };
+}
+
+const ORIGIN_KINDS = new Set(['site', 'endpoint', 'legacy']);
+
+/** Checks one stored subscription's shape; a bad one is quarantined by the registry, not dropped. */
+export function isStoredSubscription(v: unknown): v is StoredSubscription {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  return (
+    typeof s.id === 'string' &&
+    typeof s.channelID === 'string' &&
+    typeof s.kind === 'string' &&
+    ORIGIN_KINDS.has(s.kind) &&
+    typeof s.origin === 'string' &&
+    typeof s.scope === 'string' &&
+    typeof s.endpoint === 'string' &&
+    typeof s.p256dh === 'string' &&
+    typeof s.sealed === 'string' &&
+    typeof s.label === 'string' &&
+    typeof s.userVisibleOnly === 'boolean' &&
+    typeof s.createdAt === 'number'
+  );
+}
