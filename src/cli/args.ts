@@ -1,0 +1,124 @@
+// Command-line arguments of `push-agent`. Pure: parses argv into a command or a one-line usage error.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+export const DEFAULT_SERVICE = 'wss://push.services.mozilla.com/';
+
+export type Command =
+  | { name: 'help' }
+  | { name: 'version' }
+  | { name: 'subscribe'; common: Common; label?: string; applicationServerKey?: string; origin?: string }
+  | { name: 'listen'; common: Common; json: boolean }
+  | { name: 'list'; common: Common; json: boolean }
+  | { name: 'unsubscribe'; common: Common; id: string }
+  | { name: 'status'; common: Common; json: boolean };
+
+export interface Common {
+  dataDir: string;
+  service: string;
+  verbose: boolean;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const HELP = `push-agent: receive Web Push messages on this machine, without a browser.
+
+Usage: push-agent <command> [options]
+
+Commands:
+  subscribe      create an endpoint and print its subscription JSON, then exit
+                   --label <text>                     a name for it (shown as the title of plain-text messages)
+                   --application-server-key <b64url>  bind it to a VAPID key (65-byte P-256 public key)
+                   --origin <url>                     the https origin it belongs to
+  listen         stay connected and show messages as they arrive (SIGINT/SIGTERM to stop)
+                   --json                             one JSON object per line on stdout
+  list           list subscriptions                   [--json]
+  unsubscribe <id>  remove a subscription and unregister it at the push service
+  status         connection and data-dir status        [--json]
+
+Options for every command:
+  --data-dir <dir>   where state lives (default: $PUSH_AGENT_DATA_DIR or ~/.local/share/push-agent)
+  --service <url>    push service WebSocket URL (default: $PUSH_AGENT_SERVICE or ${DEFAULT_SERVICE})
+  --verbose          log to stderr (never keys, secrets, endpoints or payloads)
+  -h, --help         this help;  --version  the version
+
+Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 data dir in use by another push-agent.`;
+
+const COMMANDS = new Set(['subscribe', 'listen', 'list', 'unsubscribe', 'status']);
+
+export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'data-dir': { type: 'string' },
+        service: { type: 'string' },
+        label: { type: 'string' },
+        'application-server-key': { type: 'string' },
+        origin: { type: 'string' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]!);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) return { name: 'help' };
+  if (v.version) return { name: 'version' };
+  const [name, ...rest] = positionals;
+  if (!name) throw new UsageError('no command given (try --help)');
+  if (!COMMANDS.has(name)) throw new UsageError(`unknown command '${name}' (try --help)`);
+
+  const service = v.service ?? env.PUSH_AGENT_SERVICE ?? DEFAULT_SERVICE;
+  let url: URL;
+  try {
+    url = new URL(service);
+  } catch {
+    throw new UsageError(`--service: '${service}' is not a URL`);
+  }
+  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') throw new UsageError('--service must be a ws:// or wss:// URL');
+  const dataDir = path.resolve(v['data-dir'] ?? env.PUSH_AGENT_DATA_DIR ?? path.join(env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'push-agent'));
+  const common: Common = { dataDir, service: url.href, verbose: v.verbose === true };
+
+  const allowed: Record<string, string[]> = {
+    subscribe: ['label', 'application-server-key', 'origin'],
+    listen: ['json'],
+    list: ['json'],
+    status: ['json'],
+    unsubscribe: [],
+  };
+  for (const opt of ['label', 'application-server-key', 'origin', 'json'] as const) {
+    if (v[opt] !== undefined && !allowed[name]!.includes(opt)) throw new UsageError(`--${opt} does not apply to '${name}'`);
+  }
+  const positionalCount = name === 'unsubscribe' ? 1 : 0;
+  if (rest.length !== positionalCount) {
+    throw new UsageError(name === 'unsubscribe' ? 'unsubscribe takes exactly one subscription id' : `'${name}' takes no arguments`);
+  }
+
+  switch (name) {
+    case 'subscribe': {
+      const key = v['application-server-key'];
+      if (key !== undefined && !/^[A-Za-z0-9_-]{86,87}=?$/.test(key)) throw new UsageError('--application-server-key must be a base64url P-256 public key (65 bytes)');
+      if (v.label !== undefined && (v.label.length === 0 || v.label.length > 200)) throw new UsageError('--label must be 1 to 200 characters');
+      if (v.origin !== undefined && !/^https?:\/\//.test(v.origin)) throw new UsageError('--origin must be an http(s) URL');
+      return { name, common, ...(v.label ? { label: v.label } : {}), ...(key ? { applicationServerKey: key } : {}), ...(v.origin ? { origin: v.origin } : {}) };
+    }
+    case 'listen':
+      return { name, common, json: v.json === true };
+    case 'list':
+      return { name, common, json: v.json === true };
+    case 'status':
+      return { name, common, json: v.json === true };
+    default:
+      return { name: 'unsubscribe', common, id: rest[0]! };
+  }
+}

@@ -1,0 +1,44 @@
+// Desktop notifications for the headless command, through the freedesktop notification service on the session
+// bus (`gdbus`, part of GLib, so nothing extra to install). Without a session bus it does nothing.
+import { execFile } from 'node:child_process';
+import type { Logger, Notifier } from '../engine/ports.ts';
+import type { NotificationModel } from '../engine/notification.ts';
+
+/** GVariant text literal: gdbus parses each argument, so quote and escape rather than rely on its fallback. */
+function gv(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+/** Servers that support body markup would render tags: payload text is escaped so it always shows as text. */
+function escapeMarkup(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process.env): Notifier | null {
+  if (!env.DBUS_SESSION_BUS_ADDRESS) return null;
+  const ids = new Map<string, number>();
+  return {
+    show(n: NotificationModel) {
+      const hints = n.silent ? '{"suppress-sound": <true>}' : '{}';
+      const timeout = n.requireInteraction ? '0' : '-1';
+      execFile(
+        'gdbus',
+        ['call', '--session', '--dest', 'org.freedesktop.Notifications', '--object-path', '/org/freedesktop/Notifications',
+          '--method', 'org.freedesktop.Notifications.Notify', gv('Push Agent'), 'uint32 0', gv(''), gv(n.title), gv(escapeMarkup(n.body ?? '')), '@as []', hints, timeout],
+        { timeout: 5000 },
+        (err, stdout) => {
+          if (err) return logger.warn('desktop notification failed', { error: err.message.split('\n')[0] });
+          const m = /uint32 (\d+)/.exec(stdout);
+          if (m) ids.set(n.id, Number(m[1]));
+        },
+      );
+    },
+    close(id: string) {
+      const serverId = ids.get(id);
+      if (serverId === undefined) return;
+      ids.delete(id);
+      execFile('gdbus', ['call', '--session', '--dest', 'org.freedesktop.Notifications', '--object-path', '/org/freedesktop/Notifications',
+        '--method', 'org.freedesktop.Notifications.CloseNotification', `uint32 ${serverId}`], { timeout: 5000 }, () => {});
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { DEFAULT_SERVICE, parseCommand, UsageError } from '../../../src/cli/args.ts';
+
+const env = { HOME: '/home/u' };
+
+test('commands parse with their options and defaults', () => {
+  assert.deepEqual(parseCommand(['listen', '--json', '--data-dir', '/d', '--service', 'ws://127.0.0.1:9/'], env), {
+    name: 'listen',
+    json: true,
+    common: { dataDir: '/d', service: 'ws://127.0.0.1:9/', verbose: false },
+  });
+  const sub = parseCommand(['subscribe', '--label', 'x'], { XDG_DATA_HOME: '/xdg' });
+  assert.equal(sub.name, 'subscribe');
+  if (sub.name === 'subscribe') {
+    assert.equal(sub.common.dataDir, '/xdg/push-agent');
+    assert.equal(sub.common.service, DEFAULT_SERVICE);
+  }
+  assert.deepEqual(parseCommand(['unsubscribe', 'abc', '--data-dir', '/d'], env), { name: 'unsubscribe', id: 'abc', common: { dataDir: '/d', service: DEFAULT_SERVICE, verbose: false } });
+  assert.equal(parseCommand(['--help'], env).name, 'help');
+});
+
+test('bad arguments are UsageErrors with one line', () => {
+  for (const args of [[], ['x'], ['list', '--label', 'a'], ['listen', 'extra'], ['unsubscribe'], ['listen', '--service', 'http://a'], ['listen', '--service', '::'], ['subscribe', '--origin', 'ftp://a'], ['subscribe', '--label', '']]) {
+    assert.throws(() => parseCommand(args, env), (e: unknown) => e instanceof UsageError && !e.message.includes('\n'), args.join(' '));
+  }
+});
+
+test('fuzz: any argv is a command or a UsageError', () => {
+  const token = fc.oneof(fc.constantFrom('subscribe', 'listen', 'list', 'unsubscribe', 'status', '--json', '--label', '--data-dir', '--service', '--origin', '--application-server-key', '-h', '--', 'ws://a/'), fc.string());
+  fc.assert(
+    fc.property(fc.array(token, { maxLength: 6 }), (argv) => {
+      try {
+        parseCommand(argv, env);
+      } catch (e) {
+        assert.ok(e instanceof UsageError, String(e));
+      }
+    }),
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 5000) },
+  );
+});
