@@ -13,7 +13,7 @@ import { percentile, summarize, type BenchContext, type Figure } from './lib.ts'
 interface Prepared {
   endpoint: string;
   headers: Record<string, string>;
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
 }
 
 function prepare(sub: SubscriptionInfo, payload: string, encoding: 'aes128gcm' | 'aesgcm' = 'aes128gcm'): Prepared {
