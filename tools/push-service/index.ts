@@ -1,0 +1,6 @@
+// Public surface of the local push service (see docs/architecture.md and protocol.md §1-2).
+export { startPushService, resolveOptions } from './service.ts';
+export type { PushService, PushServiceOptions, PushServiceStats } from './service.ts';
+export type { StoredMessage, Urgency } from './types.ts';
+export { PushServiceError } from './errors.ts';
+export type { PushServiceErrorKind } from './errors.ts';

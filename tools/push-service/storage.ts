@@ -1,0 +1,280 @@
+// What the service remembers: UAIDs with their channels and undelivered messages, kept in memory, optionally
+// written to a JSON file (atomically, debounced) so a restart keeps every subscription and stored message.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { PushServiceError } from './errors.ts';
+import { isUrgency, type StoredMessage, type Urgency } from './types.ts';
+
+export interface UaidRecord {
+  uaid: string;
+  channels: Set<string>;
+  /** Insertion-ordered: delivery order. */
+  messages: Map<string, StoredMessage>;
+  perChannel: Map<string, number>;
+  /** Last `urgency` the client asked for (experimental urgency extension). */
+  minUrgency?: Urgency;
+}
+
+export interface StoreLimits {
+  maxUaids: number;
+  maxChannelsPerUaid: number;
+  maxStoredPerChannel: number;
+  maxStoredBytes: number;
+}
+
+export type AddResult = { ok: true; replaced: StoredMessage[] } | { ok: false; reason: 'channel-full' | 'store-full' };
+
+export class Store {
+  readonly limits: StoreLimits;
+  /** Called after every change (persistence hooks in here). */
+  onChange: () => void = () => {};
+  #uaids = new Map<string, UaidRecord>();
+  /** message id -> owning UAID, for acks and DELETE /m/<id>. */
+  #owner = new Map<string, string>();
+  #storedBytes = 0;
+
+  constructor(limits: StoreLimits) {
+    this.limits = limits;
+  }
+
+  get uaidCount(): number {
+    return this.#uaids.size;
+  }
+
+  get channelCount(): number {
+    let n = 0;
+    for (const r of this.#uaids.values()) n += r.channels.size;
+    return n;
+  }
+
+  get messageCount(): number {
+    return this.#owner.size;
+  }
+
+  get storedBytes(): number {
+    return this.#storedBytes;
+  }
+
+  get(uaid: string): UaidRecord | undefined {
+    return this.#uaids.get(uaid);
+  }
+
+  /** Creates the record on first register (a fresh UAID is not stored before). Undefined when at the cap. */
+  ensure(uaid: string): UaidRecord | undefined {
+    let rec = this.#uaids.get(uaid);
+    if (rec) return rec;
+    if (this.#uaids.size >= this.limits.maxUaids) return undefined;
+    rec = { uaid, channels: new Set(), messages: new Map(), perChannel: new Map() };
+    this.#uaids.set(uaid, rec);
+    this.onChange();
+    return rec;
+  }
+
+  deleteUaid(uaid: string): void {
+    const rec = this.#uaids.get(uaid);
+    if (!rec) return;
+    for (const m of rec.messages.values()) this.#forget(m);
+    this.#uaids.delete(uaid);
+    this.onChange();
+  }
+
+  /** 'exists' makes register idempotent; 'full' is the per-UAID channel cap. */
+  addChannel(rec: UaidRecord, channelID: string): 'added' | 'exists' | 'full' {
+    if (rec.channels.has(channelID)) return 'exists';
+    if (rec.channels.size >= this.limits.maxChannelsPerUaid) return 'full';
+    rec.channels.add(channelID);
+    this.onChange();
+    return 'added';
+  }
+
+  /** Drops the channel and its undelivered messages. Returns the dropped messages. */
+  removeChannel(uaid: string, channelID: string): StoredMessage[] {
+    const rec = this.#uaids.get(uaid);
+    if (!rec || !rec.channels.delete(channelID)) return [];
+    const dropped: StoredMessage[] = [];
+    for (const m of rec.messages.values()) if (m.channelID === channelID) dropped.push(m);
+    for (const m of dropped) this.#remove(rec, m);
+    this.onChange();
+    return dropped;
+  }
+
+  /**
+   * Stores a message. A message with the same Topic on the same channel (or, for SimplePush, any earlier update
+   * of the channel) is replaced: only the newest is delivered.
+   */
+  add(rec: UaidRecord, msg: StoredMessage): AddResult {
+    const replaced: StoredMessage[] = [];
+    for (const m of rec.messages.values()) {
+      if (m.channelID !== msg.channelID) continue;
+      if ((msg.topic !== undefined && m.topic === msg.topic) || (msg.legacyVersion !== undefined && m.legacyVersion !== undefined)) {
+        replaced.push(m);
+      }
+    }
+    const freed = replaced.reduce((n, m) => n + m.size, 0);
+    if ((rec.perChannel.get(msg.channelID) ?? 0) - replaced.length >= this.limits.maxStoredPerChannel) {
+      return { ok: false, reason: 'channel-full' };
+    }
+    if (this.#storedBytes - freed + msg.size > this.limits.maxStoredBytes) return { ok: false, reason: 'store-full' };
+    for (const m of replaced) this.#remove(rec, m);
+    rec.messages.set(msg.id, msg);
+    rec.perChannel.set(msg.channelID, (rec.perChannel.get(msg.channelID) ?? 0) + 1);
+    this.#owner.set(msg.id, rec.uaid);
+    this.#storedBytes += msg.size;
+    this.onChange();
+    return { ok: true, replaced };
+  }
+
+  getMessage(id: string): { rec: UaidRecord; msg: StoredMessage } | undefined {
+    const uaid = this.#owner.get(id);
+    const rec = uaid === undefined ? undefined : this.#uaids.get(uaid);
+    const msg = rec?.messages.get(id);
+    return rec && msg ? { rec, msg } : undefined;
+  }
+
+  /** Removes one message by id (ack, DELETE, expiry). Returns it if it was stored. */
+  removeMessage(id: string): StoredMessage | undefined {
+    const found = this.getMessage(id);
+    if (!found) return undefined;
+    this.#remove(found.rec, found.msg);
+    this.onChange();
+    return found.msg;
+  }
+
+  /** Drops expired messages, everywhere or for one UAID. Returns how many. */
+  purgeExpired(now: number, rec?: UaidRecord): number {
+    let n = 0;
+    for (const r of rec ? [rec] : this.#uaids.values()) {
+      for (const m of [...r.messages.values()]) {
+        if (m.expiresAt <= now) {
+          this.#remove(r, m);
+          n++;
+        }
+      }
+    }
+    if (n) this.onChange();
+    return n;
+  }
+
+  setMinUrgency(rec: UaidRecord, min: Urgency): void {
+    rec.minUrgency = min;
+    this.onChange();
+  }
+
+  #remove(rec: UaidRecord, m: StoredMessage): void {
+    if (!rec.messages.delete(m.id)) return;
+    const left = (rec.perChannel.get(m.channelID) ?? 1) - 1;
+    if (left > 0) rec.perChannel.set(m.channelID, left);
+    else rec.perChannel.delete(m.channelID);
+    this.#forget(m);
+  }
+
+  #forget(m: StoredMessage): void {
+    if (this.#owner.delete(m.id)) this.#storedBytes -= m.size;
+  }
+
+  toJSON(): PersistedUaid[] {
+    return [...this.#uaids.values()].map((r) => ({
+      uaid: r.uaid,
+      channels: [...r.channels],
+      messages: [...r.messages.values()],
+      ...(r.minUrgency ? { minUrgency: r.minUrgency } : {}),
+    }));
+  }
+
+  /** Rebuilds from a persisted snapshot, skipping entries that do not look right. */
+  static fromJSON(limits: StoreLimits, uaids: unknown): Store {
+    const store = new Store(limits);
+    if (!Array.isArray(uaids)) return store;
+    for (const u of uaids as PersistedUaid[]) {
+      if (typeof u?.uaid !== 'string' || !Array.isArray(u.channels)) continue;
+      const rec: UaidRecord = { uaid: u.uaid, channels: new Set(u.channels.filter((c) => typeof c === 'string')), messages: new Map(), perChannel: new Map() };
+      if (isUrgency(u.minUrgency)) rec.minUrgency = u.minUrgency;
+      store.#uaids.set(rec.uaid, rec);
+      for (const m of Array.isArray(u.messages) ? u.messages : []) {
+        if (typeof m?.id !== 'string' || typeof m.channelID !== 'string' || typeof m.expiresAt !== 'number') continue;
+        rec.messages.set(m.id, m);
+        rec.perChannel.set(m.channelID, (rec.perChannel.get(m.channelID) ?? 0) + 1);
+        store.#owner.set(m.id, rec.uaid);
+        store.#storedBytes += m.size;
+      }
+    }
+    return store;
+  }
+}
+
+interface PersistedUaid {
+  uaid: string;
+  channels: string[];
+  messages: StoredMessage[];
+  minUrgency?: Urgency;
+}
+
+export interface PersistedState {
+  format: 1;
+  secret: string;
+  uaids: PersistedUaid[];
+}
+
+/** Reads the data file; undefined when it does not exist yet. A corrupt file is an error, not silently emptied. */
+export function readState(file: string): { secret: Buffer; uaids: unknown } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new PushServiceError('data-file', `push service: cannot read ${file}`, { cause: err });
+  }
+  let parsed: Partial<PersistedState>;
+  try {
+    parsed = JSON.parse(text) as Partial<PersistedState>;
+  } catch (err) {
+    throw new PushServiceError('data-file', `push service: ${file} is not valid JSON`, { cause: err });
+  }
+  if (parsed?.format !== 1 || typeof parsed.secret !== 'string') throw new PushServiceError('data-file', `push service: ${file} is not a push-service data file`);
+  return { secret: Buffer.from(parsed.secret, 'base64'), uaids: parsed.uaids };
+}
+
+/** Atomic write: a crash mid-write leaves the previous file intact. */
+export function writeState(file: string, secret: Buffer, store: Store): void {
+  const state: PersistedState = { format: 1, secret: secret.toString('base64'), uaids: store.toJSON() };
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state));
+  renameSync(tmp, file);
+}
+
+/** Coalesces bursts of changes into one write at most every `delayMs`. */
+export class DebouncedWriter {
+  #timer: NodeJS.Timeout | undefined;
+  #write: () => void;
+  #delayMs: number;
+  #onError: (err: unknown) => void;
+
+  constructor(write: () => void, delayMs: number, onError: (err: unknown) => void) {
+    this.#write = write;
+    this.#delayMs = delayMs;
+    this.#onError = onError;
+  }
+
+  schedule(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#run();
+    }, this.#delayMs);
+    this.#timer.unref();
+  }
+
+  flush(): void {
+    if (!this.#timer) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#run();
+  }
+
+  #run(): void {
+    try {
+      this.#write();
+    } catch (err) {
+      this.#onError(err);
+    }
+  }
+}
