@@ -13,7 +13,7 @@ const steps: Array<[string, string[]]> = [
   ['lint (including architecture boundaries)', ['eslint', '--max-warnings=0', '.']],
   ['build (esbuild bundles for Electron and the CLI)', ['node', 'scripts/build.ts']],
   [
-    'tests (unit, integration, browser)',
+    'tests (unit, integration, browser, firefox)',
     [
       'node',
       '--test',
@@ -22,6 +22,7 @@ const steps: Array<[string, string[]]> = [
       'tests/unit/**/*.test.ts',
       'tests/integration/**/*.test.ts',
       'tests/browser/**/*.test.ts',
+      'tests/firefox/**/*.test.ts',
     ],
   ],
 ];
