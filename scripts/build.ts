@@ -1,7 +1,7 @@
 // Builds what Electron loads and what the published CLI runs, with esbuild. Type-checking is tsc's job (npm test).
 // Source also runs unbundled on Node 24 (npm run push-agent / push-service); bundles are for shipping.
 import { build, type BuildOptions } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 
 const common: BuildOptions = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'es2023', legalComments: 'none' };
 
@@ -14,6 +14,15 @@ const entries: Entry[] = [
   {
     what: 'headless CLI (Node 24)',
     options: { entryPoints: ['src/cli/push-agent.ts'], outfile: 'dist/cli/push-agent.js', platform: 'node', format: 'esm', packages: 'external' },
+  },
+  // The worker runtime, served at https://<origin>/__push-agent__/ in the site's partition (design.md §2).
+  {
+    what: 'worker host page',
+    options: { entryPoints: ['src/worker/host-page.ts'], outfile: 'dist/worker/host.js', platform: 'browser', format: 'iife' },
+  },
+  {
+    what: 'worker global scope',
+    options: { entryPoints: ['src/worker/scope.ts'], outfile: 'dist/worker/scope.js', platform: 'browser', format: 'iife' },
   },
 ];
 
@@ -30,3 +39,4 @@ for (const e of [...entries, ...optional.filter((o) => existsSync((o.options.ent
   await build({ ...common, ...e.options });
   console.log(`built ${e.what} -> ${e.options.outfile}`);
 }
+copyFileSync('src/worker/host.html', 'dist/worker/host.html');

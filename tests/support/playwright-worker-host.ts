@@ -256,9 +256,15 @@ export class PlaywrightWorkerHost implements WorkerHost {
     page.on('crash', () => {
       void this.#closePage(state);
     });
-    await page.exposeBinding('__pushAgentCall', (_source, method: string, args: unknown[]) => this.#serve(state, method, args));
-    await page.addInitScript(BRIDGE_INIT_SCRIPT);
-    await page.goto(`${state.origin}${WORKER_HOST_PAGE}`, { waitUntil: 'load' });
+    try {
+      await page.exposeBinding('__pushAgentCall', (_source, method: string, args: unknown[]) => this.#serve(state, method, args));
+      await page.addInitScript(BRIDGE_INIT_SCRIPT);
+      const response = await page.goto(`${state.origin}${WORKER_HOST_PAGE}`, { waitUntil: 'load' });
+      if (!response?.ok()) throw new Error(`the worker host page did not load (${response?.status() ?? 'no response'})`);
+    } catch (err) {
+      await page.close().catch(() => undefined);
+      throw err;
+    }
     return page;
   }
 
