@@ -145,7 +145,9 @@ async function idle(ctx: BenchContext): Promise<Figure[]> {
   const cpu: number[] = [];
   const runs = Math.min(ctx.runs, ctx.quick ? 1 : 3);
   for (let run = 0; run < runs; run++) {
-    const cli = path.join(import.meta.dirname, '../src/cli/push-agent.ts');
+    // The shipped bundle (npm run build), as users run it; the .ts source would add Node's type-stripping cost.
+    const bundle = path.join(import.meta.dirname, '../dist/cli/push-agent.js');
+    const cli = fs.existsSync(bundle) ? bundle : path.join(import.meta.dirname, '../src/cli/push-agent.ts');
     const proc = spawn(process.execPath, [cli, 'listen', '--json', '--data-dir', dir, '--service', service.wsUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => proc.stdout.on('data', (c: Buffer) => c.toString().includes('"connected"') && resolve()));
     await new Promise((r) => setTimeout(r, 2000)); // start-up settles

@@ -3,31 +3,9 @@
 // (https://notifications.spec.whatwg.org/) where it says what is a TypeError; caps keep a hostile
 // sender from flooding the desktop or memory.
 
-export interface NotificationAction {
-  action: string;
-  title: string;
-  navigate?: string;
-  icon?: string;
-}
+import type { NotificationAction, NotificationRequest } from '../shared/notification-types.ts';
 
-/** Options as a worker or a declarative message asks for them, after validation. */
-export interface NotificationRequest {
-  title: string;
-  body?: string;
-  icon?: string;
-  badge?: string;
-  image?: string;
-  tag?: string;
-  renotify?: boolean;
-  requireInteraction?: boolean;
-  silent?: boolean;
-  data?: unknown;
-  actions?: NotificationAction[];
-  timestamp?: number;
-  navigate?: string;
-  dir?: 'auto' | 'ltr' | 'rtl';
-  lang?: string;
-}
+export type { NotificationAction, NotificationRequest };
 
 /** A notification the engine has shown (or recorded), tied to its subscription. */
 export interface NotificationModel extends NotificationRequest {

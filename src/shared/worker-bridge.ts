@@ -3,6 +3,8 @@
 // (tests/support/playwright-worker-host.ts). Types only: everything that crosses it is plain structured data
 // (no functions, no class instances), so it survives contextBridge, IPC and Playwright's serialization.
 
+import type { NotificationRequest } from './notification-types.ts';
+
 /** `globalThis.pushAgentBridge` in the worker host page. */
 export interface WorkerBridge {
   // ---- page -> engine (on behalf of the origin's worker, while one of its events runs) ----
@@ -22,44 +24,10 @@ export interface WorkerBridge {
 }
 
 /** Options after the worker runtime's own WebIDL-style normalization (strings, booleans, resolved URLs). */
-export interface BridgeNotificationOptions {
-  body?: string;
-  icon?: string;
-  badge?: string;
-  image?: string;
-  tag?: string;
-  renotify?: boolean;
-  requireInteraction?: boolean;
-  silent?: boolean;
-  data?: unknown;
-  actions?: { action: string; title: string; navigate?: string; icon?: string }[];
-  timestamp?: number;
-  navigate?: string;
-  dir?: string;
-  lang?: string;
-  vibrate?: number[];
-}
+export type BridgeNotificationOptions = Omit<NotificationRequest, 'title' | 'dir'> & { dir?: string; vibrate?: number[] };
 
 /** Structurally the engine's NotificationModel (src/engine/notification.ts). */
-export interface BridgeNotification {
-  id: string;
-  title: string;
-  body?: string;
-  icon?: string;
-  badge?: string;
-  image?: string;
-  tag?: string;
-  renotify?: boolean;
-  requireInteraction?: boolean;
-  silent?: boolean;
-  data?: unknown;
-  actions?: { action: string; title: string; navigate?: string; icon?: string }[];
-  timestamp?: number;
-  navigate?: string;
-  dir?: 'auto' | 'ltr' | 'rtl';
-  lang?: string;
-  shownAt?: number;
-}
+export type BridgeNotification = NotificationRequest & { id: string; shownAt?: number };
 
 /** Structurally the engine's SubscriptionJSON: what PushSubscription.toJSON() returns. */
 export interface BridgeSubscription {
