@@ -94,7 +94,7 @@ async function backlog(ctx: BenchContext): Promise<Figure[]> {
   const rates: number[] = [];
   const decryptRates: number[] = [];
   for (let run = 0; run < ctx.runs; run++) {
-    const service: PushService = await startPushService({ maxMessagesPerSession: count * 2 });
+    const service: PushService = await startPushService({ maxMessagesPerSession: count * 2, maxStoredPerChannel: count * 2 });
     let h = await startEngine(service.wsUrl);
     const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'backlog' });
     const keys = h.engine.registry.keys(sub.id)!;
@@ -143,7 +143,7 @@ async function idle(ctx: BenchContext): Promise<Figure[]> {
   await h.stop();
   const rss: number[] = [];
   const cpu: number[] = [];
-  const runs = Math.min(ctx.runs, ctx.quick ? 1 : 3);
+  const runs = Math.min(ctx.runs, ctx.quick ? 1 : 2); // a minute each
   for (let run = 0; run < runs; run++) {
     // The shipped bundle (npm run build), as users run it; the .ts source would add Node's type-stripping cost.
     const bundle = path.join(import.meta.dirname, '../dist/cli/push-agent.js');
