@@ -1,13 +1,13 @@
 // Web Push message decryption (protocol.md §3): aes128gcm (RFC 8291 on RFC 8188), aesgcm
 // (draft-ietf-webpush-encryption-04) and the obsolete aesgcm128 (Firefox's first scheme, kept because it is cheap).
 //
-// Every check that needs no secret runs first, in `plan` (header layout, lengths, curve membership, record
+// Every check that needs no secret runs first, in `planOf` (header layout, lengths, curve membership, record
 // framing), so both paths reject malformed input the same way and the crypto calls can only fail for one reason.
 // The record crypto is done on node:crypto directly rather than through http_ece: http_ece measured ~0.7 of the
 // primitives bound (five HMAC objects plus a Buffer.concat per record, where hkdfSync does each HKDF natively),
 // it reads its own header without bounds checks and cannot decode aesgcm128. Tests decrypt http_ece's and
 // web-push's output to keep the two implementations in agreement.
-import { createDecipheriv, createECDH, hkdfSync, webcrypto, type ECDH } from 'node:crypto';
+import { createDecipheriv, createECDH, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, type ECDH, type KeyObject } from 'node:crypto';
 import { DecryptError } from './errors.ts';
 import { parseAesgcmHeaders, type PushHeaders } from './headers.ts';
 import { isP256PublicKey, type SubscriptionKeys } from './keys.ts';
@@ -40,40 +40,42 @@ const PAD_LENGTH: Record<'aesgcm' | 'aesgcm128', number> = { aesgcm: 2, aesgcm12
 /** Decrypts a push message. `data: null` is a push without payload and yields null. Throws DecryptError only. */
 export function decryptPush(msg: EncryptedPush, keys: SubscriptionKeys): Buffer | null {
   try {
-    const data = dataOf(msg);
-    if (data === null) return null;
-    const plan = planOf(data, msg.headers);
-    const own = prepare(keys);
-    const { cek, nonce } = deriveKeys(plan, own, ecdhSync(own, plan.senderKey));
-    // Records are opened and unpadded in order, so the first bad record decides the error kind.
-    return join(plan.records.map((record, i) => unpad(plan, openSync(cek, recordNonce(nonce, i), record, i), i)));
+    const job = jobOf(msg, keys);
+    return job && open(job.plan, job.own, ecdhSync(job.own, job.plan.senderKey));
   } catch (err) {
     throw asDecryptError(err);
   }
 }
 
 /**
- * Same contract as decryptPush, but ECDH and AES-GCM run through WebCrypto, whose jobs go to libuv's thread pool:
- * with several calls in flight a backlog uses every core. HKDF stays on the calling thread (hkdfSync): each
- * WebCrypto call costs more in setup than the few HMACs of an HKDF, and routing them through it measured slower.
+ * Same contract as decryptPush, but the ECDH (about 60% of the work) runs on libuv's thread pool, so a backlog
+ * with several calls in flight uses more than one core. The rest stays on the calling thread on purpose: in
+ * Node 24 each WebCrypto call costs the calling thread 6-35 µs of setup, as much as the work it would move
+ * (AES-GCM of 3 KiB ~18 µs, an HKDF ~10 µs), and even its ECDH (importKey + deriveBits) leaves ~55 µs there.
+ * Measured with 64 in flight on 2 cores: all-WebCrypto 0.8x the sync rate, WebCrypto ECDH only ~1.1x,
+ * node:crypto's callback diffieHellman (below, ~40 µs left on the calling thread) ~1.25x.
  */
 export async function decryptPushAsync(msg: EncryptedPush, keys: SubscriptionKeys): Promise<Buffer | null> {
   try {
-    const data = dataOf(msg);
-    if (data === null) return null;
-    const plan = planOf(data, msg.headers);
-    const own = prepare(keys);
-    const { cek, nonce } = deriveKeys(plan, own, await ecdhAsync(own, plan.senderKey));
-    const key = await subtle.importKey('raw', cek, 'AES-GCM', false, ['decrypt']);
-    const opened = await Promise.all(
-      plan.records.map((record, i) =>
-        subtle.decrypt({ name: 'AES-GCM', iv: recordNonce(nonce, i) }, key, record).then((b) => Buffer.from(b), () => null),
-      ),
-    );
-    return join(opened.map((plain, i) => unpad(plan, plain ?? authFailed(i), i)));
+    const job = jobOf(msg, keys);
+    return job && open(job.plan, job.own, await ecdhAsync(job.own, job.plan.senderKey));
   } catch (err) {
     throw asDecryptError(err);
   }
+}
+
+/** Everything decided before any crypto; null for a push without data. */
+function jobOf(msg: EncryptedPush, keys: SubscriptionKeys): { plan: Plan; own: OwnKeys } | null {
+  const data = dataOf(msg);
+  if (data === null) return null;
+  const plan = planOf(data, msg.headers);
+  return { plan, own: prepare(keys) };
+}
+
+function open(plan: Plan, own: OwnKeys, secret: Buffer): Buffer {
+  const { cek, nonce } = deriveKeys(plan, own, secret);
+  // Records are opened and unpadded in order, so the first bad record decides the error kind.
+  return join(plan.records.map((record, i) => unpad(plan, openRecord(cek, recordNonce(nonce, i), record, i), i)));
 }
 
 // ---- shape checks (no secrets) ----
@@ -139,7 +141,8 @@ interface OwnKeys {
   ecdh: ECDH;
   publicKey: Buffer;
   authSecret: Buffer;
-  webKey?: Promise<webcrypto.CryptoKey>;
+  /** The private key as a KeyObject, made on first use by the async path. */
+  keyObject?: KeyObject;
 }
 
 // Setting up an ECDH object costs a scalar multiplication (~15% of a decryption): do it once per keys object.
@@ -172,9 +175,6 @@ function badKeys(why: string): DecryptError {
 
 // ---- crypto ----
 
-const subtle = webcrypto.subtle;
-const ECDH_P256 = { name: 'ECDH', namedCurve: 'P-256' };
-
 function ecdhSync(own: OwnKeys, senderKey: Buffer): Buffer {
   try {
     return own.ecdh.computeSecret(senderKey);
@@ -183,26 +183,40 @@ function ecdhSync(own: OwnKeys, senderKey: Buffer): Buffer {
   }
 }
 
-async function ecdhAsync(own: OwnKeys, senderKey: Buffer): Promise<Buffer> {
-  own.webKey ??= importOwnKey(own);
-  const privateKey = await own.webKey;
+// DER SubjectPublicKeyInfo header for an uncompressed P-256 point (id-ecPublicKey, prime256v1): prefixed to the
+// raw point it makes a KeyObject without re-encoding.
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+
+function ecdhAsync(own: OwnKeys, senderKey: Buffer): Promise<Buffer> {
+  // diffieHellman takes a callback (and then runs on the pool) since Node 23.11; an older one would ignore it,
+  // return the secret and never call back.
+  if (diffieHellman.length < 2) return Promise.resolve(ecdhSync(own, senderKey));
+  own.keyObject ??= privateKeyObject(own);
+  const privateKey = own.keyObject;
+  let publicKey: KeyObject;
   try {
-    const publicKey = await subtle.importKey('raw', senderKey, ECDH_P256, false, []);
-    return Buffer.from(await subtle.deriveBits({ name: 'ECDH', public: publicKey }, privateKey, 256));
+    publicKey = createPublicKey({ key: Buffer.concat([P256_SPKI_PREFIX, senderKey]), format: 'der', type: 'spki' });
   } catch {
-    throw new DecryptError('invalid sender public key', 'ECDH refused the sender key');
+    throw new DecryptError('invalid sender public key', 'the sender key is not a P-256 public key');
   }
+  return new Promise((resolve, reject) => {
+    diffieHellman({ privateKey, publicKey }, (err, secret) => {
+      if (err) reject(new DecryptError('invalid sender public key', 'ECDH refused the sender key'));
+      else resolve(secret);
+    });
+  });
 }
 
-function importOwnKey(own: OwnKeys): Promise<webcrypto.CryptoKey> {
+function privateKeyObject(own: OwnKeys): KeyObject {
   const b64 = (b: Buffer) => b.toString('base64url');
   // getPrivateKey drops leading zero bytes; a JWK `d` must be the full 32.
   const d = own.ecdh.getPrivateKey();
   const jwk = { kty: 'EC', crv: 'P-256', d: b64(Buffer.concat([Buffer.alloc(32 - d.length), d])), x: b64(own.publicKey.subarray(1, 33)), y: b64(own.publicKey.subarray(33)) };
-  return subtle.importKey('jwk', jwk, ECDH_P256, false, ['deriveBits']).catch(() => {
-    own.webKey = undefined;
-    throw badKeys('WebCrypto refused the private key');
-  });
+  try {
+    return createPrivateKey({ key: jwk, format: 'jwk' });
+  } catch {
+    throw badKeys('the private key cannot be imported');
+  }
 }
 
 const ascii = (s: string) => Buffer.from(s, 'latin1');
@@ -247,7 +261,7 @@ function recordNonce(base: Buffer, i: number): Buffer {
   return nonce;
 }
 
-function openSync(cek: Buffer, iv: Buffer, record: Buffer, i: number): Buffer {
+function openRecord(cek: Buffer, iv: Buffer, record: Buffer, i: number): Buffer {
   const decipher = createDecipheriv('aes-128-gcm', cek, iv);
   decipher.setAuthTag(record.subarray(record.length - TAG));
   const plain = decipher.update(record.subarray(0, record.length - TAG));
