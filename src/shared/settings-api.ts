@@ -1,0 +1,171 @@
+// The settings window's API: what `window.pushAgent` offers (design.md §2-3). Types only.
+//
+// One contract, three implementations of the transport:
+// - Electron: src/preload/settings.ts exposes these methods through contextBridge; src/main's IPC hub validates
+//   every argument (src/shared/settings-validate.ts) and calls the engine-side SettingsService.
+// - Tests: Playwright binds the same methods to the same SettingsService over a real engine.
+// - The SettingsService (src/engine/settings-service.ts) implements it on top of PushEngine.
+// Everything that crosses is plain JSON. Payload text is data: the renderer must only ever set it as text.
+
+import type { NotificationRequest } from './notification-types.ts';
+
+export type ConnectionStateView = 'connected' | 'connecting' | 'reconnecting' | 'offline' | 'suspended' | 'stopped';
+export type PowerStateView = 'ac' | 'battery' | 'low';
+
+export interface StatusView {
+  state: ConnectionStateView;
+  serviceUrl: string;
+  /** First 8 hex digits only; never the full UAID. */
+  uaidPrefix: string | null;
+  lastConnectedAt: number | null;
+  /** Milliseconds until the next attempt while reconnecting. */
+  retryInMs: number | null;
+  power: PowerStateView;
+  /** The SecretBox backend; `strong: false` means the UI must warn (e.g. Linux `basic_text`). */
+  secretBackend: { name: string; strong: boolean };
+  unread: number;
+}
+
+export type SubscriptionKindView = 'site' | 'endpoint' | 'legacy';
+
+export interface SubscriptionView {
+  id: string;
+  kind: SubscriptionKindView;
+  origin: string;
+  label: string;
+  /** The endpoint is shown only for user-made endpoints (it is the capability to push to them). */
+  endpoint: string | null;
+  createdAt: number;
+  muted: boolean;
+  /** Non-null when paused by the policy (budget exhausted), with the reason in words. */
+  paused: { reason: string; since: number } | null;
+  /** Silent-push budget left and its cap, for sites; null where budgets do not apply (endpoints). */
+  budget: { left: number; cap: number } | null;
+  lastMessageAt: number | null;
+  hasWorker: boolean;
+}
+
+/** `PushSubscription.toJSON()` plus our id: what the Endpoints view shows and copies. */
+export interface SubscriptionJSONView {
+  id: string;
+  endpoint: string;
+  expirationTime: null;
+  keys: { p256dh: string; auth: string };
+}
+
+/** What became of one message (design.md §7 history). */
+export type FateView =
+  | 'shown'
+  | 'shown-silently'
+  | 'shown-by-worker'
+  | 'generic-notification'
+  | 'charged'
+  | 'muted'
+  | 'paused'
+  | 'duplicate'
+  | 'undecryptable'
+  | 'unknown-subscription'
+  | 'worker-error'
+  | 'worker-timeout'
+  | 'quiet-hours'
+  | 'inbox-full';
+
+export interface HistoryEntry {
+  id: string;
+  subscriptionId: string | null;
+  origin: string | null;
+  label: string | null;
+  fate: FateView;
+  /** A typed error kind or short reason in words; never key material or payload bytes. */
+  detail: string | null;
+  /** Title and body as shown (plain text), when a notification was shown. */
+  title: string | null;
+  body: string | null;
+  receivedAt: number;
+  at: number;
+}
+
+/** Every number of design.md §7 is a preference with the design's default. */
+export interface PolicyPreferences {
+  /** Silent-push budget cap per origin, by power state. Defaults 16 / 8 / 2. */
+  budgetCap: Record<PowerStateView, number>;
+  /** Minutes per +1 budget unit, by power state; null = no refill. Defaults 30 / 60 / null. */
+  budgetRefillMinutes: Record<PowerStateView, number | null>;
+  /** Push event deadline in seconds, by power state. Defaults 30 / 30 / 10. */
+  eventDeadlineSeconds: Record<PowerStateView, number>;
+  /** Worker kept alive after an event, seconds. Defaults 30 / 10 / 0. */
+  workerKeepAliveSeconds: Record<PowerStateView, number>;
+  /** Coalescing window for worker wake-ups under `low`, seconds. Default 10. */
+  lowPowerCoalesceSeconds: number;
+  /** Burst grace: a push is not charged when the origin showed a notification this many seconds before. Default 3. */
+  burstGraceSeconds: number;
+  /** Minimum urgency asked of the service, by power state. Defaults very-low / low / high. */
+  minUrgency: Record<PowerStateView, 'very-low' | 'low' | 'normal' | 'high'>;
+  /** Battery percentage under which the state is `low`. Default 20. */
+  lowBatteryPercent: number;
+}
+
+export interface QuietHours {
+  enabled: boolean;
+  /** Local time "HH:MM", 24-hour. */
+  start: string;
+  end: string;
+}
+
+export interface Preferences {
+  serviceUrl: string;
+  startAtLogin: boolean;
+  quietHours: QuietHours;
+  policy: PolicyPreferences;
+}
+
+export type PreferencesPatch = Partial<Omit<Preferences, 'policy' | 'quietHours'>> & {
+  quietHours?: Partial<QuietHours>;
+  policy?: Partial<PolicyPreferences>;
+};
+
+export interface NewEndpoint {
+  label: string;
+  /** base64url 65-byte P-256 key, or omitted. */
+  applicationServerKey?: string;
+}
+
+/** Errors cross as `{ kind, message }`: the kind is stable, the message is for users. */
+export interface ApiError {
+  kind: string;
+  message: string;
+}
+
+export type SettingsEvent =
+  | { type: 'status'; status: StatusView }
+  | { type: 'subscriptions' }
+  | { type: 'history'; entry: HistoryEntry }
+  | { type: 'preferences'; preferences: Preferences };
+
+/** `window.pushAgent` in the settings window. Every method may reject with an ApiError-shaped Error. */
+export interface PushAgentApi {
+  getStatus(): Promise<StatusView>;
+  listSubscriptions(): Promise<SubscriptionView[]>;
+  getSubscriptionJSON(id: string): Promise<SubscriptionJSONView>;
+  createEndpoint(request: NewEndpoint): Promise<SubscriptionJSONView>;
+  renameSubscription(id: string, label: string): Promise<void>;
+  /** New keys and a new endpoint for a user-made endpoint (the old one then answers 410). */
+  replaceEndpoint(id: string): Promise<SubscriptionJSONView>;
+  /** Unsubscribes at the service (code 200) and forgets it. */
+  deleteSubscription(id: string): Promise<void>;
+  setMuted(id: string, muted: boolean): Promise<void>;
+  /** Resumes a paused subscription and refills its budget. */
+  resume(id: string): Promise<void>;
+  /** Opens a site window for an https origin (Electron only; elsewhere rejects with kind 'unsupported'). */
+  addSite(url: string): Promise<void>;
+  getHistory(filter?: { subscriptionId?: string; limit?: number }): Promise<HistoryEntry[]>;
+  clearHistory(): Promise<void>;
+  getPreferences(): Promise<Preferences>;
+  setPreferences(patch: PreferencesPatch): Promise<Preferences>;
+  sendTestNotification(): Promise<void>;
+  /** Live updates (events, not polling). Returns the function that stops them. */
+  onEvent(listener: (event: SettingsEvent) => void): () => void;
+}
+
+/** Shown by the preview of a notification in the UI. */
+export type NotificationPreview = Pick<NotificationRequest, 'title' | 'body' | 'icon'>;
