@@ -253,6 +253,7 @@ export class PushConnection {
         return;
       }
       if (this.#helloTimer) this.#opts.clock.clearTimeout(this.#helloTimer);
+      this.#opts.logger.debug('hello answered', { status: m.status, uaidPrefix: m.uaid.slice(0, 8) });
       if (m.status !== 200) {
         this.#opts.logger.warn('hello refused', { status: m.status });
         this.#ws?.terminate();
@@ -358,6 +359,7 @@ export class PushConnection {
   #setState(state: ConnectionState, detail: { code?: number; reason?: string; retryInMs?: number }): void {
     if (state === this.#state && state !== 'waiting') return;
     this.#state = state;
+    this.#opts.logger.debug('connection state', { state, ...detail });
     this.#handlers.state(state, detail);
   }
 }
