@@ -24,6 +24,11 @@ const entries: Entry[] = [
     what: 'worker global scope',
     options: { entryPoints: ['src/worker/scope.ts'], outfile: 'dist/worker/scope.js', platform: 'browser', format: 'iife' },
   },
+  // The in-page Push API, injected into site windows' main world before their scripts.
+  {
+    what: 'in-page Push API',
+    options: { entryPoints: ['src/page/push-api.ts'], outfile: 'dist/page/push-api.js', platform: 'browser', format: 'iife' },
+  },
 ];
 
 // Electron parts are added here as they land (main, preloads, renderer, worker runtime); see docs/architecture.md.
