@@ -1,0 +1,7 @@
+// The session partition of a site: shared by its site window and its worker host (design.md §2), so that
+// cookies, IndexedDB and Cache Storage are the same for the page and its worker, and no two sites share one.
+import { createHash } from 'node:crypto';
+
+export function sitePartition(origin: string): string {
+  return `persist:site-${createHash('sha256').update(origin).digest('hex').slice(0, 16)}`;
+}

@@ -1,0 +1,81 @@
+// The IPC contract between Electron's main process and its preloads: every channel, who owns it and what crosses
+// it. Types and constants only. The hub (src/main/ipc-hub.ts) accepts each channel only from the frame that owns
+// it and validates every argument (src/shared/settings-validate.ts, src/main/bridge-validate.ts); preloads never
+// expose ipcRenderer itself, only the narrow bridges built on these channels.
+
+import type { ApiError, PushAgentApi, SettingsEvent } from './settings-api.ts';
+import type { BridgeDispatch, BridgeOutcome, WorkerBridge } from './worker-bridge.ts';
+
+export const IpcChannel = {
+  /** settings frame -> main (invoke): `(method: SettingsMethod, args: unknown[])` -> IpcResult. */
+  settingsCall: 'push-agent:settings:call',
+  /** main -> settings frame (send): `(event: SettingsEvent)`. */
+  settingsEvent: 'push-agent:settings:event',
+  /** worker host frame -> main (invoke): `(method: WorkerMethod, args: unknown[])` -> IpcResult. */
+  workerCall: 'push-agent:worker:call',
+  /** main -> worker host frame (send): `(dispatchId: number, request: BridgeDispatch)`. */
+  workerDispatch: 'push-agent:worker:dispatch',
+  /** worker host frame -> main (send): `(dispatchId: number, outcome: BridgeOutcome)`. */
+  workerOutcome: 'push-agent:worker:outcome',
+} as const;
+export type IpcChannelName = (typeof IpcChannel)[keyof typeof IpcChannel];
+
+/** Which kind of frame owns a channel; a message from any other frame is dropped. */
+export const CHANNEL_OWNER: Record<IpcChannelName, 'settings' | 'worker'> = {
+  [IpcChannel.settingsCall]: 'settings',
+  [IpcChannel.settingsEvent]: 'settings',
+  [IpcChannel.workerCall]: 'worker',
+  [IpcChannel.workerDispatch]: 'worker',
+  [IpcChannel.workerOutcome]: 'worker',
+};
+
+/** Every invoke answers with this: errors cross as `{ kind, message }` (Electron would drop an Error's fields). */
+export type IpcResult<T = unknown> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+// ---- settings ----
+
+export const SETTINGS_METHODS = [
+  'getStatus',
+  'listSubscriptions',
+  'getSubscriptionJSON',
+  'createEndpoint',
+  'renameSubscription',
+  'replaceEndpoint',
+  'deleteSubscription',
+  'setMuted',
+  'resume',
+  'addSite',
+  'getHistory',
+  'clearHistory',
+  'getPreferences',
+  'setPreferences',
+  'sendTestNotification',
+] as const satisfies readonly Exclude<keyof PushAgentApi, 'onEvent'>[];
+export type SettingsMethod = (typeof SETTINGS_METHODS)[number];
+
+/** The argument tuple of each settings method, straight from the contract. */
+export type SettingsArgs = { [M in SettingsMethod]: Parameters<PushAgentApi[M]> };
+export type SettingsReturn = { [M in SettingsMethod]: Awaited<ReturnType<PushAgentApi[M]>> };
+/** One validated call, discriminated by method. */
+export type SettingsCall = { [M in SettingsMethod]: { method: M; args: SettingsArgs[M] } }[SettingsMethod];
+
+export type SettingsEventMessage = SettingsEvent;
+
+// ---- worker host ----
+
+export const WORKER_METHODS = ['showNotification', 'getNotifications', 'openWindow', 'getSubscription'] as const satisfies readonly Exclude<
+  keyof WorkerBridge,
+  'onDispatch'
+>[];
+export type WorkerMethod = (typeof WORKER_METHODS)[number];
+export type WorkerArgs = { [M in WorkerMethod]: Parameters<WorkerBridge[M]> };
+export type WorkerCall = { [M in WorkerMethod]: { method: M; args: WorkerArgs[M] } }[WorkerMethod];
+export type WorkerDispatchMessage = [dispatchId: number, request: BridgeDispatch];
+export type WorkerOutcomeMessage = [dispatchId: number, outcome: BridgeOutcome];
+
+// ---- the custom scheme of the settings window ----
+
+export const APP_SCHEME = 'push-agent';
+/** The settings window's origin: the only frame allowed on the settings channels. */
+export const SETTINGS_ORIGIN = 'push-agent://settings';
+export const SETTINGS_URL = `${SETTINGS_ORIGIN}/settings.html`;
