@@ -29,6 +29,11 @@ const entries: Entry[] = [
     what: 'in-page Push API',
     options: { entryPoints: ['src/page/push-api.ts'], outfile: 'dist/page/push-api.js', platform: 'browser', format: 'iife' },
   },
+  // The settings window (loaded from the app's own scheme; its HTML and CSS are copied beside it).
+  {
+    what: 'settings window',
+    options: { entryPoints: ['src/renderer/settings.ts'], outfile: 'dist/renderer/settings.js', platform: 'browser', format: 'iife' },
+  },
 ];
 
 // Electron parts are added here as they land (main, preloads, renderer, worker runtime); see docs/architecture.md.
@@ -45,3 +50,4 @@ for (const e of [...entries, ...optional.filter((o) => existsSync((o.options.ent
   console.log(`built ${e.what} -> ${e.options.outfile}`);
 }
 copyFileSync('src/worker/host.html', 'dist/worker/host.html');
+for (const f of ['settings.html', 'settings.css']) copyFileSync(`src/renderer/${f}`, `dist/renderer/${f}`);

@@ -128,6 +128,7 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
       budget: r.kind === 'endpoint' ? null : (this.#policy.budget?.call(this.#engine, r.id) ?? null),
       lastMessageAt: this.#lastMessageAt.get(r.id) ?? null,
       hasWorker: r.workerScriptURL !== null,
+      applicationServerKey: r.kind === 'endpoint' ? r.applicationServerKey : null,
     }));
   }
 
@@ -204,7 +205,6 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
     const limit = filter.limit === undefined ? 500 : filter.limit;
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new SettingsError('invalid-argument', 'Bad history limit.');
     if (filter.subscriptionId !== undefined && typeof filter.subscriptionId !== 'string') throw new SettingsError('invalid-argument', 'Bad history filter.');
-    this.#unread = 0;
     if (this.#policy.history) return this.#policy.history.list({ ...filter, limit });
     const all = filter.subscriptionId ? this.#history.filter((h) => h.subscriptionId === filter.subscriptionId) : this.#history;
     return all.slice(-limit).reverse();

@@ -43,6 +43,8 @@ export interface SubscriptionView {
   budget: { left: number; cap: number } | null;
   lastMessageAt: number | null;
   hasWorker: boolean;
+  /** base64url application server key (public), for endpoints made with one: the send command needs VAPID then. */
+  applicationServerKey?: string | null;
 }
 
 /** `PushSubscription.toJSON()` plus our id: what the Endpoints view shows and copies. */
