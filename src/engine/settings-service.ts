@@ -289,7 +289,7 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
     const sub = r.subscriptionId ? this.#engine.registry.get(r.subscriptionId) : undefined;
     const shown = r.subscriptionId ? this.#lastShown.get(r.subscriptionId) : undefined;
     const withText = shown && shown.receivedAt === r.receivedAt ? shown : undefined;
-    const fate: FateView = r.fate === 'worker-showed-nothing' ? 'charged' : FATES.has(r.fate) ? (r.fate as FateView) : 'charged';
+    const fate: FateView = (r.fate as string) === 'worker-showed-nothing' ? 'charged' : FATES.has(r.fate) ? (r.fate as FateView) : 'charged';
     this.#record0({
       id: r.messageId,
       subscriptionId: r.subscriptionId,
