@@ -8,24 +8,26 @@ import type { PushConnection } from './connection.ts';
 import { displayPayload } from './declarative.ts';
 import type { Inbox, InboxMessage } from './inbox.ts';
 import { clientFrames, type AckCode, type ServerMessage } from './protocol.ts';
-import type { Logger, WorkerOutcome } from './ports.ts';
+import type { Clock, Logger, TimerHandle, WorkerOutcome } from './ports.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
 import type { SubscriptionRecord } from './subscription-record.ts';
 import type { NotificationModel, NotificationRequest } from './notification.ts';
+import type { FateView } from '../shared/settings-api.ts';
 
-/** What became of a message; every message ends in exactly one fate (the history records it). */
-export type Fate =
-  | 'shown'
-  | 'shown-by-worker'
-  | 'worker-showed-nothing'
-  | 'worker-error'
-  | 'worker-timeout'
-  | 'muted'
-  | 'paused'
-  | 'duplicate'
-  | 'undecryptable'
-  | 'unknown-subscription'
-  | 'inbox-full';
+/**
+ * What became of a message; every message ends in exactly one fate (the history records it). The same words as the
+ * settings window's FateView. Choices made here (design.md §7):
+ * - 'quiet-hours': a notification held back by quiet hours (recorded with its title and body; counted in the summary).
+ * - 'shown-silently': a push that showed nothing and was not charged: burst grace or a subscription without a
+ *   budget (the detail says which).
+ * - 'charged': a push that showed nothing and spent one budget unit (detail "paused" when that paused it).
+ * - 'generic-notification': a userVisibleOnly push with no budget left that showed nothing; we showed the generic one.
+ * - 'worker-error' / 'worker-timeout': the last attempt failed and showed nothing; the detail carries the error kind
+ *   and what the accounting then did ("charged", "generic-notification", ...).
+ */
+export type Fate = FateView | LegacyFate;
+/** No longer produced (now 'charged' / 'shown-silently'); kept only while src/engine/settings-service.ts still maps it. */
+type LegacyFate = 'worker-showed-nothing';
 
 export interface FateRecord {
   messageId: string;
@@ -34,8 +36,31 @@ export interface FateRecord {
   fate: Fate;
   /** A typed error kind or a short reason; never key material or payload. */
   detail?: string;
+  /** Plain text of the (first) notification shown or held back for this message. */
+  title?: string;
+  body?: string;
   receivedAt: number;
   at: number;
+}
+
+/** What the engine did with a notification request. */
+export interface ShowResult {
+  /** Held back by quiet hours (in the history, not on screen). */
+  quiet: boolean;
+}
+
+/** A worker's push event, with what it showed. */
+export interface WorkerRun {
+  outcome: WorkerOutcome;
+  /** The first notification it showed (or had held back by quiet hours). */
+  first: { title: string; body: string } | null;
+  quiet: boolean;
+}
+
+/** Where a message sits in a coalesced batch (several messages for one origin sharing one worker wake-up). */
+export interface BatchPosition {
+  index: number;
+  size: number;
 }
 
 /** What the pipeline needs from the engine around it. */
@@ -44,11 +69,17 @@ export interface DeliveryHost {
   inbox: Inbox;
   connection: PushConnection;
   logger: Logger;
-  now(): number;
+  clock: Clock;
   fate(record: FateRecord): void;
-  show(sub: SubscriptionRecord, request: NotificationRequest, source: NotificationModel['source'], receivedAt: number): NotificationModel;
+  show(sub: SubscriptionRecord, request: NotificationRequest, source: NotificationModel['source'], receivedAt: number): ShowResult;
   /** Dispatches a push event to the subscription's worker; null when it has none (or no worker host). */
-  dispatchToWorker(sub: SubscriptionRecord, data: Uint8Array | null, declared?: NotificationRequest): Promise<WorkerOutcome> | null;
+  dispatchToWorker(sub: SubscriptionRecord, data: Uint8Array | null, declared: NotificationRequest | undefined, batch: BatchPosition | null): Promise<WorkerRun> | null;
+  /** Step 8 for a non-declarative push that ended with nothing shown: charge, pause or the generic notification. */
+  settleSilent(sub: SubscriptionRecord, receivedAt: number): { fate: Fate; detail?: string };
+  /** Coalescing window for this subscription's worker wake-ups now; 0 = dispatch at once. */
+  coalesceMs(sub: SubscriptionRecord): number;
+  /** Delay before retry number `attempt` (0-based) of a failed worker event; null = give up. */
+  retryDelayMs(attempt: number): number | null;
   /** The unknown channel should be dropped at the service too. */
   forgetChannel(channelID: string): void;
 }
@@ -60,6 +91,7 @@ export class DeliveryPipeline {
   #flushScheduled = false;
   /** Per-subscription chains keep each subscription's messages in order through async dispatch. */
   #chains = new Map<string, Promise<void>>();
+  #held = new Map<string, { items: Array<{ subscriptionId: string; entry: InboxMessage; plaintext: Buffer | null }>; timer: TimerHandle }>();
   readonly #host: DeliveryHost;
 
   constructor(host: DeliveryHost) {
@@ -111,10 +143,10 @@ export class DeliveryPipeline {
     const accepted: Array<{ sub: SubscriptionRecord; entry: InboxMessage; plaintext: Buffer | null }> = [];
     const seen = new Set<string>();
     for (const m of batch) {
-      const receivedAt = h.now();
+      const receivedAt = h.clock.now();
       const messageId = randomUUID();
       const record = (sub: SubscriptionRecord | undefined, fate: Fate, detail?: string) =>
-        h.fate({ messageId, subscriptionId: sub?.id ?? null, origin: sub?.origin ?? null, fate, ...(detail ? { detail } : {}), receivedAt, at: h.now() });
+        h.fate({ messageId, subscriptionId: sub?.id ?? null, origin: sub?.origin ?? null, fate, ...(detail ? { detail } : {}), receivedAt, at: h.clock.now() });
 
       // 2. Find the subscription.
       const sub = h.registry.byChannel(m.channelID);
@@ -157,7 +189,7 @@ export class DeliveryPipeline {
     const durable = h.inbox.hasRoom(accepted.length) ? accepted : [];
     if (durable.length < accepted.length) {
       h.logger.warn('inbox full: messages left with the service', { count: accepted.length });
-      for (const a of accepted) h.fate({ messageId: a.entry.id, subscriptionId: a.sub.id, origin: a.sub.origin, fate: 'inbox-full', receivedAt: a.entry.receivedAt, at: h.now() });
+      for (const a of accepted) h.fate({ messageId: a.entry.id, subscriptionId: a.sub.id, origin: a.sub.origin, fate: 'inbox-full', receivedAt: a.entry.receivedAt, at: h.clock.now() });
     }
     try {
       h.inbox.accept(durable.map((a) => a.entry));
@@ -171,45 +203,133 @@ export class DeliveryPipeline {
     for (const a of durable) this.#enqueue(a.sub, a.entry, a.plaintext);
   }
 
-  #enqueue(sub: SubscriptionRecord, entry: InboxMessage, plaintext: Buffer | null): void {
-    const prev = this.#chains.get(sub.id) ?? Promise.resolve();
-    const next = prev
-      .then(() => this.#process(sub.id, entry, plaintext))
-      .catch((err: Error) => this.#host.logger.error('dispatch failed', { subscription: sub.id, error: err.message }))
-      .finally(() => {
-        if (this.#chains.get(sub.id) === next) this.#chains.delete(sub.id);
-      });
-    this.#chains.set(sub.id, next);
+  /** Messages held for a coalesced worker wake-up (under `low`), by origin. */
+  get held(): number {
+    let n = 0;
+    for (const b of this.#held.values()) n += b.items.length;
+    return n;
   }
 
-  async #process(subscriptionId: string, entry: InboxMessage, plaintext: Buffer | null): Promise<void> {
+  /**
+   * Stops holding: pending coalescing timers are cancelled. Held messages are persisted but not done, so the
+   * inbox replays them at the next start.
+   */
+  close(): void {
+    for (const b of this.#held.values()) this.#host.clock.clearTimeout(b.timer);
+    this.#held.clear();
+  }
+
+  /** Dispatches every held batch now (e.g. the power state left `low`). */
+  releaseHeld(): void {
+    for (const [origin, b] of [...this.#held]) {
+      this.#host.clock.clearTimeout(b.timer);
+      this.#release(origin);
+    }
+  }
+
+  // Step 6 (defer): under `low`, messages for one origin that need its worker wait for the coalescing window
+  // opened by the first of them, then run back to back in one worker session (BatchPosition, ports.ts).
+  #enqueue(sub: SubscriptionRecord, entry: InboxMessage, plaintext: Buffer | null): void {
+    const windowMs = this.#needsWorker(plaintext) ? this.#host.coalesceMs(sub) : 0;
+    if (windowMs <= 0) return this.#chain(sub.id, entry, plaintext, null);
+    let batch = this.#held.get(sub.origin);
+    if (!batch) {
+      const origin = sub.origin;
+      const timer = this.#host.clock.setTimeout(() => this.#release(origin), windowMs);
+      timer.unref?.();
+      batch = { items: [], timer };
+      this.#held.set(origin, batch);
+    }
+    batch.items.push({ subscriptionId: sub.id, entry, plaintext });
+  }
+
+  #release(origin: string): void {
+    const batch = this.#held.get(origin);
+    if (!batch) return;
+    this.#held.delete(origin);
+    const size = batch.items.length;
+    batch.items.forEach((it, index) => this.#chain(it.subscriptionId, it.entry, it.plaintext, { index, size }));
+  }
+
+  /** A declarative message that its worker may not change needs no worker: never held. */
+  #needsWorker(plaintext: Buffer | null): boolean {
+    const display = displayPayload(plaintext, '', 'https://invalid');
+    return !(display.kind === 'declarative' && !display.message.mutable);
+  }
+
+  #chain(subscriptionId: string, entry: InboxMessage, plaintext: Buffer | null, batch: BatchPosition | null): void {
+    const prev = this.#chains.get(subscriptionId) ?? Promise.resolve();
+    const next = prev
+      .then(() => this.#process(subscriptionId, entry, plaintext, batch))
+      .catch((err: Error) => this.#host.logger.error('dispatch failed', { subscription: subscriptionId, error: err.message }))
+      .finally(() => {
+        if (this.#chains.get(subscriptionId) === next) this.#chains.delete(subscriptionId);
+      });
+    this.#chains.set(subscriptionId, next);
+  }
+
+  async #process(subscriptionId: string, entry: InboxMessage, plaintext: Buffer | null, batch: BatchPosition | null): Promise<void> {
     const h = this.#host;
-    const sub = h.registry.get(subscriptionId);
-    const fate = (f: Fate, detail?: string) =>
-      h.fate({ messageId: entry.id, subscriptionId, origin: sub?.origin ?? null, fate: f, ...(detail ? { detail } : {}), receivedAt: entry.receivedAt, at: h.now() });
+    let sub = h.registry.get(subscriptionId);
+    const origin = sub?.origin ?? null;
+    const fate = (f: Fate, detail?: string, shown?: { title: string; body: string } | null) =>
+      h.fate({
+        messageId: entry.id,
+        subscriptionId,
+        origin,
+        fate: f,
+        ...(detail ? { detail } : {}),
+        ...(shown ? { title: shown.title, body: shown.body } : {}),
+        receivedAt: entry.receivedAt,
+        at: h.clock.now(),
+      });
     try {
-      if (!sub) return; // removed meanwhile
       // 6. Decide.
+      if (!sub) return fate('unknown-subscription', 'unsubscribed before delivery');
       if (sub.muted) return fate('muted');
+      if (sub.paused) return fate('paused', sub.paused.reason);
       // 7. Dispatch: declarative display unless a worker handles it.
       const display = displayPayload(plaintext, sub.label || sub.origin, sub.origin);
       const declared = display.kind === 'declarative' ? display.message : null;
-      const worker = declared && !declared.mutable ? null : h.dispatchToWorker(sub, plaintext, declared?.notification);
+      const shownText = (n: NotificationRequest) => ({ title: n.title, body: n.body ?? '' });
+      let worker = declared && !declared.mutable ? null : h.dispatchToWorker(sub, plaintext, declared?.notification, batch);
       if (!worker) {
-        h.show(sub, declared ? declared.notification : (display as Extract<typeof display, { kind: 'plain' }>).notification, declared ? 'declarative' : 'payload', entry.receivedAt);
-        return fate('shown');
+        const n = declared ? declared.notification : (display as Extract<typeof display, { kind: 'plain' }>).notification;
+        const r = h.show(sub, n, declared ? 'declarative' : 'payload', entry.receivedAt);
+        return fate(r.quiet ? 'quiet-hours' : 'shown', undefined, shownText(n));
       }
-      const outcome = await worker;
-      // 8. Account. A mutable declarative message whose worker showed nothing shows the declared one.
-      if (declared && outcome.shown === 0) {
-        h.show(sub, declared.notification, 'declarative', entry.receivedAt);
+      // Worker failures are nacked (301/302/303, metrics only) and retried with backoff (design.md §4 step 8),
+      // unless the worker already showed something: a retry would show it twice.
+      let run: WorkerRun;
+      for (let attempt = 0; ; attempt++) {
+        run = await worker;
+        const o = run.outcome;
+        if (o.status === 'ok') break;
+        h.connection.send(clientFrames.nack(entry.version, o.status === 'timeout' ? 303 : o.code));
+        if (o.shown > 0) break;
+        const delay = h.retryDelayMs(attempt);
+        if (delay === null) break;
+        await new Promise<void>((resolve) => h.clock.setTimeout(resolve, delay));
+        const again = h.registry.get(subscriptionId);
+        if (!again || again.muted || again.paused) break;
+        sub = again;
+        const retry = h.dispatchToWorker(sub, plaintext, declared?.notification, null);
+        if (!retry) break;
+        worker = retry;
       }
-      if (outcome.status === 'ok') {
-        return fate(outcome.shown > 0 || declared ? 'shown-by-worker' : 'worker-showed-nothing');
+      // 8. Account.
+      const o = run.outcome;
+      const failure = o.status === 'ok' ? null : o.status === 'timeout' ? ('worker-timeout' as const) : ('worker-error' as const);
+      const failureDetail = o.status === 'error' ? o.kind : o.status === 'timeout' ? 'deadline' : '';
+      if (o.shown > 0) return fate(run.quiet ? 'quiet-hours' : 'shown-by-worker', failureDetail || undefined, run.first);
+      if (declared) {
+        // A mutable declarative message whose worker showed nothing shows the declared one; never charged.
+        const r = h.show(sub, declared.notification, 'declarative', entry.receivedAt);
+        return fate(r.quiet ? 'quiet-hours' : 'shown', failureDetail || undefined, shownText(declared.notification));
       }
-      const code = outcome.status === 'timeout' ? 303 : outcome.code;
-      h.connection.send(clientFrames.nack(entry.version, code));
-      return fate(outcome.status === 'timeout' ? 'worker-timeout' : 'worker-error', outcome.status === 'error' ? outcome.kind : 'deadline');
+      const settled = h.settleSilent(sub, entry.receivedAt);
+      if (!failure) return fate(settled.fate, settled.detail);
+      return fate(failure, `${failureDetail}; then ${settled.fate}${settled.detail ? ` (${settled.detail})` : ''}`);
     } finally {
       h.inbox.done(entry.id);
     }

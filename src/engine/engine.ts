@@ -7,7 +7,7 @@ import path from 'node:path';
 import { generateSubscriptionKeys, isP256PublicKey } from './crypto/index.ts';
 import { systemClock } from './clock.ts';
 import { PushConnection, type ConnectionOptions, type ConnectionState } from './connection.ts';
-import { DeliveryPipeline, type FateRecord } from './delivery.ts';
+import { DeliveryPipeline, type BatchPosition, type FateRecord, type Fate, type ShowResult, type WorkerRun } from './delivery.ts';
 import { Inbox } from './inbox.ts';
 import { silentLogger } from './log.ts';
 import { NotificationCenter } from './notification-center.ts';
@@ -16,7 +16,15 @@ import { clientFrames, type ServerMessage } from './protocol.ts';
 import { migrate } from './state-schema.ts';
 import { SubscriptionRegistry } from './subscriptions.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
-import type { Clock, Logger, Notifier, SecretBox, Store, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
+import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
+import type { HistoryEntry, Preferences } from '../shared/settings-api.ts';
+import { BurstGrace, genericNotificationTitle, judgeSilentPush } from './policy/accounting.ts';
+import { BudgetLedger } from './policy/budget.ts';
+import { History } from './policy/history.ts';
+import { FixedPowerSource, PowerPolicy } from './policy/power.ts';
+import { defaultPreferences, PreferencesService } from './policy/preferences.ts';
+import { QuietHoursTracker, type TimeOfDay } from './policy/quiet-hours.ts';
+import { UrgencyNegotiator } from './policy/urgency.ts';
 
 export interface EngineOptions {
   serviceUrl: string;
@@ -31,9 +39,24 @@ export interface EngineOptions {
   logger?: Logger;
   connection?: Partial<Omit<ConnectionOptions, 'url' | 'clock' | 'logger'>>;
   inbox?: { fsync?: boolean; ringSize?: number; maxPending?: number };
-  /** Push event deadline and worker keep-alive (the policy makes them power-dependent). */
-  worker?: { deadlineMs?: number; keepAliveMs?: number };
+  /**
+   * Overrides of the power-dependent push event deadline and worker keep-alive (otherwise the preferences decide),
+   * and the delays before each retry of a failed worker event (default 1 s, 2 s, 4 s: three retries).
+   */
+  worker?: { deadlineMs?: number; keepAliveMs?: number; retryDelaysMs?: number[] };
+  /** The host's power state; `ac` when the host cannot tell. */
+  power?: PowerSource;
+  /** Local time of day in ms, for quiet hours (tests pin the time zone with it). */
+  timeOfDay?: TimeOfDay;
+  /** Urgency support detection (policy/urgency.ts). */
+  urgency?: { replyTimeoutMs?: number; closeGraceMs?: number };
+  history?: { limit?: number; debounceMs?: number };
 }
+
+/** A worker kept alive between the events of one coalesced batch: the next one is dispatched as soon as this ends. */
+const BATCH_BRIDGE_MS = 2_000;
+const DEFAULT_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
+const QUIET_SUMMARY_ORIGIN = 'push-agent://quiet-hours';
 
 export type NewSubscription =
   | { kind: 'endpoint'; label?: string; applicationServerKey?: string | null; origin?: string }
@@ -70,6 +93,10 @@ export interface EngineEvents {
   'legacy-push': [{ subscriptionId: string; origin: string; endpoint: string; version: number | null }];
   /** Simple Push: registrations were renewed after a UAID change (`push-register`). */
   'legacy-reregister': [{ origin: string }];
+  /** Every new history entry (one per message). */
+  history: [HistoryEntry];
+  preferences: [Preferences];
+  power: [PowerState];
 }
 
 const ENDPOINT_ORIGIN = 'push-agent://endpoint';
@@ -87,12 +114,28 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #resubscribing: Promise<void> | null = null;
   #forgetting = new Set<string>();
   #started = false;
+  /** `get()` / `set(patch)`: validated, persisted, emitted as 'preferences'; every policy number is read live. */
+  readonly preferences: PreferencesService;
+  /** `list(filter)` newest first / `clear()`: the last 500 messages and their fate (policy/history.ts). */
+  readonly history: History;
+  #power: PowerPolicy;
+  #budgets: BudgetLedger;
+  #grace = new BurstGrace();
+  #quiet: QuietHoursTracker;
+  #urgency: UrgencyNegotiator;
+  #connected = false;
 
   constructor(opts: EngineOptions) {
     super();
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
     this.#logger = opts.logger ?? silentLogger;
+    // serviceUrl here is the preference's default; a changed preference applies when the host next creates the engine.
+    this.preferences = new PreferencesService(opts.store, defaultPreferences(opts.serviceUrl), (p) => this.#onPreferences(p));
+    this.history = new History({ dataDir: opts.dataDir, clock: this.#clock, logger: this.#logger, ...opts.history });
+    this.#budgets = new BudgetLedger(opts.store);
+    this.#power = new PowerPolicy(opts.power ?? new FixedPowerSource('ac'), () => this.preferences.current.policy, this.#logger, (s) => this.#onPower(s));
+    this.#quiet = new QuietHoursTracker(this.#clock, () => this.preferences.current.quietHours, (held) => this.#quietHoursEnded(held), opts.timeOfDay);
     this.registry = new SubscriptionRegistry(opts.store, opts.secrets, this.#logger);
     this.notifications = new NotificationCenter(opts.notifier, this.#clock);
     this.connection = new PushConnection(
@@ -103,11 +146,26 @@ export class PushEngine extends EventEmitter<EngineEvents> {
         hello: (uaid) => this.#onHello(uaid),
         message: (m) => this.#onMessage(m),
         state: (state, detail) => {
-          if (state === 'connected') this.#lastConnectedAt = this.#clock.now();
+          if (state === 'connected') {
+            this.#lastConnectedAt = this.#clock.now();
+            this.#connected = true;
+            this.#urgency.connected(this.#power.minUrgency());
+          } else if (this.#connected) {
+            this.#connected = false;
+            this.#urgency.disconnected();
+          }
           this.emit('state', state, detail);
         },
       },
     );
+    this.#urgency = new UrgencyNegotiator({
+      store: opts.store,
+      clock: this.#clock,
+      logger: this.#logger,
+      serviceUrl: opts.serviceUrl,
+      send: (frame) => this.connection.send(frame),
+      ...opts.urgency,
+    });
   }
 
   #loaded = false;
@@ -131,10 +189,13 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       inbox: this.#inbox,
       connection: this.connection,
       logger: this.#logger,
-      now: () => this.#clock.now(),
-      fate: (r) => this.emit('fate', r),
+      clock: this.#clock,
+      fate: (r) => this.#onFate(r),
       show: (sub, request, source, receivedAt) => this.#show(sub, request, source, receivedAt),
-      dispatchToWorker: (sub, data, declared) => this.#dispatchPush(sub, data, declared),
+      dispatchToWorker: (sub, data, declared, batch) => this.#dispatchPush(sub, data, declared, batch),
+      settleSilent: (sub, receivedAt) => this.#settleSilent(sub, receivedAt),
+      coalesceMs: (sub) => (this.#hasWorker(sub) ? this.#power.coalesceMs() : 0),
+      retryDelayMs: (attempt) => (this.#opts.worker?.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)[attempt] ?? null,
       forgetChannel: (channelID) => this.#forgetChannel(channelID),
     });
     this.#pipeline.replay();
@@ -145,10 +206,14 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    this.#pipeline?.close();
     await this.connection.stop();
     await this.#pipeline?.idle();
     await this.#opts.workerHost?.close();
     this.#inbox?.close();
+    this.#urgency.close();
+    this.#quiet.close();
+    this.history.flush();
   }
 
   /** Host signal: resumed from sleep or the network came back. */
@@ -235,6 +300,122 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     return true;
   }
 
+  // ---- policy (design.md §7) ----
+
+  /** The current power state. */
+  get power(): PowerState {
+    return this.#power.state;
+  }
+
+  /** Messages held for a coalesced worker wake-up (under `low`). */
+  get heldMessages(): number {
+    return this.#pipeline?.held ?? 0;
+  }
+
+  /** Silent-push budget of a site subscription under the current power state; null where budgets do not apply. */
+  budget(id: string): { left: number; cap: number } | null {
+    const sub = this.registry.get(id);
+    if (!sub || !this.#hasBudget(sub)) return null;
+    return this.#budgets.get(id, this.#power.budgetRule(), this.#clock.now());
+  }
+
+  /** Unpauses a subscription and refills its budget. False when there is no such subscription. */
+  resume(id: string): boolean {
+    const sub = this.registry.get(id);
+    if (!sub) return false;
+    if (this.#hasBudget(sub)) this.#budgets.refill(id, this.#power.budgetRule(), this.#clock.now());
+    if (sub.paused) this.registry.update(id, { paused: null });
+    this.emit('subscriptions');
+    return true;
+  }
+
+  /**
+   * The user opened the site (a site window): its subscriptions' budgets refill to the cap. The user's own
+   * engagement also lifts a pause, as resume does.
+   */
+  siteOpened(origin: string): void {
+    let normalized: string;
+    try {
+      normalized = new URL(origin).origin;
+    } catch {
+      return;
+    }
+    for (const sub of this.registry.list()) if (sub.origin === normalized && this.#hasBudget(sub)) this.resume(sub.id);
+  }
+
+  #hasBudget(sub: SubscriptionRecord): boolean {
+    return sub.kind === 'site';
+  }
+
+  #onFate(r: FateRecord): void {
+    this.emit('fate', r);
+    const sub = r.subscriptionId ? this.registry.get(r.subscriptionId) : undefined;
+    const entry: HistoryEntry = {
+      id: r.messageId,
+      subscriptionId: r.subscriptionId,
+      origin: r.origin,
+      label: sub?.label ?? null,
+      fate: r.fate === 'worker-showed-nothing' ? 'charged' : r.fate,
+      detail: r.detail ?? null,
+      title: r.title ?? null,
+      body: r.body ?? null,
+      receivedAt: r.receivedAt,
+      at: r.at,
+    };
+    this.history.add(entry);
+    this.emit('history', entry);
+  }
+
+  /** Step 8 for a push that showed nothing (policy/accounting.ts decides; this applies it). */
+  #settleSilent(sub: SubscriptionRecord, receivedAt: number): { fate: Fate; detail?: string } {
+    const now = this.#clock.now();
+    const rule = this.#power.budgetRule();
+    const hasBudget = this.#hasBudget(sub);
+    const verdict = judgeSilentPush({
+      hasBudget,
+      userVisibleOnly: sub.userVisibleOnly,
+      inGrace: this.#grace.inGrace(sub.origin, now, this.preferences.current.policy.burstGraceSeconds * 1000),
+      left: hasBudget ? this.#budgets.get(sub.id, rule, now).left : 0,
+    });
+    switch (verdict.kind) {
+      case 'free':
+        return { fate: 'shown-silently', detail: verdict.reason };
+      case 'generic': {
+        const site = sub.label || new URL(sub.origin).host;
+        this.#show(sub, { title: genericNotificationTitle(site) }, 'generic', receivedAt);
+        return { fate: 'generic-notification', detail: 'no budget left' };
+      }
+      case 'charge': {
+        this.#budgets.charge(sub.id, rule, now);
+        if (!verdict.pauseAfter) return { fate: 'charged' };
+        this.registry.update(sub.id, { paused: { reason: 'silent-push budget used up', since: now } });
+        this.#logger.info('subscription paused: silent-push budget used up', { subscription: sub.id });
+        this.emit('subscriptions');
+        return { fate: 'charged', detail: 'paused' };
+      }
+    }
+  }
+
+  #onPower(state: PowerState): void {
+    this.#logger.info('power state changed', { state });
+    if (state !== 'low') this.#pipeline?.releaseHeld();
+    this.#urgency.request(this.#power.minUrgency());
+    this.emit('power', state);
+    this.emit('subscriptions'); // budgets' caps changed
+  }
+
+  #onPreferences(p: Preferences): void {
+    this.#urgency.request(this.#power.minUrgency());
+    this.#quiet.check();
+    this.emit('preferences', p);
+  }
+
+  #quietHoursEnded(held: number): void {
+    const body = held === 1 ? '1 notification arrived during quiet hours. It is in the history.' : `${held} notifications arrived during quiet hours. They are in the history.`;
+    const model = this.notifications.show({ title: 'Quiet hours are over', body }, { subscriptionId: '', origin: QUIET_SUMMARY_ORIGIN, source: 'generic' });
+    this.emit('notification', { ...model, receivedAt: this.#clock.now() });
+  }
+
   setMuted(id: string, muted: boolean): boolean {
     const ok = this.registry.update(id, { muted }) !== undefined;
     if (ok) this.emit('subscriptions');
@@ -252,6 +433,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     const n = this.notifications.get(id);
     const sub = n && this.registry.get(n.subscriptionId);
     if (!n || !sub) return;
+    // A click on one of the origin's notifications refills its budget (design.md §7).
+    this.siteOpened(sub.origin);
     const fallback = sub.kind === 'endpoint' ? undefined : sub.origin;
     const what = this.notifications.activate(id, action, fallback, this.#hasWorker(sub));
     if (what.kind === 'open') await this.#open(what.url);
@@ -336,6 +519,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
         // Simple Push acks carry the integer versions back.
         this.connection.send(JSON.stringify({ messageType: 'ack', updates: m.updates }));
         return;
+      case 'urgency':
+        return this.#urgency.reply(m.status);
       default:
         this.#logger.debug('ignored message', { type: m.type });
     }
@@ -366,27 +551,42 @@ export class PushEngine extends EventEmitter<EngineEvents> {
 
   // ---- display and workers ----
 
-  #show(sub: SubscriptionRecord, request: NotificationRequest, source: NotificationModel['source'], receivedAt: number): NotificationModel {
+  /** Shows, or during quiet hours holds back (history only, one summary at their end). Either counts for the burst grace. */
+  #show(sub: SubscriptionRecord, request: NotificationRequest, source: NotificationModel['source'], receivedAt: number): ShowResult {
+    this.#grace.shown(sub.origin, this.#clock.now());
+    if (this.#quiet.isQuiet()) {
+      this.#quiet.hold();
+      return { quiet: true };
+    }
     const model = this.notifications.show(request, { subscriptionId: sub.id, origin: sub.origin, source });
     this.emit('notification', { ...model, receivedAt });
-    return model;
+    return { quiet: false };
   }
 
   #hasWorker(sub: SubscriptionRecord): boolean {
     return Boolean(this.#opts.workerHost && sub.workerScriptURL);
   }
 
-  #dispatchPush(sub: SubscriptionRecord, data: Uint8Array | null, declared?: NotificationRequest): Promise<WorkerOutcome> | null {
+  #dispatchPush(sub: SubscriptionRecord, data: Uint8Array | null, declared: NotificationRequest | undefined, batch: BatchPosition | null): Promise<WorkerRun> | null {
     if (!this.#hasWorker(sub)) return null;
-    return this.#dispatch(sub, { type: 'push', data, ...(declared ? { notification: declared } : {}) });
+    const run: Omit<WorkerRun, 'outcome'> = { first: null, quiet: false };
+    const keepAliveMs = batch && batch.index < batch.size - 1 ? Math.max(BATCH_BRIDGE_MS, this.#keepAliveMs()) : undefined;
+    return this.#dispatch(sub, { type: 'push', data, ...(declared ? { notification: declared } : {}) }, run, keepAliveMs).then((outcome) => ({ ...run, outcome }));
   }
 
-  #dispatch(sub: SubscriptionRecord, event: WorkerEvent): Promise<WorkerOutcome> {
+  #keepAliveMs(): number {
+    return this.#opts.worker?.keepAliveMs ?? this.#power.keepAliveMs();
+  }
+
+  #dispatch(sub: SubscriptionRecord, event: WorkerEvent, run?: Omit<WorkerRun, 'outcome'>, keepAliveMs?: number): Promise<WorkerOutcome> {
     const host = this.#opts.workerHost!;
     const receivedAt = this.#clock.now();
     const client: WorkerClient = {
       showNotification: async (title, options) => {
-        this.#show(sub, validateNotification(title, options, sub.scope), 'worker', receivedAt);
+        const request = validateNotification(title, options, sub.scope);
+        const r = this.#show(sub, request, 'worker', receivedAt);
+        if (run && !run.first) run.first = { title: request.title, body: request.body ?? '' };
+        if (run && r.quiet) run.quiet = true;
       },
       getNotifications: (tag) => this.notifications.list(sub.origin, tag),
       openWindow: async (url) => {
@@ -403,8 +603,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
         scope: sub.scope,
         scriptURL: sub.workerScriptURL!,
         event,
-        deadlineMs: this.#opts.worker?.deadlineMs ?? 30_000,
-        keepAliveMs: this.#opts.worker?.keepAliveMs ?? 30_000,
+        deadlineMs: this.#opts.worker?.deadlineMs ?? this.#power.deadlineMs(),
+        keepAliveMs: keepAliveMs ?? this.#keepAliveMs(),
       },
       client,
     );
