@@ -3,8 +3,9 @@
 // PermissionPort, and works only through PushEngine's public API.
 //
 // Simple Push on a Web Push connection: the engine always says `use_webpush`, so the service issues
-// `/wpush/v1/<token>` endpoints for key-less registrations. Autopush-compatible services accept the same v1 token
-// at `/spush/v1/<token>` (PUT version=N), so legacy registrations are handed to the page with that path.
+// `/wpush/v1/<token>` endpoints for key-less registrations. Our push service (tools/push-service) accepts the same
+// v1 token at `/spush/v1/<token>` (PUT version=N) and delivers those as `updates`, so legacy registrations are
+// handed to the page with that path. A service that sends them as data-less Web Push instead gives `version: null`.
 
 import type { PushEngine, EngineEvents } from './engine.ts';
 import { SubscribeError } from './engine.ts';

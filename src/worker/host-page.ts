@@ -9,6 +9,7 @@
 
 import {
   MAX_NOTIFICATIONS_PER_EVENT,
+  MAX_WORKER_SCRIPT_BYTES,
   WORKER_SCOPE_SCRIPT,
   type BridgeDispatch,
   type BridgeOutcome,
@@ -189,8 +190,54 @@ function runWireEvent(r: RunningWorker, event: WireEvent): Promise<EventResult |
 
 const TERMINATED: BridgeOutcome = { status: 'error', code: 303, kind: 'worker-terminated', message: 'worker terminated' };
 
-async function run(request: BridgeDispatch): Promise<BridgeOutcome> {
+/**
+ * The script size cap (design.md §6), checked before a worker starts: the page fetches the script itself, reading at
+ * most the cap, and the worker's importScripts fetches it again (usually from the HTTP cache). A server that answers
+ * the two fetches differently gets past the check; the worker's deadline and crash isolation still hold then.
+ */
+async function checkScript(scriptURL: string): Promise<LoadResult | { ok: false; kind: 'script-too-large'; message: string }> {
+  const tooLarge = { ok: false as const, kind: 'script-too-large' as const, message: `the worker script is larger than ${MAX_WORKER_SCRIPT_BYTES} bytes` };
+  let response: Response;
+  try {
+    response = await fetch(scriptURL, { credentials: 'same-origin' });
+  } catch {
+    return { ok: false, kind: 'script-fetch-failed', message: 'the worker script could not be fetched' };
+  }
+  if (!response.ok) {
+    void response.body?.cancel().catch(() => undefined);
+    return { ok: false, kind: 'script-fetch-failed', message: `the worker script could not be fetched (HTTP ${response.status})` };
+  }
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > MAX_WORKER_SCRIPT_BYTES) {
+    void response.body?.cancel().catch(() => undefined);
+    return tooLarge;
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return { ok: true };
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { ok: true };
+      total += value.byteLength;
+      if (total > MAX_WORKER_SCRIPT_BYTES) {
+        void reader.cancel().catch(() => undefined);
+        return tooLarge;
+      }
+    }
+  } catch {
+    return { ok: false, kind: 'script-fetch-failed', message: 'the worker script could not be read' };
+  }
+}
+
+async function run(request: BridgeDispatch, deadline: { passed: boolean }): Promise<BridgeOutcome> {
   if (running && running.scriptURL !== request.scriptURL) terminate();
+  if (!running) {
+    const checked = await checkScript(request.scriptURL);
+    if (!checked.ok) return { status: 'error', code: 303, kind: checked.kind, message: checked.message };
+    // A run whose deadline passed during the check must not start a worker the next event would share.
+    if (deadline.passed) return TERMINATED;
+  }
   const r = running ?? (running = startWorker(request.scriptURL, request.scope));
   const load = await r.loaded;
   // After a timeout the worker is gone and a later event may own `running`: a stale run stops here.
@@ -243,12 +290,14 @@ function runWithDeadline(request: BridgeDispatch): Promise<BridgeOutcome> {
       current = null;
       resolve(outcome);
     };
+    const passed = { passed: false };
     const timer = setTimeout(() => {
       // The worker runs on its own thread: terminate() stops even a busy loop.
+      passed.passed = true;
       terminate();
       finish({ status: 'timeout' });
     }, deadline);
-    run(request).then(finish, (err: unknown) => finish({ status: 'error', code: 303, kind: 'bridge-error', message: describeError(err) }));
+    run(request, passed).then(finish, (err: unknown) => finish({ status: 'error', code: 303, kind: 'bridge-error', message: describeError(err) }));
   });
 }
 

@@ -10,6 +10,7 @@ import { httpUrl, validateNotification, type NotificationModel, type Notificatio
 import type { Clock, TimerHandle, WorkerClient, WorkerEvent, WorkerOutcome } from '../../src/engine/ports.ts';
 import type { SubscriptionJSON } from '../../src/engine/subscription-record.ts';
 import { PlaywrightWorkerHost, buildWorkerAssets, launchChromium } from '../support/playwright-worker-host.ts';
+import { MAX_WORKER_SCRIPT_BYTES } from '../../src/shared/worker-bridge.ts';
 
 // ---- fixture sites --------------------------------------------------------------------------------
 
@@ -273,6 +274,15 @@ describe('worker runtime on Chromium', () => {
     const [a, b] = await Promise.all([dispatch(missing, push('x')).outcome, dispatch(broken, push('x')).outcome]);
     assert.deepEqual(a.status === 'error' && [a.code, a.kind], [303, 'script-fetch-failed']);
     assert.deepEqual(b.status === 'error' && [b.code, b.kind], [303, 'script-error']);
+  });
+
+  test('a worker script above the size cap is outcome 303 script-too-large; one just under it runs', async () => {
+    const handler = `\nself.addEventListener('push', (e) => e.waitUntil(registration.showNotification('ran')));`;
+    const big = site('big.test', { '/sw.js': `// ${'x'.repeat(MAX_WORKER_SCRIPT_BYTES)}${handler}` });
+    const near = site('near.test', { '/sw.js': `// ${'x'.repeat(MAX_WORKER_SCRIPT_BYTES - handler.length - 4)}${handler}` });
+    const [a, b] = await Promise.all([dispatch(big, push('x')).outcome, dispatch(near, push('x')).outcome]);
+    assert.deepEqual(a.status === 'error' && [a.code, a.kind], [303, 'script-too-large']);
+    assert.deepEqual(b, { status: 'ok', shown: 1 });
   });
 
   test('waitUntil follows the spec: callable while extended, InvalidStateError after', async () => {
