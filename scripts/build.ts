@@ -1,7 +1,7 @@
 // Builds what Electron loads and what the published CLI runs, with esbuild. Type-checking is tsc's job (npm test).
 // Source also runs unbundled on Node 24 (npm run push-agent / push-service); bundles are for shipping.
-import { build, type BuildOptions } from 'esbuild';
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 
 const common: BuildOptions = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'es2023', legalComments: 'none' };
 
@@ -37,11 +37,32 @@ const entries: Entry[] = [
 ];
 
 // Electron parts are added here as they land (main, preloads, renderer, worker runtime); see docs/architecture.md.
+// The site preload runs the in-page Push API (built above) in the page's main world: inlined as a function body.
+const pageScript: Plugin = {
+  name: 'page-script',
+  setup(b) {
+    b.onResolve({ filter: /^push-agent:page-script$/ }, (args) => ({ path: args.path, namespace: 'page-script' }));
+    b.onLoad({ filter: /.*/, namespace: 'page-script' }, () => ({
+      contents: `export default function pageScript() {\n${readFileSync('dist/page/push-api.js', 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '')}\n}`,
+      loader: 'js',
+    }));
+  },
+};
+
+// Sandboxed preloads must be single CommonJS files whose only require is 'electron'.
+const preload = (name: string, plugins: Plugin[] = []): Entry => ({
+  what: `${name} preload`,
+  options: { entryPoints: [`src/preload/${name}.ts`], outfile: `dist/preload/${name}.cjs`, platform: 'browser', format: 'cjs', external: ['electron'], plugins },
+});
+
 const optional: Entry[] = [
   {
     what: 'Electron main process',
     options: { entryPoints: ['src/main/main.ts'], outfile: 'dist/main/main.cjs', platform: 'node', format: 'cjs', external: ['electron'] },
   },
+  preload('settings'),
+  preload('worker'),
+  preload('site', [pageScript]),
 ];
 
 rmSync('dist', { recursive: true, force: true });

@@ -4,6 +4,7 @@
 // expose ipcRenderer itself, only the narrow bridges built on these channels.
 
 import type { ApiError, PushAgentApi, SettingsEvent } from './settings-api.ts';
+import type { SiteBridge, SiteMessage } from './site-bridge.ts';
 import type { BridgeDispatch, BridgeOutcome, WorkerBridge } from './worker-bridge.ts';
 
 export const IpcChannel = {
@@ -17,16 +18,22 @@ export const IpcChannel = {
   workerDispatch: 'push-agent:worker:dispatch',
   /** worker host frame -> main (send): `(dispatchId: number, outcome: BridgeOutcome)`. */
   workerOutcome: 'push-agent:worker:outcome',
+  /** site window's main frame -> main (invoke): `(method: SiteMethod, args: unknown[])` -> SiteResult (never rejects). */
+  siteCall: 'push-agent:site:call',
+  /** main -> site window (send): `(message: SiteMessage)`, Simple Push messages for the page. */
+  siteMessage: 'push-agent:site:message',
 } as const;
 export type IpcChannelName = (typeof IpcChannel)[keyof typeof IpcChannel];
 
 /** Which kind of frame owns a channel; a message from any other frame is dropped. */
-export const CHANNEL_OWNER: Record<IpcChannelName, 'settings' | 'worker'> = {
+export const CHANNEL_OWNER: Record<IpcChannelName, 'settings' | 'worker' | 'site'> = {
   [IpcChannel.settingsCall]: 'settings',
   [IpcChannel.settingsEvent]: 'settings',
   [IpcChannel.workerCall]: 'worker',
   [IpcChannel.workerDispatch]: 'worker',
   [IpcChannel.workerOutcome]: 'worker',
+  [IpcChannel.siteCall]: 'site',
+  [IpcChannel.siteMessage]: 'site',
 };
 
 /** Every invoke answers with this: errors cross as `{ kind, message }` (Electron would drop an Error's fields). */
@@ -72,6 +79,20 @@ export type WorkerArgs = { [M in WorkerMethod]: Parameters<WorkerBridge[M]> };
 export type WorkerCall = { [M in WorkerMethod]: { method: M; args: WorkerArgs[M] } }[WorkerMethod];
 export type WorkerDispatchMessage = [dispatchId: number, request: BridgeDispatch];
 export type WorkerOutcomeMessage = [dispatchId: number, outcome: BridgeOutcome];
+
+// ---- site windows ----
+
+export const SITE_METHODS = [
+  'permissionState',
+  'subscribe',
+  'getSubscription',
+  'unsubscribe',
+  'legacyRegister',
+  'legacyUnregister',
+  'legacyRegistrations',
+] as const satisfies readonly Exclude<keyof SiteBridge, 'onMessage'>[];
+export type SiteMethod = (typeof SITE_METHODS)[number];
+export type SiteMessageMessage = SiteMessage;
 
 // ---- the custom scheme of the settings window ----
 

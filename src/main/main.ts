@@ -1,0 +1,202 @@
+// The Electron main process: the composition root (design.md §2). It builds the engine with the Electron adapters
+// for its ports, the IPC hub, the tray and the windows, and owns the app's lifecycle: one instance (a second launch
+// shows the settings window), tray-resident (closing windows does not quit), start at login hidden, and quitting
+// flushes all state (engine.stop()) before the process exits.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
+import { systemClock } from '../engine/clock.ts';
+import { PushEngine } from '../engine/engine.ts';
+import { streamLogger } from '../engine/log.ts';
+import type { Logger } from '../engine/ports.ts';
+import { SettingsService } from '../engine/settings-service.ts';
+import type { ConnectionStateView, Preferences, SettingsEvent } from '../shared/settings-api.ts';
+import { ElectronNotifier } from './electron-notifier.ts';
+import { openElectronStore } from './electron-store.ts';
+import { ElectronWorkerHost } from './electron-worker-host.ts';
+import { IpcHub } from './ipc-hub.ts';
+import { chooseServiceUrl, parseLaunch } from './launch-config.ts';
+import { applyStartAtLogin, launchedHidden } from './login-item.ts';
+import { electronPowerSource } from './power-source.ts';
+import { openSafeStorageSecretBox } from './safe-storage-secret-box.ts';
+import { createSettingsWindow, registerAppScheme, serveSettingsScheme } from './settings-window.ts';
+import { SitePermissions } from './site-permissions.ts';
+import { SiteSessions } from './site-sessions.ts';
+import { SiteWindows } from './site-window.ts';
+import { createTray, type AppTray } from './tray.ts';
+import { electronUrlOpener } from './url-opener.ts';
+
+/** Must equal electron-builder's appId: Windows ties notifications to it (design.md §8). */
+export const APP_ID = 'org.pushagent.PushAgent';
+
+const launch = parseLaunch(process.argv, process.env);
+registerAppScheme();
+app.setAppUserModelId(APP_ID);
+if (launch.dataDir) app.setPath('userData', path.resolve(launch.dataDir));
+
+function openLogger(dir: string): Logger {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = fs.createWriteStream(path.join(dir, 'main.log'), { flags: 'a', mode: 0o600 });
+  const toStderr = !app.isPackaged;
+  return streamLogger((line) => {
+    file.write(line);
+    if (toStderr) process.stderr.write(line);
+  }, launch.dev ? 'debug' : 'info');
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const dist = path.join(app.getAppPath(), 'dist');
+  const dataDir = app.getPath('userData');
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const logger = openLogger(app.getPath('logs'));
+  for (const w of launch.warnings) logger.warn(w);
+
+  const store = openElectronStore(dataDir);
+  const secrets = await openSafeStorageSecretBox(process.platform);
+  if (!secrets.strong) logger.warn('secrets are only obfuscated: no OS keyring is available', { backend: secrets.backend });
+  const serviceUrl = chooseServiceUrl(launch.serviceUrl, store.get('preferences'));
+
+  const hub = new IpcHub(ipcMain, logger);
+  const permissions = new SitePermissions(openElectronStore(dataDir, 'permissions'));
+  const sessions = new SiteSessions({ workerDir: path.join(dist, 'worker'), permissions, logger });
+  const power = electronPowerSource();
+  const notifier = new ElectronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });
+  const workerHost = new ElectronWorkerHost({ hub, sessions, preload: path.join(dist, 'preload/worker.cjs'), clock: systemClock, logger });
+  const engine = new PushEngine({ serviceUrl, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger });
+  notifier.events = {
+    activated: (id, action) => void engine.notificationActivated(id, action),
+    closed: (id) => void engine.notificationClosed(id),
+    unread: () => {},
+  };
+  power.onWake(() => engine.wake());
+
+  const siteWindows = new SiteWindows({ engine, hub, sessions, permissions, preload: path.join(dist, 'preload/site.cjs'), logger });
+  const settings = new SettingsService(engine, { addSite: (url) => siteWindows.open(url) });
+  hub.setSettingsApi(settings);
+  serveSettingsScheme(path.join(dist, 'renderer'));
+
+  let settingsWindow: BrowserWindow | null = null;
+  const showSettings = () => {
+    if (settingsWindow && !settingsWindow.isDestroyed()) {
+      if (settingsWindow.isMinimized()) settingsWindow.restore();
+      settingsWindow.show();
+      settingsWindow.focus();
+      return;
+    }
+    settingsWindow = createSettingsWindow({
+      preload: path.join(dist, 'preload/settings.cjs'),
+      icon: path.join(app.getAppPath(), 'build/icons/512x512.png'),
+      onClosed: () => {
+        settingsWindow = null;
+        hub.setSettingsContents(null);
+      },
+    });
+    hub.setSettingsContents(settingsWindow.webContents);
+  };
+
+  let stopping: Promise<void> | null = null;
+  const quit = () => {
+    stopping ??= (async () => {
+      logger.info('quitting: flushing state');
+      try {
+        await engine.stop();
+      } catch (err) {
+        logger.error('engine did not stop cleanly', { error: (err as Error).message });
+      }
+      settings.dispose();
+      notifier.closeAll();
+      siteWindows.closeAll();
+      power.dispose();
+      hub.dispose();
+      tray.destroy();
+    })().finally(() => app.exit(0));
+    return stopping;
+  };
+
+  const tray: AppTray = createTray({ iconDir: path.join(app.getAppPath(), 'build/icons'), openSettings: showSettings, quit: () => void quit() });
+  let connection: ConnectionStateView = 'stopped';
+  let unread = 0;
+  const refreshTray = () => tray.update(connection, unread);
+
+  let appliedLoginItem: boolean | null = null;
+  const applyPreferences = (p: Preferences) => {
+    if (p.startAtLogin !== appliedLoginItem) {
+      appliedLoginItem = p.startAtLogin;
+      try {
+        applyStartAtLogin(APP_ID, p.startAtLogin);
+      } catch (err) {
+        logger.warn('could not change start at login', { error: (err as Error).message });
+      }
+    }
+    // A new push service applies to a new engine: restart once state is flushed (unless this launch pinned one).
+    if (!launch.serviceUrl && p.serviceUrl !== serviceUrl) {
+      logger.info('push service changed: restarting');
+      app.relaunch();
+      void quit();
+    }
+  };
+
+  settings.on('event', (event: SettingsEvent) => {
+    hub.sendSettingsEvent(event);
+    if (event.type === 'status') {
+      connection = event.status.state;
+      unread = event.status.unread;
+      refreshTray();
+    } else if (event.type === 'history') {
+      void settings.getStatus().then((s) => {
+        unread = s.unread;
+        refreshTray();
+      });
+    } else if (event.type === 'preferences') {
+      applyPreferences(event.preferences);
+    }
+  });
+
+  app.on('second-instance', showSettings);
+  app.on('activate', showSettings);
+  // Tray-resident: closing the last window does not quit.
+  app.on('window-all-closed', () => {});
+  app.on('before-quit', (event) => {
+    if (stopping) return;
+    event.preventDefault();
+    void quit();
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void quit());
+
+  if (launch.dev || process.env.PUSH_AGENT_TEST === '1') exposeTestHooks(tray, notifier, engine, quit);
+
+  await engine.start();
+  applyPreferences(engine.preferences.current);
+  if (!launch.hidden && !launchedHidden(process.argv)) showSettings();
+  if (launch.openSite) await siteWindows.open(launch.openSite).catch((err: Error) => logger.warn('could not open the site', { error: err.message }));
+}
+
+/** What tests/electron reads through Playwright's `electronApp.evaluate` (only with PUSH_AGENT_TEST=1 or in dev). */
+function exposeTestHooks(tray: AppTray, notifier: ElectronNotifier, engine: PushEngine, quit: () => Promise<void>): void {
+  const shown: Array<{ title: string; body: string }> = [];
+  engine.on('notification', (n) => shown.push({ title: n.title, body: n.body ?? '' }));
+  Object.defineProperty(globalThis, '__pushAgentTest', {
+    value: Object.freeze({
+      trayTooltip: () => tray.tooltip,
+      notifications: () => [...shown],
+      unread: () => notifier.unread,
+      status: () => engine.status(),
+      subscribe: async (label: string) => {
+        const info = await engine.subscribe({ kind: 'endpoint', label });
+        return engine.registry.toJSON(info.id);
+      },
+      quit,
+    }),
+  });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  start().catch((err: Error) => {
+    dialog.showErrorBox('Push Agent could not start', err.message);
+    app.exit(1);
+  });
+}

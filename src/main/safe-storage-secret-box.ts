@@ -1,0 +1,31 @@
+// The SecretBox port on Electron's safeStorage, async API (Keychain, DPAPI, libsecret/kwallet). On Linux without a
+// keyring Chromium falls back to `basic_text`, which only obfuscates: the box then reports `strong: false`, the
+// settings window shows a warning, and main logs one.
+import { safeStorage } from 'electron';
+import type { SecretBox } from '../engine/ports.ts';
+
+export class SecretBoxError extends Error {
+  readonly kind = 'secret-box-unavailable';
+}
+
+/** Call after `app.whenReady()`. */
+export async function openSafeStorageSecretBox(platform: NodeJS.Platform): Promise<SecretBox> {
+  const available = await safeStorage.isAsyncEncryptionAvailable();
+  const backend = platform === 'linux' ? safeStorage.getSelectedStorageBackend() : platform === 'darwin' ? 'keychain' : platform === 'win32' ? 'dpapi' : 'unknown';
+  const strong = available && backend !== 'basic_text' && backend !== 'unknown';
+  return {
+    backend,
+    strong,
+    async seal(plain) {
+      if (!available) throw new SecretBoxError('safeStorage is not available');
+      // safeStorage takes strings: the secret travels as base64, never logged.
+      const sealed = await safeStorage.encryptStringAsync(Buffer.from(plain).toString('base64'));
+      return sealed.toString('base64');
+    },
+    async open(sealed) {
+      if (!available) throw new SecretBoxError('safeStorage is not available');
+      const { result } = await safeStorage.decryptStringAsync(Buffer.from(sealed, 'base64'));
+      return new Uint8Array(Buffer.from(result, 'base64'));
+    },
+  };
+}
