@@ -69,6 +69,17 @@ export interface PlaywrightWorkerHostOptions {
   clock?: Clock;
   /** How long past an event's deadline the host waits for the page before closing it (the page enforces the deadline). */
   watchdogGraceMs?: number;
+  /**
+   * Keep one blank page with the bridge bound, ready for the next origin to start (default true): a cold start then
+   * skips creating the page (its renderer process), the larger part of its cost (bench/worker.bench.ts).
+   */
+  sparePage?: boolean;
+}
+
+/** A page with the bridge bound; `owner` is set when an origin takes it. */
+interface BridgePage {
+  page: Page;
+  holder: { owner: OriginState | null };
 }
 
 interface OriginState {
@@ -121,6 +132,7 @@ export class PlaywrightWorkerHost implements WorkerHost {
   #browser: Promise<Browser> | null = null;
   #context: Promise<BrowserContext> | null = null;
   readonly #origins = new Map<string, OriginState>();
+  #spare: Promise<BridgePage> | null = null;
   #closed = false;
 
   constructor(opts: PlaywrightWorkerHostOptions) {
@@ -162,6 +174,9 @@ export class PlaywrightWorkerHost implements WorkerHost {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#origins.values()].map((s) => this.#closePage(s)));
+    const spare = this.#spare;
+    this.#spare = null;
+    if (spare) await (await spare.catch(() => null))?.page.close().catch(() => undefined);
     const context = this.#context;
     this.#context = null;
     if (context) await (await context).close().catch(() => undefined);
@@ -250,17 +265,51 @@ export class PlaywrightWorkerHost implements WorkerHost {
     return state.page;
   }
 
-  async #openPage(state: OriginState): Promise<Page> {
+  /** A new blank page whose bridge serves whichever origin takes it. */
+  async #bridgePage(): Promise<BridgePage> {
     const context = await this.#getContext();
     const page = await context.newPage();
+    const holder: BridgePage['holder'] = { owner: null };
+    try {
+      await page.exposeBinding('__pushAgentCall', (_source, method: string, args: unknown[]) => {
+        if (!holder.owner) throw new Error('No event is running.');
+        return this.#serve(holder.owner, method, args);
+      });
+      await page.addInitScript(BRIDGE_INIT_SCRIPT);
+    } catch (err) {
+      await page.close().catch(() => undefined);
+      throw err;
+    }
+    return { page, holder };
+  }
+
+  async #takePage(): Promise<BridgePage> {
+    const spare = this.#spare;
+    this.#spare = null;
+    const taken = spare ? await spare.catch(() => null) : null;
+    return taken && !taken.page.isClosed() ? taken : this.#bridgePage();
+  }
+
+  /** Prepared after a page has loaded, so that it never competes with a cold start for the CPU. */
+  #refillSpare(): void {
+    if (this.#opts.sparePage === false || this.#closed || this.#spare) return;
+    const next = this.#bridgePage();
+    next.catch(() => {
+      if (this.#spare === next) this.#spare = null;
+    });
+    this.#spare = next;
+  }
+
+  async #openPage(state: OriginState): Promise<Page> {
+    const { page, holder } = await this.#takePage();
+    holder.owner = state;
     page.on('crash', () => {
       void this.#closePage(state);
     });
     try {
-      await page.exposeBinding('__pushAgentCall', (_source, method: string, args: unknown[]) => this.#serve(state, method, args));
-      await page.addInitScript(BRIDGE_INIT_SCRIPT);
       const response = await page.goto(`${state.origin}${WORKER_HOST_PAGE}`, { waitUntil: 'load' });
       if (!response?.ok()) throw new Error(`the worker host page did not load (${response?.status() ?? 'no response'})`);
+      this.#refillSpare();
     } catch (err) {
       await page.close().catch(() => undefined);
       throw err;
