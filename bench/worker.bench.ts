@@ -144,7 +144,7 @@ export default async function workerBench(ctx: BenchContext): Promise<Figure[]> 
     },
     {
       id: 'worker.first-start',
-      title: 'Worker first start at a new origin (install + activate before the push)',
+      title: 'Worker first start in a new host: browser context, host page, install + activate, then the push',
       unit: 'ms',
       ...summarize(first),
     },
