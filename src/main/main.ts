@@ -12,6 +12,7 @@ import { streamLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/ports.ts';
 import { SettingsService } from '../engine/settings-service.ts';
 import type { ConnectionStateView, Preferences, SettingsEvent } from '../shared/settings-api.ts';
+import { APP_ID } from './app-id.ts';
 import { ElectronNotifier } from './electron-notifier.ts';
 import { openElectronStore } from './electron-store.ts';
 import { ElectronWorkerHost } from './electron-worker-host.ts';
@@ -27,8 +28,6 @@ import { SiteWindows } from './site-window.ts';
 import { createTray, type AppTray } from './tray.ts';
 import { electronUrlOpener } from './url-opener.ts';
 
-/** Must equal electron-builder's appId: Windows ties notifications to it (design.md §8). */
-export const APP_ID = 'org.pushagent.PushAgent';
 
 const launch = parseLaunch(process.argv, process.env);
 registerAppScheme();
