@@ -6,6 +6,11 @@
 // `/wpush/v1/<token>` endpoints for key-less registrations. Our push service (tools/push-service) accepts the same
 // v1 token at `/spush/v1/<token>` (PUT version=N) and delivers those as `updates`, so legacy registrations are
 // handed to the page with that path. A service that sends them as data-less Web Push instead gives `version: null`.
+//
+// Not done: design.md §5 sends a version-only push to the origin's worker (a `push` with null data) when no page of
+// the origin is open. Legacy registrations carry no worker script and the engine does not know which pages are
+// open, so today such a push reaches open pages only (needs an engine API: workerScriptURL for legacy
+// registrations and an "origin has an open page" query).
 
 import type { PushEngine, EngineEvents } from './engine.ts';
 import { SubscribeError } from './engine.ts';
