@@ -1,14 +1,14 @@
-// `npm start`: runs the Electron app. Until the Electron issue lands there is no app to run: say so plainly.
-import { existsSync } from 'node:fs';
+// `npm start`: builds and runs the Electron app against the default push service (Mozilla's), or the one given
+// with `-- --service=wss://...`. Extra arguments pass through to the app (see src/main/launch-config.ts).
 import { spawnSync } from 'node:child_process';
 
-if (!existsSync('src/main/main.ts')) {
-  console.error('The Electron app is not built yet (see README "Status"). Today, run the headless agent instead:');
-  console.error('  npm run push-agent -- subscribe --label "My alerts"');
-  console.error('  npm run push-agent -- listen');
+const build = spawnSync(process.execPath, ['scripts/build.ts'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(1);
+const r = spawnSync('electron', ['.', ...process.argv.slice(2)], { stdio: 'inherit' });
+if (r.error || r.status === null) {
+  console.error(`Electron did not start${r.error ? ` (${r.error.message})` : ''}. It needs the Electron binary, which`);
+  console.error('`npm install` downloads (or set ELECTRON_OVERRIDE_DIST_PATH). Without it, use the headless agent:');
+  console.error('  npm run push-agent -- subscribe --label "My alerts" && npm run push-agent -- listen');
   process.exit(1);
 }
-const build = spawnSync('node', ['scripts/build.ts'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(1);
-const r = spawnSync('electron', ['.'], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+process.exit(r.status);

@@ -49,7 +49,7 @@ async function start(): Promise<void> {
   const dist = path.join(app.getAppPath(), 'dist');
   const dataDir = app.getPath('userData');
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const logger = openLogger(app.getPath('logs'));
+  const logger = openLogger(path.join(dataDir, 'logs'));
   for (const w of launch.warnings) logger.warn(w);
 
   const store = openElectronStore(dataDir);
