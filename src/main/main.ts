@@ -114,12 +114,19 @@ async function start(): Promise<void> {
     return stopping;
   };
 
-  const tray: AppTray = createTray({ iconDir: path.join(app.getAppPath(), 'build/icons'), openSettings: showSettings, quit: () => void quit() });
+  const tray: AppTray = createTray({
+    iconDir: path.join(app.getAppPath(), 'build/icons'),
+    openSettings: showSettings,
+    quit: () => void quit(),
+    // Linux without a keyring (basic_text): say so where the user always sees it; settings explains it too.
+    warning: secrets.strong ? null : 'Keys are stored without an OS keyring',
+  });
   let connection: ConnectionStateView = 'stopped';
   let unread = 0;
   const refreshTray = () => tray.update(connection, unread);
 
   let appliedLoginItem: boolean | null = null;
+  let startupServiceUrl: string | null = null;
   const applyPreferences = (p: Preferences) => {
     if (p.startAtLogin !== appliedLoginItem) {
       appliedLoginItem = p.startAtLogin;
@@ -130,7 +137,9 @@ async function start(): Promise<void> {
       }
     }
     // A new push service applies to a new engine: restart once state is flushed (unless this launch pinned one).
-    if (!launch.serviceUrl && p.serviceUrl !== serviceUrl) {
+    // Compared with the preference as it was at startup, never with a normalized URL, so it cannot loop.
+    startupServiceUrl ??= p.serviceUrl;
+    if (!launch.serviceUrl && p.serviceUrl !== startupServiceUrl) {
       logger.info('push service changed: restarting');
       app.relaunch();
       void quit();

@@ -12,7 +12,7 @@ export interface AppTray {
   readonly tooltip: string;
 }
 
-export function createTray(opts: { iconDir: string; openSettings: () => void; quit: () => void }): AppTray {
+export function createTray(opts: { iconDir: string; openSettings: () => void; quit: () => void; warning?: string | null }): AppTray {
   const icon = (c: TrayConnection) => {
     const image = nativeImage.createFromPath(path.join(opts.iconDir, `tray-${c}.png`));
     if (process.platform === 'darwin') image.setTemplateImage(true);
@@ -33,6 +33,7 @@ export function createTray(opts: { iconDir: string; openSettings: () => void; qu
     tray.setContextMenu(
       Menu.buildFromTemplate([
         { label: view.statusLine, enabled: false },
+        ...(opts.warning ? [{ label: `⚠ ${opts.warning}`, click: opts.openSettings }] : []),
         { type: 'separator' },
         { label: 'Open Settings…', click: opts.openSettings },
         { type: 'separator' },
