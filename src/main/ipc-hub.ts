@@ -90,7 +90,8 @@ export class IpcHub {
 
   async #onSettingsCall(event: IpcMainInvokeEvent, method: unknown, args: unknown): Promise<IpcResult> {
     const frame = event.senderFrame;
-    if (event.sender !== this.#settingsContents || !isMainFrame(event.sender, frame) || !isSettingsFrame(frame.url)) {
+    const owner = this.#settingsContents;
+    if (!owner || owner.isDestroyed() || event.sender.id !== owner.id || !isMainFrame(event.sender, frame) || !isSettingsFrame(frame.url)) {
       this.#logger.warn('ipc: settings call from a frame that does not own the channel');
       return { ok: false, error: { kind: 'forbidden', message: 'Not allowed.' } };
     }

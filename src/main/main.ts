@@ -64,9 +64,10 @@ async function start(): Promise<void> {
   const notifier = new ElectronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });
   const workerHost = new ElectronWorkerHost({ hub, sessions, preload: path.join(dist, 'preload/worker.cjs'), clock: systemClock, logger });
   const engine = new PushEngine({ serviceUrl, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger });
+  const reportFailure = (what: string) => (err: unknown) => logger.error(what, { error: (err as Error)?.name ?? 'unknown' });
   notifier.events = {
-    activated: (id, action) => void engine.notificationActivated(id, action),
-    closed: (id) => void engine.notificationClosed(id),
+    activated: (id, action) => void engine.notificationActivated(id, action).catch(reportFailure('notification activation failed')),
+    closed: (id) => void engine.notificationClosed(id).catch(reportFailure('notification close failed')),
     unread: () => {},
   };
   power.onWake(() => engine.wake());
