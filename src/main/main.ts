@@ -15,7 +15,7 @@ import type { ConnectionStateView, Preferences, SettingsEvent } from '../shared/
 import { APP_ID } from './app-id.ts';
 import { ElectronNotifier } from './electron-notifier.ts';
 import { openElectronStore } from './electron-store.ts';
-import { ElectronWorkerHost } from './electron-worker-host.ts';
+import { electronHostWindows } from './electron-worker-host.ts';
 import { IpcHub } from './ipc-hub.ts';
 import { chooseServiceUrl, parseLaunch } from './launch-config.ts';
 import { applyStartAtLogin, launchedHidden } from './login-item.ts';
@@ -27,6 +27,7 @@ import { SiteSessions } from './site-sessions.ts';
 import { SiteWindows } from './site-window.ts';
 import { createTray, type AppTray } from './tray.ts';
 import { electronUrlOpener } from './url-opener.ts';
+import { WindowedWorkerHost } from './worker-host-core.ts';
 
 
 const launch = parseLaunch(process.argv, process.env);
@@ -62,7 +63,7 @@ async function start(): Promise<void> {
   const sessions = new SiteSessions({ workerDir: path.join(dist, 'worker'), permissions, logger });
   const power = electronPowerSource();
   const notifier = new ElectronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });
-  const workerHost = new ElectronWorkerHost({ hub, sessions, preload: path.join(dist, 'preload/worker.cjs'), clock: systemClock, logger });
+  const workerHost = new WindowedWorkerHost({ windows: electronHostWindows({ hub, sessions, preload: path.join(dist, 'preload/worker.cjs'), logger }), clock: systemClock, logger });
   const engine = new PushEngine({ serviceUrl, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger });
   const reportFailure = (what: string) => (err: unknown) => logger.error(what, { error: (err as Error)?.name ?? 'unknown' });
   notifier.events = {
