@@ -19,6 +19,7 @@ import { electronHostWindows } from './electron-worker-host.ts';
 import { IpcHub } from './ipc-hub.ts';
 import { chooseServiceUrl, parseLaunch } from './launch-config.ts';
 import { applyStartAtLogin, launchedHidden } from './login-item.ts';
+import { dialogPermissionPrompt } from './permission-prompt.ts';
 import { electronPowerSource } from './power-source.ts';
 import { openSafeStorageSecretBox } from './safe-storage-secret-box.ts';
 import { createSettingsWindow, registerAppScheme, serveSettingsScheme } from './settings-window.ts';
@@ -59,7 +60,7 @@ async function start(): Promise<void> {
   const serviceUrl = chooseServiceUrl(launch.serviceUrl, store.get('preferences'));
 
   const hub = new IpcHub(ipcMain, logger);
-  const permissions = new SitePermissions(openElectronStore(dataDir, 'permissions'));
+  const permissions = new SitePermissions(openElectronStore(dataDir, 'permissions'), dialogPermissionPrompt);
   const sessions = new SiteSessions({ workerDir: path.join(dist, 'worker'), permissions, logger });
   const power = electronPowerSource();
   const notifier = new ElectronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });

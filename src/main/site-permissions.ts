@@ -1,24 +1,28 @@
 // Notification permission per site (the engine's PermissionPort, src/engine/site-service.ts): granted only after
 // the user agrees in the app's own prompt, remembered in a small store. Every other permission is denied by the
-// session handlers (site-sessions.ts).
-import { BrowserWindow, dialog } from 'electron';
+// session handlers (site-sessions.ts). Pure apart from the injected prompt (a dialog in the app).
 import type { PermissionPort } from '../engine/site-service.ts';
 import type { Store } from '../engine/ports.ts';
 import type { SitePermissionState } from '../shared/site-bridge.ts';
 
 const KEY = 'notifications';
 
+/** Asks the user; true = allow. */
+export type PermissionPrompt = (origin: string) => Promise<boolean>;
+
 export class SitePermissions implements PermissionPort {
   readonly #store: Store;
+  readonly #prompt: PermissionPrompt;
   readonly #asking = new Map<string, Promise<'granted' | 'denied'>>();
 
-  constructor(store: Store) {
+  constructor(store: Store, prompt: PermissionPrompt) {
     this.#store = store;
+    this.#prompt = prompt;
   }
 
-  #all(): Record<string, 'granted' | 'denied'> {
+  #all(): Record<string, unknown> {
     const v = this.#store.get(KEY);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, 'granted' | 'denied'>) : {};
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   }
 
   state(origin: string): SitePermissionState {
@@ -26,12 +30,20 @@ export class SitePermissions implements PermissionPort {
     return v === 'granted' || v === 'denied' ? v : 'prompt';
   }
 
+  /** One prompt per origin at a time: concurrent asks share the answer. A failed prompt denies, unremembered. */
   ask(origin: string): Promise<'granted' | 'denied'> {
     const known = this.state(origin);
     if (known !== 'prompt') return Promise.resolve(known);
     let pending = this.#asking.get(origin);
     if (!pending) {
-      pending = this.#prompt(origin).finally(() => this.#asking.delete(origin));
+      pending = this.#prompt(origin)
+        .then((allowed) => {
+          const answer = allowed ? 'granted' : 'denied';
+          this.#store.set(KEY, { ...this.#all(), [origin]: answer });
+          return answer;
+        })
+        .catch(() => 'denied' as const)
+        .finally(() => this.#asking.delete(origin));
       this.#asking.set(origin, pending);
     }
     return pending;
@@ -42,24 +54,5 @@ export class SitePermissions implements PermissionPort {
     const all = this.#all();
     delete all[origin];
     this.#store.set(KEY, all);
-  }
-
-  async #prompt(origin: string): Promise<'granted' | 'denied'> {
-    const host = new URL(origin).host;
-    const options = {
-      type: 'question' as const,
-      buttons: ['Allow', 'Block'],
-      defaultId: 1,
-      cancelId: 1,
-      title: 'Notifications',
-      message: `${host} wants to send you notifications`,
-      detail: 'Push Agent will show its notifications even when no window is open. You can change this in Settings.',
-      noLink: true,
-    };
-    const parent = BrowserWindow.getFocusedWindow();
-    const { response } = parent ? await dialog.showMessageBox(parent, options) : await dialog.showMessageBox(options);
-    const answer = response === 0 ? 'granted' : 'denied';
-    this.#store.set(KEY, { ...this.#all(), [origin]: answer });
-    return answer;
   }
 }
