@@ -91,6 +91,9 @@ export class DeliveryPipeline {
   #flushScheduled = false;
   /** Per-subscription chains keep each subscription's messages in order through async dispatch. */
   #chains = new Map<string, Promise<void>>();
+  #closed = false;
+  /** Wakes the messages waiting to retry a worker event, so that stopping does not wait for their backoff. */
+  #retryWaits = new Set<() => void>();
   #held = new Map<string, { items: Array<{ subscriptionId: string; entry: InboxMessage; plaintext: Buffer | null }>; timer: TimerHandle }>();
   readonly #host: DeliveryHost;
 
@@ -215,8 +218,11 @@ export class DeliveryPipeline {
    * inbox replays them at the next start.
    */
   close(): void {
+    this.#closed = true;
     for (const b of this.#held.values()) this.#host.clock.clearTimeout(b.timer);
     this.#held.clear();
+    for (const wake of this.#retryWaits) wake();
+    this.#retryWaits.clear();
   }
 
   /** Dispatches every held batch now (e.g. the power state left `low`). */
@@ -283,6 +289,7 @@ export class DeliveryPipeline {
         receivedAt: entry.receivedAt,
         at: h.clock.now(),
       });
+    let keep = false;
     try {
       // 6. Decide.
       if (!sub) return fate('unknown-subscription', 'unsubscribed before delivery');
@@ -309,7 +316,12 @@ export class DeliveryPipeline {
         if (o.shown > 0) break;
         const delay = h.retryDelayMs(attempt);
         if (delay === null) break;
-        await new Promise<void>((resolve) => h.clock.setTimeout(resolve, delay));
+        await this.#retryWait(delay);
+        if (this.#closed) {
+          // Stopping: left in the inbox, replayed (and retried) at the next start.
+          keep = true;
+          return;
+        }
         const again = h.registry.get(subscriptionId);
         if (!again || again.muted || again.paused) break;
         sub = again;
@@ -331,7 +343,19 @@ export class DeliveryPipeline {
       if (!failure) return fate(settled.fate, settled.detail);
       return fate(failure, `${failureDetail}; then ${settled.fate}${settled.detail ? ` (${settled.detail})` : ''}`);
     } finally {
-      h.inbox.done(entry.id);
+      if (!keep) h.inbox.done(entry.id);
     }
+  }
+
+  #retryWait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        this.#host.clock.clearTimeout(timer);
+        this.#retryWaits.delete(wake);
+        resolve();
+      };
+      const timer = this.#host.clock.setTimeout(wake, ms);
+      this.#retryWaits.add(wake);
+    });
   }
 }

@@ -37,7 +37,8 @@ export interface EngineOptions {
   workerHost?: WorkerHost;
   clock?: Clock;
   logger?: Logger;
-  connection?: Partial<Omit<ConnectionOptions, 'url' | 'clock' | 'logger'>>;
+  /** Connection tuning; `clock` lets the socket's timers run on another clock than the policy's (tests). */
+  connection?: Partial<Omit<ConnectionOptions, 'url' | 'logger'>>;
   inbox?: { fsync?: boolean; ringSize?: number; maxPending?: number };
   /**
    * Overrides of the power-dependent push event deadline and worker keep-alive (otherwise the preferences decide),
@@ -139,7 +140,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.registry = new SubscriptionRegistry(opts.store, opts.secrets, this.#logger);
     this.notifications = new NotificationCenter(opts.notifier, this.#clock);
     this.connection = new PushConnection(
-      { ...opts.connection, url: opts.serviceUrl, clock: this.#clock, logger: this.#logger },
+      { ...opts.connection, url: opts.serviceUrl, clock: opts.connection?.clock ?? this.#clock, logger: this.#logger },
       {
         // The UAID goes only to the service that issued it, and only while it has live subscriptions.
         helloUaid: () => (this.registry.size > 0 && this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl ? this.#storedUaid() : null),
@@ -496,7 +497,14 @@ export class PushEngine extends EventEmitter<EngineEvents> {
 
   async #register(channelID: string, key: string | null): Promise<string> {
     try {
-      return await this.connection.register(channelID, key);
+      try {
+        return await this.connection.register(channelID, key);
+      } catch (err) {
+        // Probing an unknown service for urgency support can cost the connection a request was waiting on:
+        // the reconnect will not probe again, so one retry is enough.
+        if ((err as { kind?: string }).kind !== 'closed' || !this.#urgency.closedByProbe) throw err;
+        return await this.connection.register(channelID, key);
+      }
     } catch (err) {
       const e = err as Error & { kind?: string; status?: number };
       if (e.kind === 'rejected') throw new SubscribeError('service-refused', `the push service refused the subscription (status ${e.status ?? '?'})`);

@@ -74,7 +74,12 @@ export interface Logger {
  *   Notifications are shown as they are requested, not at the end.
  * - One origin's worker crashing, hanging or exhausting memory must not delay any other origin or the engine:
  *   a timed-out worker is terminated and the outcome is `timeout`.
- * - Workers are stopped after `keepAliveMs` without events.
+ * - Workers are stopped after `keepAliveMs` without events. A dispatch that arrives while the origin's worker still
+ *   runs (queued behind an event, or within the previous event's `keepAliveMs`) is delivered to that same worker:
+ *   no new start. A "wake-up" is one start of the worker. The engine coalesces wake-ups under `low` power this way:
+ *   the messages of one origin held for the coalescing window are dispatched back to back, every one but the last
+ *   with a keep-alive that bridges the gap to the next (engine.ts, BATCH_BRIDGE_MS), the last with the power
+ *   state's keep-alive (0 s under `low`).
  */
 export interface WorkerHost {
   dispatch(request: WorkerDispatch, client: WorkerClient): Promise<WorkerOutcome>;

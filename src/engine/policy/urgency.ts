@@ -29,6 +29,7 @@ export class UrgencyNegotiator {
   #pending: { timer: TimerHandle } | null = null;
   #lastSentAt = -Infinity;
   #connected = false;
+  #closedByProbe = false;
   /** What the service was last asked for on this connection. */
   #asked: Urgency | null = null;
 
@@ -42,8 +43,14 @@ export class UrgencyNegotiator {
     return v === 'supported' || v === 'unsupported' ? v : 'unknown';
   }
 
+  /** The last connection was closed by the service in answer to our probe (a request in flight may retry once). */
+  get closedByProbe(): boolean {
+    return this.#closedByProbe;
+  }
+
   /** The connection completed hello. */
   connected(min: Urgency): void {
+    this.#closedByProbe = false;
     this.#connected = true;
     this.#asked = null;
     this.request(min);
@@ -84,7 +91,10 @@ export class UrgencyNegotiator {
     this.#pending = null;
     this.#connected = false;
     this.#asked = null;
-    if (wasPending || (soon && this.support !== 'supported')) this.#verdict('unsupported', 'closed after the urgency frame');
+    if (wasPending || (soon && this.support !== 'supported')) {
+      this.#closedByProbe = true;
+      this.#verdict('unsupported', 'closed after the urgency frame');
+    }
   }
 
   close(): void {
