@@ -1,79 +1,27 @@
-// The Notifier port on Electron's Notification (design.md §8): options mapped per platform
-// (notification-options.ts), icons through the icon cache, clicks/actions/closes routed back to the engine.
-// Live notifications are kept in a map: Electron drops the events of a Notification object that was collected.
+// Native notifications on Electron's Notification, for the NativeNotifier (notifier-core.ts), with icons fetched
+// through net.fetch (the app's network stack, proxy settings included) into the size-capped icon cache.
 import { nativeImage, net, Notification } from 'electron';
-import type { NotificationModel } from '../engine/notification.ts';
-import type { Logger, Notifier } from '../engine/ports.ts';
+import type { Logger } from '../engine/ports.ts';
 import { IconCache } from './icon-cache.ts';
-import { mapNotification, originLabel } from './notification-options.ts';
+import { NativeNotifier, type NativeNotifications } from './notifier-core.ts';
 
-export interface NotifierEvents {
-  activated(id: string, action: string): void;
-  closed(id: string): void;
-  /** Notifications on screen and not yet acted on: the tray's unread count. */
-  unread(count: number): void;
-}
+const electronNotifications: NativeNotifications = {
+  supported: () => Notification.isSupported(),
+  create(options, iconBytes) {
+    const icon = iconBytes ? nativeImage.createFromBuffer(Buffer.from(iconBytes)) : null;
+    const n = new Notification({ ...options, ...(icon && !icon.isEmpty() ? { icon } : {}) });
+    return {
+      onClick: (l) => void n.on('click', () => l()),
+      onAction: (l) => void n.on('action', (_event, index) => l(index)),
+      onClose: (l) => void n.on('close', () => l()),
+      onFailed: (l) => void n.on('failed', (_event, error) => l(error)),
+      show: () => n.show(),
+      close: () => n.close(),
+    };
+  },
+};
 
-export class ElectronNotifier implements Notifier {
-  readonly #live = new Map<string, Notification>();
-  readonly #icons: IconCache;
-  readonly #logger: Logger;
-  readonly #platform: NodeJS.Platform;
-  events: NotifierEvents = { activated() {}, closed() {}, unread() {} };
-
-  constructor(opts: { logger: Logger; platform: NodeJS.Platform; allowLoopbackIcons: boolean }) {
-    this.#logger = opts.logger;
-    this.#platform = opts.platform;
-    this.#icons = new IconCache({ fetch: (url, init) => net.fetch(url, init), allowLoopbackHttp: opts.allowLoopbackIcons });
-  }
-
-  get unread(): number {
-    return this.#live.size;
-  }
-
-  async show(model: NotificationModel): Promise<void> {
-    if (!Notification.isSupported()) {
-      this.#logger.warn('native notifications are not supported on this system');
-      return;
-    }
-    const mapped = mapNotification(model, this.#platform, originLabel(model.origin));
-    const iconBytes = mapped.iconUrl ? await this.#icons.get(mapped.iconUrl) : null;
-    const icon = iconBytes ? nativeImage.createFromBuffer(Buffer.from(iconBytes)) : undefined;
-    const n = new Notification({ ...mapped.options, ...(icon && !icon.isEmpty() ? { icon } : {}) });
-    n.on('click', () => this.#finish(model.id, () => this.events.activated(model.id, '')));
-    n.on('action', (_event, index) => {
-      const action = mapped.actionIds[index] ?? '';
-      this.#finish(model.id, () => this.events.activated(model.id, action));
-    });
-    n.on('close', () => this.#finish(model.id, () => this.events.closed(model.id)));
-    n.on('failed', (_event, error) => {
-      this.#logger.warn('notification failed', { error: error.slice(0, 200) });
-      this.#forget(model.id);
-    });
-    this.#live.set(model.id, n);
-    this.events.unread(this.#live.size);
-    n.show();
-  }
-
-  close(id: string): void {
-    const n = this.#live.get(id);
-    if (!n) return;
-    // Forget first, so the 'close' event this causes is not reported as the user's dismissal.
-    this.#forget(id);
-    n.close();
-  }
-
-  closeAll(): void {
-    for (const id of [...this.#live.keys()]) this.close(id);
-  }
-
-  #finish(id: string, report: () => void): void {
-    if (!this.#live.has(id)) return;
-    this.#forget(id);
-    report();
-  }
-
-  #forget(id: string): void {
-    if (this.#live.delete(id)) this.events.unread(this.#live.size);
-  }
+export function electronNotifier(opts: { logger: Logger; platform: NodeJS.Platform; allowLoopbackIcons: boolean }): NativeNotifier {
+  const icons = new IconCache({ fetch: (url, init) => net.fetch(url, init), allowLoopbackHttp: opts.allowLoopbackIcons });
+  return new NativeNotifier({ native: electronNotifications, icons, logger: opts.logger, platform: opts.platform });
 }

@@ -13,7 +13,7 @@ import type { Logger } from '../engine/ports.ts';
 import { SettingsService } from '../engine/settings-service.ts';
 import type { ConnectionStateView, Preferences, SettingsEvent } from '../shared/settings-api.ts';
 import { APP_ID } from './app-id.ts';
-import { ElectronNotifier } from './electron-notifier.ts';
+import { electronNotifier } from './electron-notifier.ts';
 import { openElectronStore } from './electron-store.ts';
 import { electronHostWindows } from './electron-worker-host.ts';
 import { IpcHub } from './ipc-hub.ts';
@@ -28,6 +28,7 @@ import { SiteSessions } from './site-sessions.ts';
 import { SiteWindows } from './site-window.ts';
 import { createTray, type AppTray } from './tray.ts';
 import { electronUrlOpener } from './url-opener.ts';
+import type { NativeNotifier } from './notifier-core.ts';
 import { WindowedWorkerHost } from './worker-host-core.ts';
 
 
@@ -63,7 +64,7 @@ async function start(): Promise<void> {
   const permissions = new SitePermissions(openElectronStore(dataDir, 'permissions'), dialogPermissionPrompt);
   const sessions = new SiteSessions({ workerDir: path.join(dist, 'worker'), permissions, logger });
   const power = electronPowerSource();
-  const notifier = new ElectronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });
+  const notifier = electronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });
   const workerHost = new WindowedWorkerHost({ windows: electronHostWindows({ hub, sessions, preload: path.join(dist, 'preload/worker.cjs'), logger }), clock: systemClock, logger });
   const engine = new PushEngine({ serviceUrl, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger });
   const reportFailure = (what: string) => (err: unknown) => logger.error(what, { error: (err as Error)?.name ?? 'unknown' });
@@ -185,7 +186,7 @@ async function start(): Promise<void> {
 }
 
 /** What tests/electron reads through Playwright's `electronApp.evaluate` (only with PUSH_AGENT_TEST=1 or in dev). */
-function exposeTestHooks(tray: AppTray, notifier: ElectronNotifier, engine: PushEngine, quit: () => Promise<void>): void {
+function exposeTestHooks(tray: AppTray, notifier: NativeNotifier, engine: PushEngine, quit: () => Promise<void>): void {
   const shown: Array<{ title: string; body: string }> = [];
   engine.on('notification', (n) => shown.push({ title: n.title, body: n.body ?? '' }));
   Object.defineProperty(globalThis, '__pushAgentTest', {

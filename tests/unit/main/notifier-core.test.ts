@@ -1,0 +1,131 @@
+// The Notifier's routing (src/main/notifier-core.ts) with stand-in native notifications: Electron's Notification
+// cannot run here. What the user does to a notification must come back to the engine exactly once, as the right
+// action, and closing one ourselves must not look like the user dismissing it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { silentLogger } from '../../../src/engine/log.ts';
+import type { NotificationModel } from '../../../src/engine/notification.ts';
+import { NativeNotifier, type NativeNotification, type NativeNotifications } from '../../../src/main/notifier-core.ts';
+
+class FakeNative implements NativeNotification {
+  click = () => {};
+  action: (i: number) => void = () => {};
+  closed = () => {};
+  failed: (e: string) => void = () => {};
+  shown = false;
+  readonly options: Record<string, unknown>;
+  readonly icon: Uint8Array | null;
+  constructor(options: Record<string, unknown>, icon: Uint8Array | null) {
+    this.options = options;
+    this.icon = icon;
+  }
+  onClick(l: () => void) {
+    this.click = l;
+  }
+  onAction(l: (i: number) => void) {
+    this.action = l;
+  }
+  onClose(l: () => void) {
+    this.closed = l;
+  }
+  onFailed(l: (e: string) => void) {
+    this.failed = l;
+  }
+  show() {
+    this.shown = true;
+  }
+  close() {
+    // Platforms report the app's own close as a close event too.
+    this.closed();
+  }
+}
+
+function setup(platform: NodeJS.Platform = 'darwin', supported = true) {
+  const created: FakeNative[] = [];
+  const native: NativeNotifications = {
+    supported: () => supported,
+    create: (options, icon) => {
+      const n = new FakeNative(options as Record<string, unknown>, icon);
+      created.push(n);
+      return n;
+    },
+  };
+  const iconRequests: string[] = [];
+  const icons = { get: async (url: string) => (iconRequests.push(url), url.endsWith('ok.png') ? new Uint8Array([1, 2, 3]) : null) };
+  const notifier = new NativeNotifier({ native, icons, logger: silentLogger, platform });
+  const events: string[] = [];
+  const unread: number[] = [];
+  notifier.events = { activated: (id, action) => events.push(`activated ${id} ${action}`), closed: (id) => events.push(`closed ${id}`), unread: (n) => unread.push(n) };
+  return { notifier, created, events, unread, iconRequests };
+}
+
+const model = (id: string, over: Partial<NotificationModel> = {}): NotificationModel => ({
+  id,
+  subscriptionId: 's',
+  origin: 'https://news.example',
+  source: 'worker',
+  shownAt: 0,
+  title: `T${id}`,
+  body: 'B',
+  actions: [
+    { action: 'read', title: 'Read' },
+    { action: 'later', title: 'Later' },
+  ],
+  ...over,
+});
+
+test('a click, an action button and a dismissal each come back once, as the right action', async () => {
+  const { notifier, created, events, unread } = setup('darwin');
+  await notifier.show(model('1'));
+  await notifier.show(model('2'));
+  await notifier.show(model('3'));
+  assert.ok(created.every((n) => n.shown));
+  created[0]!.click();
+  created[0]!.click();
+  created[1]!.action(1);
+  created[2]!.closed();
+  created[2]!.closed();
+  assert.deepEqual(events, ['activated 1 ', 'activated 2 later', 'closed 3']);
+  assert.deepEqual(unread, [1, 2, 3, 2, 1, 0]);
+  assert.equal(notifier.unread, 0);
+});
+
+test('a button index that was not offered is a plain click; on Linux there are no buttons at all', async () => {
+  const mac = setup('darwin');
+  await mac.notifier.show(model('1'));
+  mac.created[0]!.action(7);
+  assert.deepEqual(mac.events, ['activated 1 ']);
+  const linux = setup('linux');
+  await linux.notifier.show(model('1'));
+  assert.equal(linux.created[0]!.options.actions, undefined);
+  linux.created[0]!.action(0);
+  assert.deepEqual(linux.events, ['activated 1 ']);
+});
+
+test('closing a notification ourselves (tag replacement, unsubscribe) is not reported as a dismissal', async () => {
+  const { notifier, created, events } = setup();
+  await notifier.show(model('1'));
+  await notifier.show(model('2'));
+  notifier.close('1');
+  notifier.close('unknown');
+  notifier.closeAll();
+  created[0]!.click();
+  assert.deepEqual(events, []);
+  assert.equal(notifier.unread, 0);
+});
+
+test('icons come through the icon cache; a failed notification is forgotten; unsupported systems show nothing', async () => {
+  const { notifier, created, iconRequests, unread } = setup();
+  await notifier.show(model('1', { icon: 'https://news.example/ok.png' }));
+  await notifier.show(model('2', { icon: 'https://news.example/huge.png' }));
+  await notifier.show(model('3', { icon: undefined }));
+  assert.deepEqual(iconRequests, ['https://news.example/ok.png', 'https://news.example/huge.png']);
+  assert.deepEqual([...created[0]!.icon!], [1, 2, 3]);
+  assert.equal(created[1]!.icon, null);
+  created[1]!.failed('no notification server');
+  assert.equal(notifier.unread, 2);
+  assert.equal(unread.at(-1), 2);
+  const none = setup('linux', false);
+  await none.notifier.show(model('1'));
+  assert.equal(none.created.length, 0);
+});
