@@ -12,6 +12,7 @@ import { HELP, parseCommand, UsageError, type Command, type Common } from './arg
 import { openConfStore } from './conf-store.ts';
 import { DataDirLockedError, lockDataDir, lockOwner } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
+import { linuxPowerSource } from './linux-power-source.ts';
 import { openKeyFileSecretBox } from './key-file-secret-box.ts';
 
 const out = (line: string): void => {
@@ -28,7 +29,10 @@ function createEngine(common: Common, notifier: Notifier): PushEngine {
   const opener: UrlOpener = {
     open: (url) => new Promise((resolve) => execFile('xdg-open', [url], { timeout: 5000 }, () => resolve())),
   };
-  return new PushEngine({
+  // The low-battery threshold is a preference of the engine, read at each poll.
+  let engine: PushEngine | null = null;
+  const power = linuxPowerSource({ lowPercent: () => engine?.preferences.current.policy.lowBatteryPercent ?? 20 });
+  engine = new PushEngine({
     serviceUrl: common.service,
     dataDir: common.dataDir,
     store: openConfStore(common.dataDir),
@@ -36,7 +40,9 @@ function createEngine(common: Common, notifier: Notifier): PushEngine {
     notifier,
     opener,
     logger,
+    power,
   });
+  return engine;
 }
 
 const noNotifier: Notifier = { show() {}, close() {} };
