@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import { SETTINGS_ORIGIN } from '../shared/ipc.ts';
-import { WORKER_HOST_PAGE, WORKER_HOST_SCRIPT, WORKER_SCOPE_SCRIPT } from '../shared/worker-bridge.ts';
+import { WORKER_HOST_PAGE, WORKER_HOST_PATH, WORKER_HOST_SCRIPT, WORKER_SCOPE_SCRIPT } from '../shared/worker-bridge.ts';
 
 /** The settings window's CSP: only its own scheme, no inline script, no eval, no network, no framing. */
 export const SETTINGS_CSP = [
@@ -74,4 +74,22 @@ export function workerAsset(pathname: string, workerDir: string): Asset | null {
   const entry = WORKER_FILES[pathname];
   if (!entry) return null;
   return { file: path.join(workerDir, entry[0]), headers: { 'content-type': entry[1], 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } };
+}
+
+export type SiteRoute = { kind: 'asset'; asset: Asset } | { kind: 'not-found' } | { kind: 'network' };
+
+/**
+ * What a site's session does with a request: `/__push-agent__/` at the session's own origin is ours (GET of the
+ * three runtime files, else 404); everything else, including that path at any other origin, goes to the network.
+ */
+export function routeSiteRequest(requestUrl: string, method: string, origin: string, workerDir: string): SiteRoute {
+  let url: URL;
+  try {
+    url = new URL(requestUrl);
+  } catch {
+    return { kind: 'network' };
+  }
+  if (url.origin !== origin || !url.pathname.startsWith(WORKER_HOST_PATH)) return { kind: 'network' };
+  const asset = method === 'GET' ? workerAsset(url.pathname, workerDir) : null;
+  return asset ? { kind: 'asset', asset } : { kind: 'not-found' };
 }

@@ -5,8 +5,7 @@
 import fs from 'node:fs/promises';
 import { session, type Session } from 'electron';
 import type { Logger } from '../engine/ports.ts';
-import { WORKER_HOST_PATH } from '../shared/worker-bridge.ts';
-import { workerAsset } from './app-assets.ts';
+import { routeSiteRequest } from './app-assets.ts';
 import { sitePartition } from './partition.ts';
 import type { SitePermissions } from './site-permissions.ts';
 
@@ -29,18 +28,15 @@ export class SiteSessions {
     const ses = session.fromPartition(sitePartition(origin));
     const scheme = new URL(origin).protocol.slice(0, -1);
     ses.protocol.handle(scheme, async (request) => {
-      const url = new URL(request.url);
-      if (url.origin === origin && url.pathname.startsWith(WORKER_HOST_PATH)) {
-        const asset = workerAsset(url.pathname, this.#workerDir);
-        if (!asset || request.method !== 'GET') return new Response('', { status: 404 });
-        try {
-          return new Response(await fs.readFile(asset.file), { headers: asset.headers });
-        } catch {
-          this.#logger.error('worker runtime file missing (run the build)', { path: url.pathname });
-          return new Response('', { status: 500 });
-        }
+      const route = routeSiteRequest(request.url, request.method, origin, this.#workerDir);
+      if (route.kind === 'network') return ses.fetch(request, { bypassCustomProtocolHandlers: true });
+      if (route.kind === 'not-found') return new Response('', { status: 404 });
+      try {
+        return new Response(await fs.readFile(route.asset.file), { headers: route.asset.headers });
+      } catch {
+        this.#logger.error('worker runtime file missing (run the build)');
+        return new Response('', { status: 500 });
       }
-      return ses.fetch(request, { bypassCustomProtocolHandlers: true });
     });
     ses.setPermissionRequestHandler((_contents, permission, callback, details) => {
       if (permission !== 'notifications' || !sameOrigin(details.requestingUrl, origin)) return callback(false);

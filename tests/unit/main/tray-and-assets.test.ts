@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trayView } from '../../../src/main/tray-state.ts';
 import { RestartBackoff } from '../../../src/main/restart-backoff.ts';
-import { SETTINGS_CSP, settingsAsset, workerAsset } from '../../../src/main/app-assets.ts';
+import { routeSiteRequest, SETTINGS_CSP, settingsAsset, workerAsset } from '../../../src/main/app-assets.ts';
 
 test('the tray shows three connection states and the unread count', () => {
   assert.deepEqual(trayView('connected', 0), { connection: 'connected', tooltip: 'Push Agent: Connected', statusLine: 'Connected', title: '', unread: 0 });
@@ -47,4 +47,14 @@ test('the worker host path serves exactly the three runtime files', () => {
   assert.equal(workerAsset('/__push-agent__/scope.js', '/w')?.file, '/w/scope.js');
   assert.equal(workerAsset('/__push-agent__/../secret', '/w'), null);
   assert.equal(workerAsset('/__push-agent__/', '/w'), null);
+});
+
+test("a site's session serves the runtime only at its own origin; everything else goes to the network", () => {
+  const o = 'https://a.example';
+  assert.deepEqual(routeSiteRequest('https://a.example/__push-agent__/host.js', 'GET', o, '/w'), { kind: 'asset', asset: workerAsset('/__push-agent__/host.js', '/w')! });
+  assert.deepEqual(routeSiteRequest('https://a.example/__push-agent__/secret', 'GET', o, '/w'), { kind: 'not-found' });
+  assert.deepEqual(routeSiteRequest('https://a.example/__push-agent__/host.js', 'POST', o, '/w'), { kind: 'not-found' });
+  assert.deepEqual(routeSiteRequest('https://b.example/__push-agent__/host.js', 'GET', o, '/w'), { kind: 'network' });
+  assert.deepEqual(routeSiteRequest('https://a.example/app.js', 'GET', o, '/w'), { kind: 'network' });
+  assert.deepEqual(routeSiteRequest('https://a.example:444/__push-agent__/host.js', 'GET', o, '/w'), { kind: 'network' });
 });
