@@ -234,3 +234,15 @@ test('invalid origins are refused, and after close() nothing runs', async () => 
   const outcome: BridgeOutcome = { status: 'ok' };
   windows.opened[0]!.bridge.outcome(999, outcome);
 });
+
+test('a dispatch queued behind an event reuses the running worker even with a zero keep-alive: one wake-up', async () => {
+  const { clock, windows, host } = setup();
+  const first = host.dispatch(push('https://a.example', { keepAliveMs: 0 }), client());
+  const second = host.dispatch(push('https://a.example', { keepAliveMs: 0 }), client());
+  assert.equal((await first).status, 'ok');
+  assert.equal((await second).status, 'ok');
+  assert.equal(windows.opened.length, 1);
+  assert.equal(windows.opened[0]!.dispatched.length, 2);
+  await clock.advance(0);
+  assert.equal(windows.opened[0]!.destroyed, true, 'and the last one closes it at once');
+});
