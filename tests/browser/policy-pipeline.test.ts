@@ -20,7 +20,8 @@ import type { SubscriptionInfo } from '../../src/engine/subscription-record.ts';
 
 const scripts = new Map<string, string>();
 const scriptFetches = new Map<string, number>();
-const WAKE = `fetch('/wake').catch(() => {});\n`;
+// Every event waits for the wake-up report, so it is never cut off by the worker stopping right after.
+const WAKE = `const woke = fetch('/wake').catch(() => {});\nself.addEventListener('push', (e) => e.waitUntil(woke));\n`;
 
 /** Shows a notification when the payload is "show"; otherwise does its work silently. */
 const SOMETIMES_SHOWS = WAKE + `self.addEventListener('push', (e) => {
