@@ -236,7 +236,7 @@ export class DeliveryPipeline {
   // Step 6 (defer): under `low`, messages for one origin that need its worker wait for the coalescing window
   // opened by the first of them, then run back to back in one worker session (BatchPosition, ports.ts).
   #enqueue(sub: SubscriptionRecord, entry: InboxMessage, plaintext: Buffer | null): void {
-    const windowMs = this.#needsWorker(plaintext) ? this.#host.coalesceMs(sub) : 0;
+    const windowMs = this.#host.coalesceMs(sub) > 0 && this.#needsWorker(plaintext) ? this.#host.coalesceMs(sub) : 0;
     if (windowMs <= 0) return this.#chain(sub.id, entry, plaintext, null);
     let batch = this.#held.get(sub.origin);
     if (!batch) {

@@ -290,6 +290,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     if (!sub) return false;
     this.registry.remove(id);
     this.#inbox?.forget(id);
+    this.#budgets.forget(id);
     this.notifications.closeOrigin(sub.origin);
     this.emit('subscriptions');
     try {
@@ -409,6 +410,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#urgency.request(this.#power.minUrgency());
     this.#quiet.check();
     this.emit('preferences', p);
+    this.emit('subscriptions'); // caps may have changed
   }
 
   #quietHoursEnded(held: number): void {
