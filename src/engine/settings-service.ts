@@ -245,7 +245,8 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
       { title: 'Push Agent', body: 'Notifications work. This is what a message from a site will look like.' },
       { subscriptionId: '', origin: 'push-agent://settings', source: 'generic' },
     );
-    this.#record0({ id: model.id, subscriptionId: null, origin: null, label: 'Test notification', fate: 'shown', detail: null, title: model.title, body: model.body ?? null, receivedAt: model.shownAt, at: model.shownAt });
+    // The policy's history records messages, not this; the session fallback shows it so Activity is never empty-handed.
+    if (!this.#policy.history) this.#record0({ id: model.id, subscriptionId: null, origin: null, label: 'Test notification', fate: 'shown', detail: null, title: model.title, body: model.body ?? null, receivedAt: model.shownAt, at: model.shownAt });
   }
 
   // ---- internals ----

@@ -63,3 +63,23 @@ export function announce(message: string): void {
     region.textContent = message;
   });
 }
+
+/**
+ * Re-renders a list of cards without losing the keyboard user's place: focus returns to the control with the same
+ * `data-action` (or the one its `data-return-to` names) in the card with the same `data-subscription`, or to the list
+ * when that card is gone.
+ */
+export function keepFocus(list: HTMLElement, render: () => void): void {
+  const active = document.activeElement;
+  const inside = active instanceof HTMLElement && list.contains(active);
+  const card = inside ? active.closest('[data-subscription]')?.getAttribute('data-subscription') : null;
+  const action = inside ? (active.dataset.returnTo ?? active.dataset.action) : undefined;
+  render();
+  if (!inside) return;
+  const again = card && action ? list.querySelector<HTMLElement>(`[data-subscription="${CSS.escape(card)}"] [data-action="${CSS.escape(action)}"]`) : null;
+  if (again) again.focus();
+  else {
+    if (!list.hasAttribute('tabindex')) list.tabIndex = -1;
+    list.focus();
+  }
+}

@@ -4,7 +4,7 @@
 import type { SubscriptionJSONView, SubscriptionView } from '../shared/settings-api.ts';
 import { api, errorText } from './api.ts';
 import { confirmAction } from './confirm.ts';
-import { announce, byId, h, replace, timeEl } from './dom.ts';
+import { announce, byId, h, keepFocus, replace, timeEl } from './dom.ts';
 import { sendCommand } from './send-command.ts';
 
 /** Copies text; where the clipboard is refused, selects the text so the user can copy it by hand. */
@@ -26,7 +26,7 @@ function codeBlock(id: string, label: string, text: string, copyLabel: string, h
   return h('div', { class: 'code-wrap' },
     h('div', { class: 'code-head' },
       h('span', { class: 'code-title', 'aria-hidden': 'true' }, label),
-      h('button', { type: 'button', class: 'small', 'aria-describedby': headingId, 'data-copy': id, onclick: () => copy(text, pre, label) }, copyLabel),
+      h('button', { type: 'button', class: 'small', 'aria-describedby': headingId, 'data-copy': id, 'data-action': `copy-${id.split('-')[0]}`, onclick: () => copy(text, pre, label) }, copyLabel),
     ),
     pre,
   );
@@ -40,11 +40,11 @@ function endpointCard(sub: SubscriptionView, json: SubscriptionJSONView | null):
   };
   const renameForm = h('form', { class: 'row rename', hidden: true, novalidate: true },
     h('label', { for: `rename-${sub.id}` }, 'New name'),
-    h('input', { id: `rename-${sub.id}`, type: 'text', maxlength: '200', value: sub.label, autocomplete: 'off', required: true }),
+    h('input', { id: `rename-${sub.id}`, 'data-return-to': 'rename', type: 'text', maxlength: '200', value: sub.label, autocomplete: 'off', required: true }),
     h('button', { type: 'submit', class: 'primary' }, 'Save name'),
     h('button', { type: 'button', onclick: () => hideRename() }, 'Cancel'),
   );
-  const renameButton = h('button', { type: 'button', 'aria-describedby': headingId, 'aria-expanded': 'false', onclick: () => {
+  const renameButton = h('button', { type: 'button', 'data-action': 'rename', 'aria-describedby': headingId, 'aria-expanded': 'false', onclick: () => {
     renameForm.hidden = false;
     renameButton.setAttribute('aria-expanded', 'true');
     (renameForm.querySelector('input') as HTMLInputElement).focus();
@@ -81,7 +81,7 @@ function endpointCard(sub: SubscriptionView, json: SubscriptionJSONView | null):
     renameForm,
     h('div', { class: 'row actions' },
       renameButton,
-      h('button', { type: 'button', 'aria-describedby': headingId, onclick: async () => {
+      h('button', { type: 'button', 'data-action': 'mute', 'aria-describedby': headingId, onclick: async () => {
         try {
           await api().setMuted(sub.id, !sub.muted);
           announce(sub.muted ? 'Unmuted.' : 'Muted.');
@@ -89,7 +89,7 @@ function endpointCard(sub: SubscriptionView, json: SubscriptionJSONView | null):
           fail(err);
         }
       } }, sub.muted ? 'Unmute' : 'Mute'),
-      h('button', { type: 'button', 'aria-describedby': headingId, onclick: async () => {
+      h('button', { type: 'button', 'data-action': 'replace', 'aria-describedby': headingId, onclick: async () => {
         if (!(await confirmAction(`Replace “${sub.label}”?`, 'It gets a new address and new keys. The old address stops working at once: update every sender with the new JSON.', 'Replace'))) return;
         try {
           await api().replaceEndpoint(sub.id);
@@ -98,7 +98,7 @@ function endpointCard(sub: SubscriptionView, json: SubscriptionJSONView | null):
           fail(err);
         }
       } }, 'Replace…'),
-      h('button', { type: 'button', class: 'danger', 'aria-describedby': headingId, onclick: async () => {
+      h('button', { type: 'button', class: 'danger', 'data-action': 'delete', 'aria-describedby': headingId, onclick: async () => {
         if (!(await confirmAction(`Delete “${sub.label}”?`, 'Senders using it will get an error from now on. This cannot be undone.', 'Delete'))) return;
         try {
           await api().deleteSubscription(sub.id);
@@ -123,15 +123,8 @@ export async function renderEndpoints(subs: SubscriptionView[]): Promise<void> {
     ));
     return;
   }
-  // Keep focus on the same control of the same card across a re-render (events re-render the list).
-  const active = document.activeElement;
-  const card = active?.closest('[data-subscription]')?.getAttribute('data-subscription');
-  const focusKey = active instanceof HTMLElement ? (active.dataset.copy ?? active.textContent) : null;
-  replace(list, ...endpoints.map((s, i) => endpointCard(s, jsons[i] ?? null)));
-  if (card && focusKey) {
-    const again = [...list.querySelectorAll<HTMLElement>(`[data-subscription="${CSS.escape(card)}"] button`)].find((b) => (b.dataset.copy ?? b.textContent) === focusKey);
-    again?.focus();
-  }
+  // Events re-render the list: keep the keyboard user's place.
+  keepFocus(list, () => replace(list, ...endpoints.map((s, i) => endpointCard(s, jsons[i] ?? null))));
 }
 
 export function setupCreateEndpoint(onCreated: (id: string) => void): void {

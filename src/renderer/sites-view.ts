@@ -4,7 +4,7 @@
 import type { HistoryEntry, SubscriptionView } from '../shared/settings-api.ts';
 import { api, errorText } from './api.ts';
 import { confirmAction } from './confirm.ts';
-import { announce, byId, h, replace, timeEl } from './dom.ts';
+import { announce, byId, h, keepFocus, replace, timeEl } from './dom.ts';
 import { hostOf, stateOf } from './words.ts';
 
 export interface SitesDeps {
@@ -37,17 +37,21 @@ function siteCard(sub: SubscriptionView, history: HistoryEntry[], deps: SitesDep
   const host = hostOf(sub.origin);
   const state = stateOf(sub);
   const headingId = `site-${sub.id}`;
-  const act = (label: string, run: () => Promise<boolean | void>, done: string, cls?: string) =>
+  const act = (action: string, label: string, run: () => Promise<void>, done: string, cls?: string, ask?: () => Promise<boolean>) =>
     h('button', {
       type: 'button',
       class: cls,
+      'data-action': action,
       'aria-describedby': headingId,
       onclick: async (e: Event) => {
         const b = e.currentTarget as HTMLButtonElement;
+        // Ask before disabling: a disabled button drops focus, and the dialog returns focus to its opener.
+        if (ask && !(await ask())) return;
         b.disabled = true;
         try {
           byId(`site-error-${sub.id}`).textContent = '';
-          if ((await run()) !== false) announce(done);
+          await run();
+          announce(done);
         } catch (err) {
           announce(errorText(err));
           byId(`site-error-${sub.id}`).textContent = errorText(err);
@@ -78,14 +82,12 @@ function siteCard(sub: SubscriptionView, history: HistoryEntry[], deps: SitesDep
     diag ? h('p', { class: 'warning' }, diag) : null,
     h('p', { class: 'error', role: 'alert', id: `site-error-${sub.id}` }),
     h('div', { class: 'row actions' },
-      sub.paused ? act('Resume', () => api().resume(sub.id), `${sub.label} resumed.`, 'primary') : null,
-      act(sub.muted ? 'Unmute' : 'Mute', () => api().setMuted(sub.id, !sub.muted), sub.muted ? `${sub.label} unmuted.` : `${sub.label} muted.`),
-      h('button', { type: 'button', 'aria-describedby': headingId, onclick: () => deps.showHistory(sub.id) }, 'History'),
-      act('Unsubscribe…', async () => {
-        const ok = await confirmAction(`Unsubscribe from ${host}?`, `${host} will no longer be able to send you notifications. You can subscribe again from the site.`, 'Unsubscribe');
-        if (!ok) return false;
-        await api().deleteSubscription(sub.id);
-      }, `Unsubscribed from ${host}.`, 'danger'),
+      sub.paused ? act('resume', 'Resume', () => api().resume(sub.id), `${sub.label} resumed.`, 'primary') : null,
+      act('mute', sub.muted ? 'Unmute' : 'Mute', () => api().setMuted(sub.id, !sub.muted), sub.muted ? `${sub.label} unmuted.` : `${sub.label} muted.`),
+      h('button', { type: 'button', 'data-action': 'history', 'aria-describedby': headingId, onclick: () => deps.showHistory(sub.id) }, 'History'),
+      act('unsubscribe', 'Unsubscribe…', () => api().deleteSubscription(sub.id), `Unsubscribed from ${host}.`, 'danger', () =>
+        confirmAction(`Unsubscribe from ${host}?`, `${host} will no longer be able to send you notifications. You can subscribe again from the site.`, 'Unsubscribe'),
+      ),
     ),
   );
 }
@@ -101,7 +103,7 @@ export function renderSites(subs: SubscriptionView[], history: HistoryEntry[], d
     ));
     return;
   }
-  replace(list, ...sites.map((s) => siteCard(s, history.filter((e) => e.subscriptionId === s.id), deps)));
+  keepFocus(list, () => replace(list, ...sites.map((s) => siteCard(s, history.filter((e) => e.subscriptionId === s.id), deps))));
 }
 
 export function setupAddSite(): void {

@@ -61,11 +61,14 @@ export class PreferencesView {
       byId('preferences-error').textContent = '';
     });
     byId('send-test').addEventListener('click', async () => {
+      const result = byId('send-test-result');
       try {
         await api().sendTestNotification();
-        announce('Test notification sent. It should appear on your desktop now.');
+        result.textContent = 'Sent. It should be on your desktop now.';
+        announce(result.textContent);
       } catch (err) {
-        announce(errorText(err));
+        result.textContent = errorText(err);
+        announce(result.textContent);
       }
     });
   }

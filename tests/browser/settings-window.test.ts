@@ -274,4 +274,17 @@ describe('settings window', () => {
       await w.close();
     }
   });
+
+  test('"Send a test notification" shows one through the engine and says so', async () => {
+    const w = await world('status');
+    try {
+      const { page } = w;
+      await page.getByRole('button', { name: 'Send a test notification' }).click();
+      await page.getByText('Sent. It should be on your desktop now.').waitFor();
+      assert.equal(w.h.notifier.shown.length, 1);
+      assert.equal(w.h.notifier.shown[0]!.title, 'Push Agent');
+    } finally {
+      await w.close();
+    }
+  });
 });
