@@ -37,6 +37,12 @@ export class ManualClock implements Clock {
     return this.#timers.size;
   }
 
+  /** Whether a timer falls due exactly `ms` from now (tests wait for a specific timer to be set before advancing). */
+  hasTimerDueIn(ms: number): boolean {
+    for (const t of this.#timers) if (t.due === this.#now + ms) return true;
+    return false;
+  }
+
   /** Moves time forward by `ms`, firing every timer that falls due on the way (including ones they schedule). */
   advance(ms: number): void {
     const target = this.#now + ms;

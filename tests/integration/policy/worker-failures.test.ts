@@ -54,9 +54,9 @@ describe('worker failures: nack, retry with backoff, then account', () => {
     return { clock, host, h, history, sub };
   }
 
-  /** Lets the pipeline reach its next retry wait, then moves time past it. */
+  /** Lets the pipeline reach its next retry wait (a timer due in exactly `ms`), then moves time to it. */
   async function advanceThrough(clock: ManualClock, host: ScriptedWorkerHost, dispatches: number, ms: number): Promise<void> {
-    await waitFor(`dispatch ${dispatches}`, () => host.dispatches.length >= dispatches && clock.pending > 0);
+    await waitFor(`dispatch ${dispatches} and its ${ms} ms backoff`, () => host.dispatches.length >= dispatches && clock.hasTimerDueIn(ms));
     clock.advance(ms);
   }
 
@@ -65,7 +65,9 @@ describe('worker failures: nack, retry with backoff, then account', () => {
     try {
       host.outcomes = [THREW, REJECTED, 'show'];
       await send(sub, 'x');
-      await advanceThrough(clock, host, 1, 999);
+      await waitFor('first attempt failed, backoff set', () => host.dispatches.length === 1 && clock.hasTimerDueIn(1_000));
+      clock.advance(999);
+      await new Promise((r) => setImmediate(r));
       assert.equal(host.dispatches.length, 1, 'not before the 1 s backoff');
       clock.advance(1);
       await advanceThrough(clock, host, 2, 2_000);
@@ -141,7 +143,7 @@ describe('worker failures: nack, retry with backoff, then account', () => {
     const { clock, host, h, history, sub } = await setup(false);
     host.outcomes = [THREW];
     await send(sub, 'x');
-    await waitFor('first attempt failed, waiting', () => host.dispatches.length === 1 && clock.pending > 0);
+    await waitFor('first attempt failed, waiting', () => host.dispatches.length === 1 && clock.hasTimerDueIn(1_000));
     await h.stop();
     assert.equal(history.length, 0, 'no fate yet: not given up, just stopped');
     host.outcomes = ['show'];
