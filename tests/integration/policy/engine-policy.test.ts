@@ -9,6 +9,7 @@ import { send, startEngine, waitFor } from '../../support/engine-harness.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 import { systemClock } from '../../../src/engine/clock.ts';
 import { PreferencesError } from '../../../src/engine/policy/preferences.ts';
+import { FixedPowerSource } from '../../../src/engine/policy/power.ts';
 import type { WorkerHost, WorkerOutcome } from '../../../src/engine/ports.ts';
 import type { HistoryEntry, Preferences } from '../../../src/shared/settings-api.ts';
 
@@ -71,6 +72,25 @@ describe('engine policy surface', () => {
       assert.equal(again.engine.history.list().length, 0);
     } finally {
       await again.stop();
+    }
+  });
+
+  test('leaving low power dispatches the messages held for coalescing at once', async () => {
+    const clock = new ManualClock();
+    const power = new FixedPowerSource('low');
+    let dispatched = 0;
+    const host: WorkerHost = { ...silentHost, dispatch: async () => (dispatched++, { status: 'ok', shown: 0 }) };
+    const h = await startEngine(service.wsUrl, { clock, power, workerHost: host, connection: { clock: systemClock } });
+    try {
+      const sub = await h.engine.subscribe({ kind: 'site', origin: 'https://held.example', applicationServerKey: null, userVisibleOnly: false, workerScriptURL: 'https://held.example/sw.js' });
+      for (let i = 0; i < 3; i++) await send(sub, `m${i}`);
+      await waitFor('held', () => h.engine.heldMessages === 3);
+      assert.equal(dispatched, 0);
+      power.set('ac');
+      await waitFor('dispatched without waiting for the window', () => dispatched === 3);
+      assert.equal(h.engine.heldMessages, 0);
+    } finally {
+      await h.stop();
     }
   });
 
