@@ -323,7 +323,9 @@ export class DeliveryPipeline {
           return;
         }
         const again = h.registry.get(subscriptionId);
-        if (!again || again.muted || again.paused) break;
+        if (!again) return fate('unknown-subscription', 'unsubscribed during retries');
+        if (again.muted) return fate('muted', 'muted during retries');
+        if (again.paused) return fate('paused', again.paused.reason);
         sub = again;
         const retry = h.dispatchToWorker(sub, plaintext, declared?.notification, null);
         if (!retry) break;
