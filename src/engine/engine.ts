@@ -309,6 +309,11 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     return this.#power.state;
   }
 
+  /** Notifications held back by the current quiet period (the tray badge); 0 outside quiet hours. */
+  get heldByQuietHours(): number {
+    return this.#quiet.held;
+  }
+
   /** Messages held for a coalesced worker wake-up (under `low`). */
   get heldMessages(): number {
     return this.#pipeline?.held ?? 0;

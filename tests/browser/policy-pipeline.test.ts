@@ -201,6 +201,7 @@ describe('policy through the real pipeline (Chromium workers)', { timeout: 90_00
       assert.deepEqual(fates(s.history), ['quiet-hours', 'quiet-hours']);
       assert.equal(s.history[0]!.body, 'during quiet hours');
       assert.equal(s.h.notifier.shown.length, 0, 'nothing on screen');
+      assert.equal(s.h.engine.heldByQuietHours, 2, 'for the tray badge');
       s.clock.advance(60 * 60_000);
       assert.equal(s.h.notifier.shown.length, 1);
       assert.equal(s.h.notifier.shown[0]!.title, 'Quiet hours are over');
