@@ -68,21 +68,42 @@ function bound(encoding: Encoding, s: Sample): Buffer {
 
 // ---- measurement ----
 
-/** Messages per second over `total` messages, cycling through the samples. */
-function rateSync(samples: Sample[], total: number, one: (s: Sample) => unknown): number {
+// Each run alternates the two contenders in short slices and sums each one's time, so a slow spell on a shared
+// machine lands on both alike instead of on whichever happened to run then.
+const SLICES = 8;
+
+/** Seconds to decrypt `count` messages one after another, cycling through the samples from `from`. */
+function timeSync(samples: Sample[], from: number, count: number, one: (s: Sample) => unknown): number {
   const t0 = performance.now();
-  for (let i = 0; i < total; i++) one(samples[i % samples.length]!);
-  return (total / (performance.now() - t0)) * 1000;
+  for (let i = from; i < from + count; i++) one(samples[i % samples.length]!);
+  return (performance.now() - t0) / 1000;
 }
 
-async function rateAsync(samples: Sample[], total: number): Promise<number> {
-  let next = 0;
+/** Seconds to decrypt `count` messages through decryptPushAsync with IN_FLIGHT of them in flight at a time. */
+async function timeAsync(samples: Sample[], from: number, count: number): Promise<number> {
+  let next = from;
   const lane = async () => {
-    while (next < total) await decryptPushAsync(samples[next++ % samples.length]!.msg, keys);
+    while (next < from + count) await decryptPushAsync(samples[next++ % samples.length]!.msg, keys);
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
-  return (total / (performance.now() - t0)) * 1000;
+  return (performance.now() - t0) / 1000;
+}
+
+/** Messages per second for two contenders over one run of `total` messages each, in alternating slices. */
+async function pairedRates(total: number, a: (from: number, n: number) => number | Promise<number>, b: (from: number, n: number) => number | Promise<number>): Promise<[number, number]> {
+  const n = Math.ceil(total / SLICES);
+  let ta = 0;
+  let tb = 0;
+  for (let k = 0; k < SLICES; k++) {
+    ta += await a(k * n, n);
+    tb += await b(k * n, n);
+  }
+  return [(n * SLICES) / ta, (n * SLICES) / tb];
+}
+
+function perRunRatios(a: number[], b: number[]): string {
+  return a.map((x, i) => (x / b[i]!).toFixed(2)).join(', ');
 }
 
 function check(samples: Sample[], encoding: Encoding): void {
@@ -107,15 +128,16 @@ export default async function decryptBench(ctx: BenchContext): Promise<Figure[]>
     const samples = makeSamples(encoding, distinct);
     samplesOf[encoding] = samples;
     check(samples, encoding);
-    // Warm both paths up (JIT, key cache), then alternate them inside each run so drift hits both alike.
-    rateSync(samples, perRun / 4, (s) => decryptPush(s.msg, keys));
-    rateSync(samples, perRun / 4, (s) => bound(encoding, s));
+    const oursOne = (from: number, n: number) => timeSync(samples, from, n, (m) => decryptPush(m.msg, keys));
+    const boundOne = (from: number, n: number) => timeSync(samples, from, n, (m) => bound(encoding, m));
+    await pairedRates(perRun / 4, oursOne, boundOne); // warm-up: JIT, key cache
     const ours: number[] = [];
     const raw: number[] = [];
     for (let run = 0; run < ctx.runs; run++) {
-      raw.push(rateSync(samples, perRun, (s) => bound(encoding, s)));
-      ours.push(rateSync(samples, perRun, (s) => decryptPush(s.msg, keys)));
-      ctx.log(`${encoding} run ${run + 1}: ours ${ours[run]!.toFixed(0)}/s, bound ${raw[run]!.toFixed(0)}/s`);
+      const [r, o] = await pairedRates(perRun, boundOne, oursOne);
+      raw.push(r);
+      ours.push(o);
+      ctx.log(`${encoding} run ${run + 1}: ours ${o.toFixed(0)}/s, bound ${r.toFixed(0)}/s`);
     }
     const o = summarize(ours);
     const b = summarize(raw);
@@ -128,19 +150,24 @@ export default async function decryptBench(ctx: BenchContext): Promise<Figure[]>
       bound: { label: 'raw node:crypto: ECDH.computeSecret + HKDF + AES-128-GCM', median: b.median, min: b.min, max: b.max },
       ratio,
       target: { text: '>= 0.9 of the primitives bound on one core', met: ratio >= 0.9 },
-      notes: `${distinct} distinct messages (one sender key each), ${perRun} decryptions per run; the bound gets salt, sender key and ciphertext pre-cut and skips padding checks.`,
+      notes:
+        `${distinct} distinct messages (one sender key each), ${perRun} decryptions per run, alternating with the bound in ${SLICES} slices; ` +
+        `the bound gets salt, sender key and ciphertext pre-cut and skips all checks. Per-run ratios: ${perRunRatios(ours, raw)}.`,
     });
   }
 
   // Backlog: many messages in flight through the async path, beside the one-core sync figure of this run.
   const samples = samplesOf.aes128gcm!;
-  await rateAsync(samples, perRun / 4);
+  const syncOne = (from: number, n: number) => timeSync(samples, from, n, (m) => decryptPush(m.msg, keys));
+  const asyncOne = (from: number, n: number) => timeAsync(samples, from, n);
+  await pairedRates(perRun / 4, syncOne, asyncOne);
   const backlog: number[] = [];
   const sync: number[] = [];
   for (let run = 0; run < ctx.runs; run++) {
-    sync.push(rateSync(samples, perRun, (s) => decryptPush(s.msg, keys)));
-    backlog.push(await rateAsync(samples, perRun));
-    ctx.log(`backlog run ${run + 1}: async ${backlog[run]!.toFixed(0)}/s, sync ${sync[run]!.toFixed(0)}/s`);
+    const [sr, ar] = await pairedRates(perRun, syncOne, asyncOne);
+    sync.push(sr);
+    backlog.push(ar);
+    ctx.log(`backlog run ${run + 1}: async ${ar.toFixed(0)}/s, sync ${sr.toFixed(0)}/s`);
   }
   const a = summarize(backlog);
   const s = summarize(sync);
@@ -152,7 +179,7 @@ export default async function decryptBench(ctx: BenchContext): Promise<Figure[]>
     bound: { label: 'decryptPush (sync), one core, same run', median: s.median, min: s.min, max: s.max },
     ratio: a.median / s.median,
     notes:
-      `${cores} cores, libuv pool of ${process.env.UV_THREADPOOL_SIZE ?? 4} threads; ${perRun} messages per run. ` +
+      `Per-run ratios: ${perRunRatios(backlog, sync)}. ${cores} cores, libuv pool of ${process.env.UV_THREADPOOL_SIZE ?? 4} threads; ${perRun} messages per run. ` +
       'ECDH runs on the pool (crypto.diffieHellman with a callback); parsing, HKDF and AES-GCM stay on the main ' +
       'thread, which bounds the speed-up (see decryptPushAsync). ratio = speed-up over the one-core sync figure.',
   });
