@@ -2,20 +2,15 @@
 // JSON views the renderer shows, validates every argument (the IPC hub validates too; this is the last line), and
 // turns engine events into SettingsEvents. The Electron IPC hub and the browser tests both drive this one class.
 //
-// History, preferences, budgets and resume belong to the policy layer (`engine.history`, `engine.preferences`,
-// `engine.budget(id)`, `engine.resume(id)`). They are reached structurally so this compiles before they land:
-// - preferences / resume fail with kind 'unavailable' while the engine lacks them;
-// - history falls back to an in-memory log of this session's fates (lost on restart) until `engine.history` exists.
+// History, preferences, budgets and resume are the policy layer's (`engine.history`, `engine.preferences`,
+// `engine.budget(id)`, `engine.resume(id)`); this class only validates, maps and words their failures.
 
 import { EventEmitter } from 'node:events';
 import type { ConnectionState } from './connection.ts';
-import type { FateRecord } from './delivery.ts';
 import type { PushEngine } from './engine.ts';
-import type { NotificationModel } from './notification.ts';
 import type { SubscriptionInfo, SubscriptionJSON } from './subscription-record.ts';
 import type {
   ConnectionStateView,
-  FateView,
   HistoryEntry,
   NewEndpoint,
   Preferences,
@@ -43,17 +38,6 @@ export interface SettingsServiceOptions {
   addSite?: (url: string) => Promise<void>;
   /** Shows a test notification; defaults to the engine's notification path. */
   sendTest?: () => Promise<void>;
-  /** Cap of the in-memory fallback history. */
-  historyLimit?: number;
-}
-
-/** What the policy layer adds to the engine; every member optional until it lands. */
-interface PolicySurface {
-  preferences?: { get(): Preferences | Promise<Preferences>; set(patch: PreferencesPatch): Preferences | Promise<Preferences> };
-  history?: { list(filter?: { subscriptionId?: string; limit?: number }): HistoryEntry[] | Promise<HistoryEntry[]>; clear(): void | Promise<void> };
-  budget?: (id: string) => { left: number; cap: number } | null | undefined;
-  resume?: (id: string) => boolean | void | Promise<boolean | void>;
-  power?: string | (() => string);
 }
 
 const STATE_VIEW: Record<ConnectionState, ConnectionStateView> = {
@@ -65,24 +49,18 @@ const STATE_VIEW: Record<ConnectionState, ConnectionStateView> = {
 };
 
 const LABEL_MAX = 200;
-const FATES = new Set<string>(['shown', 'shown-silently', 'shown-by-worker', 'generic-notification', 'charged', 'muted', 'paused', 'duplicate', 'undecryptable', 'unknown-subscription', 'worker-error', 'worker-timeout', 'quiet-hours', 'inbox-full']);
 
 export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> implements SettingsApi {
   readonly #engine: PushEngine;
-  readonly #policy: PolicySurface;
   readonly #opts: SettingsServiceOptions;
   #retryInMs: number | null = null;
+  /** History entries since the full history was last read (the Activity view): the tray's and the tab's badge. */
   #unread = 0;
-  #history: HistoryEntry[] = [];
-  /** The last notification shown per subscription, to give a 'shown' fate its title and body. */
-  #lastShown = new Map<string, NotificationModel & { receivedAt: number }>();
-  #lastMessageAt = new Map<string, number>();
   readonly #off: Array<() => void> = [];
 
   constructor(engine: PushEngine, options: SettingsServiceOptions = {}) {
     super();
     this.#engine = engine;
-    this.#policy = engine as unknown as PolicySurface;
     this.#opts = options;
     const on = <A extends unknown[]>(name: string, fn: (...args: A) => void) => {
       const e = engine as unknown as EventEmitter;
@@ -94,13 +72,11 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
       this.#emit({ type: 'status', status: this.#status() });
     });
     on('subscriptions', () => this.#emit({ type: 'subscriptions' }));
-    on('notification', (n: NotificationModel & { receivedAt: number }) => this.#lastShown.set(n.subscriptionId, n));
-    on('fate', (r: FateRecord) => this.#onFate(r));
-    // The policy layer's own events, once it exists.
+    on('power', () => this.#emit({ type: 'status', status: this.#status() }));
     on('history', (entry: HistoryEntry) => {
       this.#unread++;
-      if (entry.subscriptionId) this.#lastMessageAt.set(entry.subscriptionId, entry.receivedAt);
       this.#emit({ type: 'history', entry });
+      this.#emit({ type: 'status', status: this.#status() });
     });
     on('preferences', (preferences: Preferences) => this.#emit({ type: 'preferences', preferences }));
   }
@@ -125,8 +101,8 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
       createdAt: r.createdAt,
       muted: r.muted,
       paused: r.paused ? { reason: r.paused.reason, since: r.paused.since } : null,
-      budget: r.kind === 'endpoint' ? null : (this.#policy.budget?.call(this.#engine, r.id) ?? null),
-      lastMessageAt: this.#lastMessageAt.get(r.id) ?? null,
+      budget: r.kind === 'endpoint' ? null : this.#engine.budget(r.id),
+      lastMessageAt: this.#engine.history.list({ subscriptionId: r.id, limit: 1 })[0]?.receivedAt ?? null,
       hasWorker: r.workerScriptURL !== null,
       applicationServerKey: r.kind === 'endpoint' ? r.applicationServerKey : null,
     }));
@@ -170,8 +146,6 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
   async deleteSubscription(id: string): Promise<void> {
     this.#record(id);
     await this.#engine.unsubscribe(id, 200);
-    this.#lastMessageAt.delete(id);
-    this.#lastShown.delete(id);
   }
 
   async setMuted(id: string, muted: boolean): Promise<void> {
@@ -182,9 +156,7 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
 
   async resume(id: string): Promise<void> {
     this.#record(id);
-    if (!this.#policy.resume) throw unavailable('Resuming paused sites is');
-    await this.#policy.resume.call(this.#engine, id);
-    this.#emit({ type: 'subscriptions' });
+    if (!this.#engine.resume(id)) throw new SettingsError('not-found', 'That subscription no longer exists.');
   }
 
   async addSite(url: string): Promise<void> {
@@ -200,29 +172,32 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
     await this.#opts.addSite(parsed.origin);
   }
 
-  async getHistory(filter: { subscriptionId?: string; limit?: number } = {}): Promise<HistoryEntry[]> {
-    if (typeof filter !== 'object' || filter === null) throw new SettingsError('invalid-argument', 'Bad history filter.');
-    const limit = filter.limit === undefined ? 500 : filter.limit;
+  /** Newest first. Called without a filter (the Activity view's full list) it also marks everything read. */
+  async getHistory(filter?: { subscriptionId?: string; limit?: number }): Promise<HistoryEntry[]> {
+    if (filter !== undefined && (typeof filter !== 'object' || filter === null)) throw new SettingsError('invalid-argument', 'Bad history filter.');
+    const limit = filter?.limit ?? 500;
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new SettingsError('invalid-argument', 'Bad history limit.');
-    if (filter.subscriptionId !== undefined && typeof filter.subscriptionId !== 'string') throw new SettingsError('invalid-argument', 'Bad history filter.');
-    if (this.#policy.history) return this.#policy.history.list({ ...filter, limit });
-    const all = filter.subscriptionId ? this.#history.filter((h) => h.subscriptionId === filter.subscriptionId) : this.#history;
-    return all.slice(-limit).reverse();
+    if (filter?.subscriptionId !== undefined && typeof filter.subscriptionId !== 'string') throw new SettingsError('invalid-argument', 'Bad history filter.');
+    if (filter === undefined && this.#unread !== 0) {
+      this.#unread = 0;
+      this.#emit({ type: 'status', status: this.#status() });
+    }
+    return this.#engine.history.list({ ...filter, limit });
   }
 
   async clearHistory(): Promise<void> {
-    if (this.#policy.history) await this.#policy.history.clear();
-    this.#history = [];
-    this.#unread = 0;
+    this.#engine.history.clear();
+    if (this.#unread !== 0) {
+      this.#unread = 0;
+      this.#emit({ type: 'status', status: this.#status() });
+    }
   }
 
   async getPreferences(): Promise<Preferences> {
-    if (!this.#policy.preferences) throw unavailable('Preferences are');
-    return this.#policy.preferences.get();
+    return this.#engine.preferences.get();
   }
 
   async setPreferences(patch: PreferencesPatch): Promise<Preferences> {
-    if (!this.#policy.preferences) throw unavailable('Preferences are');
     if (typeof patch !== 'object' || patch === null) throw new SettingsError('invalid-argument', 'Nothing to change.');
     if (patch.serviceUrl !== undefined) patch = { ...patch, serviceUrl: checkServiceUrl(patch.serviceUrl) };
     if (patch.quietHours) {
@@ -232,7 +207,7 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
       }
     }
     try {
-      return await this.#policy.preferences.set(patch);
+      return this.#engine.preferences.set(patch);
     } catch (err) {
       if (err instanceof SettingsError) throw err;
       throw new SettingsError('invalid-argument', `That setting was not accepted: ${(err as Error).message}`);
@@ -241,19 +216,17 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
 
   async sendTestNotification(): Promise<void> {
     if (this.#opts.sendTest) return this.#opts.sendTest();
-    const model = this.#engine.notifications.show(
+    this.#engine.notifications.show(
       { title: 'Push Agent', body: 'Notifications work. This is what a message from a site will look like.' },
       { subscriptionId: '', origin: 'push-agent://settings', source: 'generic' },
     );
-    // The policy's history records messages, not this; the session fallback shows it so Activity is never empty-handed.
-    if (!this.#policy.history) this.#record0({ id: model.id, subscriptionId: null, origin: null, label: 'Test notification', fate: 'shown', detail: null, title: model.title, body: model.body ?? null, receivedAt: model.shownAt, at: model.shownAt });
   }
 
   // ---- internals ----
 
   #status(): StatusView {
     const s = this.#engine.status();
-    const power = typeof this.#policy.power === 'function' ? this.#policy.power.call(this.#engine) : this.#policy.power;
+    const power = this.#engine.power;
     return {
       state: STATE_VIEW[s.state] ?? 'offline',
       serviceUrl: s.serviceUrl,
@@ -282,35 +255,6 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
       if (kind === 'service-refused') throw new SettingsError('service-refused', 'The push service refused to create an endpoint. Check the key, or try again later.');
       throw new SettingsError('service-unreachable', 'The push service cannot be reached right now. The endpoint was not created; try again once connected.');
     }
-  }
-
-  #onFate(r: FateRecord): void {
-    if (r.subscriptionId) this.#lastMessageAt.set(r.subscriptionId, r.receivedAt);
-    if (this.#policy.history) return; // the policy layer records and emits 'history' itself
-    const sub = r.subscriptionId ? this.#engine.registry.get(r.subscriptionId) : undefined;
-    const shown = r.subscriptionId ? this.#lastShown.get(r.subscriptionId) : undefined;
-    const withText = shown && shown.receivedAt === r.receivedAt ? shown : undefined;
-    const fate: FateView = (r.fate as string) === 'worker-showed-nothing' ? 'charged' : FATES.has(r.fate) ? (r.fate as FateView) : 'charged';
-    this.#record0({
-      id: r.messageId,
-      subscriptionId: r.subscriptionId,
-      origin: sub && sub.kind !== 'endpoint' ? sub.origin : null,
-      label: sub?.label ?? null,
-      fate,
-      detail: r.detail ?? null,
-      title: withText?.title ?? null,
-      body: withText?.body ?? null,
-      receivedAt: r.receivedAt,
-      at: r.at,
-    });
-  }
-
-  #record0(entry: HistoryEntry): void {
-    this.#history.push(entry);
-    const cap = this.#opts.historyLimit ?? 500;
-    if (this.#history.length > cap) this.#history.splice(0, this.#history.length - cap);
-    this.#unread++;
-    this.#emit({ type: 'history', entry });
   }
 
   #emit(event: SettingsEvent): void {
@@ -349,6 +293,3 @@ function checkServiceUrl(value: unknown): string {
   return url.toString().replace(/\/$/, '');
 }
 
-function unavailable(what: string): SettingsError {
-  return new SettingsError('unavailable', `${what} not available in this version yet.`);
-}

@@ -69,7 +69,8 @@ export class ActivityView {
   async load(): Promise<void> {
     const list = byId('activity-list');
     try {
-      const entries = await api().getHistory(this.#filter ? { subscriptionId: this.#filter, limit: MAX_SHOWN } : { limit: MAX_SHOWN });
+      // Without a filter this is the full list, which also marks everything read.
+      const entries = await (this.#filter ? api().getHistory({ subscriptionId: this.#filter, limit: MAX_SHOWN }) : api().getHistory());
       replace(list, ...entries.map(entryItem));
       this.#count = entries.length;
       this.#empty();

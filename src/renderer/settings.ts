@@ -6,14 +6,13 @@ import { api, errorText } from './api.ts';
 import { byId, h, replace } from './dom.ts';
 import { renderEndpoints, setupCreateEndpoint } from './endpoints-view.ts';
 import { renderSites, setupAddSite } from './sites-view.ts';
-import { PreferencesView, renderStatus, renderUnread } from './status-view.ts';
+import { PreferencesView, renderStatus } from './status-view.ts';
 import { setupTabs } from './tabs.ts';
 
 function start(): void {
   const activity = new ActivityView();
   const preferences = new PreferencesView();
   let subs: SubscriptionView[] = [];
-  let unread = 0;
   let current = '';
 
   // Coalesces bursts of events (a backlog arriving) into one refresh per frame.
@@ -35,11 +34,8 @@ function start(): void {
 
   const select = setupTabs((name) => {
     current = name;
-    if (name === 'activity') {
-      unread = 0;
-      renderUnread(0);
-      void activity.load();
-    }
+    // Loading the full list marks everything read (the tab's and the tray's badge).
+    if (name === 'activity') void activity.load();
   });
   const showHistory = (id: string) => {
     select('activity', true);
@@ -64,7 +60,8 @@ function start(): void {
         break;
       case 'history':
         activity.add(e.entry);
-        if (current !== 'activity') renderUnread(++unread);
+        // Seen as it arrives: tell the agent, so neither the tab nor the tray counts it.
+        if (current === 'activity' && document.visibilityState === 'visible') void api().getHistory().catch(() => {});
         void refreshSubscriptions();
         break;
       case 'preferences':
@@ -77,7 +74,6 @@ function start(): void {
     byId('connection').textContent = errorText(err);
   });
   void refreshSubscriptions();
-  void activity.load();
   void preferences.load();
 }
 

@@ -17,8 +17,8 @@ const ROWS: Array<{ key: PerPowerNumber; label: string; min: number; max: number
   { key: 'workerKeepAliveSeconds', label: 'Seconds to keep a site’s code ready', min: 0, max: 600 },
 ];
 
-/** The Activity tab's badge: entries that arrived while another view was shown. */
-export function renderUnread(count: number): void {
+/** The Activity tab's badge: entries since the full history was last shown (the tray shows the same number). */
+function renderUnread(count: number): void {
   const unread = byId('unread');
   unread.hidden = count === 0;
   unread.textContent = count > 99 ? '99+' : String(count);
@@ -28,6 +28,7 @@ export function renderUnread(count: number): void {
 export function renderStatus(s: StatusView): void {
   const pill = byId('connection');
   pill.dataset.state = s.state;
+  renderUnread(s.unread);
   pill.textContent = s.state === 'reconnecting' && s.retryInMs !== null ? `Reconnecting in ${Math.max(1, Math.round(s.retryInMs / 1000))} s` : CONNECTION_WORDS[s.state];
   replace(byId('status-list'),
     h('dt', {}, 'Connection'), h('dd', {}, CONNECTION_WORDS[s.state]),

@@ -160,6 +160,7 @@ export interface PushAgentApi {
   resume(id: string): Promise<void>;
   /** Opens a site window for an https origin (Electron only; elsewhere rejects with kind 'unsupported'). */
   addSite(url: string): Promise<void>;
+  /** Newest first. Without a filter (the Activity view's full list) it also marks everything read (`StatusView.unread`). */
   getHistory(filter?: { subscriptionId?: string; limit?: number }): Promise<HistoryEntry[]>;
   clearHistory(): Promise<void>;
   getPreferences(): Promise<Preferences>;

@@ -65,13 +65,14 @@ async function open(opts: OpenOptions = {}) {
   const win = await openSettingsPage(browser, service, opts);
   // Content that arrives asynchronously is in before anything is measured.
   await win.page.locator('article.site').first().waitFor();
-  await win.page.locator('#activity-list[aria-busy="false"]').waitFor({ state: 'attached' });
   return win;
 }
 
 async function showView(page: Page, tab: string | RegExp): Promise<void> {
   await page.getByRole('tab', { name: tab }).click();
   await page.locator('[role="tabpanel"]:not([hidden])').waitFor();
+  // The Activity list loads when first shown.
+  if (await page.locator('#panel-activity').isVisible()) await page.locator('#activity-list[aria-busy="false"]').waitFor({ state: 'attached' });
   await page.evaluate(() => document.fonts.ready);
 }
 
@@ -160,10 +161,12 @@ describe('settings window, keyboard and zoom', () => {
       const json = h.engine.registry.toJSON(build.id)!;
       await send(json, JSON.stringify({ title: 'Nightly build failed', body: 'see the log' }));
       await win.page.locator('#unread:not([hidden])').waitFor();
-      assert.equal(await win.page.locator('#unread').textContent(), '1');
+      assert.equal(await win.page.locator('#unread').textContent(), String((await service.getStatus()).unread));
+      assert.ok((await service.getStatus()).unread >= 1);
       await showView(win.page, /Activity/);
       await win.page.locator('#activity-list .entry-title', { hasText: 'Nightly build failed' }).waitFor();
-      assert.equal(await win.page.locator('#unread').isHidden(), true);
+      await win.page.locator('#unread').waitFor({ state: 'hidden' });
+      assert.equal((await service.getStatus()).unread, 0);
     } finally {
       await win.close();
     }
