@@ -280,7 +280,7 @@ describe('settings window', () => {
     try {
       const { page } = w;
       await page.getByRole('button', { name: 'Send a test notification' }).click();
-      await page.getByText('Sent. It should be on your desktop now.').waitFor();
+      await page.locator('#send-test-result', { hasText: 'Sent. It should be on your desktop now.' }).waitFor();
       assert.equal(w.h.notifier.shown.length, 1);
       assert.equal(w.h.notifier.shown[0]!.title, 'Push Agent');
     } finally {
