@@ -77,5 +77,14 @@ function start(): void {
   void preferences.load();
 }
 
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-else start();
+/** Opened outside Push Agent (no bridge): say so instead of showing a dead window. */
+function safeStart(): void {
+  if (!window.pushAgent) {
+    replace(byId('panels'), h('p', { class: 'warning', role: 'alert' }, 'This window only works inside Push Agent. Open the settings from the Push Agent icon in your system tray.'));
+    return;
+  }
+  start();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', safeStart);
+else safeStart();

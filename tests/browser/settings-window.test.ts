@@ -10,7 +10,7 @@ import { SettingsService } from '../../src/engine/settings-service.ts';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
 import { send, sendStatus, startEngine, type Harness } from '../support/engine-harness.ts';
 import { launchChromium } from '../support/playwright-worker-host.ts';
-import { openSettingsPage, type SettingsPage } from '../support/settings-page.ts';
+import { buildSettingsAssets, openSettingsPage, type SettingsPage } from '../support/settings-page.ts';
 
 let browser: Browser;
 let push: PushService;
@@ -285,6 +285,45 @@ describe('settings window', () => {
       assert.equal(w.h.notifier.shown[0]!.title, 'Push Agent');
     } finally {
       await w.close();
+    }
+  });
+
+  test("a site's History button opens Activity filtered to that site", async () => {
+    const w = await world();
+    try {
+      const a = await w.h.engine.subscribe({ kind: 'site', origin: 'https://a.example', applicationServerKey: null, userVisibleOnly: true, label: 'Site A' });
+      const b = await w.h.engine.subscribe({ kind: 'site', origin: 'https://b.example', applicationServerKey: null, userVisibleOnly: true, label: 'Site B' });
+      await send(a, JSON.stringify({ title: 'from A' }));
+      await send(b, JSON.stringify({ title: 'from B' }));
+      const { page } = w;
+      await until(page, 'both in history', async () => w.h.engine.history.list({}).length === 2);
+      await page.locator('article.site', { has: page.getByRole('heading', { name: 'Site B' }) }).getByRole('button', { name: 'History' }).click();
+      assert.equal(await page.getByRole('tab', { name: /Activity/ }).getAttribute('aria-selected'), 'true');
+      await page.locator('#activity-list .entry-title', { hasText: 'from B' }).waitFor();
+      assert.equal(await page.locator('#activity-list .entry').count(), 1);
+      assert.equal(await page.getByLabel('Show').inputValue(), b.id);
+      await page.getByLabel('Show').selectOption('');
+      await until(page, 'everything again', async () => (await page.locator('#activity-list .entry').count()) === 2);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('opened without the bridge, the window says where to open it instead of failing silently', async () => {
+    const a = await buildSettingsAssets();
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.route('http://settings.test/**', (route) => {
+        const p = new URL(route.request().url()).pathname;
+        const body = p === '/settings.js' ? a.js : p === '/settings.css' ? a.css : a.html;
+        const type = p.endsWith('.js') ? 'text/javascript' : p.endsWith('.css') ? 'text/css' : 'text/html';
+        return route.fulfill({ status: 200, contentType: type, body });
+      });
+      await page.goto('http://settings.test/settings.html');
+      await page.getByRole('alert').filter({ hasText: 'This window only works inside Push Agent.' }).waitFor();
+    } finally {
+      await context.close();
     }
   });
 });
