@@ -7,7 +7,7 @@
 
 import { EventEmitter } from 'node:events';
 import type { ConnectionState } from './connection.ts';
-import type { PushEngine } from './engine.ts';
+import type { EngineEvents, PushEngine } from './engine.ts';
 import type { SubscriptionInfo, SubscriptionJSON } from './subscription-record.ts';
 import type {
   ConnectionStateView,
@@ -62,23 +62,23 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
     super();
     this.#engine = engine;
     this.#opts = options;
-    const on = <A extends unknown[]>(name: string, fn: (...args: A) => void) => {
-      const e = engine as unknown as EventEmitter;
-      e.on(name, fn as (...args: unknown[]) => void);
-      this.#off.push(() => e.off(name, fn as (...args: unknown[]) => void));
+    const on = <K extends keyof EngineEvents>(name: K, fn: (...args: EngineEvents[K]) => void) => {
+      const listener = fn as (...args: unknown[]) => void;
+      (engine as EventEmitter).on(name, listener);
+      this.#off.push(() => (engine as EventEmitter).off(name, listener));
     };
-    on('state', (_state: ConnectionState, detail: { retryInMs?: number }) => {
-      this.#retryInMs = detail?.retryInMs ?? null;
+    on('state', (_state, detail) => {
+      this.#retryInMs = detail.retryInMs ?? null;
       this.#emit({ type: 'status', status: this.#status() });
     });
     on('subscriptions', () => this.#emit({ type: 'subscriptions' }));
     on('power', () => this.#emit({ type: 'status', status: this.#status() }));
-    on('history', (entry: HistoryEntry) => {
+    on('history', (entry) => {
       this.#unread++;
       this.#emit({ type: 'history', entry });
       this.#emit({ type: 'status', status: this.#status() });
     });
-    on('preferences', (preferences: Preferences) => this.#emit({ type: 'preferences', preferences }));
+    on('preferences', (preferences) => this.#emit({ type: 'preferences', preferences }));
   }
 
   /** Stops listening to the engine (the window closed). */
