@@ -1,4 +1,5 @@
-// The ready-to-run `web-push` command for an endpoint (flags of node_modules/web-push/src/cli.js).
+// The ready-to-run `web-push` command for an endpoint (flags of node_modules/web-push/src/cli.js). Note: the web-push
+// CLI sends over https only, so against the plain-http local test service the command is shown but cannot succeed.
 
 import type { SubscriptionJSONView } from '../shared/settings-api.ts';
 

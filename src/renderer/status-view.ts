@@ -29,6 +29,7 @@ export function renderStatus(s: StatusView): void {
   const pill = byId('connection');
   pill.dataset.state = s.state;
   renderUnread(s.unread);
+  // Not a countdown: the delay shown is the one announced with the last status event (no timers, no polling).
   pill.textContent = s.state === 'reconnecting' && s.retryInMs !== null ? `Reconnecting in ${Math.max(1, Math.round(s.retryInMs / 1000))} s` : CONNECTION_WORDS[s.state];
   replace(byId('status-list'),
     h('dt', {}, 'Connection'), h('dd', {}, CONNECTION_WORDS[s.state]),
