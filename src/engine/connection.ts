@@ -334,7 +334,7 @@ export class PushConnection {
       this.#retryTimer = null;
       this.#connect();
     }, delay);
-    this.#retryTimer.unref?.();
+    // Not unref'd: a host with nothing else to do (the CLI while the network is down) must stay alive to retry.
   }
 
   #clearRetry(): void {
