@@ -27,8 +27,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/main/**', 'src/preload/**', 'tests/electron/**', 'scripts/**'],
+    files: ['src/main/**', 'tests/electron/**', 'scripts/**', 'build/**'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // Sandboxed preloads get `electron` (contextBridge, ipcRenderer) and nothing of Node.
+    files: ['src/preload/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [...noNode, ...noNodePackages] }] },
   },
   {
     files: ['src/engine/**'],

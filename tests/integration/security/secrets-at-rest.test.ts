@@ -1,4 +1,5 @@
-// design.md §9: keys encrypted at rest, data files 0600, and nothing sensitive in logs.
+// design.md §9: keys encrypted at rest, data files 0600, and nothing sensitive in logs. Message plaintext rests
+// only in the history, as shown to the user.
 // A real engine at debug log level goes through subscribe, delivery, a decryption failure, a UAID reset and
 // unsubscribe; then every log line and every file in the data dir is searched for the secrets.
 import assert from 'node:assert/strict';
@@ -49,7 +50,9 @@ test('no key, auth secret, endpoint or payload appears in logs; secrets are seal
         if (s === renewed.endpoint.split('/').pop() || s === token) continue; // endpoints are stored (not secret at rest, 0600)
         assert.ok(!text.includes(s), `${file} holds a secret in the clear`);
       }
-      assert.ok(!text.includes(payload), `${file} holds plaintext payload`);
+      // The history keeps what was shown to the user (title and body), as a desktop notification centre does;
+      // nothing else may hold message plaintext (the inbox journals messages still encrypted).
+      if (file !== 'history.json') assert.ok(!text.includes(payload), `${file} holds plaintext payload`);
     }
   } finally {
     await h.stop();
