@@ -35,7 +35,10 @@ export function validateWorkerCall(method: unknown, args: unknown): WorkerCall {
         return fail('options must be plain data');
       }
       if (json.length > MAX_OPTIONS_JSON) fail('options too large');
-      return { method: m, args: [title, JSON.parse(json) as BridgeNotificationOptions] };
+      // A Date or boxed String passes `typeof object` but serializes to a string or null: only records are options.
+      const parsed: unknown = JSON.parse(json);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('options must be an object');
+      return { method: m, args: [title, parsed as BridgeNotificationOptions] };
     }
     case 'getNotifications':
       return { method: m, args: args[0] === undefined ? [] : [shortString(args[0], 'tag')] };
