@@ -22,6 +22,8 @@ export interface ConnectionOptions {
   pingReplyTimeoutMs?: number; // 10 s
   minPingIntervalMs?: number; // 60 s
   random?: () => number;
+  /** Say use_webpush in hello (default). False for the Simple Push session. */
+  useWebpush?: boolean;
 }
 
 export interface ConnectionHandlers {
@@ -68,6 +70,7 @@ export class PushConnection {
   #pingReplyTimer: TimerHandle | null = null;
   #lastPingAt = -Infinity;
   #opts: Required<Omit<ConnectionOptions, 'random'>> & { random?: () => number };
+
   #handlers: ConnectionHandlers;
 
   constructor(opts: ConnectionOptions, handlers: ConnectionHandlers) {
@@ -80,6 +83,7 @@ export class PushConnection {
       idlePingAfterMs: 30 * 60_000,
       pingReplyTimeoutMs: 10_000,
       minPingIntervalMs: 60_000,
+      useWebpush: true,
       ...opts,
     };
     this.#handlers = handlers;
@@ -204,7 +208,7 @@ export class PushConnection {
     this.#ws = ws;
     ws.on('open', () => {
       if (this.#ws !== ws) return;
-      ws.send(clientFrames.hello(this.#handlers.helloUaid()));
+      ws.send(clientFrames.hello(this.#handlers.helloUaid(), this.#opts.useWebpush));
       this.#helloTimer = this.#opts.clock.setTimeout(() => {
         this.#opts.logger.warn('hello unanswered');
         ws.terminate();

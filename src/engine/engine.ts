@@ -12,9 +12,10 @@ import { Inbox } from './inbox.ts';
 import { silentLogger } from './log.ts';
 import { NotificationCenter } from './notification-center.ts';
 import { httpUrl, validateNotification, type NotificationModel, type NotificationRequest } from './notification.ts';
-import { clientFrames, type ServerMessage } from './protocol.ts';
+import type { ServerMessage } from './protocol.ts';
 import { migrate } from './state-schema.ts';
 import { SubscriptionRegistry } from './subscriptions.ts';
+import { SimplePushSession } from './simple-push.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
 import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
 import type { HistoryEntry, Preferences } from '../shared/settings-api.ts';
@@ -125,6 +126,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #quiet: QuietHoursTracker;
   #urgency: UrgencyNegotiator;
   #connected = false;
+  /** Legacy (Simple Push) registrations live on their own session: see simple-push.ts. */
+  #simplePush: SimplePushSession;
 
   constructor(opts: EngineOptions) {
     super();
@@ -143,7 +146,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       { ...opts.connection, url: opts.serviceUrl, clock: opts.connection?.clock ?? this.#clock, logger: this.#logger },
       {
         // The UAID goes only to the service that issued it, and only while it has live subscriptions.
-        helloUaid: () => (this.registry.size > 0 && this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl ? this.#storedUaid() : null),
+        helloUaid: () => (this.#webPushSubs().length > 0 && this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl ? this.#storedUaid() : null),
         hello: (uaid) => this.#onHello(uaid),
         message: (m) => this.#onMessage(m),
         state: (state, detail) => {
@@ -167,6 +170,24 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       send: (frame) => this.connection.send(frame),
       ...opts.urgency,
     });
+    this.#simplePush = new SimplePushSession({
+      registry: this.registry,
+      store: opts.store,
+      clock: opts.connection?.clock ?? this.#clock,
+      logger: this.#logger,
+      serviceUrl: opts.serviceUrl,
+      ...(opts.connection ? { connection: opts.connection } : {}),
+      push: (sub, version) => this.#legacyPush(sub, version),
+      reregistered: (origins) => {
+        for (const origin of origins) this.emit('legacy-reregister', { origin });
+        this.emit('subscriptions');
+      },
+    });
+  }
+
+  /** Subscriptions on the Web Push session (everything but Simple Push registrations). */
+  #webPushSubs(): SubscriptionRecord[] {
+    return this.registry.list().filter((s) => s.kind !== 'legacy');
   }
 
   #loaded = false;
@@ -201,6 +222,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     });
     this.#pipeline.replay();
     this.connection.start();
+    this.#simplePush.startIfNeeded();
   }
 
   /** Stops cleanly: finishes dispatching, closes the socket, flushes the inbox. */
@@ -209,6 +231,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#started = false;
     this.#pipeline?.close();
     await this.connection.stop();
+    await this.#simplePush.stop();
     await this.#pipeline?.idle();
     await this.#opts.workerHost?.close();
     this.#inbox?.close();
@@ -220,6 +243,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   /** Host signal: resumed from sleep or the network came back. */
   wake(): void {
     this.connection.wake();
+    this.#simplePush.wake();
   }
 
   /** Resolves once every message received so far has been dispatched. */
@@ -261,7 +285,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     const scope = req.kind !== 'endpoint' && req.scope ? (httpUrl(req.scope, origin) ?? `${origin}/`) : `${origin}/`;
     const keys = generateSubscriptionKeys();
     const channelID = randomUUID();
-    const endpoint = await this.#register(channelID, key);
+    const endpoint = req.kind === 'legacy' ? await this.#registerLegacy(channelID) : await this.#register(channelID, key);
     const record: SubscriptionRecord = {
       id,
       channelID,
@@ -294,7 +318,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.notifications.closeOrigin(sub.origin);
     this.emit('subscriptions');
     try {
-      await this.connection.unregister(sub.channelID, code);
+      if (sub.kind === 'legacy') await this.#simplePush.unregister(sub.channelID);
+      else await this.connection.unregister(sub.channelID, code);
     } catch (err) {
       // Forgotten locally either way; the service answers 410 once it hears, and unknown-channel messages get 102.
       this.#logger.warn('unregister not confirmed', { subscription: id, error: (err as Error).message });
@@ -466,9 +491,9 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     const previous = this.#storedUaid();
     this.#opts.store.set('uaid', uaid);
     this.#opts.store.set('serviceUrl', this.#opts.serviceUrl);
-    if (previous !== null && previous !== uaid && this.registry.size > 0) {
+    if (previous !== null && previous !== uaid && this.#webPushSubs().length > 0) {
       // Every channel of the old UAID is dead (protocol.md §1). Re-register once the session is ready.
-      this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: this.registry.size });
+      this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: this.#webPushSubs().length });
       this.#resubscribing = this.connection
         .whenReady()
         .then(() => this.#resubscribeAll())
@@ -482,24 +507,32 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   /** Resolves when a re-registration after a UAID change has finished (tests, status). */
   async settled(): Promise<void> {
     await this.#resubscribing;
+    await this.#simplePush.settled();
   }
 
   async #resubscribeAll(): Promise<void> {
-    const legacyOrigins = new Set<string>();
-    for (const old of this.registry.list()) {
+    for (const old of this.#webPushSubs()) {
       const oldJSON = this.registry.toJSON(old.id);
       const keys = generateSubscriptionKeys();
       const channelID = randomUUID();
       const endpoint = await this.connection.register(channelID, old.applicationServerKey);
-      const next: SubscriptionRecord = { ...old, channelID, endpoint, p256dh: keys.publicKey.toString('base64url'), ...(old.kind === 'legacy' ? { legacyVersion: 0 } : {}) };
+      const next: SubscriptionRecord = { ...old, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') };
       await this.registry.put(next, keys);
       const newJSON = this.registry.toJSON(old.id);
       this.emit('subscriptionchange', { subscriptionId: old.id, oldSubscription: oldJSON, newSubscription: newJSON });
-      if (old.kind === 'legacy') legacyOrigins.add(old.origin);
       if (this.#hasWorker(next)) void this.#dispatch(next, { type: 'pushsubscriptionchange', oldSubscription: oldJSON, newSubscription: newJSON });
     }
-    for (const origin of legacyOrigins) this.emit('legacy-reregister', { origin });
     this.emit('subscriptions');
+  }
+
+  async #registerLegacy(channelID: string): Promise<string> {
+    try {
+      return await this.#simplePush.register(channelID);
+    } catch (err) {
+      const e = err as Error & { kind?: string; status?: number };
+      if (e.kind === 'rejected') throw new SubscribeError('service-refused', `the push service refused the registration (status ${e.status ?? '?'})`);
+      throw new SubscribeError('service-unreachable', `the push service did not answer: ${e.message}`);
+    }
   }
 
   async #register(channelID: string, key: string | null): Promise<string> {
@@ -521,17 +554,10 @@ export class PushEngine extends EventEmitter<EngineEvents> {
 
   #onMessage(m: ServerMessage): void {
     switch (m.type) {
-      case 'notification': {
-        const sub = this.registry.byChannel(m.channelID);
-        if (sub?.kind === 'legacy') return this.#legacyPush(sub, null, m);
+      case 'notification':
         return this.#pipeline?.receive(m);
-      }
       case 'legacy-updates':
-        for (const u of m.updates) {
-          const sub = this.registry.byChannel(u.channelID);
-          if (sub?.kind === 'legacy') this.#legacyPush(sub, u.version);
-        }
-        // Simple Push acks carry the integer versions back.
+        // Only the Simple Push session receives these (simple-push.ts); here they are acked and dropped.
         this.connection.send(JSON.stringify({ messageType: 'ack', updates: m.updates }));
         return;
       case 'urgency':
@@ -541,16 +567,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     }
   }
 
-  /**
-   * Simple Push: version-only. A data-less Web Push message for a legacy registration is a push with an unknown
-   * version; an `updates` entry carries the version, and versions not above the last seen are ignored.
-   */
-  #legacyPush(sub: SubscriptionRecord, version: number | null, webpush?: Extract<ServerMessage, { type: 'notification' }>): void {
-    if (webpush) this.connection.send(clientFrames.ack([{ channelID: webpush.channelID, version: webpush.version, code: 100 }]));
-    if (version !== null) {
-      if (version <= (sub.legacyVersion ?? 0)) return;
-      this.registry.update(sub.id, { legacyVersion: version });
-    }
+  /** Simple Push: a version for a legacy registration (simple-push.ts has checked it is new). */
+  #legacyPush(sub: SubscriptionRecord, version: number | null): void {
     this.emit('legacy-push', { subscriptionId: sub.id, origin: sub.origin, endpoint: sub.endpoint, version });
     if (this.#hasWorker(sub)) void this.#dispatch(sub, { type: 'push', data: null });
   }

@@ -142,8 +142,9 @@ export type AckCode = 100 | 101 | 102;
 export type NackCode = 301 | 302 | 303;
 
 export const clientFrames = {
-  hello(uaid: string | null): string {
-    return JSON.stringify({ messageType: 'hello', ...(uaid ? { uaid } : {}), use_webpush: true, broadcasts: {} });
+  /** `useWebpush` false only for the Simple Push session (simple-push.ts). */
+  hello(uaid: string | null, useWebpush = true): string {
+    return JSON.stringify({ messageType: 'hello', ...(uaid ? { uaid } : {}), ...(useWebpush ? { use_webpush: true } : {}), broadcasts: {} });
   },
   register(channelID: string, key: string | null): string {
     return JSON.stringify({ messageType: 'register', channelID, ...(key ? { key } : {}) });

@@ -2,10 +2,8 @@
 // host to the window's origin. It validates everything the page sends (the page is untrusted), asks the
 // PermissionPort, and works only through PushEngine's public API.
 //
-// Simple Push on a Web Push connection: the engine always says `use_webpush`, so the service issues
-// `/wpush/v1/<token>` endpoints for key-less registrations. Our push service (tools/push-service) accepts the same
-// v1 token at `/spush/v1/<token>` (PUT version=N) and delivers those as `updates`, so legacy registrations are
-// handed to the page with that path. A service that sends them as data-less Web Push instead gives `version: null`.
+// Simple Push registrations live on the engine's own Simple Push session (src/engine/simple-push.ts), whose
+// endpoints are the service's `/spush/v1/<token>` and whose pushes carry their integer version.
 //
 // Not done: design.md §5 sends a version-only push to the origin's worker (a `push` with null data) when no page of
 // the origin is open. Legacy registrations carry no worker script and the engine does not know which pages are
@@ -39,16 +37,6 @@ export class SiteError extends Error {
 const MAX_URL_CHARS = 2048;
 const MAX_LEGACY_REGISTRATIONS = 32;
 
-/** The Simple Push form of an endpoint (see the header); other endpoints are returned unchanged. */
-export function legacyEndpoint(endpoint: string): string {
-  try {
-    const url = new URL(endpoint);
-    if (/^\/wpush\/v1\/[A-Za-z0-9_\-=]+$/.test(url.pathname)) url.pathname = url.pathname.replace('/wpush/', '/spush/');
-    return url.href;
-  } catch {
-    return endpoint;
-  }
-}
 
 export class SiteService {
   readonly origin: string;
@@ -69,7 +57,7 @@ export class SiteService {
     this.#permission = permission;
     this.#logger = logger;
     this.#onLegacyPush = (m) => {
-      if (m.origin === this.origin) this.#emit({ type: 'push', endpoint: legacyEndpoint(m.endpoint), version: m.version });
+      if (m.origin === this.origin) this.#emit({ type: 'push', endpoint: m.endpoint, version: m.version });
     };
     this.#onReregister = (m) => {
       if (m.origin === this.origin) this.#emit({ type: 'push-register' });
@@ -149,7 +137,7 @@ export class SiteService {
       if (this.#legacyRecords().length >= MAX_LEGACY_REGISTRATIONS) throw new SiteError('AbortError', 'Too many registrations for this origin.');
       try {
         const info = await this.#engine.subscribe({ kind: 'legacy', origin: this.origin });
-        return legacyEndpoint(info.endpoint);
+        return info.endpoint;
       } catch (err) {
         throw this.#subscribeFailure(err);
       }
@@ -159,13 +147,13 @@ export class SiteService {
   legacyUnregister(endpoint: unknown): Promise<SiteResult<boolean>> {
     return this.#run(async () => {
       if (typeof endpoint !== 'string' || endpoint.length > MAX_URL_CHARS) return false;
-      const record = this.#legacyRecords().find((r) => legacyEndpoint(r.endpoint) === endpoint);
+      const record = this.#legacyRecords().find((r) => r.endpoint === endpoint);
       return record ? this.#engine.unsubscribe(record.id) : false;
     });
   }
 
   legacyRegistrations(): Promise<SiteResult<string[]>> {
-    return this.#run(async () => this.#legacyRecords().map((r) => legacyEndpoint(r.endpoint)));
+    return this.#run(async () => this.#legacyRecords().map((r) => r.endpoint));
   }
 
   // ---- internals ----

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { startPushService } from '../../tools/push-service/index.ts';
 import { SiteService, type PermissionPort } from '../../src/engine/site-service.ts';
-import { send, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
+import { startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
 import { launchChromium } from '../support/playwright-worker-host.ts';
 import { bindSiteBridge, forwardSiteMessages } from '../support/playwright-site-bridge.ts';
 
@@ -127,11 +127,12 @@ describe('Simple Push in a site window', () => {
     assert.deepEqual(r.push, [{ pushEndpoint: endpoint, version: 5 }, { pushEndpoint: endpoint, version: 7 }]);
   });
 
-  test('after the service drops the UAID, push-register fires and registrations() has the renewed endpoint', async () => {
-    const flood = await h.engine.subscribe({ kind: 'endpoint', label: 'flood' });
+  test('after the service forgets the agent (new UAID), push-register fires and registrations() has the renewed endpoint', async () => {
+    // A push service that lost its state: every UAID is unknown at the next hello, the Simple Push session's too.
     await h.stop();
-    // More stored messages than the service drains in one session: it drops the UAID on the next hello.
-    for (let i = 0; i < 30; i++) await send(flood, `flood ${i}`);
+    const port = service.port;
+    await service.close();
+    service = await startPushService({ port, maxMessagesPerSession: 20 });
     h = await startEngine(service.wsUrl, {}, h.dataDir);
     attach(h);
     await waitForPage('push-register', (x) => x.register === 1);
@@ -141,7 +142,7 @@ describe('Simple Push in a site window', () => {
     const renewed = list[0]!;
     assert.notEqual(renewed, endpoint);
     assert.match(renewed, /\/spush\/v1\//);
-    assert.equal(await put(endpoint, 8), 410, 'the old endpoint is gone');
+    assert.equal(await put(endpoint, 8), 404, 'the old endpoint is gone (its UAID is unknown to this service)');
     // Versions start over with the new registration.
     assert.equal(await put(renewed, 1), 200);
     const r = await waitForPage('version 1 on the renewed endpoint', (x) => x.push.length >= 3);

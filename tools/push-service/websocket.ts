@@ -346,9 +346,7 @@ export class ClientSession {
 
   #sendNotification(m: StoredMessage, fromStorage: boolean): void {
     this.#sent.add(m.id);
-    // A PUT to /spush/v1/<token> carries only a version: it goes as an `updates` entry to Web Push clients too
-    // (their v1 endpoints share the token), since a data-less Web Push message would lose the version.
-    if (m.legacyVersion !== undefined) {
+    if (!this.webpush && m.legacyVersion !== undefined) {
       this.#send({ messageType: 'notification', updates: [{ channelID: m.channelID, version: m.legacyVersion }] });
     } else {
       this.#send({

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPushService } from '../../../tools/push-service/index.ts';
-import { SiteService, legacyEndpoint, type PermissionPort } from '../../../src/engine/site-service.ts';
+import { SiteService, type PermissionPort } from '../../../src/engine/site-service.ts';
 import type { SiteResult } from '../../../src/shared/site-bridge.ts';
 import { startEngine, type Harness } from '../../support/engine-harness.ts';
 
@@ -71,12 +71,5 @@ describe('SiteService', () => {
     assert.equal(x.value.endpoint, y.value.endpoint);
     assert.equal(h.engine.list().filter((s) => s.origin === 'https://race.example').length, 1);
     site.close();
-  });
-
-  test('legacy endpoints: only a /wpush/v1/<token> path becomes /spush/v1/<token>', () => {
-    assert.equal(legacyEndpoint('http://127.0.0.1:1/wpush/v1/abc_-='), 'http://127.0.0.1:1/spush/v1/abc_-=');
-    assert.equal(legacyEndpoint('http://127.0.0.1:1/wpush/v2/abc'), 'http://127.0.0.1:1/wpush/v2/abc');
-    assert.equal(legacyEndpoint('http://127.0.0.1:1/x/wpush/v1/abc'), 'http://127.0.0.1:1/x/wpush/v1/abc');
-    assert.equal(legacyEndpoint('not a url'), 'not a url');
   });
 });

@@ -269,13 +269,15 @@ describe('push service: legacy SimplePush', () => {
     }
   });
 
-  it('a webpush client gets a SimplePush update as an `updates` notification (the version survives)', async () => {
+  it('a webpush client gets a SimplePush update as a data-less notification', async () => {
     const service = await startService();
     try {
       const r = await registered(service);
       const token = r.endpoint.split('/').pop()!;
       assert.equal((await request(`${service.httpUrl}/spush/v1/${token}`, { method: 'PUT', body: 'version=9' })).status, 200);
-      assert.deepEqual(await r.client.next(), { messageType: 'notification', updates: [{ channelID: r.channelID, version: 9 }] });
+      const note = await r.client.next();
+      assert.deepEqual(Object.keys(note), ['messageType', 'channelID', 'version']);
+      assert.equal(typeof note.version, 'string');
       await r.client.close();
     } finally {
       await service.close();
