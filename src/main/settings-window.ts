@@ -2,7 +2,7 @@
 // strict CSP header, sandboxed, its preload exposing only `window.pushAgent`. Navigation and new windows are locked:
 // http(s) links go to the default browser after validation, anything else nowhere.
 import fs from 'node:fs/promises';
-import { BrowserWindow, protocol, shell } from 'electron';
+import { BrowserWindow, protocol, session, shell } from 'electron';
 import { APP_SCHEME, SETTINGS_URL } from '../shared/ipc.ts';
 import { settingsAsset } from './app-assets.ts';
 import { externalUrl } from './url-policy.ts';
@@ -14,6 +14,9 @@ export function registerAppScheme(): void {
 
 /** After `app.ready`: serves dist/renderer on the default session (the settings window's). */
 export function serveSettingsScheme(rendererDir: string): void {
+  // The settings window needs no permission (camera, notifications, ...): its session refuses every one.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
   protocol.handle(APP_SCHEME, async (request) => {
     const asset = request.method === 'GET' ? settingsAsset(request.url, rendererDir) : null;
     if (!asset) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } });

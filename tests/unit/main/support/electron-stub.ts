@@ -179,6 +179,7 @@ export class BrowserWindow extends EventEmitter {
 }
 
 export const session = {
+  defaultSession: { setPermissionRequestHandler() {}, setPermissionCheckHandler() {} },
   fromPartition: (partition: string) => ({
     partition,
     protocol: { handle() {} },
