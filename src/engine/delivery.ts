@@ -25,9 +25,7 @@ import type { FateView } from '../shared/settings-api.ts';
  * - 'worker-error' / 'worker-timeout': the last attempt failed and showed nothing; the detail carries the error kind
  *   and what the accounting then did ("charged", "generic-notification", ...).
  */
-export type Fate = FateView | LegacyFate;
-/** No longer produced (now 'charged' / 'shown-silently'); kept only while src/engine/settings-service.ts still maps it. */
-type LegacyFate = 'worker-showed-nothing';
+export type Fate = FateView;
 
 export interface FateRecord {
   messageId: string;

@@ -387,7 +387,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       subscriptionId: r.subscriptionId,
       origin: r.origin,
       label: sub?.label ?? null,
-      fate: r.fate === 'worker-showed-nothing' ? 'charged' : r.fate,
+      fate: r.fate,
       detail: r.detail ?? null,
       title: r.title ?? null,
       body: r.body ?? null,

@@ -14,9 +14,11 @@ export function registerAppScheme(): void {
 
 /** After `app.ready`: serves dist/renderer on the default session (the settings window's). */
 export function serveSettingsScheme(rendererDir: string): void {
-  // The settings window needs no permission (camera, notifications, ...): its session refuses every one.
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // The settings window needs one permission, writing to the clipboard (its Copy buttons), and only from our own
+  // scheme; everything else (camera, notifications, ...) is refused.
+  const mayWrite = (permission: string, origin: string) => permission === 'clipboard-sanitized-write' && origin.startsWith(`${APP_SCHEME}://`);
+  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => callback(mayWrite(permission, contents.getURL())));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => mayWrite(permission, requestingOrigin));
   protocol.handle(APP_SCHEME, async (request) => {
     const asset = request.method === 'GET' ? settingsAsset(request.url, rendererDir) : null;
     if (!asset) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } });
