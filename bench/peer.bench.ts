@@ -165,9 +165,7 @@ export default async function peerBench(ctx: BenchContext): Promise<Figure[]> {
             unit: 'ms',
             ...s,
             ...(isPeer ? {} : { bound: { label: `Firefox ESR ${pName}, same run, same service and sender`, ...ff }, ratio: ff.median / s.median }),
-            ...(isPeer
-              ? { notes: 'Firefox stops the clock at the push event and shows no notification; the service worker only reports the event time.' }
-              : {}),
+            // Firefox stops at the push event and draws no notification (see the top of this file and the report's section).
           });
         }
       }
