@@ -193,7 +193,7 @@ describe('hostile workers on Chromium', () => {
     assert.deepEqual(await dispatch(origin, push('again')).outcome, { status: 'ok', shown: seen.filter((x) => x === 'shown').length + 1 });
   });
 
-  test("a worker sees nothing of another origin's IndexedDB, Cache Storage or credentialed responses, and has no localStorage", async () => {
+  test("a worker sees nothing of another origin's IndexedDB, Cache Storage, localStorage or credentialed responses", async () => {
     const victim = site('victim.test', {
       '/sw.js': `${REPORT}
         self.onpush = (e) => e.waitUntil((async () => {
@@ -237,6 +237,10 @@ describe('hostile workers on Chromium', () => {
     const wrote = dispatch(victim, push(null));
     assert.deepEqual(await wrote.outcome, { status: 'ok', shown: 1 });
     assert.deepEqual(reported(wrote.client), { wrote: true, localStorage: 'undefined' });
+    // localStorage belongs to a window: the victim's window (its host page here; the site window shares the session
+    // in the app) stores a value, and the thief's host page, where the thief's worker runs, must not see it.
+    const hostPage = (origin: string) => browser.contexts().flatMap((c) => c.pages()).find((pg) => pg.url().startsWith(`${origin}/`));
+    await hostPage(victim)!.evaluate(() => localStorage.setItem('token', 'victim-local-secret'));
     const read = dispatch(thief, push(null));
     assert.deepEqual(await read.outcome, { status: 'ok', shown: 1 });
     const seen = reported(read.client) as Record<string, unknown>;
@@ -248,6 +252,10 @@ describe('hostile workers on Chromium', () => {
     assert.equal(seen.cors, 'TypeError', 'a credentialed cross-origin read without CORS fails');
     assert.deepEqual(seen.opaque, { type: 'opaque', status: 0, body: '' });
     assert.ok(!JSON.stringify(seen).includes('victim-'), 'no value written by the victim is visible');
+    // The host page keeps its own install marker there; nothing else.
+    const thiefView = await hostPage(thief)!.evaluate(() => ({ token: localStorage.getItem('token'), keys: Object.keys(localStorage) }));
+    assert.deepEqual(thiefView, { token: null, keys: ['__push-agent__:installed'] }, "the thief's host page sees none of the victim's localStorage");
+    assert.equal(await hostPage(victim)!.evaluate(() => localStorage.getItem('token')), 'victim-local-secret', 'the write really happened');
   });
 
   test('importScripts: a foreign https script runs in the importing origin; data:, javascript: and file: URLs are refused', async () => {
