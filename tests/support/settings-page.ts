@@ -13,27 +13,12 @@ import { build } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { SettingsService } from '../../src/engine/settings-service.ts';
 import type { SettingsEvent } from '../../src/shared/settings-api.ts';
+import { SETTINGS_METHODS } from '../../src/shared/ipc.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Every method of PushAgentApi except onEvent: the only names the binding answers. */
-export const API_METHODS = [
-  'getStatus',
-  'listSubscriptions',
-  'getSubscriptionJSON',
-  'createEndpoint',
-  'renameSubscription',
-  'replaceEndpoint',
-  'deleteSubscription',
-  'setMuted',
-  'resume',
-  'addSite',
-  'getHistory',
-  'clearHistory',
-  'getPreferences',
-  'setPreferences',
-  'sendTestNotification',
-] as const;
+/** Every method of PushAgentApi except onEvent: the only names the binding answers (the IPC contract's list). */
+export const API_METHODS = SETTINGS_METHODS;
 
 export interface SettingsAssets {
   html: string;
