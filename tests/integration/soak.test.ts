@@ -143,12 +143,16 @@ test(`soak for ${SECONDS} s: cuts, service restarts, a UAID reset and three kill
   const attempted = new Set<string>();
   let n = 0;
   let paused = false;
+  /** True once the sender has seen `paused` with no send in flight (a send finishing late would race the reset). */
+  let idle = false;
   const sender = (async () => {
     while (sending) {
       if (paused) {
+        idle = true;
         await new Promise((r) => setTimeout(r, 20));
         continue;
       }
+      idle = false;
       const subs = [...agent.subs.values()];
       const sub = subs[n % subs.length]!;
       const body = `soak-${n++}-${'p'.repeat(Math.floor(Math.random() * 2900))}`;
@@ -188,6 +192,7 @@ test(`soak for ${SECONDS} s: cuts, service restarts, a UAID reset and three kill
   // UAID reset: quiesce, let everything accepted arrive, then replace the service by one that knows nobody.
   paused = true;
   progress('quiescing for the UAID reset');
+  await waitFor('the sender to go idle', () => idle, 30_000, 5);
   await waitFor('backlog shown before the reset', () => [...accepted].every((b) => agent.shown.has(b)), 60_000, 50).catch((err: Error) => {
     throw new Error(`${err.message}; missing: ${missing(accepted, agent.shown)}`);
   });
