@@ -9,6 +9,7 @@ import type { WorkerCall } from '../shared/ipc.ts';
 import { MAX_NOTIFICATIONS_PER_EVENT, type BridgeDispatch, type BridgeEvent, type BridgeOutcome } from '../shared/worker-bridge.ts';
 import { RestartBackoff } from './restart-backoff.ts';
 import { siteOrigin } from './url-policy.ts';
+import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 
 /** What the host page's bridge asks of main for one origin (already validated by the IPC hub). */
 export interface HostBridge {
@@ -43,7 +44,6 @@ interface OriginState {
   window: Promise<HostWindow> | null;
   /** The loaded window, once open: events from an older, closed window are ignored. */
   current: HostWindow | null;
-  queue: Promise<unknown>;
   client: WorkerClient | null;
   event: { reserved: number; shown: number } | null;
   idle: TimerHandle | null;
@@ -64,32 +64,25 @@ const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split
 
 export class WindowedWorkerHost implements WorkerHost {
   readonly #opts: WindowedWorkerHostOptions;
-  readonly #origins = new Map<string, OriginState>();
+  readonly #origins: OriginLanes<OriginState>;
   #nextDispatchId = 1;
   #closed = false;
 
   constructor(opts: WindowedWorkerHostOptions) {
     this.#opts = opts;
+    this.#origins = new OriginLanes((origin) => ({ origin, window: null, current: null, client: null, event: null, idle: null, backoff: new RestartBackoff(opts.restart), pending: new Map() }));
   }
 
   /** Origins whose host window is open or opening. */
   runningOrigins(): string[] {
-    return [...this.#origins.values()].filter((s) => s.window).map((s) => s.origin);
+    return this.#origins.states().filter((s) => s.window).map((s) => s.origin);
   }
 
   dispatch(request: WorkerDispatch, client: WorkerClient): Promise<WorkerOutcome> {
     const origin = siteOrigin(request.origin);
-    if (!origin) return Promise.resolve({ status: 'error', code: 303, kind: 'bridge-error', message: 'invalid origin', shown: 0 });
-    if (this.#closed) return Promise.resolve({ status: 'error', code: 303, kind: 'worker-terminated', message: 'host closed', shown: 0 });
-    let state = this.#origins.get(origin);
-    if (!state) {
-      state = { origin, window: null, current: null, queue: Promise.resolve(), client: null, event: null, idle: null, backoff: new RestartBackoff(this.#opts.restart), pending: new Map() };
-      this.#origins.set(origin, state);
-    }
-    const s = state;
-    const result = s.queue.then(() => this.#run(s, request, client));
-    s.queue = result.catch(() => undefined);
-    return result;
+    if (!origin) return Promise.resolve(refusedDispatch('invalid-origin'));
+    if (this.#closed) return Promise.resolve(refusedDispatch('closed'));
+    return this.#origins.run(origin, (state) => this.#run(state, request, client));
   }
 
   async stop(origin: string): Promise<void> {
@@ -99,7 +92,7 @@ export class WindowedWorkerHost implements WorkerHost {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#origins.values()].map((s) => this.#closeWindow(s)));
+    await Promise.all(this.#origins.states().map((s) => this.#closeWindow(s)));
   }
 
   async #run(state: OriginState, request: WorkerDispatch, client: WorkerClient): Promise<WorkerOutcome> {

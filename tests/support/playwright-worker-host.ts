@@ -20,6 +20,7 @@ import {
   type BridgeEvent,
   type BridgeOutcome,
 } from '../../src/shared/worker-bridge.ts';
+import { OriginLanes, refusedDispatch } from '../../src/engine/origin-lanes.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -85,7 +86,6 @@ interface BridgePage {
 interface OriginState {
   origin: string;
   page: Promise<Page> | null;
-  queue: Promise<unknown>;
   client: WorkerClient | null;
   event: { reserved: number; shown: number } | null;
   idle: TimerHandle | null;
@@ -131,7 +131,8 @@ export class PlaywrightWorkerHost implements WorkerHost {
   readonly #clock: Clock;
   #browser: Promise<Browser> | null = null;
   #context: Promise<BrowserContext> | null = null;
-  readonly #origins = new Map<string, OriginState>();
+  // One event at a time per origin; origins never wait for each other.
+  readonly #origins = new OriginLanes<OriginState>((origin) => ({ origin, page: null, client: null, event: null, idle: null }));
   #spare: Promise<BridgePage> | null = null;
   #closed = false;
 
@@ -142,7 +143,7 @@ export class PlaywrightWorkerHost implements WorkerHost {
 
   /** Origins whose host page is open (their worker may be running). */
   runningOrigins(): string[] {
-    return [...this.#origins.values()].filter((s) => s.page).map((s) => s.origin);
+    return this.#origins.states().filter((s) => s.page).map((s) => s.origin);
   }
 
   dispatch(request: WorkerDispatch, client: WorkerClient): Promise<WorkerOutcome> {
@@ -151,19 +152,10 @@ export class PlaywrightWorkerHost implements WorkerHost {
       origin = new URL(request.origin).origin;
       if (!origin.startsWith('https://') && !origin.startsWith('http://')) throw new Error('not http(s)');
     } catch {
-      return Promise.resolve({ status: 'error', code: 303, kind: 'bridge-error', message: 'invalid origin', shown: 0 });
+      return Promise.resolve(refusedDispatch('invalid-origin'));
     }
-    if (this.#closed) return Promise.resolve({ status: 'error', code: 303, kind: 'worker-terminated', message: 'host closed', shown: 0 });
-    let state = this.#origins.get(origin);
-    if (!state) {
-      state = { origin, page: null, queue: Promise.resolve(), client: null, event: null, idle: null };
-      this.#origins.set(origin, state);
-    }
-    const s = state;
-    // One event at a time per origin; origins never wait for each other.
-    const result = s.queue.then(() => this.#run(s, request, client));
-    s.queue = result.catch(() => undefined);
-    return result;
+    if (this.#closed) return Promise.resolve(refusedDispatch('closed'));
+    return this.#origins.run(origin, (state) => this.#run(state, request, client));
   }
 
   async stop(origin: string): Promise<void> {
@@ -173,7 +165,7 @@ export class PlaywrightWorkerHost implements WorkerHost {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#origins.values()].map((s) => this.#closePage(s)));
+    await Promise.all(this.#origins.states().map((s) => this.#closePage(s)));
     const spare = this.#spare;
     this.#spare = null;
     if (spare) await (await spare.catch(() => null))?.page.close().catch(() => undefined);
