@@ -285,7 +285,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     const scope = req.kind !== 'endpoint' && req.scope ? (httpUrl(req.scope, origin) ?? `${origin}/`) : `${origin}/`;
     const keys = generateSubscriptionKeys();
     const channelID = randomUUID();
-    const endpoint = req.kind === 'legacy' ? await this.#registerLegacy(channelID) : await this.#register(channelID, key);
+    const endpoint = await this.#register(channelID, key, req.kind === 'legacy');
     const record: SubscriptionRecord = {
       id,
       channelID,
@@ -525,18 +525,10 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.emit('subscriptions');
   }
 
-  async #registerLegacy(channelID: string): Promise<string> {
+  /** Registers a channel on the session its kind lives on; failures become SubscribeErrors users can read. */
+  async #register(channelID: string, key: string | null, legacy = false): Promise<string> {
     try {
-      return await this.#simplePush.register(channelID);
-    } catch (err) {
-      const e = err as Error & { kind?: string; status?: number };
-      if (e.kind === 'rejected') throw new SubscribeError('service-refused', `the push service refused the registration (status ${e.status ?? '?'})`);
-      throw new SubscribeError('service-unreachable', `the push service did not answer: ${e.message}`);
-    }
-  }
-
-  async #register(channelID: string, key: string | null): Promise<string> {
-    try {
+      if (legacy) return await this.#simplePush.register(channelID);
       try {
         return await this.connection.register(channelID, key);
       } catch (err) {

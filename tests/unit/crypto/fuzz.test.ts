@@ -3,7 +3,6 @@
 // FUZZ_RUNS sets the runs per property (default 5,000; e.g. FUZZ_RUNS=100000 for a long soak).
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import webpush from 'web-push';
@@ -20,19 +19,10 @@ import {
   type PushHeaders,
   type SubscriptionKeys,
 } from '../../../src/engine/crypto/index.ts';
+import { ece } from '../../support/http-ece.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 5000);
 
-interface EceParams {
-  version: 'aes128gcm' | 'aesgcm';
-  dh: Buffer;
-  privateKey: ReturnType<typeof createECDH>;
-  authSecret: Buffer;
-  salt: Buffer;
-  rs: number;
-  pad?: number;
-}
-const ece = createRequire(import.meta.url)('http_ece') as { encrypt(data: Buffer, params: EceParams): Buffer };
 
 const keys = generateSubscriptionKeys();
 const senderKeys = Array.from({ length: 4 }, () => {

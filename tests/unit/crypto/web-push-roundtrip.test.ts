@@ -3,7 +3,6 @@
 // web-push never uses (several records, rs down to the minimum).
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import webpush from 'web-push';
 import {
@@ -15,17 +14,8 @@ import {
   type PushHeaders,
   type SubscriptionKeys,
 } from '../../../src/engine/crypto/index.ts';
+import { ece } from '../../support/http-ece.ts';
 
-interface EceParams {
-  version: 'aes128gcm' | 'aesgcm';
-  dh: Buffer;
-  privateKey: ReturnType<typeof createECDH>;
-  authSecret: Buffer;
-  salt: Buffer;
-  rs: number;
-  pad?: number;
-}
-const ece = createRequire(import.meta.url)('http_ece') as { encrypt(data: Buffer, params: EceParams): Buffer };
 
 const keys = generateSubscriptionKeys();
 const subscription = { endpoint: 'https://push.example.com/wpush/v2/token', keys: subscriptionKeysJSON(keys) };
