@@ -2,27 +2,15 @@
 // is injected before the page's scripts, and its bridge (src/shared/site-bridge.ts) is one Playwright binding to
 // a real SiteService on a real engine. Electron's site-window preload plays this role in the app.
 
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import type { SiteService } from '../../src/engine/site-service.ts';
 import type { SiteMessage } from '../../src/shared/site-bridge.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { bundlePageScript } from './bundle-page.ts';
 
 let script: Promise<string> | null = null;
 
 export function buildPageScript(): Promise<string> {
-  script ??= build({
-    entryPoints: [path.join(root, 'src/page/push-api.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'chrome120',
-    logLevel: 'silent',
-  }).then((out) => out.outputFiles[0]!.text);
+  script ??= bundlePageScript('src/page/push-api.ts');
   return script;
 }
 

@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import type { Clock, TimerHandle, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome } from '../../src/engine/ports.ts';
 import {
@@ -21,6 +20,7 @@ import {
   type BridgeOutcome,
 } from '../../src/shared/worker-bridge.ts';
 import { OriginLanes, refusedDispatch } from '../../src/engine/origin-lanes.ts';
+import { bundlePageScript } from './bundle-page.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -41,18 +41,7 @@ let assets: Promise<WorkerAssets> | null = null;
 /** Bundles src/worker the way the production build does (one IIFE per entry). */
 export function buildWorkerAssets(): Promise<WorkerAssets> {
   assets ??= (async () => {
-    const bundle = async (entry: string) => {
-      const out = await build({
-        entryPoints: [path.join(root, 'src/worker', entry)],
-        bundle: true,
-        write: false,
-        format: 'iife',
-        platform: 'browser',
-        target: 'chrome120',
-        logLevel: 'silent',
-      });
-      return out.outputFiles[0]!.text;
-    };
+    const bundle = (entry: string) => bundlePageScript(`src/worker/${entry}`);
     const [hostJs, scopeJs] = await Promise.all([bundle('host-page.ts'), bundle('scope.ts')]);
     return { hostHtml: fs.readFileSync(path.join(root, 'src/worker/host.html'), 'utf8'), hostJs, scopeJs };
   })();

@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { SettingsService } from '../../src/engine/settings-service.ts';
 import type { SettingsEvent } from '../../src/shared/settings-api.ts';
 import { SETTINGS_METHODS } from '../../src/shared/ipc.ts';
+import { bundlePageScript } from './bundle-page.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -31,19 +31,11 @@ let assets: Promise<SettingsAssets> | null = null;
 
 export function buildSettingsAssets(): Promise<SettingsAssets> {
   assets ??= (async () => {
-    const out = await build({
-      entryPoints: [path.join(root, 'src/renderer/settings.ts')],
-      bundle: true,
-      write: false,
-      format: 'iife',
-      platform: 'browser',
-      target: 'chrome120',
-      logLevel: 'silent',
-    });
+    const js = await bundlePageScript('src/renderer/settings.ts');
     const html = fs.readFileSync(path.join(root, 'src/renderer/settings.html'), 'utf8');
     const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
     if (!csp) throw new Error('settings.html has no CSP meta tag');
-    return { html, css: fs.readFileSync(path.join(root, 'src/renderer/settings.css'), 'utf8'), js: out.outputFiles[0]!.text, csp };
+    return { html, css: fs.readFileSync(path.join(root, 'src/renderer/settings.css'), 'utf8'), js, csp };
   })();
   return assets;
 }
