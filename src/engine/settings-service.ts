@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { ConnectionState } from './connection.ts';
 import type { EngineEvents, PushEngine } from './engine.ts';
 import type { SubscriptionInfo, SubscriptionJSON } from './subscription-record.ts';
+import { PreferencesError } from '../shared/preferences.ts';
 import type {
   ConnectionStateView,
   HistoryEntry,
@@ -198,19 +199,11 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
   }
 
   async setPreferences(patch: PreferencesPatch): Promise<Preferences> {
-    if (typeof patch !== 'object' || patch === null) throw new SettingsError('invalid-argument', 'Nothing to change.');
-    if (patch.serviceUrl !== undefined) patch = { ...patch, serviceUrl: checkServiceUrl(patch.serviceUrl) };
-    if (patch.quietHours) {
-      for (const k of ['start', 'end'] as const) {
-        const v = patch.quietHours[k];
-        if (v !== undefined && (typeof v !== 'string' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(v))) throw new SettingsError('invalid-argument', 'Quiet hours need times like 22:00.');
-      }
-    }
     try {
       return this.#engine.preferences.set(patch);
     } catch (err) {
-      if (err instanceof SettingsError) throw err;
-      throw new SettingsError('invalid-argument', `That setting was not accepted: ${(err as Error).message}`);
+      if (err instanceof PreferencesError) throw new SettingsError('invalid-argument', preferenceInWords(err));
+      throw err;
     }
   }
 
@@ -280,16 +273,10 @@ function checkLabel(label: unknown): string {
   return clean;
 }
 
-function checkServiceUrl(value: unknown): string {
-  if (typeof value !== 'string') throw new SettingsError('invalid-argument', 'Enter the push service address.');
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    throw new SettingsError('invalid-argument', 'That is not a valid address. It should look like wss://push.services.mozilla.com.');
-  }
-  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') throw new SettingsError('invalid-argument', 'The push service address must start with wss:// (or ws:// for a local test service).');
-  if (url.username || url.password) throw new SettingsError('invalid-argument', 'The push service address must not contain a user name or password.');
-  return url.toString().replace(/\/$/, '');
+/** The schema's error (src/shared/preferences.ts) in the settings window's words. */
+function preferenceInWords(err: PreferencesError): string {
+  if (err.field === 'serviceUrl') return 'The push service address must start with wss:// (or ws:// for a local test service), without a user name or password.';
+  if (err.field.startsWith('quietHours.')) return 'Quiet hours need times like 22:00.';
+  return `That setting was not accepted: ${err.message}`;
 }
 

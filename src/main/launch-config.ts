@@ -6,7 +6,7 @@
 //   PUSH_AGENT_DEV=1                                  development: icons over http on loopback are accepted
 // Anything invalid is ignored with a warning rather than trusted.
 
-import { serviceUrl as validServiceUrl } from '../shared/settings-validate.ts';
+import { checkServiceUrl as validServiceUrl } from '../shared/preferences.ts';
 import { siteOrigin } from './url-policy.ts';
 
 export const DEFAULT_SERVICE_URL = 'wss://push.services.mozilla.com/';

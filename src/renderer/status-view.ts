@@ -2,6 +2,7 @@
 // storage warning, the test notification, and every preference of design.md §7 with validation in words.
 
 import type { PolicyPreferences, PowerStateView, Preferences, PreferencesPatch, StatusView } from '../shared/settings-api.ts';
+import { POLICY_LIMITS, TIME_OF_DAY } from '../shared/preferences.ts';
 import { api, errorKind, errorText } from './api.ts';
 import { announce, byId, h, replace, timeEl } from './dom.ts';
 import { CONNECTION_WORDS } from './words.ts';
@@ -10,12 +11,13 @@ const POWER: PowerStateView[] = ['ac', 'battery', 'low'];
 const POWER_WORDS: Record<PowerStateView, string> = { ac: 'plugged in', battery: 'on battery', low: 'on low battery' };
 
 type PerPowerNumber = 'budgetCap' | 'budgetRefillMinutes' | 'eventDeadlineSeconds' | 'workerKeepAliveSeconds';
+/** The words are the view's; the limits are the one schema's, so the inputs accept exactly what the engine does. */
 const ROWS: Array<{ key: PerPowerNumber; label: string; min: number; max: number; nullable?: boolean }> = [
-  { key: 'budgetCap', label: 'Silent messages allowed per site', min: 0, max: 1000 },
-  { key: 'budgetRefillMinutes', label: 'Minutes to earn one back (empty: never)', min: 1, max: 1440, nullable: true },
-  { key: 'eventDeadlineSeconds', label: 'Seconds a site’s code may run', min: 1, max: 300 },
-  { key: 'workerKeepAliveSeconds', label: 'Seconds to keep a site’s code ready', min: 0, max: 600 },
-];
+  { key: 'budgetCap', label: 'Silent messages allowed per site' },
+  { key: 'budgetRefillMinutes', label: 'Minutes to earn one back (empty: never)' },
+  { key: 'eventDeadlineSeconds', label: 'Seconds a site’s code may run' },
+  { key: 'workerKeepAliveSeconds', label: 'Seconds to keep a site’s code ready' },
+].map((row) => ({ ...row, ...POLICY_LIMITS[row.key as PerPowerNumber] })) as Array<{ key: PerPowerNumber; label: string; min: number; max: number; nullable?: boolean }>;
 
 /** The Activity tab's badge: entries since the full history was last shown (the tray shows the same number). */
 function renderUnread(count: number): void {
@@ -43,6 +45,12 @@ export function renderStatus(s: StatusView): void {
   warn.hidden = s.secretBackend.strong;
   warn.textContent = s.secretBackend.strong ? '' : `Your keys are stored with “${s.secretBackend.name}”, which only hides them: anyone who can read your files can read your keys. Install a keyring (such as GNOME Keyring or KWallet) for real protection.`;
 }
+
+const SCALARS: Array<[keyof typeof POLICY_LIMITS, string, string]> = [
+  ['burstGraceSeconds', 'pref-burst', 'Free follow-up window'],
+  ['lowPowerCoalesceSeconds', 'pref-coalesce', 'Grouping of low-battery wake-ups'],
+  ['lowBatteryPercent', 'pref-low-battery', 'Low battery level'],
+];
 
 function numberInput(id: string, value: number | null, min: number, max: number, label: string): HTMLInputElement {
   return h('input', { id, type: 'number', min: String(min), max: String(max), step: '1', value: value === null ? '' : String(value), 'aria-label': label, class: 'num' });
@@ -105,9 +113,12 @@ export class PreferencesView {
     byId<HTMLInputElement>('pref-quiet').checked = p.quietHours.enabled;
     byId<HTMLInputElement>('pref-quiet-start').value = p.quietHours.start;
     byId<HTMLInputElement>('pref-quiet-end').value = p.quietHours.end;
-    byId<HTMLInputElement>('pref-burst').value = String(p.policy.burstGraceSeconds);
-    byId<HTMLInputElement>('pref-coalesce').value = String(p.policy.lowPowerCoalesceSeconds);
-    byId<HTMLInputElement>('pref-low-battery').value = String(p.policy.lowBatteryPercent);
+    for (const [key, id] of SCALARS) {
+      const input = byId<HTMLInputElement>(id);
+      input.value = String(p.policy[key]);
+      input.min = String(POLICY_LIMITS[key].min);
+      input.max = String(POLICY_LIMITS[key].max);
+    }
     replace(byId('policy-rows'), ...ROWS.map((row) =>
       h('tr', {},
         h('th', { scope: 'row' }, row.label),
@@ -128,7 +139,7 @@ export class PreferencesView {
     if (!/^wss?:\/\/[^\s/]+/.test(url.value.trim())) return { error: 'The push service address must start with wss:// (for example wss://push.services.mozilla.com).', field: url };
     for (const id of ['pref-quiet-start', 'pref-quiet-end']) {
       const t = byId<HTMLInputElement>(id);
-      if (!/^\d\d:\d\d$/.test(t.value)) return { error: 'Quiet hours need a start and an end time.', field: t };
+      if (!TIME_OF_DAY.test(t.value)) return { error: 'Quiet hours need a start and an end time.', field: t };
     }
     const policy: Partial<PolicyPreferences> = {};
     for (const row of ROWS) {
@@ -140,13 +151,8 @@ export class PreferencesView {
       }
       (policy as Record<string, unknown>)[row.key] = values;
     }
-    const scalars: Array<[keyof PolicyPreferences, string, number, number, string]> = [
-      ['burstGraceSeconds', 'pref-burst', 0, 60, 'Free follow-up window'],
-      ['lowPowerCoalesceSeconds', 'pref-coalesce', 0, 300, 'Grouping of low-battery wake-ups'],
-      ['lowBatteryPercent', 'pref-low-battery', 1, 99, 'Low battery level'],
-    ];
-    for (const [key, id, min, max, what] of scalars) {
-      const v = num(id, min, max, what);
+    for (const [key, id, what] of SCALARS) {
+      const v = num(id, POLICY_LIMITS[key].min, POLICY_LIMITS[key].max, what);
       if (v !== null && typeof v === 'object') return v;
       (policy as Record<string, unknown>)[key] = v;
     }

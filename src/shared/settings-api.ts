@@ -10,7 +10,8 @@
 import type { NotificationRequest } from './notification-types.ts';
 
 export type ConnectionStateView = 'connected' | 'connecting' | 'reconnecting' | 'offline' | 'suspended' | 'stopped';
-export type PowerStateView = 'ac' | 'battery' | 'low';
+import type { PowerStateView, Preferences, PreferencesPatch } from './preferences.ts';
+export type { PowerStateView } from './preferences.ts';
 
 export interface StatusView {
   state: ConnectionStateView;
@@ -87,44 +88,7 @@ export interface HistoryEntry {
   at: number;
 }
 
-/** Every number of design.md §7 is a preference with the design's default. */
-export interface PolicyPreferences {
-  /** Silent-push budget cap per origin, by power state. Defaults 16 / 8 / 2. */
-  budgetCap: Record<PowerStateView, number>;
-  /** Minutes per +1 budget unit, by power state; null = no refill. Defaults 30 / 60 / null. */
-  budgetRefillMinutes: Record<PowerStateView, number | null>;
-  /** Push event deadline in seconds, by power state. Defaults 30 / 30 / 10. */
-  eventDeadlineSeconds: Record<PowerStateView, number>;
-  /** Worker kept alive after an event, seconds. Defaults 30 / 10 / 0. */
-  workerKeepAliveSeconds: Record<PowerStateView, number>;
-  /** Coalescing window for worker wake-ups under `low`, seconds. Default 10. */
-  lowPowerCoalesceSeconds: number;
-  /** Burst grace: a push is not charged when the origin showed a notification this many seconds before. Default 3. */
-  burstGraceSeconds: number;
-  /** Minimum urgency asked of the service, by power state. Defaults very-low / low / high. */
-  minUrgency: Record<PowerStateView, 'very-low' | 'low' | 'normal' | 'high'>;
-  /** Battery percentage under which the state is `low`. Default 20. */
-  lowBatteryPercent: number;
-}
-
-export interface QuietHours {
-  enabled: boolean;
-  /** Local time "HH:MM", 24-hour. */
-  start: string;
-  end: string;
-}
-
-export interface Preferences {
-  serviceUrl: string;
-  startAtLogin: boolean;
-  quietHours: QuietHours;
-  policy: PolicyPreferences;
-}
-
-export type PreferencesPatch = Partial<Omit<Preferences, 'policy' | 'quietHours'>> & {
-  quietHours?: Partial<QuietHours>;
-  policy?: Partial<PolicyPreferences>;
-};
+export type { PolicyPreferences, Preferences, PreferencesPatch, QuietHours } from './preferences.ts';
 
 export interface NewEndpoint {
   label: string;

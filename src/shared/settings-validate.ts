@@ -2,7 +2,8 @@
 // each call from the settings window before anything reaches the engine. The renderer is untrusted: wrong types,
 // unknown keys, huge strings and out-of-range numbers are refused with a typed error, never coerced.
 
-import type { NewEndpoint, PolicyPreferences, PowerStateView, PreferencesPatch, QuietHours } from './settings-api.ts';
+import type { NewEndpoint } from './settings-api.ts';
+import { PreferencesError, validatePreferencesPatch, type PreferencesPatch } from './preferences.ts';
 import { SETTINGS_METHODS, type SettingsCall, type SettingsMethod } from './ipc.ts';
 
 export class InvalidArgumentError extends Error {
@@ -77,10 +78,6 @@ export function siteUrl(value: unknown): string {
   return href;
 }
 
-export function serviceUrl(value: unknown): string {
-  return url(value, ['wss:', 'ws:'], 'serviceUrl');
-}
-
 export function newEndpoint(value: unknown): NewEndpoint {
   if (!isRecord(value)) return fail('request must be an object');
   onlyKeys(value, ['label', 'applicationServerKey'], 'request');
@@ -105,66 +102,14 @@ export function historyFilter(value: unknown): { subscriptionId?: string; limit?
   return out;
 }
 
-const POWER: readonly PowerStateView[] = ['ac', 'battery', 'low'];
-const URGENCY = ['very-low', 'low', 'normal', 'high'] as const;
-
-function byPower<T>(value: unknown, what: string, item: (v: unknown, what: string) => T): Partial<Record<PowerStateView, T>> {
-  if (!isRecord(value)) return fail(`${what} must be an object`);
-  onlyKeys(value, POWER, what);
-  const out: Partial<Record<PowerStateView, T>> = {};
-  for (const p of POWER) if (value[p] !== undefined) out[p] = item(value[p], `${what}.${p}`);
-  return out;
-}
-
-function hhmm(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(value)) fail(`${what} must be HH:MM (24-hour)`);
-  return value as string;
-}
-
-/**
- * A preferences patch. Per-power-state records may be partial here; the SettingsService merges them with the
- * current values, so the result is typed as the patch the contract declares.
- */
+/** A preferences patch, checked against the one schema (src/shared/preferences.ts); its error becomes ours. */
 export function preferencesPatch(value: unknown): PreferencesPatch {
-  if (!isRecord(value)) return fail('patch must be an object');
-  onlyKeys(value, ['serviceUrl', 'startAtLogin', 'quietHours', 'policy'], 'patch');
-  const out: PreferencesPatch = {};
-  if (value.serviceUrl !== undefined) out.serviceUrl = serviceUrl(value.serviceUrl);
-  if (value.startAtLogin !== undefined) out.startAtLogin = bool(value.startAtLogin, 'startAtLogin');
-  if (value.quietHours !== undefined) {
-    const q = value.quietHours;
-    if (!isRecord(q)) return fail('quietHours must be an object');
-    onlyKeys(q, ['enabled', 'start', 'end'], 'quietHours');
-    const qh: Partial<QuietHours> = {};
-    if (q.enabled !== undefined) qh.enabled = bool(q.enabled, 'quietHours.enabled');
-    if (q.start !== undefined) qh.start = hhmm(q.start, 'quietHours.start');
-    if (q.end !== undefined) qh.end = hhmm(q.end, 'quietHours.end');
-    out.quietHours = qh;
+  try {
+    return validatePreferencesPatch(value);
+  } catch (err) {
+    if (err instanceof PreferencesError) fail(err.message);
+    throw err;
   }
-  if (value.policy !== undefined) {
-    const p = value.policy;
-    if (!isRecord(p)) return fail('policy must be an object');
-    const keys = ['budgetCap', 'budgetRefillMinutes', 'eventDeadlineSeconds', 'workerKeepAliveSeconds', 'lowPowerCoalesceSeconds', 'burstGraceSeconds', 'minUrgency', 'lowBatteryPercent'] as const;
-    onlyKeys(p, keys, 'policy');
-    const policy: Record<string, unknown> = {};
-    if (p.budgetCap !== undefined) policy.budgetCap = byPower(p.budgetCap, 'policy.budgetCap', (v, w) => int(v, w, 0, 1000));
-    if (p.budgetRefillMinutes !== undefined) {
-      policy.budgetRefillMinutes = byPower(p.budgetRefillMinutes, 'policy.budgetRefillMinutes', (v, w) => (v === null ? null : int(v, w, 1, 7 * 24 * 60)));
-    }
-    if (p.eventDeadlineSeconds !== undefined) policy.eventDeadlineSeconds = byPower(p.eventDeadlineSeconds, 'policy.eventDeadlineSeconds', (v, w) => int(v, w, 1, 300));
-    if (p.workerKeepAliveSeconds !== undefined) policy.workerKeepAliveSeconds = byPower(p.workerKeepAliveSeconds, 'policy.workerKeepAliveSeconds', (v, w) => int(v, w, 0, 600));
-    if (p.lowPowerCoalesceSeconds !== undefined) policy.lowPowerCoalesceSeconds = int(p.lowPowerCoalesceSeconds, 'policy.lowPowerCoalesceSeconds', 0, 600);
-    if (p.burstGraceSeconds !== undefined) policy.burstGraceSeconds = int(p.burstGraceSeconds, 'policy.burstGraceSeconds', 0, 60);
-    if (p.minUrgency !== undefined) {
-      policy.minUrgency = byPower(p.minUrgency, 'policy.minUrgency', (v, w) => {
-        if (!URGENCY.includes(v as (typeof URGENCY)[number])) fail(`${w} must be one of ${URGENCY.join(', ')}`);
-        return v as (typeof URGENCY)[number];
-      });
-    }
-    if (p.lowBatteryPercent !== undefined) policy.lowBatteryPercent = int(p.lowBatteryPercent, 'policy.lowBatteryPercent', 0, 100);
-    out.policy = policy as Partial<PolicyPreferences>;
-  }
-  return out;
 }
 
 function arity(args: unknown[], min: number, max: number, method: string): void {

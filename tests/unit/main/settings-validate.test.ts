@@ -80,9 +80,9 @@ test('a preferences patch is checked field by field, down to each power state', 
   rejects('setPreferences', [{ quietHours: { start: '24:00' } }]);
   rejects('setPreferences', [{ quietHours: { start: '7:00' } }]);
   rejects('setPreferences', [{ policy: { budgetCap: { ac: -1 } } }]);
-  rejects('setPreferences', [{ policy: { budgetCap: { plugged: 3 } } }], /unknown field/);
+  rejects('setPreferences', [{ policy: { budgetCap: { plugged: 3 } } }], /is not a setting/);
   rejects('setPreferences', [{ policy: { eventDeadlineSeconds: { ac: 0 } } }]);
   rejects('setPreferences', [{ policy: { minUrgency: { ac: 'urgent' } } }]);
   rejects('setPreferences', [{ policy: { lowBatteryPercent: 101 } }]);
-  rejects('setPreferences', [{ theme: 'dark' }], /unknown field/);
+  rejects('setPreferences', [{ theme: 'dark' }], /is not a setting/);
 });
