@@ -381,6 +381,8 @@ export class DeliveryPipeline {
       if (!fated) fate('display-failed', errorKind(err));
       throw err;
     } finally {
+      // After the fate, never before: a kill in between shows the message again at the next start (a duplicate),
+      // where marking it done first would lose it.
       if (!keep) this.#done(entry.id);
     }
   }

@@ -145,9 +145,10 @@ export class Inbox {
   }
 
   /**
-   * Marks a message done. Not fsync'd: a kill loses nothing written to the page cache, and after a power loss the
-   * worst case is one more delivery of a message that was already handled. A marker that cannot be written (a
-   * full disk) is kept and written ahead of the next append; a kill before then replays the message once more.
+   * Marks a message done, after its fate: a kill -9 between showing it and this write shows it once more at the
+   * next start (the duplicate window, docs/architecture.md). Not fsync'd: a kill loses nothing that reached the page
+   * cache; after a power loss, messages handled since the last fsync are delivered once more. A marker that cannot
+   * be written (a full disk) is kept and written ahead of the next append; a kill before then replays the message.
    */
   done(id: string): void {
     if (!this.#pending.delete(id)) return;
