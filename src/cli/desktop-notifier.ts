@@ -2,16 +2,28 @@
 // bus (`gdbus`, part of GLib, so nothing extra to install). Without a session bus it does nothing.
 import { execFile } from 'node:child_process';
 import type { Logger, Notifier } from '../engine/ports.ts';
-import type { NotificationModel } from '../engine/notification.ts';
+import { NOTIFICATION_LIMITS, type NotificationModel } from '../engine/notification.ts';
 
-/** GVariant text literal: gdbus parses each argument, so quote and escape rather than rely on its fallback. */
+/**
+ * GVariant text literal: gdbus parses each argument, so quote and escape rather than rely on its fallback. A
+ * process argument cannot hold a NUL byte (execFile would refuse the whole call), so NUL shows as U+FFFD.
+ */
 function gv(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\0/g, '\uFFFD')}"`;
 }
 
 /** Servers that support body markup would render tags: payload text is escaped so it always shows as text. */
 function escapeMarkup(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * What to log about a failed gdbus call: its exit code or signal. Never the error's message, which quotes the
+ * whole command line and so the notification's text.
+ */
+function failure(err: unknown): { code: string | number; signal?: string } {
+  const e = err as { code?: string | number; signal?: string | null };
+  return { code: e.code ?? 'unknown', ...(e.signal ? { signal: e.signal } : {}) };
 }
 
 export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process.env): Notifier | null {
@@ -21,13 +33,16 @@ export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process
     show(n: NotificationModel) {
       const hints = n.silent ? '{"suppress-sound": <true>}' : '{}';
       const timeout = n.requireInteraction ? '0' : '-1';
+      // On screen, text is capped; the model (and `listen --json`) carries it whole.
+      const title = n.title.slice(0, NOTIFICATION_LIMITS.titleChars);
+      const body = (n.body ?? '').slice(0, NOTIFICATION_LIMITS.bodyChars);
       execFile(
         'gdbus',
         ['call', '--session', '--dest', 'org.freedesktop.Notifications', '--object-path', '/org/freedesktop/Notifications',
-          '--method', 'org.freedesktop.Notifications.Notify', gv('Push Agent'), 'uint32 0', gv(''), gv(n.title), gv(escapeMarkup(n.body ?? '')), '@as []', hints, timeout],
+          '--method', 'org.freedesktop.Notifications.Notify', gv('Push Agent'), 'uint32 0', gv(''), gv(title), gv(escapeMarkup(body)), '@as []', hints, timeout],
         { timeout: 5000 },
         (err, stdout) => {
-          if (err) return logger.warn('desktop notification failed', { error: err.message.split('\n')[0] });
+          if (err) return logger.warn('desktop notification failed', failure(err));
           const m = /uint32 (\d+)/.exec(stdout);
           if (m) ids.set(n.id, Number(m[1]));
         },

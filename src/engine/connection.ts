@@ -69,6 +69,8 @@ export class PushConnection {
   #idleTimer: TimerHandle | null = null;
   #pingReplyTimer: TimerHandle | null = null;
   #lastPingAt = -Infinity;
+  /** The socket was dropped by reconnect(): connect again without a backoff delay. */
+  #reconnectNow = false;
   #opts: Required<Omit<ConnectionOptions, 'random'>> & { random?: () => number };
 
   #handlers: ConnectionHandlers;
@@ -111,6 +113,18 @@ export class PushConnection {
       this.#clearRetry();
       this.#connect();
     }
+  }
+
+  /**
+   * Reconnect at once, without counting it as a failure for the backoff: the service redelivers unacked messages
+   * only on a new connection, and the agent asks for that when it left some unacked (redelivery.ts).
+   */
+  reconnect(reason: string): void {
+    if (this.#state === 'waiting' || this.#state === 'suspended') return this.wake();
+    if (!this.#ws) return;
+    this.#opts.logger.info('reconnecting for redelivery', { reason });
+    this.#reconnectNow = true;
+    this.#ws.terminate();
   }
 
   /** Drop the socket and reconnect (e.g. a request went unanswered, the service URL changed). */
@@ -196,6 +210,7 @@ export class PushConnection {
   #connect(): void {
     this.#setState('connecting', {});
     this.#helloDone = false;
+    this.#reconnectNow = false;
     let ws: WebSocket;
     try {
       // No sub-protocol is requested: production does not echo one and `ws` would reject the handshake.
@@ -233,6 +248,11 @@ export class PushConnection {
       if (code === 4774) {
         // "Do not reconnect automatically": wait for a network change or a new request (wake()).
         this.#setState('suspended', { code, reason });
+        return;
+      }
+      if (this.#reconnectNow) {
+        this.#reconnectNow = false;
+        this.#connect();
         return;
       }
       this.#scheduleRetry({ code, reason });

@@ -1,8 +1,9 @@
 // Turning a payload into a notification without running a worker (design.md §4, protocol.md §4):
 // Declarative Web Push JSON, then our simple JSON form, then UTF-8 text, then binary.
-// The result is data only: titles and bodies are plain text, never markup.
+// The result is data only: titles and bodies are plain text, never markup. Title and body are kept whole (a payload
+// is at most 4 KiB); only the notifier caps them on screen.
 
-import { httpUrl, validateNotification, type NotificationRequest } from './notification.ts';
+import { httpUrl, PAYLOAD_TEXT_CAPS, validateNotification, type NotificationRequest } from './notification.ts';
 
 export interface DeclarativeMessage {
   notification: NotificationRequest;
@@ -26,7 +27,7 @@ export function parseDeclarative(json: unknown, base: string): DeclarativeMessag
   if (typeof fields.title !== 'string' || !httpUrl(fields.navigate, base)) return null;
   let notification: NotificationRequest;
   try {
-    notification = validateNotification(fields.title, fields, base);
+    notification = validateNotification(fields.title, fields, base, PAYLOAD_TEXT_CAPS);
   } catch {
     return null;
   }
@@ -53,13 +54,13 @@ export function displayPayload(data: Uint8Array | null, fallbackTitle: string, b
   if (typeof json === 'object' && json !== null && !Array.isArray(json) && typeof (json as Record<string, unknown>).title === 'string') {
     const o = json as Record<string, unknown>;
     try {
-      const notification = validateNotification(o.title, { body: o.body, icon: o.icon, tag: o.tag, data: o.data, navigate: o.navigate ?? o.url }, base);
+      const notification = validateNotification(o.title, { body: o.body, icon: o.icon, tag: o.tag, data: o.data, navigate: o.navigate ?? o.url }, base, PAYLOAD_TEXT_CAPS);
       return { kind: 'plain', notification };
     } catch {
       // Fields of the wrong type: show it as text rather than lose it.
     }
   }
-  return { kind: 'plain', notification: { title: fallbackTitle, body: text.slice(0, 2048) } };
+  return { kind: 'plain', notification: { title: fallbackTitle, body: text.slice(0, PAYLOAD_TEXT_CAPS.bodyChars) } };
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { decryptPush, DecryptError } from './crypto/index.ts';
 import type { PushConnection } from './connection.ts';
 import { displayPayload } from './declarative.ts';
-import type { Inbox, InboxMessage } from './inbox.ts';
+import { InboxWriteError, type Inbox, type InboxMessage } from './inbox.ts';
 import { clientFrames, type AckCode, type ServerMessage } from './protocol.ts';
 import type { Clock, Logger, TimerHandle, WorkerOutcome } from './ports.ts';
+import { Redelivery } from './redelivery.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
 import type { SubscriptionRecord } from './subscription-record.ts';
 import type { NotificationModel, NotificationRequest } from './notification.ts';
@@ -24,6 +25,10 @@ import type { FateView } from '../shared/settings-api.ts';
  * - 'generic-notification': a userVisibleOnly push with no budget left that showed nothing; we showed the generic one.
  * - 'worker-error' / 'worker-timeout': the last attempt failed and showed nothing; the detail carries the error kind
  *   and what the accounting then did ("charged", "generic-notification", ...).
+ * - 'display-failed': the notifier refused the notification (or dispatch failed): nothing shown; the detail carries
+ *   the error kind, never its message (which can quote the payload).
+ * A message left with the service (inbox full, journal not writable) has no fate yet: it is not acked, and its
+ * redelivery ends in one.
  */
 export type Fate = FateView;
 
@@ -94,9 +99,17 @@ export class DeliveryPipeline {
   #retryWaits = new Set<() => void>();
   #held = new Map<string, { items: Array<{ subscriptionId: string; entry: InboxMessage; plaintext: Buffer | null }>; timer: TimerHandle }>();
   readonly #host: DeliveryHost;
+  readonly #redelivery: Redelivery;
 
-  constructor(host: DeliveryHost) {
+  constructor(host: DeliveryHost, redelivery?: { initialMs?: number; maxMs?: number }) {
     this.#host = host;
+    this.#redelivery = new Redelivery({
+      clock: host.clock,
+      logger: host.logger,
+      reconnect: (reason) => host.connection.reconnect(reason),
+      lowWater: Math.floor(host.inbox.capacity / 2),
+      ...redelivery,
+    });
   }
 
   /** Step 1: a validated notification frame (the connection has checked its shape). */
@@ -114,14 +127,14 @@ export class DeliveryPipeline {
       const sub = this.#host.registry.get(entry.subscriptionId);
       const keys = sub && this.#host.registry.keys(sub.id);
       if (!sub || !keys) {
-        this.#host.inbox.done(entry.id);
+        this.#done(entry.id);
         continue;
       }
       let plaintext: Buffer | null;
       try {
         plaintext = decryptPush({ data: entry.data === null ? null : Buffer.from(entry.data, 'base64url'), headers: entry.headers }, keys);
       } catch {
-        this.#host.inbox.done(entry.id);
+        this.#done(entry.id);
         continue;
       }
       this.#enqueue(sub, entry, plaintext);
@@ -186,18 +199,24 @@ export class DeliveryPipeline {
       accepted.push({ sub, entry: { id: messageId, subscriptionId: sub.id, version: m.version, receivedAt, data: m.data, headers: m.headers }, plaintext });
     }
 
-    // 5. Persist (one fsync for the batch), then ack. Without room, leave them unacked: the service keeps them.
-    const durable = h.inbox.hasRoom(accepted.length) ? accepted : [];
+    // 5. Persist (one fsync for the batch), then ack. What does not fit or cannot be written is left unacked, with
+    // no fate: the service keeps it and redelivers it on a new connection, which Redelivery opens when it is time.
+    const room = h.inbox.room();
+    let durable = accepted.length <= room ? accepted : accepted.slice(0, room);
     if (durable.length < accepted.length) {
-      h.logger.warn('inbox full: messages left with the service', { count: accepted.length });
-      for (const a of accepted) h.fate({ messageId: a.entry.id, subscriptionId: a.sub.id, origin: a.sub.origin, fate: 'inbox-full', receivedAt: a.entry.receivedAt, at: h.clock.now() });
+      h.logger.warn('inbox full: messages left with the service', { count: accepted.length - durable.length });
+      this.#redelivery.refusedFull();
     }
-    try {
-      h.inbox.accept(durable.map((a) => a.entry));
-    } catch (err) {
-      // Not durable, so not acked: the service redelivers on the next connection.
-      h.logger.error('inbox write failed; messages left unacked', { error: (err as Error).message });
-      durable.length = 0;
+    if (durable.length) {
+      try {
+        h.inbox.accept(durable.map((a) => a.entry));
+        this.#redelivery.writeSucceeded();
+      } catch (err) {
+        // The inbox kept nothing of the batch (not pending, not in the de-duplication ring), so the redelivery counts.
+        h.logger.error('inbox write failed; messages left with the service', { code: err instanceof InboxWriteError ? err.code : errorKind(err), count: durable.length });
+        durable = [];
+        this.#redelivery.writeFailed();
+      }
     }
     for (const a of durable) acks.push({ channelID: a.sub.channelID, version: a.entry.version, code: 100 });
     if (acks.length && !h.connection.send(clientFrames.ack(acks))) h.logger.info('ack not sent: no connection; the service will redeliver', { count: acks.length });
@@ -217,6 +236,7 @@ export class DeliveryPipeline {
    */
   close(): void {
     this.#closed = true;
+    this.#redelivery.close();
     for (const b of this.#held.values()) this.#host.clock.clearTimeout(b.timer);
     this.#held.clear();
     for (const wake of this.#retryWaits) wake();
@@ -265,7 +285,8 @@ export class DeliveryPipeline {
     const prev = this.#chains.get(subscriptionId) ?? Promise.resolve();
     const next = prev
       .then(() => this.#process(subscriptionId, entry, plaintext, batch))
-      .catch((err: Error) => this.#host.logger.error('dispatch failed', { subscription: subscriptionId, error: err.message }))
+      // The error's kind only: a message can quote the payload.
+      .catch((err: unknown) => this.#host.logger.error('dispatch failed', { subscription: subscriptionId, kind: errorKind(err) }))
       .finally(() => {
         if (this.#chains.get(subscriptionId) === next) this.#chains.delete(subscriptionId);
       });
@@ -276,7 +297,7 @@ export class DeliveryPipeline {
     const h = this.#host;
     let sub = h.registry.get(subscriptionId);
     const origin = sub?.origin ?? null;
-    const fate = (f: Fate, detail?: string, shown?: { title: string; body: string } | null) =>
+    const recordFate = (f: Fate, detail?: string, shown?: { title: string; body: string } | null) =>
       h.fate({
         messageId: entry.id,
         subscriptionId,
@@ -288,20 +309,34 @@ export class DeliveryPipeline {
         at: h.clock.now(),
       });
     let keep = false;
+    let fated = false;
+    const fate = (f: Fate, detail?: string, shown?: { title: string; body: string } | null) => {
+      fated = true;
+      recordFate(f, detail, shown);
+    };
     try {
       // 6. Decide.
       if (!sub) return fate('unknown-subscription', 'unsubscribed before delivery');
       if (sub.muted) return fate('muted');
       if (sub.paused) return fate('paused', sub.paused.reason);
       // 7. Dispatch: declarative display unless a worker handles it.
-      const display = displayPayload(plaintext, sub.label || sub.origin, sub.origin);
-      const declared = display.kind === 'declarative' ? display.message : null;
+      const payload = displayPayload(plaintext, sub.label || sub.origin, sub.origin);
+      const declared = payload.kind === 'declarative' ? payload.message : null;
       const shownText = (n: NotificationRequest) => ({ title: n.title, body: n.body ?? '' });
+      const display = (n: NotificationRequest, source: NotificationModel['source'], detail?: string) => {
+        let r: ShowResult;
+        try {
+          r = h.show(sub!, n, source, entry.receivedAt);
+        } catch (err) {
+          h.logger.warn('notification could not be shown', { subscription: subscriptionId, kind: errorKind(err) });
+          return fate('display-failed', errorKind(err));
+        }
+        return fate(r.quiet ? 'quiet-hours' : 'shown', detail, shownText(n));
+      };
       let worker = declared && !declared.mutable ? null : h.dispatchToWorker(sub, plaintext, declared?.notification, batch);
       if (!worker) {
-        const n = declared ? declared.notification : (display as Extract<typeof display, { kind: 'plain' }>).notification;
-        const r = h.show(sub, n, declared ? 'declarative' : 'payload', entry.receivedAt);
-        return fate(r.quiet ? 'quiet-hours' : 'shown', undefined, shownText(n));
+        const n = declared ? declared.notification : (payload as Extract<typeof payload, { kind: 'plain' }>).notification;
+        return display(n, declared ? 'declarative' : 'payload');
       }
       // Worker failures are nacked (301/302/303, metrics only) and retried with backoff (design.md §4 step 8),
       // unless the worker already showed something: a retry would show it twice.
@@ -336,15 +371,25 @@ export class DeliveryPipeline {
       if (o.shown > 0) return fate(run.quiet ? 'quiet-hours' : 'shown-by-worker', failureDetail || undefined, run.first);
       if (declared) {
         // A mutable declarative message whose worker showed nothing shows the declared one; never charged.
-        const r = h.show(sub, declared.notification, 'declarative', entry.receivedAt);
-        return fate(r.quiet ? 'quiet-hours' : 'shown', failureDetail || undefined, shownText(declared.notification));
+        return display(declared.notification, 'declarative', failureDetail || undefined);
       }
       const settled = h.settleSilent(sub, entry.receivedAt);
       if (!failure) return fate(settled.fate, settled.detail);
       return fate(failure, `${failureDetail}; then ${settled.fate}${settled.detail ? ` (${settled.detail})` : ''}`);
+    } catch (err) {
+      // Every message ends in exactly one fate, even when dispatch itself failed.
+      if (!fated) fate('display-failed', errorKind(err));
+      throw err;
     } finally {
-      if (!keep) h.inbox.done(entry.id);
+      // After the fate, never before: a kill in between shows the message again at the next start (a duplicate),
+      // where marking it done first would lose it.
+      if (!keep) this.#done(entry.id);
     }
+  }
+
+  #done(id: string): void {
+    this.#host.inbox.done(id);
+    this.#redelivery.drained(this.#host.inbox.pendingCount);
   }
 
   #retryWait(ms: number): Promise<void> {
@@ -358,4 +403,13 @@ export class DeliveryPipeline {
       this.#retryWaits.add(wake);
     });
   }
+}
+
+/** What to log about an error: its typed kind or system code, never its message (which can quote the payload). */
+export function errorKind(err: unknown): string {
+  const e = err as { kind?: unknown; code?: unknown; name?: unknown } | null;
+  if (e && typeof e.kind === 'string') return e.kind;
+  if (e && typeof e.code === 'string') return e.code;
+  if (e && typeof e.name === 'string') return e.name;
+  return 'unknown';
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { generateSubscriptionKeys, isP256PublicKey } from './crypto/index.ts';
 import { systemClock } from './clock.ts';
 import { PushConnection, type ConnectionOptions, type ConnectionState } from './connection.ts';
-import { DeliveryPipeline, type BatchPosition, type FateRecord, type Fate, type ShowResult, type WorkerRun } from './delivery.ts';
+import { DeliveryPipeline, errorKind, type BatchPosition, type FateRecord, type Fate, type ShowResult, type WorkerRun } from './delivery.ts';
 import { Inbox } from './inbox.ts';
 import { silentLogger } from './log.ts';
 import { NotificationCenter } from './notification-center.ts';
@@ -141,7 +141,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#power = new PowerPolicy(opts.power ?? new FixedPowerSource('ac'), () => this.preferences.current.policy, this.#logger, (s) => this.#onPower(s));
     this.#quiet = new QuietHoursTracker(this.#clock, () => this.preferences.current.quietHours, (held) => this.#quietHoursEnded(held), opts.timeOfDay);
     this.registry = new SubscriptionRegistry(opts.store, opts.secrets, this.#logger);
-    this.notifications = new NotificationCenter(opts.notifier, this.#clock);
+    this.notifications = new NotificationCenter(opts.notifier, this.#clock, (err) => this.#logger.warn('notification failed', { kind: errorKind(err) }));
     this.connection = new PushConnection(
       { ...opts.connection, url: opts.serviceUrl, clock: opts.connection?.clock ?? this.#clock, logger: this.#logger },
       {

@@ -1,11 +1,15 @@
 // The inbox: a durable journal of accepted messages (design.md §4 steps 3 and 5).
 //
-// A message is appended (with the per-subscription de-duplication ring it updates) and fsync'd before it is
-// acked 100; from then on a crash is recovered by replaying the entries not yet marked done. The journal keeps
-// the message as it arrived (still encrypted): plaintext never touches the disk, and replay decrypts again.
+// A message is appended and fsync'd before it is acked 100; only once the whole batch is on disk does it join the
+// pending set and the per-subscription de-duplication ring. A write that fails or is short leaves no trace: the
+// file is cut back to its last good length and memory is unchanged, so the service's redelivery is accepted
+// afresh rather than taken for a duplicate. From an ack on, a crash is recovered by replaying the entries not yet
+// marked done. The journal keeps the message as it arrived (still encrypted): plaintext never touches the disk,
+// and replay decrypts again.
 //
 // File format: JSON lines. `m` = message accepted, `d` = message done, `r` = ring snapshot written by compaction.
-// A torn last line (crash mid-write) is ignored.
+// A torn last line (crash mid-write) is ignored, and the next append starts on a new line. Any other unreadable
+// line is kept aside in a copy of the journal before compaction could drop it.
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -45,6 +49,27 @@ export interface InboxOptions {
   compactAfter?: number;
   /** fsync before ack (off only in benchmarks that measure its cost). */
   fsync?: boolean;
+  /**
+   * The write call, `fs.writeSync` by default. Tests inject one that fails or writes short, as a nearly full disk
+   * does; a real full disk is tested on a tmpfs.
+   */
+  write?: (fd: number, data: Buffer) => number;
+}
+
+/** A journal write that did not reach the disk whole. Nothing of it was kept; the caller must not ack. */
+export class InboxWriteError extends Error {
+  readonly kind = 'journal-write-failed';
+  /** The system error code (ENOSPC, EIO, ...) or 'short-write'. */
+  readonly code: string;
+  constructor(code: string) {
+    super(`inbox journal write failed (${code})`);
+    this.name = 'InboxWriteError';
+    this.code = code;
+  }
+}
+
+function errorCode(err: unknown): string {
+  return typeof (err as NodeJS.ErrnoException)?.code === 'string' ? (err as NodeJS.ErrnoException).code! : 'unknown';
 }
 
 export class Inbox {
@@ -53,10 +78,21 @@ export class Inbox {
   #rings = new Map<string, string[]>();
   #ringSets = new Map<string, Set<string>>();
   #lines = 0;
+  /** Bytes of the journal that are whole lines; a failed write is cut back to this. Null: unknown until the next write. */
+  #size: number | null = 0;
+  /** The file may end in a partial line (torn by a crash, or a cut-back that failed): the next append starts with '\n'. */
+  #torn = false;
+  /** Done markers not yet on disk (the write failed): written ahead of the next append, or made moot by compaction. */
+  #unwrittenDone: string[] = [];
+  #doneFailing = false;
+  /** After a failed compaction, wait for this many lines before trying again (the disk is likely full). */
+  #nextCompactAt = 0;
+  /** The journal had lines we could not read and could not copy aside: never rewrite it. */
+  #keepAsIs = false;
   readonly #opts: Required<InboxOptions>;
 
   constructor(opts: InboxOptions) {
-    this.#opts = { ringSize: 1000, maxPending: 10_000, compactAfter: 2_000, fsync: true, ...opts };
+    this.#opts = { ringSize: 1000, maxPending: 10_000, compactAfter: 2_000, fsync: true, write: (fd, data) => fs.writeSync(fd, data), ...opts };
     fs.mkdirSync(path.dirname(opts.file), { recursive: true, mode: 0o700 });
     this.#load();
     this.#fd = fs.openSync(opts.file, 'a', 0o600);
@@ -71,37 +107,63 @@ export class Inbox {
     return this.#pending.size;
   }
 
+  /** Pending messages held at most. */
+  get capacity(): number {
+    return this.#opts.maxPending;
+  }
+
   isDuplicate(subscriptionId: string, version: string): boolean {
     return this.#ringSets.get(subscriptionId)?.has(versionKey(version)) ?? false;
   }
 
-  hasRoom(n: number): boolean {
-    return this.#pending.size + n <= this.#opts.maxPending;
+  /** How many more messages may be accepted now. */
+  room(): number {
+    return Math.max(0, this.#opts.maxPending - this.#pending.size);
   }
 
-  /** Appends accepted messages and makes them durable (one fsync for the whole batch). */
-  accept(messages: InboxMessage[]): void {
-    if (messages.length === 0) return;
-    let out = '';
-    for (const m of messages) {
-      out += JSON.stringify({ t: 'm', ...m }) + '\n';
-      this.#pending.set(m.id, m);
-      this.#remember(m.subscriptionId, versionKey(m.version));
-    }
-    fs.writeSync(this.#fd, out);
-    if (this.#opts.fsync) fs.fdatasyncSync(this.#fd);
-    this.#lines += messages.length;
+  hasRoom(n: number): boolean {
+    return this.room() >= n;
   }
 
   /**
-   * Marks a message done. Not fsync'd: a kill loses nothing written to the page cache, and after a power loss the
-   * worst case is one more delivery of a message that was already handled.
+   * Appends accepted messages and makes them durable (one fsync for the whole batch). Throws InboxWriteError when
+   * the batch did not reach the disk whole; then nothing of it is kept, on disk or in memory.
+   */
+  accept(messages: InboxMessage[]): void {
+    if (messages.length === 0) return;
+    const done = this.#unwrittenDone.length;
+    let out = this.#doneLines();
+    for (const m of messages) out += JSON.stringify({ t: 'm', ...m }) + '\n';
+    this.#append(out, true);
+    this.#unwrittenDone = [];
+    this.#doneFailing = false;
+    for (const m of messages) {
+      this.#pending.set(m.id, m);
+      this.#remember(m.subscriptionId, versionKey(m.version));
+    }
+    this.#lines += messages.length + done;
+  }
+
+  /**
+   * Marks a message done, after its fate: a kill -9 between showing it and this write shows it once more at the
+   * next start (the duplicate window, docs/architecture.md). Not fsync'd: a kill loses nothing that reached the page
+   * cache; after a power loss, messages handled since the last fsync are delivered once more. A marker that cannot
+   * be written (a full disk) is kept and written ahead of the next append; a kill before then replays the message.
    */
   done(id: string): void {
     if (!this.#pending.delete(id)) return;
-    fs.writeSync(this.#fd, JSON.stringify({ t: 'd', id }) + '\n');
-    this.#lines++;
-    if (this.#lines > this.#pending.size + this.#rings.size + this.#opts.compactAfter) this.compact();
+    this.#unwrittenDone.push(id);
+    try {
+      this.#append(this.#doneLines(), false);
+    } catch (err) {
+      if (!this.#doneFailing) this.#opts.logger.warn('inbox done marker not written; kept for the next write', { code: (err as InboxWriteError).code });
+      this.#doneFailing = true;
+      return;
+    }
+    this.#lines += this.#unwrittenDone.length;
+    this.#unwrittenDone = [];
+    this.#doneFailing = false;
+    if (this.#lines > this.#pending.size + this.#rings.size + this.#opts.compactAfter && this.#lines >= this.#nextCompactAt) this.compact();
   }
 
   /** Forgets a subscription (removed): its pending messages and ring. */
@@ -111,32 +173,95 @@ export class Inbox {
     this.#ringSets.delete(subscriptionId);
   }
 
-  /** Rewrites the journal with only what it needs: rings and pending messages. Atomic (write, fsync, rename). */
-  compact(): void {
+  /**
+   * Rewrites the journal with only what it needs: rings and pending messages. The new file is written to a temporary
+   * name, its length checked and fsync'd, and only then renamed over the old one; on any failure the old journal
+   * stays as it was. Returns whether it compacted.
+   */
+  compact(): boolean {
+    if (this.#keepAsIs) return false;
     const tmp = `${this.#opts.file}.tmp`;
     let out = '';
     for (const [sub, ids] of this.#rings) out += JSON.stringify({ t: 'r', sub, ids }) + '\n';
     for (const m of this.#pending.values()) out += JSON.stringify({ t: 'm', ...m }) + '\n';
-    const fd = fs.openSync(tmp, 'w', 0o600);
+    const data = Buffer.from(out, 'utf8');
+    let fd: number | null = null;
     try {
-      fs.writeSync(fd, out);
+      fd = fs.openSync(tmp, 'w', 0o600);
+      if (data.length > 0 && this.#opts.write(fd, data) !== data.length) throw new InboxWriteError('short-write');
       fs.fsyncSync(fd);
-    } finally {
+      if (fs.fstatSync(fd).size !== data.length) throw new InboxWriteError('length-mismatch');
       fs.closeSync(fd);
+      fd = null;
+      fs.renameSync(tmp, this.#opts.file);
+    } catch (err) {
+      if (fd !== null) closeQuietly(fd);
+      fs.rmSync(tmp, { force: true });
+      this.#nextCompactAt = this.#lines + this.#opts.compactAfter;
+      this.#opts.logger.warn('inbox compaction failed; the old journal is kept', { code: err instanceof InboxWriteError ? err.code : errorCode(err) });
+      return false;
     }
-    fs.renameSync(tmp, this.#opts.file);
-    fs.closeSync(this.#fd);
+    syncDir(path.dirname(this.#opts.file));
+    closeQuietly(this.#fd);
     this.#fd = fs.openSync(this.#opts.file, 'a', 0o600);
+    this.#size = data.length;
+    this.#torn = false;
+    // Done markers not yet written are moot: those messages are not in the new file.
+    this.#unwrittenDone = [];
     this.#lines = this.#rings.size + this.#pending.size;
+    this.#nextCompactAt = 0;
+    return true;
   }
 
   close(): void {
+    if (this.#unwrittenDone.length) {
+      try {
+        this.#append(this.#doneLines(), false);
+        this.#unwrittenDone = [];
+      } catch (err) {
+        this.#opts.logger.warn('inbox done markers lost at close; those messages replay at the next start', { count: this.#unwrittenDone.length, code: (err as InboxWriteError).code });
+      }
+    }
     try {
       fs.fsyncSync(this.#fd);
       fs.closeSync(this.#fd);
     } catch (err) {
-      this.#opts.logger.warn('inbox close failed', { error: (err as Error).message });
+      this.#opts.logger.warn('inbox close failed', { code: errorCode(err) });
     }
+  }
+
+  #doneLines(): string {
+    let out = '';
+    for (const id of this.#unwrittenDone) out += JSON.stringify({ t: 'd', id }) + '\n';
+    return out;
+  }
+
+  /** Writes whole lines or nothing: a failed or short write is cut back off the file and thrown. */
+  #append(text: string, sync: boolean): void {
+    const data = Buffer.from(this.#torn ? '\n' + text : text, 'utf8');
+    try {
+      if (this.#opts.write(this.#fd, data) !== data.length) throw new InboxWriteError('short-write');
+      if (sync && this.#opts.fsync) fs.fdatasyncSync(this.#fd);
+    } catch (err) {
+      this.#cutBack();
+      throw err instanceof InboxWriteError ? err : new InboxWriteError(errorCode(err));
+    }
+    this.#torn = false;
+    if (this.#size !== null) this.#size += data.length;
+    else this.#size = fs.fstatSync(this.#fd).size;
+  }
+
+  #cutBack(): void {
+    if (this.#size !== null) {
+      try {
+        fs.ftruncateSync(this.#fd, this.#size);
+        return;
+      } catch {
+        // fall through: the file may end in part of a line
+      }
+    }
+    this.#size = null;
+    this.#torn = true;
   }
 
   /** `key` is a versionKey: rings hold short hashes, since service message ids can be hundreds of bytes. */
@@ -156,25 +281,35 @@ export class Inbox {
   }
 
   #load(): void {
-    let text: string;
+    let raw: Buffer;
     try {
-      text = fs.readFileSync(this.#opts.file, 'utf8');
+      raw = fs.readFileSync(this.#opts.file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
+      throw new Error(`cannot read the inbox journal ${this.#opts.file} (${errorCode(err)})`, { cause: err });
+    }
+    this.#size = raw.length;
+    const text = raw.toString('utf8');
+    const lines = text.split('\n');
+    // A last line without its newline was torn by a crash mid-write: never acked, so nothing to replay.
+    if (lines[lines.length - 1] !== '') {
+      lines.pop();
+      this.#torn = true;
     }
     let bad = 0;
-    for (const line of text.split('\n')) {
+    for (const line of lines) {
       if (!line) continue;
       this.#lines++;
-      let e: Entry;
+      let e: Entry | null;
       try {
-        e = JSON.parse(line) as Entry;
+        e = JSON.parse(line) as Entry | null;
       } catch {
         bad++;
         continue;
       }
-      if (e.t === 'm' && typeof e.id === 'string' && typeof e.subscriptionId === 'string' && typeof e.version === 'string') {
+      if (typeof e !== 'object' || e === null) {
+        bad++;
+      } else if (e.t === 'm' && typeof e.id === 'string' && typeof e.subscriptionId === 'string' && typeof e.version === 'string') {
         this.#pending.set(e.id, { id: e.id, subscriptionId: e.subscriptionId, version: e.version, receivedAt: e.receivedAt, data: e.data ?? null, headers: e.headers ?? {} });
         this.#remember(e.subscriptionId, versionKey(e.version));
       } else if (e.t === 'd' && typeof e.id === 'string') {
@@ -185,8 +320,41 @@ export class Inbox {
         bad++;
       }
     }
-    // A torn final line is expected after a crash; anything more is worth a warning.
-    if (bad > 1) this.#opts.logger.warn('inbox had unreadable lines', { count: bad });
+    if (bad > 0) this.#keepAside(bad);
+  }
+
+  /** Compaction would drop lines we could not read: copy the journal aside first, as it is. */
+  #keepAside(bad: number): void {
+    const copy = `${this.#opts.file}.unreadable-${Date.now()}`;
+    try {
+      fs.copyFileSync(this.#opts.file, copy, fs.constants.COPYFILE_EXCL);
+      fs.chmodSync(copy, 0o600);
+      this.#opts.logger.warn('inbox journal had unreadable lines; a copy is kept aside', { count: bad, file: copy });
+    } catch (err) {
+      this.#keepAsIs = true;
+      this.#opts.logger.warn('inbox journal had unreadable lines and could not be copied aside; it will not be compacted', { count: bad, file: this.#opts.file, code: errorCode(err) });
+    }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed or the disk is gone: nothing more to do with it
+  }
+}
+
+/** A rename is durable only once its directory is synced; best effort (not every platform can open a directory). */
+function syncDir(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // best effort
+  } finally {
+    if (fd !== null) closeQuietly(fd);
   }
 }
 

@@ -19,10 +19,13 @@ export class NotificationCenter {
   #lastShownAt = new Map<string, number>();
   readonly #notifier: Notifier;
   readonly #clock: Clock;
+  readonly #onAsyncError: (err: unknown) => void;
 
-  constructor(notifier: Notifier, clock: Clock) {
+  /** `onAsyncError`: a notifier's show() that rejects later (its synchronous throw reaches the caller of show()). */
+  constructor(notifier: Notifier, clock: Clock, onAsyncError: (err: unknown) => void = () => {}) {
     this.#notifier = notifier;
     this.#clock = clock;
+    this.#onAsyncError = onAsyncError;
   }
 
   show(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source'] }): NotificationModel {
@@ -35,9 +38,11 @@ export class NotificationCenter {
     }
     const mine = [...this.#active.values()].filter((n) => n.origin === meta.origin);
     for (const old of mine.slice(0, Math.max(0, mine.length - MAX_ACTIVE_PER_ORIGIN + 1))) this.#remove(old.id, true);
+    // A notifier that throws leaves nothing remembered here; the caller records the failure.
+    const pending = this.#notifier.show(model);
+    if (pending) pending.catch(this.#onAsyncError);
     this.#active.set(model.id, model);
     this.#lastShownAt.set(meta.origin, model.shownAt);
-    void this.#notifier.show(model);
     return model;
   }
 

@@ -18,8 +18,14 @@ export interface NotificationModel extends NotificationRequest {
 }
 
 export const NOTIFICATION_LIMITS = {
+  /** On screen (every notifier caps to these), and in what a worker's showNotification keeps. */
   titleChars: 256,
   bodyChars: 2048,
+  /**
+   * Title and body taken from a push payload are kept whole (`listen --json`, the history): a payload is at most
+   * 4 KiB, so this only bounds what a payload can hold.
+   */
+  payloadTextChars: 4096,
   urlChars: 2048,
   tagChars: 256,
   actions: 2,
@@ -47,11 +53,20 @@ export function httpUrl(value: unknown, base?: string): string | undefined {
   }
 }
 
+/** The caps for title and body kept from a push payload (the on-screen caps apply later, in the notifier). */
+export const PAYLOAD_TEXT_CAPS = { titleChars: NOTIFICATION_LIMITS.payloadTextChars, bodyChars: NOTIFICATION_LIMITS.payloadTextChars } as const;
+
 /**
  * Validates `showNotification(title, options)` arguments the way the spec does, resolving relative URLs
  * against `base` (the origin or scope). Throws NotificationOptionsError for what the spec calls a TypeError.
+ * `caps` bounds title and body: the on-screen limits by default, PAYLOAD_TEXT_CAPS for text from a payload.
  */
-export function validateNotification(title: unknown, options: unknown, base: string): NotificationRequest {
+export function validateNotification(
+  title: unknown,
+  options: unknown,
+  base: string,
+  caps: { titleChars: number; bodyChars: number } = NOTIFICATION_LIMITS,
+): NotificationRequest {
   if (typeof title !== 'string') throw new NotificationOptionsError('title must be a string');
   const o = (options ?? {}) as Record<string, unknown>;
   if (typeof o !== 'object' || Array.isArray(o)) throw new NotificationOptionsError('options must be an object');
@@ -92,8 +107,8 @@ export function validateNotification(title: unknown, options: unknown, base: str
   }
   const dir = o.dir === 'ltr' || o.dir === 'rtl' ? o.dir : 'auto';
   const request: NotificationRequest = {
-    title: title.slice(0, NOTIFICATION_LIMITS.titleChars),
-    body: str(o.body, 'body', NOTIFICATION_LIMITS.bodyChars) ?? '',
+    title: title.slice(0, caps.titleChars),
+    body: str(o.body, 'body', caps.bodyChars) ?? '',
     tag,
     renotify: o.renotify === true,
     requireInteraction: o.requireInteraction === true,

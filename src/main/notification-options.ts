@@ -2,7 +2,7 @@
 // Text is passed as plain text: Linux notification servers interpret a little markup in the body, so it is escaped.
 
 import type { NotificationConstructorOptions } from 'electron';
-import type { NotificationModel } from '../engine/notification.ts';
+import { NOTIFICATION_LIMITS, type NotificationModel } from '../engine/notification.ts';
 
 export type Platform = NodeJS.Platform;
 
@@ -29,8 +29,9 @@ export function mapNotification(n: NotificationModel, platform: Platform, subtit
   const text = (s: string) => (linux ? escapeLinuxMarkup(s) : s);
   const actions = supportsActions(platform) ? (n.actions ?? []) : [];
   const options: MappedNotification['options'] = {
-    title: n.title,
-    body: text(n.body ?? ''),
+    // The model keeps a payload's text whole; on screen it is capped.
+    title: n.title.slice(0, NOTIFICATION_LIMITS.titleChars),
+    body: text((n.body ?? '').slice(0, NOTIFICATION_LIMITS.bodyChars)),
     silent: n.silent === true,
     // requireInteraction: stay until dismissed where the platform allows (Linux, Windows); macOS decides itself.
     timeoutType: n.requireInteraction ? 'never' : 'default',

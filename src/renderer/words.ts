@@ -26,7 +26,8 @@ export const FATE_WORDS: Record<FateView, { label: string; tone: 'ok' | 'quiet' 
   'worker-error': { label: 'The site’s code failed', tone: 'bad' },
   'worker-timeout': { label: 'The site’s code took too long', tone: 'bad' },
   'quiet-hours': { label: 'Held for quiet hours', tone: 'quiet' },
-  'inbox-full': { label: 'Dropped: too many waiting', tone: 'bad' },
+  'display-failed': { label: 'Could not be shown', tone: 'bad' },
+  'inbox-full': { label: 'Left with the service: too many waiting', tone: 'warn' },
 };
 
 export function fateWords(fate: string): { label: string; tone: string } {

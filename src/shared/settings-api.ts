@@ -71,6 +71,9 @@ export type FateView =
   | 'worker-error'
   | 'worker-timeout'
   | 'quiet-hours'
+  /** The notifier refused it (or dispatch failed): nothing shown; the detail names the error kind. */
+  | 'display-failed'
+  /** Only in history written by earlier versions: a full inbox now leaves the message with the service, no fate. */
   | 'inbox-full';
 
 export interface HistoryEntry {

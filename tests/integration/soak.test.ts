@@ -1,8 +1,12 @@
 // The soak: a bounded run of everything going wrong at once, on loopback (issue "Reliability ... suite").
 // SOAK_SECONDS long (60 in npm test; `npm run soak` runs 600). A real `push-agent listen --json` process behind a
 // fault-injecting TCP proxy receives mixed encodings and sizes from web-push while the proxy cuts at random
-// points, the push service restarts twice, the service forgets the agent (a UAID reset) once, and the agent is
-// killed with SIGKILL three times. Then: every accepted message shown exactly once, none lost; RSS slope reported.
+// points, the push service restarts twice, the service forgets the agent (a UAID reset) once, the agent is
+// killed with SIGKILL three times, and its data dir (a small tmpfs) fills up for a few seconds. Then: every accepted
+// message shown, none lost; duplicates counted and reported. A kill -9 between showing a message and writing its
+// done marker shows it once more at the next start (docs/architecture.md, "Delivery guarantees"), so at most one
+// duplicate per kill is allowed; any other duplicate fails. RSS slope reported. Where a tmpfs cannot be mounted
+// (not root), the disk-full phase prints SKIPPED with the reason and the rest runs on an ordinary directory.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +15,7 @@ import { test } from 'node:test';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
 import { send, tempDir, waitFor } from '../support/engine-harness.ts';
 import { startFaultProxy } from '../support/fault-proxy.ts';
+import { fillDisk, mountTmpfs } from '../support/tmpfs.ts';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CLI = new URL('../../src/cli/push-agent.ts', import.meta.url).pathname;
@@ -53,7 +58,7 @@ class Agent {
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = JSON.parse(buf.slice(0, i)) as { type: string; body?: string; subscription?: string; newSubscription?: Sub };
         buf = buf.slice(i + 1);
-        // Bodies over 2,048 characters are shown truncated: count by the message's id, `soak-<n>`.
+        // Count by the message's id, `soak-<n>`.
         if (line.type === 'notification') {
           const id = idOf(line.body!);
           this.shown.set(id, (this.shown.get(id) ?? 0) + 1);
@@ -113,8 +118,13 @@ function rssSlope(samples: Array<{ t: number; mib: number; pid: number }>): { sl
   return { slope: (num / den) * 60, pid: longest[0]?.pid ?? 0, n };
 }
 
-test(`soak for ${SECONDS} s: cuts, service restarts, a UAID reset and three kill -9s; every message exactly once`, { timeout: (SECONDS + 180) * 1000 }, async (t) => {
+test(`soak for ${SECONDS} s: cuts, service restarts, a UAID reset, three kill -9s and a full disk; none lost, at most one duplicate per kill`, { timeout: (SECONDS + 180) * 1000 }, async (t) => {
   const work = tempDir('push-agent-soak-');
+  // The agent's data dir on a tmpfs that the disk-full phase fills to the last byte.
+  const mounted = mountTmpfs('64m');
+  if ('refused' in mounted) console.log(`SKIPPED: the soak's disk-full phase: cannot mount a tmpfs (${mounted.refused})`);
+  else t.after(() => mounted.unmount());
+  const agentDir = 'refused' in mounted ? path.join(work, 'agent') : path.join(mounted.dir, 'agent');
   let dataFile = path.join(work, 'service-1.json');
   // The drain limit is lifted so stored backlogs survive (the limit's UAID reset is tested on its own).
   let service: PushService = await startPushService({ dataFile, maxMessagesPerSession: 1_000_000, maxStoredPerChannel: 100_000 });
@@ -123,7 +133,7 @@ test(`soak for ${SECONDS} s: cuts, service restarts, a UAID reset and three kill
   // A cut every few hundred messages: frequent enough to hit every state, rare enough that the reconnect
   // backoff (1 s doubling, reset after a stable minute) does not dominate the run.
   proxy.cutRandomly({ minBytes: 200_000, maxBytes: 2_000_000 });
-  const agent = new Agent(path.join(work, 'agent'), proxy.url);
+  const agent = new Agent(agentDir, proxy.url);
   let sending = true;
   for (let i = 0; i < 3; i++) {
     const sub = JSON.parse(await runCli(['subscribe', '--label', `soak ${i}`, '--data-dir', agent.dir, '--service', proxy.url])) as Sub;
@@ -212,6 +222,15 @@ test(`soak for ${SECONDS} s: cuts, service restarts, a UAID reset and three kill
   await agent.kill9();
   agent.start();
   note('kill -9 #3');
+  if (!('refused' in mounted)) {
+    await until(0.85);
+    // Messages keep coming while nothing can be journaled: they must be left with the service and fetched again.
+    const filler = fillDisk(mounted.dir);
+    note('disk full');
+    await new Promise((r) => setTimeout(r, Math.max(3_000, SECONDS * 50)));
+    fs.rmSync(filler);
+    note('disk space back');
+  }
   await until(1);
   sending = false;
   await sender;
@@ -226,14 +245,18 @@ test(`soak for ${SECONDS} s: cuts, service restarts, a UAID reset and three kill
   await proxy.close();
   await service.close();
 
-  const twice = [...agent.shown].filter(([, c]) => c > 1).map(([b]) => b);
+  const twice = [...agent.shown].filter(([, c]) => c > 1);
+  const duplicates = twice.reduce((sum, [, c]) => sum + c - 1, 0);
+  const kills = events.filter((e) => e.startsWith('kill -9')).length;
   const unexpected = [...agent.shown.keys()].filter((b) => !attempted.has(b)).length;
   console.log(
-    `soak: ${SECONDS} s, ${accepted.size} messages accepted and shown, ${proxy.cuts()} proxy cuts, events: ${events.join(', ')}; ` +
+    `soak: ${SECONDS} s, ${accepted.size} messages accepted and shown, 0 lost, ${duplicates} duplicate(s) over ${kills} kill -9s` +
+      `${twice.length ? ` (${twice.map(([b, c]) => `${b} x${c}`).join(', ')})` : ''}, ${proxy.cuts()} proxy cuts, events: ${events.join(', ')}; ` +
       `agent RSS slope ${slope.slope.toFixed(2)} MiB/min over ${slope.n} samples (pid ${slope.pid})`,
   );
-  assert.deepEqual(twice, [], 'no message shown twice');
+  assert.ok(duplicates <= kills, `at most one duplicate per kill -9: ${duplicates} over ${kills} kills`);
+  assert.ok(twice.every(([, c]) => c === 2), 'no message shown more than twice');
   assert.equal(unexpected, 0, 'nothing shown that was not sent');
   assert.ok(accepted.size > SECONDS * 10, `traffic flowed (${accepted.size} accepted)`);
-  assert.equal(events.length, 6);
+  assert.equal(events.length, 'refused' in mounted ? 6 : 8);
 });

@@ -12,7 +12,8 @@ export const HISTORY_FILE = 'history.json';
 export const HISTORY_LIMIT = 500;
 const FATES = new Set<FateView>([
   'shown', 'shown-silently', 'shown-by-worker', 'generic-notification', 'charged', 'muted', 'paused', 'duplicate',
-  'undecryptable', 'unknown-subscription', 'worker-error', 'worker-timeout', 'quiet-hours', 'inbox-full',
+  'undecryptable', 'unknown-subscription', 'worker-error', 'worker-timeout', 'quiet-hours', 'display-failed',
+  'inbox-full',
 ]);
 
 const str = (v: unknown): v is string | null => v === null || typeof v === 'string';
