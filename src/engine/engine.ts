@@ -132,6 +132,11 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   /** Legacy (Simple Push) registrations live on their own session: see simple-push.ts. */
   #simplePush: SimplePushSession;
 
+  /** Where this engine keeps its files (the sender's VAPID key pair lives there too). */
+  get dataDir(): string {
+    return this.#opts.dataDir;
+  }
+
   constructor(opts: EngineOptions) {
     super();
     this.#opts = opts;
