@@ -1,13 +1,14 @@
 // `push-agent send` as a user runs it, against the local push service (plain http on loopback, which web-push's
 // own https-only sender cannot reach), while `listen` runs on the same data dir.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import webpush from 'web-push';
 import { startPushService, type PushService } from '../../../tools/push-service/index.ts';
-import { listenCli, runCli, type Listener } from '../../support/cli.ts';
+import { CLI, listenCli, runCli, type Listener } from '../../support/cli.ts';
 import { tempDir, waitFor } from '../../support/engine-harness.ts';
 
 interface Sub {
@@ -134,6 +135,23 @@ describe('push-agent send', () => {
       for (const s of sockets) s.destroy();
       blackHole.close();
     }
+  });
+
+  test('web-push is loaded by send only: list and status run without it', async () => {
+    // A resolve hook that refuses web-push: a command that imports it, even lazily, fails with this message.
+    const refuse = 'data:text/javascript,import{registerHooks}from"node:module";registerHooks({resolve(s,c,n){if(s==="web-push")throw new Error("web-push was loaded");return n(s,c)}})';
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const p = spawn(process.execPath, ['--import', refuse, CLI, ...args, '--data-dir', dir], { timeout: 30_000 });
+        let stderr = '';
+        p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        p.on('close', (code) => resolve({ code, stderr }));
+        p.stdin.end();
+      });
+    for (const cmd of [['list'], ['status'], ['--help']]) assert.equal((await run(cmd)).code, 0, cmd.join(' '));
+    const send = await run(['send', sub.id, 'x']);
+    assert.equal(send.code, 1);
+    assert.match(send.stderr, /web-push was loaded/, 'the hook works: send does load it');
   });
 
   test('bad arguments and bad input: one line, exit 2', async () => {
