@@ -2,6 +2,18 @@
 // Electron smoke tests are separate (`npm run test:electron`): they need an Electron binary.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { preflight } from './test-preflight.ts';
+import { nodeTestArgs, TEST_GLOBS } from './test-files.ts';
+
+// What the run needs is checked before anything starts: a missing browser must not cost a screen of failures and
+// a hung file.
+const needs = preflight();
+if (needs.problems.length) {
+  console.error('== npm test cannot run on this machine yet:');
+  for (const p of needs.problems) console.error(`- ${p}`);
+  console.error(`\nFix it with:\n  ${needs.fix}`);
+  process.exit(1);
+}
 
 /** A layer with no TypeScript yet has nothing to type-check (tsc would fail with "no inputs"). */
 const hasTs = (dir: string) => readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.ts'));
@@ -15,16 +27,7 @@ const steps: Array<[string, string[]]> = [
   ['build (esbuild bundles for Electron and the CLI)', ['node', 'scripts/build.ts']],
   [
     'tests (unit, integration, browser, firefox)',
-    [
-      'node',
-      '--test',
-      '--test-concurrency=1',
-      '--test-reporter=spec',
-      'tests/unit/**/*.test.ts',
-      'tests/integration/**/*.test.ts',
-      'tests/browser/**/*.test.ts',
-      'tests/firefox/**/*.test.ts',
-    ],
+    ['node', ...nodeTestArgs(TEST_GLOBS)],
   ],
 ];
 

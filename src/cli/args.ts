@@ -2,17 +2,20 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from './usage-error.ts';
+import { parseSend, SEND_HELP, SEND_OPTIONS, type SendCommand } from './send-args.ts';
 
 export const DEFAULT_SERVICE = 'wss://push.services.mozilla.com/';
 
 export type Command =
   | { name: 'help' }
   | { name: 'version' }
-  | { name: 'subscribe'; common: Common; label?: string; applicationServerKey?: string; origin?: string }
+  | { name: 'subscribe'; common: Common; label?: string; applicationServerKey?: string; origin?: string; timeoutSeconds?: number }
   | { name: 'listen'; common: Common; json: boolean }
   | { name: 'list'; common: Common; json: boolean }
-  | { name: 'unsubscribe'; common: Common; id: string }
-  | { name: 'status'; common: Common; json: boolean };
+  | { name: 'unsubscribe'; common: Common; id: string; timeoutSeconds?: number }
+  | { name: 'status'; common: Common; json: boolean; timeoutSeconds?: number }
+  | SendCommand;
 
 export interface Common {
   dataDir: string;
@@ -20,9 +23,7 @@ export interface Common {
   verbose: boolean;
 }
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 export const HELP = `push-agent: receive Web Push messages on this machine, without a browser.
 
@@ -37,25 +38,31 @@ Commands:
                    --json                             one JSON object per line on stdout
   list           list subscriptions                   [--json]
   unsubscribe <id>  remove a subscription and unregister it at the push service
-  status         connection and data-dir status        [--json]
+  status         one line: running or not, connected or not, messages handled, subscriptions waiting
+                 for re-registration                  [--json]
+${SEND_HELP}
 
 Options for every command:
   --data-dir <dir>   where state lives (default: $PUSH_AGENT_DATA_DIR or ~/.local/share/push-agent)
   --service <url>    push service WebSocket URL (default: $PUSH_AGENT_SERVICE or ${DEFAULT_SERVICE})
   --verbose          log to stderr (never keys, secrets, endpoints or payloads)
+  --timeout <s>      subscribe, unsubscribe, send, status: give up after <s> seconds (exit 1)
   -h, --help         this help;  --version  the version
 
 Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 data dir in use by another push-agent.`;
 
-const COMMANDS = new Set(['subscribe', 'listen', 'list', 'unsubscribe', 'status']);
+const COMMANDS = new Set(['subscribe', 'listen', 'list', 'unsubscribe', 'status', 'send']);
+const TIMED = new Set(['subscribe', 'unsubscribe', 'status', 'send']);
 
 export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Command {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      // `--json=<file>` is send's payload file; as two tokens it is told apart from the bare `--json` flag.
+      args: argv.flatMap((a) => (a.startsWith('--json=') ? ['--json', a.slice('--json='.length)] : [a])),
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: {
         'data-dir': { type: 'string' },
         service: { type: 'string' },
@@ -66,12 +73,14 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
+        timeout: { type: 'string' },
+        ...SEND_OPTIONS,
       },
     });
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]!);
   }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals, tokens } = parsed;
   if (v.help) return { name: 'help' };
   if (v.version) return { name: 'version' };
   const [name, ...rest] = positionals;
@@ -88,6 +97,16 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (url.protocol !== 'wss:' && url.protocol !== 'ws:') throw new UsageError('--service must be a ws:// or wss:// URL');
   const dataDir = path.resolve(v['data-dir'] ?? env.PUSH_AGENT_DATA_DIR ?? path.join(env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'push-agent'));
   const common: Common = { dataDir, service: url.href, verbose: v.verbose === true };
+  if (v.timeout !== undefined && !TIMED.has(name)) throw new UsageError(`--timeout does not apply to '${name}'`);
+  const timeoutSeconds = v.timeout === undefined ? null : Number(v.timeout);
+  if (timeoutSeconds !== null && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 && timeoutSeconds <= 86_400)) {
+    throw new UsageError('--timeout must be a number of seconds, above 0 and at most 86400');
+  }
+  const timed = timeoutSeconds !== null ? { timeoutSeconds } : {};
+  if (name === 'send') return parseSend({ common, values: v, positionals: rest, tokens, timeoutSeconds });
+  for (const opt of Object.keys(SEND_OPTIONS)) {
+    if ((v as Record<string, unknown>)[opt] !== undefined) throw new UsageError(`--${opt} does not apply to '${name}'`);
+  }
 
   const allowed: Record<string, string[]> = {
     subscribe: ['label', 'application-server-key', 'origin'],
@@ -110,15 +129,15 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
       if (key !== undefined && !/^[A-Za-z0-9_-]{86,87}=?$/.test(key)) throw new UsageError('--application-server-key must be a base64url P-256 public key (65 bytes)');
       if (v.label !== undefined && (v.label.length === 0 || v.label.length > 200)) throw new UsageError('--label must be 1 to 200 characters');
       if (v.origin !== undefined && !/^https?:\/\//.test(v.origin)) throw new UsageError('--origin must be an http(s) URL');
-      return { name, common, ...(v.label ? { label: v.label } : {}), ...(key ? { applicationServerKey: key } : {}), ...(v.origin ? { origin: v.origin } : {}) };
+      return { name, common, ...(v.label ? { label: v.label } : {}), ...(key ? { applicationServerKey: key } : {}), ...(v.origin ? { origin: v.origin } : {}), ...timed };
     }
     case 'listen':
       return { name, common, json: v.json === true };
     case 'list':
       return { name, common, json: v.json === true };
     case 'status':
-      return { name, common, json: v.json === true };
+      return { name, common, json: v.json === true, ...timed };
     default:
-      return { name: 'unsubscribe', common, id: rest[0]! };
+      return { name: 'unsubscribe', common, id: rest[0]!, ...timed };
   }
 }

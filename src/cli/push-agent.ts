@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // `push-agent`: the push engine without Electron (design.md §10).
 import fs from 'node:fs';
-import path from 'node:path';
 import { execFile } from 'node:child_process';
 import pkg from '../../package.json' with { type: 'json' };
 import { PushEngine, SubscribeError } from '../engine/engine.ts';
@@ -14,6 +13,9 @@ import { DataDirLockedError, lockDataDir, lockOwner } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
 import { linuxPowerSource } from './linux-power-source.ts';
 import { openKeyFileSecretBox } from './key-file-secret-box.ts';
+import { Progress } from './progress.ts';
+import { runSend, SendInputError, SendNetworkError } from './send.ts';
+import { liveStatus, statusLine, writeLiveStatus } from './status.ts';
 
 const out = (line: string): void => {
   process.stdout.write(line + '\n');
@@ -47,24 +49,66 @@ function createEngine(common: Common, notifier: Notifier): PushEngine {
 
 const noNotifier: Notifier = { show() {}, close() {} };
 
-async function connected(engine: PushEngine): Promise<void> {
+const progress = Progress.forStderr();
+
+async function connected(engine: PushEngine, common: Common, timeoutSeconds: number | null): Promise<void> {
+  progress.watch(engine, common.service);
   await engine.start();
   try {
-    await engine.connection.whenReady(15_000);
+    // With --timeout its own deadline says "timed out"; without, 15 s of silence means the service is unreachable.
+    await engine.connection.whenReady(timeoutSeconds !== null ? timeoutSeconds * 1000 + 5_000 : 15_000);
   } catch {
     await engine.stop();
     fail(1, `cannot reach the push service at ${engine.status().serviceUrl}`);
   }
 }
 
-function statusFile(dir: string): string {
-  return path.join(dir, 'status.json');
+/** --timeout: the whole command, whatever it is waiting for, ends with exit 1 after that many seconds. */
+function deadline(seconds: number | null): void {
+  if (seconds === null) return;
+  setTimeout(() => fail(1, `timed out after ${seconds} s waiting for ${progress.waitingFor}`), seconds * 1000).unref();
+}
+
+function readStdin(): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks)));
+    process.stdin.on('error', reject);
+  });
 }
 
 async function run(cmd: Command): Promise<void> {
   if (cmd.name === 'help') return out(HELP);
   if (cmd.name === 'version') return out(pkg.version);
   const { common } = cmd;
+  if ('timeoutSeconds' in cmd) deadline(cmd.timeoutSeconds ?? null);
+
+  if (cmd.name === 'send') {
+    // Reads the data dir only (no lock): it works while `listen` runs.
+    progress.step("the push service's answer");
+    let code: number;
+    try {
+      code = await runSend(cmd, {
+        lookup: async (id) => {
+          const engine = createEngine(common, noNotifier);
+          await engine.load();
+          const record = engine.registry.get(id);
+          const json = engine.registry.toJSON(id);
+          if (!record || !json) return null;
+          if (record.kind === 'legacy') throw new SendInputError(`${id} is a Simple Push registration: it takes no Web Push messages`);
+          return { json, applicationServerKey: record.applicationServerKey };
+        },
+        readStdin,
+        out,
+      });
+    } catch (err) {
+      if (err instanceof SendInputError) return fail(2, err.message);
+      if (err instanceof SendNetworkError) return fail(1, err.message);
+      throw err;
+    }
+    process.exit(code); // not held open by fetch's idle keep-alive socket
+  }
 
   if (cmd.name === 'list' || cmd.name === 'status') {
     // Read-only: allowed while a `listen` holds the data dir.
@@ -78,23 +122,20 @@ async function run(cmd: Command): Promise<void> {
       return;
     }
     const pid = lockOwner(common.dataDir);
-    let live: unknown = null;
-    if (pid !== null) {
-      try {
-        live = JSON.parse(fs.readFileSync(statusFile(common.dataDir), 'utf8'));
-      } catch {
-        live = null;
-      }
-    }
+    const live = pid !== null ? liveStatus(common.dataDir) : null;
     const s = engine.status();
-    const status = { running: pid !== null, pid, ...s, state: pid !== null && live && typeof live === 'object' ? (live as { state: string }).state : 'not running', dataDir: common.dataDir };
-    if (cmd.json) return out(JSON.stringify(status));
-    out(`push-agent ${pid !== null ? `listening (pid ${pid}), ${status.state}` : 'not running'}`);
-    out(`service:       ${s.serviceUrl}`);
-    out(`subscriptions: ${s.subscriptions}`);
-    out(`data dir:      ${common.dataDir}`);
-    if (s.uaidPrefix) out(`agent id:      ${s.uaidPrefix}…`);
-    return;
+    const status = {
+      running: pid !== null,
+      pid,
+      ...s,
+      state: live?.state ?? 'not running',
+      connected: live?.state === 'connected',
+      messagesHandled: live?.messagesHandled ?? 0,
+      awaitingReregistration: live?.awaitingReregistration ?? 0,
+      serviceUrl: live?.serviceUrl ?? s.serviceUrl,
+      dataDir: common.dataDir,
+    };
+    return out(cmd.json ? JSON.stringify(status) : statusLine(status));
   }
 
   let lock: { release(): void };
@@ -108,7 +149,8 @@ async function run(cmd: Command): Promise<void> {
 
   if (cmd.name === 'subscribe') {
     const engine = createEngine(common, noNotifier);
-    await connected(engine);
+    await connected(engine, common, cmd.timeoutSeconds ?? null);
+    progress.step('the push service to register the endpoint');
     try {
       const info = await engine.subscribe({
         kind: 'endpoint',
@@ -128,7 +170,8 @@ async function run(cmd: Command): Promise<void> {
 
   if (cmd.name === 'unsubscribe') {
     const engine = createEngine(common, noNotifier);
-    await connected(engine);
+    await connected(engine, common, cmd.timeoutSeconds ?? null);
+    progress.step('the push service to unregister the endpoint');
     const removed = await engine.unsubscribe(cmd.id);
     await engine.stop();
     if (!removed) return fail(1, `no subscription with id ${cmd.id} (see: push-agent list)`);
@@ -139,13 +182,22 @@ async function run(cmd: Command): Promise<void> {
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
   const desktop = cmd.json ? null : desktopNotifier(logger);
   const engine = createEngine(common, desktop ?? noNotifier);
-  const writeStatus = (state: string) => {
-    try {
-      fs.writeFileSync(statusFile(common.dataDir), JSON.stringify({ state, at: new Date().toISOString() }), { mode: 0o600 });
-    } catch {
-      // status is informative only
-    }
+  // What `status` reports about this process: written on each state change and, at most once a second, as
+  // messages are handled.
+  let state = 'stopped';
+  let messagesHandled = 0;
+  let pendingWrite: NodeJS.Timeout | null = null;
+  const writeStatus = (next?: string) => {
+    if (next !== undefined) state = next;
+    if (pendingWrite) clearTimeout(pendingWrite);
+    pendingWrite = null;
+    writeLiveStatus(common.dataDir, { state, messagesHandled, awaitingReregistration: engine.status().awaitingReregistration, serviceUrl: common.service });
   };
+  engine.on('fate', () => {
+    messagesHandled++;
+    pendingWrite ??= setTimeout(() => writeStatus(), 1000).unref();
+  });
+  engine.on('subscriptions', () => writeStatus());
   engine.on('notification', (n) => {
     if (cmd.json) {
       out(JSON.stringify({ type: 'notification', subscription: n.subscriptionId, origin: n.origin, title: n.title, body: n.body ?? '', tag: n.tag ?? '', data: n.data ?? null, navigate: n.navigate ?? null, receivedAt: new Date(n.receivedAt).toISOString() }));

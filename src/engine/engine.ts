@@ -82,6 +82,8 @@ export interface EngineStatus {
   lastConnectedAt: number | null;
   subscriptions: number;
   pendingMessages: number;
+  /** Subscriptions not yet re-registered after the push service issued a new UAID. */
+  awaitingReregistration: number;
   secretBackend: { name: string; strong: boolean };
 }
 
@@ -114,6 +116,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #logger: Logger;
   #lastConnectedAt: number | null = null;
   #resubscribing: Promise<void> | null = null;
+  #awaitingReregistration = 0;
   #forgetting = new Set<string>();
   #started = false;
   /** `get()` / `set(patch)`: validated, persisted, emitted as 'preferences'; every policy number is read live. */
@@ -128,6 +131,11 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #connected = false;
   /** Legacy (Simple Push) registrations live on their own session: see simple-push.ts. */
   #simplePush: SimplePushSession;
+
+  /** Where this engine keeps its files (the sender's VAPID key pair lives there too). */
+  get dataDir(): string {
+    return this.#opts.dataDir;
+  }
 
   constructor(opts: EngineOptions) {
     super();
@@ -260,6 +268,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       lastConnectedAt: this.#lastConnectedAt,
       subscriptions: this.registry.size,
       pendingMessages: this.#inbox?.pendingCount ?? 0,
+      awaitingReregistration: this.#awaitingReregistration,
       secretBackend: { name: this.#opts.secrets.backend, strong: this.#opts.secrets.strong },
     };
   }
@@ -494,6 +503,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     if (previous !== null && previous !== uaid && this.#webPushSubs().length > 0) {
       // Every channel of the old UAID is dead (protocol.md §1). Re-register once the session is ready.
       this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: this.#webPushSubs().length });
+      this.#awaitingReregistration = this.#webPushSubs().length;
       this.#resubscribing = this.connection
         .whenReady()
         .then(() => this.#resubscribeAll())
@@ -518,6 +528,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       const endpoint = await this.connection.register(channelID, old.applicationServerKey);
       const next: SubscriptionRecord = { ...old, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') };
       await this.registry.put(next, keys);
+      this.#awaitingReregistration = Math.max(0, this.#awaitingReregistration - 1);
       const newJSON = this.registry.toJSON(old.id);
       this.emit('subscriptionchange', { subscriptionId: old.id, oldSubscription: oldJSON, newSubscription: newJSON });
       if (this.#hasWorker(next)) void this.#dispatch(next, { type: 'pushsubscriptionchange', oldSubscription: oldJSON, newSubscription: newJSON });

@@ -10,6 +10,7 @@ import type { ConnectionState } from './connection.ts';
 import type { EngineEvents, PushEngine } from './engine.ts';
 import type { SubscriptionInfo, SubscriptionJSON } from './subscription-record.ts';
 import { PreferencesError } from '../shared/preferences.ts';
+import { dataDirVapidKeys, DEFAULT_VAPID_SUBJECT, describeAnswer, SendNetworkError, sendOne } from './web-push-sender.ts';
 import type {
   ConnectionStateView,
   HistoryEntry,
@@ -21,6 +22,7 @@ import type {
   StatusView,
   SubscriptionJSONView,
   SubscriptionView,
+  TestMessageResult,
 } from '../shared/settings-api.ts';
 
 export type SettingsApi = Omit<PushAgentApi, 'onEvent'>;
@@ -50,6 +52,7 @@ const STATE_VIEW: Record<ConnectionState, ConnectionStateView> = {
 };
 
 const LABEL_MAX = 200;
+const TEST_SEND_TIMEOUT_MS = 15_000;
 
 export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> implements SettingsApi {
   readonly #engine: PushEngine;
@@ -213,6 +216,26 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
       { title: 'Push Agent', body: 'Notifications work. This is what a message from a site will look like.' },
       { subscriptionId: '', origin: 'push-agent://settings', source: 'generic' },
     );
+  }
+
+  async sendTestMessage(id: string): Promise<TestMessageResult> {
+    const rec = this.#record(id);
+    if (rec.kind !== 'endpoint') throw new SettingsError('not-found', 'Only endpoints you created can be sent a test.');
+    // Such an endpoint takes only messages signed with the private key of its application server, which we never had.
+    if (rec.applicationServerKey) {
+      throw new SettingsError('unsupported', 'This endpoint accepts only messages signed with its application server\'s key pair: send the test from that server, or with the command below and the key pair file.');
+    }
+    const json = this.#engine.registry.toJSON(id);
+    if (!json) throw new SettingsError('not-found', 'That endpoint\'s keys could not be read.');
+    const payload = Buffer.from(JSON.stringify({ title: 'Test notification', body: `Sent to “${rec.label}” from the settings window, through its push service.` }));
+    try {
+      const answer = await sendOne(json, payload, { vapid: await dataDirVapidKeys(this.#engine.dataDir), subject: DEFAULT_VAPID_SUBJECT, signal: AbortSignal.timeout(TEST_SEND_TIMEOUT_MS) });
+      return { status: answer.status, accepted: answer.status === 201, message: describeAnswer(answer) };
+    } catch (err) {
+      if (err instanceof SendNetworkError) return { status: null, accepted: false, message: err.message };
+      if ((err as Error).name === 'TimeoutError') return { status: null, accepted: false, message: `no answer from the push service within ${TEST_SEND_TIMEOUT_MS / 1000} s` };
+      throw new SettingsError('failed', `The test could not be sent: ${(err as Error).message}`);
+    }
   }
 
   // ---- internals ----

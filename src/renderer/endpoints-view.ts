@@ -1,11 +1,12 @@
 // Endpoints: create (label, optional application server key); each shows its subscription JSON and a ready-to-run
-// `web-push` command with copy buttons; rename, replace (new keys and endpoint) and delete, confirmed.
+// send command for its service with copy buttons, and sends a test message through the real push service; rename,
+// replace (new keys and endpoint) and delete, confirmed.
 
 import type { SubscriptionJSONView, SubscriptionView } from '../shared/settings-api.ts';
 import { api, errorText } from './api.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, byId, h, keepFocus, replace, timeEl } from './dom.ts';
-import { sendCommand } from './send-command.ts';
+import { testCommand } from './send-command.ts';
 
 /** Copies text; where the clipboard is refused, selects the text so the user can copy it by hand. */
 async function copy(text: string, target: HTMLElement, what: string): Promise<void> {
@@ -32,9 +33,18 @@ function codeBlock(id: string, label: string, text: string, copyLabel: string, h
   );
 }
 
+/** The last test answer per endpoint: events re-render the cards, the answer must stay on screen. */
+const testAnswers = new Map<string, string>();
+
+function commandBlock(sub: SubscriptionView, json: SubscriptionJSONView, headingId: string): HTMLElement {
+  const { tool, command } = testCommand(json, sub.applicationServerKey);
+  return codeBlock(`cmd-${sub.id}`, `Send a test with ${tool}`, command, 'Copy command', headingId);
+}
+
 function endpointCard(sub: SubscriptionView, json: SubscriptionJSONView | null): HTMLElement {
   const headingId = `endpoint-${sub.id}`;
   const errorId = `endpoint-error-${sub.id}`;
+  const resultId = `endpoint-test-${sub.id}`;
   const fail = (err: unknown) => {
     byId(errorId).textContent = errorText(err);
   };
@@ -76,10 +86,31 @@ function endpointCard(sub: SubscriptionView, json: SubscriptionJSONView | null):
     json
       ? codeBlock(`json-${sub.id}`, 'Subscription JSON', JSON.stringify({ endpoint: json.endpoint, expirationTime: json.expirationTime, keys: json.keys }, null, 2), 'Copy JSON', headingId)
       : h('p', { class: 'warning' }, 'The keys of this endpoint could not be read.'),
-    json ? codeBlock(`cmd-${sub.id}`, 'Send a test with web-push', sendCommand(json, sub.applicationServerKey), 'Copy command', headingId) : null,
+    json ? commandBlock(sub, json, headingId) : null,
     h('p', { class: 'error', role: 'alert', id: errorId }),
+    h('p', { class: 'muted test-result', role: 'status', id: resultId }, testAnswers.get(sub.id) ?? ''),
     renameForm,
     h('div', { class: 'row actions' },
+      json ? h('button', { type: 'button', 'data-action': 'send-test', 'aria-describedby': headingId, onclick: async (e: Event) => {
+        const button = e.currentTarget as HTMLButtonElement;
+        // Looked up by id each time: the card may have been re-rendered while the service answered.
+        const show = (text: string) => {
+          testAnswers.set(sub.id, text);
+          byId(resultId).textContent = text;
+        };
+        byId(errorId).textContent = '';
+        button.disabled = true;
+        show('Sending through the push service…');
+        try {
+          const answer = await api().sendTestMessage(sub.id);
+          show(`Push service answered: ${answer.message}${answer.accepted ? '. The notification arrives in a moment.' : ''}`);
+        } catch (err) {
+          show('');
+          fail(err);
+        } finally {
+          button.disabled = false;
+        }
+      } }, 'Send a test notification') : null,
       renameButton,
       h('button', { type: 'button', 'data-action': 'mute', 'aria-describedby': headingId, onclick: async () => {
         try {

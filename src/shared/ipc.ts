@@ -57,6 +57,7 @@ export const SETTINGS_METHODS = [
   'getPreferences',
   'setPreferences',
   'sendTestNotification',
+  'sendTestMessage',
 ] as const satisfies readonly Exclude<keyof PushAgentApi, 'onEvent'>[];
 export type SettingsMethod = (typeof SETTINGS_METHODS)[number];
 

@@ -56,6 +56,16 @@ export interface SubscriptionJSONView {
   keys: { p256dh: string; auth: string };
 }
 
+/** The push service's answer to a test message sent from the settings window. */
+export interface TestMessageResult {
+  /** The HTTP status, or null when no answer came. */
+  status: number | null;
+  /** 201: the service took the message; it arrives through the agent's own connection. */
+  accepted: boolean;
+  /** The answer in one line, e.g. `201 Created` or `410 Gone: the subscription has expired or was removed`. */
+  message: string;
+}
+
 /** What became of one message (design.md §7 history). */
 export type FateView =
   | 'shown'
@@ -133,6 +143,8 @@ export interface PushAgentApi {
   getPreferences(): Promise<Preferences>;
   setPreferences(patch: PreferencesPatch): Promise<Preferences>;
   sendTestNotification(): Promise<void>;
+  /** Sends a test message to one of the user's endpoints through its push service, as an application server would. */
+  sendTestMessage(id: string): Promise<TestMessageResult>;
   /** Live updates (events, not polling). Returns the function that stops them. */
   onEvent(listener: (event: SettingsEvent) => void): () => void;
 }

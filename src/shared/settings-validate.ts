@@ -130,6 +130,7 @@ export function validateSettingsCall(method: unknown, args: unknown): SettingsCa
       arity(args, 0, 0, m);
       return { method: m, args: [] };
     case 'getSubscriptionJSON':
+    case 'sendTestMessage':
     case 'replaceEndpoint':
     case 'deleteSubscription':
     case 'resume':

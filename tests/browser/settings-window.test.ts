@@ -1,14 +1,19 @@
 // The settings window in real Chromium, driven like a user would (keyboard and clicks), with `window.pushAgent`
-// bound to a real SettingsService over a real engine, a local push service and `web-push` as the sender.
+// bound to a real SettingsService over a real engine, a local push service and `web-push` as the sender (directly,
+// through `push-agent send` as the window shows it, and through the window's own test button).
 // Mocked: only addSite's site window (Electron-only; the service gets a recorder) and the desktop notifier (the
 // engine harness records notifications instead of showing them).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { SettingsService } from '../../src/engine/settings-service.ts';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
-import { send, sendStatus, startEngine, type Harness } from '../support/engine-harness.ts';
+import { CLI } from '../support/cli.ts';
+import { send, sendStatus, startEngine, tempDir, type Harness } from '../support/engine-harness.ts';
 import { launchChromium } from '../support/playwright-worker-host.ts';
 import { buildSettingsAssets, openSettingsPage, type SettingsPage } from '../support/settings-page.ts';
 
@@ -63,6 +68,7 @@ async function until(page: Page, what: string, fn: () => Promise<boolean>, budge
 
 describe('settings window', () => {
   test('create an endpoint, copy its JSON, send to it with web-push, see it in Activity within a second', async () => {
+    // The library itself (not its https-only CLI) sends to the plain-http local service.
     const w = await world('endpoints');
     try {
       const { page } = w;
@@ -75,8 +81,9 @@ describe('settings window', () => {
       const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText())) as { endpoint: string; keys: { p256dh: string; auth: string } };
       assert.match(copied.endpoint, /^http:\/\/127\.0\.0\.1:\d+\//);
       assert.equal(copied.keys.auth.length, 22);
+      // A plain-http endpoint gets `push-agent send` (the web-push command fails there with EPROTO).
       const command = await card.locator('pre[id^="cmd-"]').textContent();
-      assert.ok(command?.includes(`--endpoint=${copied.endpoint}`) && command.includes(`--auth=${copied.keys.auth}`) && command.includes(`--key=${copied.keys.p256dh}`));
+      assert.ok(command?.includes(copied.endpoint) && command.includes(copied.keys.auth) && command.includes(copied.keys.p256dh) && command.includes('| push-agent send -'), command ?? '');
 
       await page.getByRole('tab', { name: /Activity/ }).click();
       await assert.doesNotReject(send(copied, JSON.stringify({ title: 'Deploy finished', body: 'main is green' })));
@@ -85,6 +92,44 @@ describe('settings window', () => {
       assert.equal(await entry.locator('.who').textContent(), 'Build server');
       assert.equal(await entry.locator('.badge').textContent(), 'Shown');
       assert.equal(await entry.locator('.entry-body').textContent(), 'main is green');
+      assert.deepEqual(w.win.errors, []);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('the shown send command, run as shown in a shell, delivers; the test button shows the service\'s answer and delivers', async () => {
+    const w = await world('endpoints');
+    try {
+      const { page } = w;
+      await page.getByLabel('Name').first().fill('Backups');
+      await page.getByRole('button', { name: 'Create endpoint' }).click();
+      const card = page.locator('article.endpoint', { has: page.getByRole('heading', { name: 'Backups' }) });
+      await card.waitFor();
+      assert.equal(await card.locator('.code-title').nth(1).textContent(), 'Send a test with push-agent send');
+      await card.getByRole('button', { name: 'Copy command' }).click();
+      const command = await page.evaluate(() => navigator.clipboard.readText());
+      // `push-agent` on the PATH as installing the package puts it there (its bin runs src/cli/push-agent.ts here).
+      const bin = tempDir();
+      fs.writeFileSync(path.join(bin, 'push-agent'), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`, { mode: 0o755 });
+      const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, PUSH_AGENT_DATA_DIR: tempDir() };
+      const ran = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const p = spawn('sh', ['-c', command], { env, timeout: 30_000 });
+        let out = '';
+        p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        p.stderr.on('data', (c: Buffer) => (out += c.toString()));
+        p.on('close', (code) => resolve({ code, out }));
+      });
+      assert.equal(ran.code, 0, ran.out);
+      assert.equal(ran.out, '201 Created\n');
+      await until(page, 'the shell-sent message', async () => w.h.notifier.shown.some((n) => n.body === 'Hello from push-agent send'), 10_000);
+
+      await card.getByRole('button', { name: 'Send a test notification' }).click();
+      await until(page, 'the service\'s answer', async () => /Push service answered: 201 Created/.test((await card.locator('[role=status]').textContent()) ?? ''), 10_000);
+      await until(page, 'the test message shown', async () => w.h.notifier.shown.some((n) => n.title === 'Test notification'), 10_000);
+      // The answer stays on screen through the re-render the arriving message causes.
+      assert.match((await page.locator('article.endpoint [role=status]').first().textContent()) ?? '', /201 Created/);
+
       assert.deepEqual(w.win.errors, []);
     } finally {
       await w.close();

@@ -19,6 +19,7 @@ import {
   type BridgeEvent,
   type BridgeOutcome,
 } from '../../src/shared/worker-bridge.ts';
+import { findBrowser } from '../../src/cli/browser-path.ts';
 import { OriginLanes, refusedDispatch } from '../../src/engine/origin-lanes.ts';
 import { bundlePageScript } from './bundle-page.ts';
 
@@ -27,7 +28,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
+  return chromium.launch({ executablePath: findBrowser(), args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 export interface WorkerAssets {

@@ -21,14 +21,26 @@ test('commands parse with their options and defaults', () => {
   assert.equal(parseCommand(['--help'], env).name, 'help');
 });
 
+test('send: the target, an optional text, and --json as the payload file (with a value) or the answer as JSON (bare)', () => {
+  const common = { dataDir: '/d', service: DEFAULT_SERVICE, verbose: false };
+  const base = { name: 'send', common, text: null, title: null, payloadFile: null, ttl: null, urgency: null, topic: null, vapidKeys: null, vapidSubject: null, json: false, timeoutSeconds: null };
+  assert.deepEqual(parseCommand(['send', 'abc', 'hello there', '--data-dir', '/d'], env), { ...base, target: 'abc', text: 'hello there' });
+  assert.deepEqual(parseCommand(['send', 'abc', '--json', 'p.json', '--data-dir', '/d'], env), { ...base, target: 'abc', payloadFile: 'p.json' });
+  assert.deepEqual(parseCommand(['send', 'abc', '--json=p.json', '--json', '--data-dir', '/d'], env), { ...base, target: 'abc', payloadFile: 'p.json', json: true });
+  assert.deepEqual(parseCommand(['send', '-', 'hi', '--json', '--title', 'T', '--ttl', '60', '--urgency', 'low', '--topic', 'a_b-1', '--timeout', '2.5', '--data-dir', '/d'], env), {
+    ...base, target: '-', text: 'hi', title: 'T', json: true, ttl: 60, urgency: 'low', topic: 'a_b-1', timeoutSeconds: 2.5,
+  });
+  assert.deepEqual(parseCommand(['status', '--timeout', '3', '--data-dir', '/d'], env), { name: 'status', common, json: false, timeoutSeconds: 3 });
+});
+
 test('bad arguments are UsageErrors with one line', () => {
-  for (const args of [[], ['x'], ['list', '--label', 'a'], ['listen', 'extra'], ['unsubscribe'], ['listen', '--service', 'http://a'], ['listen', '--service', '::'], ['subscribe', '--origin', 'ftp://a'], ['subscribe', '--label', '']]) {
+  for (const args of [[], ['x'], ['list', '--label', 'a'], ['listen', 'extra'], ['unsubscribe'], ['listen', '--service', 'http://a'], ['listen', '--service', '::'], ['subscribe', '--origin', 'ftp://a'], ['subscribe', '--label', ''], ['send'], ['send', 'a', 'b', 'c'], ['send', 'a', '--json', 'f', '--json', 'g'], ['send', 'a', 'text', '--json', 'f'], ['send', '-', '--json', '-'], ['send', 'a', '--urgency', 'now'], ['send', 'a', '--topic', 'x'.repeat(33)], ['send', 'a', '--ttl', '1.5'], ['list', '--timeout', '1'], ['status', '--timeout', 'soon'], ['status', '--timeout', '-1'], ['listen', '--ttl', '1']]) {
     assert.throws(() => parseCommand(args, env), (e: unknown) => e instanceof UsageError && !e.message.includes('\n'), args.join(' '));
   }
 });
 
 test('fuzz: any argv is a command or a UsageError', () => {
-  const token = fc.oneof(fc.constantFrom('subscribe', 'listen', 'list', 'unsubscribe', 'status', '--json', '--label', '--data-dir', '--service', '--origin', '--application-server-key', '-h', '--', 'ws://a/'), fc.string());
+  const token = fc.oneof(fc.constantFrom('subscribe', 'listen', 'list', 'unsubscribe', 'status', 'send', '--title', '--timeout', '--urgency', '--json=', '-', '--json', '--label', '--data-dir', '--service', '--origin', '--application-server-key', '-h', '--', 'ws://a/'), fc.string());
   fc.assert(
     fc.property(fc.array(token, { maxLength: 6 }), (argv) => {
       try {

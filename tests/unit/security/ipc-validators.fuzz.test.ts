@@ -132,6 +132,7 @@ function isValidSettingsCall(call: SettingsCall): boolean {
     case 'sendTestNotification':
       return a.length === 0;
     case 'getSubscriptionJSON':
+    case 'sendTestMessage':
     case 'replaceEndpoint':
     case 'deleteSubscription':
     case 'resume':

@@ -1,0 +1,60 @@
+// The `push-agent` command as a user runs it: a real process, its output and exit code.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+export const CLI = new URL('../../src/cli/push-agent.ts', import.meta.url).pathname;
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs to completion. Async: a push service living in the test's process must keep answering meanwhile. */
+export function runCli(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { timeout: opts.timeoutMs ?? 30_000, env: opts.env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    p.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+    p.stdin.end(opts.input ?? '');
+  });
+}
+
+export interface Listener {
+  proc: ChildProcessWithoutNullStreams;
+  lines: Array<Record<string, unknown>>;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  stop(): Promise<number | null>;
+}
+
+/** `push-agent listen --json` with its stdout parsed line by line. */
+export function listenCli(args: string[]): Listener {
+  const proc = spawn(process.execPath, [CLI, 'listen', '--json', ...args]);
+  const lines: Array<Record<string, unknown>> = [];
+  let buf = '';
+  let err = '';
+  proc.stdout.on('data', (chunk: Buffer) => {
+    buf += chunk.toString('utf8');
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+  proc.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return {
+    proc,
+    lines,
+    stderr: () => err,
+    exited,
+    stop: () => {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
