@@ -74,7 +74,7 @@ async function run(cmd: Command): Promise<void> {
       const subs = engine.list();
       if (cmd.json) return out(JSON.stringify(subs));
       if (subs.length === 0) return out('No subscriptions. Create one with: push-agent subscribe --label <name>');
-      for (const s of subs) out(`${s.id}  ${s.kind.padEnd(8)}  ${s.label}  ${s.origin.startsWith('push-agent:') ? '' : s.origin}`);
+      for (const s of subs) out(`${s.id}  ${s.kind.padEnd(8)}  ${s.label}  ${s.origin.startsWith('push-agent:') ? '' : s.origin}${s.pendingReregistration ? '  (endpoint dead after a service reset; waiting to re-register)' : ''}`);
       return;
     }
     const pid = lockOwner(common.dataDir);
@@ -92,6 +92,7 @@ async function run(cmd: Command): Promise<void> {
     out(`push-agent ${pid !== null ? `listening (pid ${pid}), ${status.state}` : 'not running'}`);
     out(`service:       ${s.serviceUrl}`);
     out(`subscriptions: ${s.subscriptions}`);
+    if (s.pendingReregistrations) out(`waiting:       ${s.pendingReregistrations} subscription(s) lost their endpoint in a service reset; re-registered on the next connection`);
     out(`data dir:      ${common.dataDir}`);
     if (s.uaidPrefix) out(`agent id:      ${s.uaidPrefix}…`);
     return;

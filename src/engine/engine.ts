@@ -81,6 +81,8 @@ export interface EngineStatus {
   uaidPrefix: string | null;
   lastConnectedAt: number | null;
   subscriptions: number;
+  /** Subscriptions whose endpoint died with a UAID reset and that wait to be registered again. */
+  pendingReregistrations: number;
   pendingMessages: number;
   secretBackend: { name: string; strong: boolean };
 }
@@ -259,6 +261,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       uaidPrefix: uaid ? uaid.slice(0, 8) : null,
       lastConnectedAt: this.#lastConnectedAt,
       subscriptions: this.registry.size,
+      pendingReregistrations: this.#webPushSubs().filter((s) => s.pendingReregistration).length,
       pendingMessages: this.#inbox?.pendingCount ?? 0,
       secretBackend: { name: this.#opts.secrets.backend, strong: this.#opts.secrets.strong },
     };
@@ -489,39 +492,79 @@ export class PushEngine extends EventEmitter<EngineEvents> {
 
   #onHello(uaid: string): void {
     const previous = this.#storedUaid();
+    const subs = this.#webPushSubs();
+    if (previous !== uaid && subs.length > 0) {
+      // Every channel of the old UAID is dead (protocol.md §1). Mark each subscription before storing the new
+      // UAID: a drop or a restart mid-way then resumes from the marks, never believes the old endpoints live.
+      this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: subs.length });
+      const since = this.#clock.now();
+      for (const sub of subs) if (!sub.pendingReregistration) this.registry.update(sub.id, { pendingReregistration: { since } });
+      this.emit('subscriptions');
+    }
     this.#opts.store.set('uaid', uaid);
     this.#opts.store.set('serviceUrl', this.#opts.serviceUrl);
-    if (previous !== null && previous !== uaid && this.#webPushSubs().length > 0) {
-      // Every channel of the old UAID is dead (protocol.md §1). Re-register once the session is ready.
-      this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: this.#webPushSubs().length });
-      this.#resubscribing = this.connection
-        .whenReady()
-        .then(() => this.#resubscribeAll())
-        .catch((err: Error) => this.#logger.error('re-registration failed', { error: err.message }))
-        .finally(() => {
-          this.#resubscribing = null;
-        });
-    }
+    if (this.#webPushSubs().some((s) => s.pendingReregistration)) this.#resumeReregistration();
   }
 
-  /** Resolves when a re-registration after a UAID change has finished (tests, status). */
+  /** Resolves when a re-registration after a UAID change has finished or stopped for this connection (tests, status). */
   async settled(): Promise<void> {
     await this.#resubscribing;
     await this.#simplePush.settled();
   }
 
-  async #resubscribeAll(): Promise<void> {
+  #reregisterAgain = false;
+
+  /** Re-registers the waiting subscriptions once the session is ready; a drop ends it until the next hello. */
+  #resumeReregistration(): void {
+    if (this.#resubscribing) {
+      this.#reregisterAgain = true;
+      return;
+    }
+    this.#resubscribing = (async () => {
+      do {
+        this.#reregisterAgain = false;
+        try {
+          await this.connection.whenReady();
+          await this.#reregisterPending();
+        } catch (err) {
+          const waiting = this.#webPushSubs().filter((s) => s.pendingReregistration).length;
+          this.#logger.warn('re-registration interrupted; it resumes on the next connection', { error: (err as Error).message, waiting });
+        }
+      } while (this.#reregisterAgain && this.#started);
+    })().finally(() => {
+      this.#resubscribing = null;
+    });
+  }
+
+  async #reregisterPending(): Promise<void> {
+    let refused = 0;
     for (const old of this.#webPushSubs()) {
+      if (!old.pendingReregistration) continue;
       const oldJSON = this.registry.toJSON(old.id);
       const keys = generateSubscriptionKeys();
       const channelID = randomUUID();
-      const endpoint = await this.connection.register(channelID, old.applicationServerKey);
-      const next: SubscriptionRecord = { ...old, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') };
+      let endpoint: string;
+      try {
+        endpoint = await this.connection.register(channelID, old.applicationServerKey);
+      } catch (err) {
+        // A refusal is about this subscription (it stays waiting, retried next connection); a drop ends the round.
+        if ((err as { kind?: string }).kind !== 'rejected') throw err;
+        refused++;
+        continue;
+      }
+      const { pendingReregistration: _, ...rest } = old;
+      const next: SubscriptionRecord = { ...rest, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') };
+      // Unsubscribed meanwhile: the new channel is not wanted either.
+      if (!this.registry.get(old.id)) {
+        this.#forgetChannel(channelID);
+        continue;
+      }
       await this.registry.put(next, keys);
       const newJSON = this.registry.toJSON(old.id);
       this.emit('subscriptionchange', { subscriptionId: old.id, oldSubscription: oldJSON, newSubscription: newJSON });
       if (this.#hasWorker(next)) void this.#dispatch(next, { type: 'pushsubscriptionchange', oldSubscription: oldJSON, newSubscription: newJSON });
     }
+    if (refused) this.#logger.warn('the push service refused some re-registrations; they stay waiting', { refused });
     this.emit('subscriptions');
   }
 

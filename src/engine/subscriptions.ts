@@ -109,7 +109,7 @@ export class SubscriptionRegistry {
     const r = this.#records.get(id);
     const json = this.toJSON(id);
     if (!r || !json) return null;
-    return { id: r.id, origin: r.origin, label: r.label, kind: r.kind, ...json };
+    return { id: r.id, origin: r.origin, label: r.label, kind: r.kind, ...json, pendingReregistration: r.pendingReregistration !== undefined };
   }
 
   #index(record: SubscriptionRecord, keys: SubscriptionKeys, sealed: string): void {
