@@ -10,7 +10,7 @@ import type { Notifier, UrlOpener } from '../engine/ports.ts';
 import { StateError } from '../engine/state-schema.ts';
 import { HELP, parseCommand, UsageError, type Command, type Common } from './args.ts';
 import { openConfStore } from './conf-store.ts';
-import { DataDirLockedError, lockDataDir, lockOwner } from './data-dir-lock.ts';
+import { DataDirLockedError, lockDataDir, lockOwner, type DataDirLock } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
 import { linuxPowerSource } from './linux-power-source.ts';
 import { openKeyFileSecretBox } from './key-file-secret-box.ts';
@@ -77,9 +77,11 @@ async function run(cmd: Command): Promise<void> {
       for (const s of subs) out(`${s.id}  ${s.kind.padEnd(8)}  ${s.label}  ${s.origin.startsWith('push-agent:') ? '' : s.origin}${s.pendingReregistration ? '  (endpoint dead after a service reset; waiting to re-register)' : ''}`);
       return;
     }
-    const pid = lockOwner(common.dataDir);
+    const holder = await lockOwner(common.dataDir);
+    const running = holder !== null;
+    const pid = holder !== null && holder > 0 ? holder : null;
     let live: unknown = null;
-    if (pid !== null) {
+    if (running) {
       try {
         live = JSON.parse(fs.readFileSync(statusFile(common.dataDir), 'utf8'));
       } catch {
@@ -87,9 +89,9 @@ async function run(cmd: Command): Promise<void> {
       }
     }
     const s = engine.status();
-    const status = { running: pid !== null, pid, ...s, state: pid !== null && live && typeof live === 'object' ? (live as { state: string }).state : 'not running', dataDir: common.dataDir };
+    const status = { running, pid, ...s, state: running && live && typeof live === 'object' ? (live as { state: string }).state : 'not running', dataDir: common.dataDir };
     if (cmd.json) return out(JSON.stringify(status));
-    out(`push-agent ${pid !== null ? `listening (pid ${pid}), ${status.state}` : 'not running'}`);
+    out(`push-agent ${running ? `listening (pid ${pid ?? '?'}), ${status.state}` : 'not running'}`);
     out(`service:       ${s.serviceUrl}`);
     out(`subscriptions: ${s.subscriptions}`);
     if (s.pendingReregistrations) out(`waiting:       ${s.pendingReregistrations} subscription(s) lost their endpoint in a service reset; re-registered on the next connection`);
@@ -98,14 +100,13 @@ async function run(cmd: Command): Promise<void> {
     return;
   }
 
-  let lock: { release(): void };
+  let lock: DataDirLock;
   try {
-    lock = lockDataDir(common.dataDir);
+    lock = await lockDataDir(common.dataDir);
   } catch (err) {
     if (err instanceof DataDirLockedError) return fail(3, err.message);
     throw err;
   }
-  process.on('exit', () => lock.release());
 
   if (cmd.name === 'subscribe') {
     const engine = createEngine(common, noNotifier);
@@ -170,7 +171,7 @@ async function run(cmd: Command): Promise<void> {
     stopping = true;
     await engine.stop();
     writeStatus('stopped');
-    lock.release();
+    await lock.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
