@@ -13,7 +13,7 @@ import { openConfStore } from './conf-store.ts';
 import { DataDirLockedError, lockDataDir, lockOwner, type DataDirLock } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
 import { linuxPowerSource } from './linux-power-source.ts';
-import { openKeyFileSecretBox } from './key-file-secret-box.ts';
+import { keyFilePath, keyFileProblem, openKeyFileSecretBox } from './key-file-secret-box.ts';
 
 const out = (line: string): void => {
   process.stdout.write(line + '\n');
@@ -23,8 +23,12 @@ const fail = (code: number, message: string): never => {
   process.exit(code);
 };
 
-function createEngine(common: Common, notifier: Notifier): PushEngine {
+/** The engine on this data dir, its state loaded. Stops the command, changing nothing, when the key cannot open it. */
+async function createEngine(common: Common, notifier: Notifier): Promise<PushEngine> {
   fs.mkdirSync(common.dataDir, { recursive: true, mode: 0o700 });
+  const store = openConfStore(common.dataDir);
+  const problem = keyFileProblem(common.dataDir, store);
+  if (problem) fail(1, problem.message);
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
   const opener: UrlOpener = {
     open: (url) => new Promise((resolve) => execFile('xdg-open', [url], { timeout: 5000 }, () => resolve())),
@@ -35,13 +39,19 @@ function createEngine(common: Common, notifier: Notifier): PushEngine {
   engine = new PushEngine({
     serviceUrl: common.service,
     dataDir: common.dataDir,
-    store: openConfStore(common.dataDir),
-    secrets: openKeyFileSecretBox(common.dataDir),
+    store,
+    secrets: openKeyFileSecretBox(common.dataDir, store),
     notifier,
     opener,
     logger,
     power,
   });
+  await engine.load();
+  const aside = engine.registry.asideCounts();
+  if (engine.registry.size === 0 && aside.locked + aside.unopened > 0) {
+    // Not one opens: the key is not the one they were sealed with. Going on would treat them as gone.
+    fail(1, `the subscriptions in ${common.dataDir} do not open with the key file ${keyFilePath(common.dataDir)} (was it replaced?); nothing was changed`);
+  }
   return engine;
 }
 
@@ -68,8 +78,7 @@ async function run(cmd: Command): Promise<void> {
 
   if (cmd.name === 'list' || cmd.name === 'status') {
     // Read-only: allowed while a `listen` holds the data dir.
-    const engine = createEngine(common, noNotifier);
-    await engine.load();
+    const engine = await createEngine(common, noNotifier);
     if (cmd.name === 'list') {
       const subs = engine.list();
       if (cmd.json) return out(JSON.stringify(subs));
@@ -109,7 +118,7 @@ async function run(cmd: Command): Promise<void> {
   }
 
   if (cmd.name === 'subscribe') {
-    const engine = createEngine(common, noNotifier);
+    const engine = await createEngine(common, noNotifier);
     await connected(engine);
     try {
       const info = await engine.subscribe({
@@ -129,7 +138,7 @@ async function run(cmd: Command): Promise<void> {
   }
 
   if (cmd.name === 'unsubscribe') {
-    const engine = createEngine(common, noNotifier);
+    const engine = await createEngine(common, noNotifier);
     await connected(engine);
     const removed = await engine.unsubscribe(cmd.id);
     await engine.stop();
@@ -140,7 +149,7 @@ async function run(cmd: Command): Promise<void> {
   // listen
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
   const desktop = cmd.json ? null : desktopNotifier(logger);
-  const engine = createEngine(common, desktop ?? noNotifier);
+  const engine = await createEngine(common, desktop ?? noNotifier);
   const writeStatus = (state: string) => {
     try {
       fs.writeFileSync(statusFile(common.dataDir), JSON.stringify({ state, at: new Date().toISOString() }), { mode: 0o600 });

@@ -17,7 +17,7 @@ import { migrate } from './state-schema.ts';
 import { SubscriptionRegistry } from './subscriptions.ts';
 import { SimplePushSession } from './simple-push.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
-import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
+import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, TimerHandle, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
 import type { HistoryEntry, Preferences } from '../shared/settings-api.ts';
 import { BurstGrace, genericNotificationTitle, judgeSilentPush } from './policy/accounting.ts';
 import { BudgetLedger } from './policy/budget.ts';
@@ -59,6 +59,8 @@ export interface EngineOptions {
 const BATCH_BRIDGE_MS = 2_000;
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
 const QUIET_SUMMARY_ORIGIN = 'push-agent://quiet-hours';
+const SECRETS_RETRY_FIRST_MS = 2_000;
+const SECRETS_RETRY_MAX_MS = 5 * 60_000;
 
 export type NewSubscription =
   | { kind: 'endpoint'; label?: string; applicationServerKey?: string | null; origin?: string }
@@ -85,6 +87,11 @@ export interface EngineStatus {
   pendingReregistrations: number;
   pendingMessages: number;
   secretBackend: { name: string; strong: boolean };
+  /**
+   * Subscriptions kept aside as stored: `locked` wait for the SecretBox's key (not connected meanwhile), `unopened`
+   * have secrets that do not open with it, `badShape` are not subscriptions. None is changed or dropped.
+   */
+  subscriptionsAside: { locked: number; unopened: number; badShape: number };
 }
 
 export interface EngineEvents {
@@ -148,7 +155,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       { ...opts.connection, url: opts.serviceUrl, clock: opts.connection?.clock ?? this.#clock, logger: this.#logger },
       {
         // The UAID goes only to the service that issued it, and only while it has live subscriptions.
-        helloUaid: () => (this.#webPushSubs().length > 0 && this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl ? this.#storedUaid() : null),
+        helloUaid: () => ((this.#webPushSubs().length > 0 || this.registry.asideCounts().unopened > 0) && this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl ? this.#storedUaid() : null),
         hello: (uaid) => this.#onHello(uaid),
         message: (m) => this.#onMessage(m),
         state: (state, detail) => {
@@ -223,14 +230,59 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       forgetChannel: (channelID) => this.#forgetChannel(channelID),
     });
     this.#pipeline.replay();
+    if (this.registry.asideCounts().locked > 0) {
+      // Connecting now would drop the locked subscriptions' messages as unknown; the service keeps them meanwhile.
+      this.#logger.warn('subscription keys are locked; connecting once they open', this.registry.asideCounts());
+      this.#scheduleSecretsRetry();
+      return;
+    }
     this.connection.start();
     this.#simplePush.startIfNeeded();
+  }
+
+  /** True while subscriptions wait for their keys (a locked keyring, a missing key file): not connected meanwhile. */
+  get secretsLocked(): boolean {
+    return this.registry.asideCounts().locked > 0;
+  }
+
+  #secretsRetry: { timer: TimerHandle | null; delayMs: number } = { timer: null, delayMs: SECRETS_RETRY_FIRST_MS };
+
+  #scheduleSecretsRetry(): void {
+    const delay = this.#secretsRetry.delayMs;
+    this.#secretsRetry.delayMs = Math.min(delay * 2, SECRETS_RETRY_MAX_MS);
+    this.#secretsRetry.timer = this.#clock.setTimeout(() => {
+      this.#secretsRetry.timer = null;
+      void this.retrySecrets();
+    }, delay);
+  }
+
+  /**
+   * Tries the locked subscriptions' keys again (the engine also does on its own, backing off to every 5 min; a host
+   * calls this when it knows the keyring unlocked). Connects once none is locked. True when none is locked now.
+   */
+  async retrySecrets(): Promise<boolean> {
+    if (this.#secretsRetry.timer) this.#clock.clearTimeout(this.#secretsRetry.timer);
+    this.#secretsRetry.timer = null;
+    const opened = await this.registry.reopen();
+    if (opened) this.emit('subscriptions');
+    if (this.secretsLocked) {
+      if (this.#started) this.#scheduleSecretsRetry();
+      return false;
+    }
+    this.#secretsRetry.delayMs = SECRETS_RETRY_FIRST_MS;
+    if (this.#started) {
+      this.connection.start();
+      this.#simplePush.startIfNeeded();
+    }
+    return true;
   }
 
   /** Stops cleanly: finishes dispatching, closes the socket, flushes the inbox. */
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    if (this.#secretsRetry.timer) this.#clock.clearTimeout(this.#secretsRetry.timer);
+    this.#secretsRetry.timer = null;
     this.#pipeline?.close();
     await this.connection.stop();
     await this.#simplePush.stop();
@@ -264,6 +316,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       pendingReregistrations: this.#webPushSubs().filter((s) => s.pendingReregistration).length,
       pendingMessages: this.#inbox?.pendingCount ?? 0,
       secretBackend: { name: this.#opts.secrets.backend, strong: this.#opts.secrets.strong },
+      subscriptionsAside: this.registry.asideCounts(),
     };
   }
 
@@ -609,6 +662,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   }
 
   #forgetChannel(channelID: string): void {
+    // A subscription kept aside (its secrets did not open) is still ours: its channel stays registered.
+    if (this.registry.isAsideChannel(channelID)) return;
     if (this.#forgetting.has(channelID) || this.#forgetting.size > 1000) return;
     this.#forgetting.add(channelID);
     this.connection

@@ -96,7 +96,8 @@ describe('interrupted UAID reset', () => {
       await h.stop();
       assert.equal(changedBeforeStop, 0, 'nothing re-registered before the cut');
       // Stored state says all three wait, before any connection.
-      const offline = new PushEngine({ serviceUrl: proxy.url, dataDir: h.dataDir, store: openConfStore(h.dataDir), secrets: openKeyFileSecretBox(h.dataDir), notifier: new RecordingNotifier() });
+      const store = openConfStore(h.dataDir);
+      const offline = new PushEngine({ serviceUrl: proxy.url, dataDir: h.dataDir, store, secrets: openKeyFileSecretBox(h.dataDir, store), notifier: new RecordingNotifier() });
       await offline.load();
       assert.deepEqual(offline.list().map((s) => s.pendingReregistration), [true, true, true]);
       assert.equal(offline.status().pendingReregistrations, 3);
