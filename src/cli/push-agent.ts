@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import pkg from '../../package.json' with { type: 'json' };
 import { PushEngine, SubscribeError } from '../engine/engine.ts';
-import { streamLogger, silentLogger } from '../engine/log.ts';
+import { displayUrl, streamLogger, silentLogger } from '../engine/log.ts';
 import type { Notifier, UrlOpener } from '../engine/ports.ts';
 import { StateError } from '../engine/state-schema.ts';
 import { HELP, parseCommand, UsageError, type Command, type Common } from './args.ts';
@@ -167,7 +167,7 @@ async function run(cmd: Command): Promise<void> {
   engine.on('state', (state, detail) => {
     writeStatus(state);
     if (cmd.json) out(JSON.stringify({ type: 'status', state, ...detail, at: new Date().toISOString() }));
-    else if (state === 'connected') out(`connected to ${common.service}`);
+    else if (state === 'connected') out(`connected to ${displayUrl(common.service)}`);
     else if (state === 'waiting') out(`disconnected${detail.code ? ` (${detail.code})` : ''}; retrying in ${Math.round((detail.retryInMs ?? 0) / 1000)} s`);
   });
   engine.on('subscriptionchange', (c) => {

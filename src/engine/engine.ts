@@ -9,7 +9,7 @@ import { systemClock } from './clock.ts';
 import { PushConnection, type ConnectionOptions, type ConnectionState } from './connection.ts';
 import { DeliveryPipeline, type BatchPosition, type FateRecord, type Fate, type ShowResult, type WorkerRun } from './delivery.ts';
 import { Inbox } from './inbox.ts';
-import { silentLogger } from './log.ts';
+import { displayUrl, silentLogger } from './log.ts';
 import { NotificationCenter } from './notification-center.ts';
 import { httpUrl, validateNotification, type NotificationModel, type NotificationRequest } from './notification.ts';
 import type { ServerMessage } from './protocol.ts';
@@ -78,6 +78,7 @@ export class SubscribeError extends Error {
 
 export interface EngineStatus {
   state: ConnectionState;
+  /** Without credentials, query or fragment (displayUrl): status is shown and printed. */
   serviceUrl: string;
   /** First 8 hex digits only: the full UAID is a bearer credential for the connection. */
   uaidPrefix: string | null;
@@ -309,7 +310,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     const uaid = this.#storedUaid();
     return {
       state: this.connection.state,
-      serviceUrl: this.#opts.serviceUrl,
+      serviceUrl: displayUrl(this.#opts.serviceUrl),
       uaidPrefix: uaid ? uaid.slice(0, 8) : null,
       lastConnectedAt: this.#lastConnectedAt,
       subscriptions: this.registry.size,

@@ -83,3 +83,16 @@ export function hasSealedRecords(store: Store): boolean {
   }
   return false;
 }
+
+/**
+ * Runs one access to a JSON store file; a file that does not parse (torn, edited) becomes StateError naming it.
+ * The store libraries re-read the file on each access, so every access goes through this.
+ */
+export function namingStoreFile<T>(file: string, access: () => T): T {
+  try {
+    return access();
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new StateError('corrupt', `${file} is not valid JSON (${err.message}); it was left as it is: repair or move it`);
+    throw err;
+  }
+}
