@@ -103,6 +103,8 @@ async function run(cmd: Command): Promise<void> {
     out(`push-agent ${running ? `listening (pid ${pid ?? '?'}), ${status.state}` : 'not running'}`);
     out(`service:       ${s.serviceUrl}`);
     out(`subscriptions: ${s.subscriptions}`);
+    const aside = s.subscriptionsAside.unopened + s.subscriptionsAside.badShape;
+    if (aside) out(`kept aside:    ${aside} subscription(s) in state.json could not be read; kept as they are`);
     if (s.pendingReregistrations) out(`waiting:       ${s.pendingReregistrations} subscription(s) lost their endpoint in a service reset; re-registered on the next connection`);
     out(`data dir:      ${common.dataDir}`);
     if (s.uaidPrefix) out(`agent id:      ${s.uaidPrefix}…`);
