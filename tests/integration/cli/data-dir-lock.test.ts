@@ -11,25 +11,37 @@ const RACER = new URL('../../support/lock-racer.ts', import.meta.url).pathname;
 
 interface Racer {
   pid: number;
-  line: Promise<string>;
+  ready: Promise<void>;
+  go(): void;
+  /** `owner <pid>` or `busy` (or whatever it printed before dying). */
+  result: Promise<string>;
   exited: Promise<number | null>;
   kill9(): Promise<void>;
 }
 
 function racer(dir: string): Racer {
-  const p = spawn(process.execPath, [RACER, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, [RACER, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  const line = new Promise<string>((resolve) => {
-    p.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      if (out.includes('\n')) resolve(out.trim());
-    });
-    p.on('exit', () => resolve(out.trim()));
+  const lines = (): string[] => out.split('\n').filter(Boolean);
+  let markReady = (): void => {};
+  let settle = (_: string): void => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const result = new Promise<string>((resolve) => (settle = resolve));
+  p.stdout.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+    if (lines()[0] === 'ready') markReady();
+    if (lines().length > 1) settle(lines()[1]!);
+  });
+  p.on('exit', () => {
+    markReady();
+    settle(lines()[1] ?? out.trim());
   });
   const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
   return {
     pid: p.pid!,
-    line,
+    ready,
+    go: () => p.stdin.write('go\n'),
+    result,
     exited,
     async kill9() {
       p.kill('SIGKILL');
@@ -65,13 +77,18 @@ const PER_ROUND = 25;
 test(`${STARTS} racing starts after kill -9 of the owner: never two owners`, { timeout: 600_000 }, async () => {
   const dir = tempDir();
   let owner = racer(dir);
-  assert.match(await owner.line, /^owner /);
+  await owner.ready;
+  owner.go();
+  assert.match(await owner.result, /^owner /);
   let doubles = 0;
   let takeovers = 0;
   for (let started = 0; started < STARTS; started += PER_ROUND) {
     await owner.kill9();
     const round = Array.from({ length: Math.min(PER_ROUND, STARTS - started) }, () => racer(dir));
-    const lines = await Promise.all(round.map((r) => r.line));
+    // All loaded and waiting, then all at once: the contention a login session's autostart plus a terminal makes.
+    await Promise.all(round.map((r) => r.ready));
+    for (const r of round) r.go();
+    const lines = await Promise.all(round.map((r) => r.result));
     const owners = round.filter((_, i) => lines[i]!.startsWith('owner '));
     for (const [i, r] of round.entries()) if (lines[i] === 'busy') assert.equal(await r.exited, 3);
     // Owners stay alive until killed, so two in one round would both be here.
