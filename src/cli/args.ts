@@ -95,6 +95,11 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     throw new UsageError(`--service: '${service}' is not a URL`);
   }
   if (url.protocol !== 'wss:' && url.protocol !== 'ws:') throw new UsageError('--service must be a ws:// or wss:// URL');
+  // An empty value would resolve to the current directory: state would land wherever the command ran.
+  if (v['data-dir'] !== undefined && v['data-dir'].trim() === '') throw new UsageError('--data-dir must not be empty');
+  if (v['data-dir'] === undefined && env.PUSH_AGENT_DATA_DIR !== undefined && env.PUSH_AGENT_DATA_DIR.trim() === '') {
+    throw new UsageError('PUSH_AGENT_DATA_DIR is set but empty; unset it or name a directory');
+  }
   const dataDir = path.resolve(v['data-dir'] ?? env.PUSH_AGENT_DATA_DIR ?? path.join(env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'push-agent'));
   const common: Common = { dataDir, service: url.href, verbose: v.verbose === true };
   if (v.timeout !== undefined && !TIMED.has(name)) throw new UsageError(`--timeout does not apply to '${name}'`);

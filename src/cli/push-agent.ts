@@ -4,15 +4,15 @@ import fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import pkg from '../../package.json' with { type: 'json' };
 import { PushEngine, SubscribeError } from '../engine/engine.ts';
-import { streamLogger, silentLogger } from '../engine/log.ts';
+import { displayUrl, streamLogger, silentLogger } from '../engine/log.ts';
 import type { Notifier, UrlOpener } from '../engine/ports.ts';
 import { StateError } from '../engine/state-schema.ts';
 import { HELP, parseCommand, UsageError, type Command, type Common } from './args.ts';
 import { openConfStore } from './conf-store.ts';
-import { DataDirLockedError, lockDataDir, lockOwner } from './data-dir-lock.ts';
+import { DataDirLockedError, lockDataDir, lockOwner, type DataDirLock } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
 import { linuxPowerSource } from './linux-power-source.ts';
-import { openKeyFileSecretBox } from './key-file-secret-box.ts';
+import { keyFilePath, keyFileProblem, openKeyFileSecretBox } from './key-file-secret-box.ts';
 import { Progress } from './progress.ts';
 import { runSend, SendInputError, SendNetworkError } from './send.ts';
 import { liveStatus, statusLine, writeLiveStatus } from './status.ts';
@@ -25,8 +25,12 @@ const fail = (code: number, message: string): never => {
   process.exit(code);
 };
 
-function createEngine(common: Common, notifier: Notifier): PushEngine {
+/** The engine on this data dir, its state loaded. Stops the command, changing nothing, when the key cannot open it. */
+async function createEngine(common: Common, notifier: Notifier): Promise<PushEngine> {
   fs.mkdirSync(common.dataDir, { recursive: true, mode: 0o700 });
+  const store = openConfStore(common.dataDir);
+  const problem = keyFileProblem(common.dataDir, store);
+  if (problem) fail(1, problem.message);
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
   const opener: UrlOpener = {
     open: (url) => new Promise((resolve) => execFile('xdg-open', [url], { timeout: 5000 }, () => resolve())),
@@ -37,13 +41,19 @@ function createEngine(common: Common, notifier: Notifier): PushEngine {
   engine = new PushEngine({
     serviceUrl: common.service,
     dataDir: common.dataDir,
-    store: openConfStore(common.dataDir),
-    secrets: openKeyFileSecretBox(common.dataDir),
+    store,
+    secrets: openKeyFileSecretBox(common.dataDir, store),
     notifier,
     opener,
     logger,
     power,
   });
+  await engine.load();
+  const aside = engine.registry.asideCounts();
+  if (engine.registry.size === 0 && aside.locked + aside.unopened > 0) {
+    // Not one opens: the key is not the one they were sealed with. Going on would treat them as gone.
+    fail(1, `the subscriptions in ${common.dataDir} do not open with the key file ${keyFilePath(common.dataDir)} (was it replaced?); nothing was changed`);
+  }
   return engine;
 }
 
@@ -91,8 +101,7 @@ async function run(cmd: Command): Promise<void> {
     try {
       code = await runSend(cmd, {
         lookup: async (id) => {
-          const engine = createEngine(common, noNotifier);
-          await engine.load();
+          const engine = await createEngine(common, noNotifier);
           const record = engine.registry.get(id);
           const json = engine.registry.toJSON(id);
           if (!record || !json) return null;
@@ -112,43 +121,48 @@ async function run(cmd: Command): Promise<void> {
 
   if (cmd.name === 'list' || cmd.name === 'status') {
     // Read-only: allowed while a `listen` holds the data dir.
-    const engine = createEngine(common, noNotifier);
-    await engine.load();
+    const engine = await createEngine(common, noNotifier);
     if (cmd.name === 'list') {
       const subs = engine.list();
       if (cmd.json) return out(JSON.stringify(subs));
       if (subs.length === 0) return out('No subscriptions. Create one with: push-agent subscribe --label <name>');
-      for (const s of subs) out(`${s.id}  ${s.kind.padEnd(8)}  ${s.label}  ${s.origin.startsWith('push-agent:') ? '' : s.origin}`);
+      for (const s of subs) out(`${s.id}  ${s.kind.padEnd(8)}  ${s.label}  ${s.origin.startsWith('push-agent:') ? '' : s.origin}${s.pendingReregistration ? '  (endpoint dead after a service reset; waiting to re-register)' : ''}`);
       return;
     }
-    const pid = lockOwner(common.dataDir);
-    const live = pid !== null ? liveStatus(common.dataDir) : null;
+    const holder = await lockOwner(common.dataDir);
+    const running = holder !== null;
+    const pid = holder !== null && holder > 0 ? holder : null;
+    const live = running ? liveStatus(common.dataDir) : null;
     const s = engine.status();
     const status = {
-      running: pid !== null,
+      running,
       pid,
       ...s,
       state: live?.state ?? 'not running',
       connected: live?.state === 'connected',
       messagesHandled: live?.messagesHandled ?? 0,
-      awaitingReregistration: live?.awaitingReregistration ?? 0,
+      // From the stored marks: true whether or not a listener runs.
+      awaitingReregistration: s.pendingReregistrations,
       serviceUrl: live?.serviceUrl ?? s.serviceUrl,
       dataDir: common.dataDir,
     };
-    return out(cmd.json ? JSON.stringify(status) : statusLine(status));
+    if (cmd.json) return out(JSON.stringify(status));
+    out(statusLine(status));
+    const aside = s.subscriptionsAside.unopened + s.subscriptionsAside.badShape;
+    if (aside) out(`kept aside: ${aside} subscription(s) in state.json could not be read; kept as they are`);
+    return;
   }
 
-  let lock: { release(): void };
+  let lock: DataDirLock;
   try {
-    lock = lockDataDir(common.dataDir);
+    lock = await lockDataDir(common.dataDir);
   } catch (err) {
     if (err instanceof DataDirLockedError) return fail(3, err.message);
     throw err;
   }
-  process.on('exit', () => lock.release());
 
   if (cmd.name === 'subscribe') {
-    const engine = createEngine(common, noNotifier);
+    const engine = await createEngine(common, noNotifier);
     await connected(engine, common, cmd.timeoutSeconds ?? null);
     progress.step('the push service to register the endpoint');
     try {
@@ -169,7 +183,7 @@ async function run(cmd: Command): Promise<void> {
   }
 
   if (cmd.name === 'unsubscribe') {
-    const engine = createEngine(common, noNotifier);
+    const engine = await createEngine(common, noNotifier);
     await connected(engine, common, cmd.timeoutSeconds ?? null);
     progress.step('the push service to unregister the endpoint');
     const removed = await engine.unsubscribe(cmd.id);
@@ -181,7 +195,7 @@ async function run(cmd: Command): Promise<void> {
   // listen
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
   const desktop = cmd.json ? null : desktopNotifier(logger);
-  const engine = createEngine(common, desktop ?? noNotifier);
+  const engine = await createEngine(common, desktop ?? noNotifier);
   // What `status` reports about this process: written on each state change and, at most once a second, as
   // messages are handled.
   let state = 'stopped';
@@ -191,7 +205,7 @@ async function run(cmd: Command): Promise<void> {
     if (next !== undefined) state = next;
     if (pendingWrite) clearTimeout(pendingWrite);
     pendingWrite = null;
-    writeLiveStatus(common.dataDir, { state, messagesHandled, awaitingReregistration: engine.status().awaitingReregistration, serviceUrl: common.service });
+    writeLiveStatus(common.dataDir, { state, messagesHandled, awaitingReregistration: engine.status().pendingReregistrations, serviceUrl: displayUrl(common.service) });
   };
   engine.on('fate', () => {
     messagesHandled++;
@@ -208,7 +222,7 @@ async function run(cmd: Command): Promise<void> {
   engine.on('state', (state, detail) => {
     writeStatus(state);
     if (cmd.json) out(JSON.stringify({ type: 'status', state, ...detail, at: new Date().toISOString() }));
-    else if (state === 'connected') out(`connected to ${common.service}`);
+    else if (state === 'connected') out(`connected to ${displayUrl(common.service)}`);
     else if (state === 'waiting') out(`disconnected${detail.code ? ` (${detail.code})` : ''}; retrying in ${Math.round((detail.retryInMs ?? 0) / 1000)} s`);
   });
   engine.on('subscriptionchange', (c) => {
@@ -221,7 +235,7 @@ async function run(cmd: Command): Promise<void> {
     stopping = true;
     await engine.stop();
     writeStatus('stopped');
-    lock.release();
+    await lock.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

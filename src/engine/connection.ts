@@ -22,6 +22,11 @@ export interface ConnectionOptions {
   pingReplyTimeoutMs?: number; // 10 s
   minPingIntervalMs?: number; // 60 s
   random?: () => number;
+  /**
+   * A monotonic clock in ms for intervals (default `performance.now()`): the wall clock can step back (NTP, a user
+   * setting the time), and a ping interval measured on it would then wait as long as the step.
+   */
+  monotonicNow?: () => number;
   /** Say use_webpush in hello (default). False for the Simple Push session. */
   useWebpush?: boolean;
 }
@@ -86,6 +91,7 @@ export class PushConnection {
       pingReplyTimeoutMs: 10_000,
       minPingIntervalMs: 60_000,
       useWebpush: true,
+      monotonicNow: () => performance.now(),
       ...opts,
     };
     this.#handlers = handlers;
@@ -341,7 +347,7 @@ export class PushConnection {
   }
 
   #idlePing(): void {
-    const now = this.#opts.clock.now();
+    const now = this.#opts.monotonicNow();
     if (now - this.#lastPingAt < this.#opts.minPingIntervalMs) {
       this.#idleTimer = this.#opts.clock.setTimeout(() => this.#idlePing(), this.#opts.minPingIntervalMs - (now - this.#lastPingAt));
       return;

@@ -9,7 +9,7 @@ import { systemClock } from './clock.ts';
 import { PushConnection, type ConnectionOptions, type ConnectionState } from './connection.ts';
 import { DeliveryPipeline, errorKind, type BatchPosition, type FateRecord, type Fate, type ShowResult, type WorkerRun } from './delivery.ts';
 import { Inbox } from './inbox.ts';
-import { silentLogger } from './log.ts';
+import { displayUrl, silentLogger } from './log.ts';
 import { NotificationCenter } from './notification-center.ts';
 import { httpUrl, validateNotification, type NotificationModel, type NotificationRequest } from './notification.ts';
 import type { ServerMessage } from './protocol.ts';
@@ -17,7 +17,7 @@ import { migrate } from './state-schema.ts';
 import { SubscriptionRegistry } from './subscriptions.ts';
 import { SimplePushSession } from './simple-push.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
-import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
+import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, TimerHandle, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
 import type { HistoryEntry, Preferences } from '../shared/settings-api.ts';
 import { BurstGrace, genericNotificationTitle, judgeSilentPush } from './policy/accounting.ts';
 import { BudgetLedger } from './policy/budget.ts';
@@ -59,6 +59,8 @@ export interface EngineOptions {
 const BATCH_BRIDGE_MS = 2_000;
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
 const QUIET_SUMMARY_ORIGIN = 'push-agent://quiet-hours';
+const SECRETS_RETRY_FIRST_MS = 2_000;
+const SECRETS_RETRY_MAX_MS = 5 * 60_000;
 
 export type NewSubscription =
   | { kind: 'endpoint'; label?: string; applicationServerKey?: string | null; origin?: string }
@@ -76,15 +78,21 @@ export class SubscribeError extends Error {
 
 export interface EngineStatus {
   state: ConnectionState;
+  /** Without credentials, query or fragment (displayUrl): status is shown and printed. */
   serviceUrl: string;
   /** First 8 hex digits only: the full UAID is a bearer credential for the connection. */
   uaidPrefix: string | null;
   lastConnectedAt: number | null;
   subscriptions: number;
+  /** Subscriptions whose endpoint died with a UAID reset and that wait to be registered again. */
+  pendingReregistrations: number;
   pendingMessages: number;
-  /** Subscriptions not yet re-registered after the push service issued a new UAID. */
-  awaitingReregistration: number;
   secretBackend: { name: string; strong: boolean };
+  /**
+   * Subscriptions kept aside as stored: `locked` wait for the SecretBox's key (not connected meanwhile), `unopened`
+   * have secrets that do not open with it, `badShape` are not subscriptions. None is changed or dropped.
+   */
+  subscriptionsAside: { locked: number; unopened: number; badShape: number };
 }
 
 export interface EngineEvents {
@@ -116,7 +124,6 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #logger: Logger;
   #lastConnectedAt: number | null = null;
   #resubscribing: Promise<void> | null = null;
-  #awaitingReregistration = 0;
   #forgetting = new Set<string>();
   #started = false;
   /** `get()` / `set(patch)`: validated, persisted, emitted as 'preferences'; every policy number is read live. */
@@ -154,7 +161,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       { ...opts.connection, url: opts.serviceUrl, clock: opts.connection?.clock ?? this.#clock, logger: this.#logger },
       {
         // The UAID goes only to the service that issued it, and only while it has live subscriptions.
-        helloUaid: () => (this.#webPushSubs().length > 0 && this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl ? this.#storedUaid() : null),
+        helloUaid: () => ((this.#webPushSubs().length > 0 || this.registry.asideCounts().unopened > 0) && this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl ? this.#storedUaid() : null),
         hello: (uaid) => this.#onHello(uaid),
         message: (m) => this.#onMessage(m),
         state: (state, detail) => {
@@ -229,14 +236,59 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       forgetChannel: (channelID) => this.#forgetChannel(channelID),
     });
     this.#pipeline.replay();
+    if (this.registry.asideCounts().locked > 0) {
+      // Connecting now would drop the locked subscriptions' messages as unknown; the service keeps them meanwhile.
+      this.#logger.warn('subscription keys are locked; connecting once they open', this.registry.asideCounts());
+      this.#scheduleSecretsRetry();
+      return;
+    }
     this.connection.start();
     this.#simplePush.startIfNeeded();
+  }
+
+  /** True while subscriptions wait for their keys (a locked keyring, a missing key file): not connected meanwhile. */
+  get secretsLocked(): boolean {
+    return this.registry.asideCounts().locked > 0;
+  }
+
+  #secretsRetry: { timer: TimerHandle | null; delayMs: number } = { timer: null, delayMs: SECRETS_RETRY_FIRST_MS };
+
+  #scheduleSecretsRetry(): void {
+    const delay = this.#secretsRetry.delayMs;
+    this.#secretsRetry.delayMs = Math.min(delay * 2, SECRETS_RETRY_MAX_MS);
+    this.#secretsRetry.timer = this.#clock.setTimeout(() => {
+      this.#secretsRetry.timer = null;
+      void this.retrySecrets();
+    }, delay);
+  }
+
+  /**
+   * Tries the locked subscriptions' keys again (the engine also does on its own, backing off to every 5 min; a host
+   * calls this when it knows the keyring unlocked). Connects once none is locked. True when none is locked now.
+   */
+  async retrySecrets(): Promise<boolean> {
+    if (this.#secretsRetry.timer) this.#clock.clearTimeout(this.#secretsRetry.timer);
+    this.#secretsRetry.timer = null;
+    const opened = await this.registry.reopen();
+    if (opened) this.emit('subscriptions');
+    if (this.secretsLocked) {
+      if (this.#started) this.#scheduleSecretsRetry();
+      return false;
+    }
+    this.#secretsRetry.delayMs = SECRETS_RETRY_FIRST_MS;
+    if (this.#started) {
+      this.connection.start();
+      this.#simplePush.startIfNeeded();
+    }
+    return true;
   }
 
   /** Stops cleanly: finishes dispatching, closes the socket, flushes the inbox. */
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    if (this.#secretsRetry.timer) this.#clock.clearTimeout(this.#secretsRetry.timer);
+    this.#secretsRetry.timer = null;
     this.#pipeline?.close();
     await this.connection.stop();
     await this.#simplePush.stop();
@@ -263,13 +315,14 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     const uaid = this.#storedUaid();
     return {
       state: this.connection.state,
-      serviceUrl: this.#opts.serviceUrl,
+      serviceUrl: displayUrl(this.#opts.serviceUrl),
       uaidPrefix: uaid ? uaid.slice(0, 8) : null,
       lastConnectedAt: this.#lastConnectedAt,
       subscriptions: this.registry.size,
+      pendingReregistrations: this.#webPushSubs().filter((s) => s.pendingReregistration).length,
       pendingMessages: this.#inbox?.pendingCount ?? 0,
-      awaitingReregistration: this.#awaitingReregistration,
       secretBackend: { name: this.#opts.secrets.backend, strong: this.#opts.secrets.strong },
+      subscriptionsAside: this.registry.asideCounts(),
     };
   }
 
@@ -498,41 +551,79 @@ export class PushEngine extends EventEmitter<EngineEvents> {
 
   #onHello(uaid: string): void {
     const previous = this.#storedUaid();
+    const subs = this.#webPushSubs();
+    if (previous !== uaid && subs.length > 0) {
+      // Every channel of the old UAID is dead (protocol.md §1). Mark each subscription before storing the new
+      // UAID: a drop or a restart mid-way then resumes from the marks, never believes the old endpoints live.
+      this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: subs.length });
+      const since = this.#clock.now();
+      for (const sub of subs) if (!sub.pendingReregistration) this.registry.update(sub.id, { pendingReregistration: { since } });
+      this.emit('subscriptions');
+    }
     this.#opts.store.set('uaid', uaid);
     this.#opts.store.set('serviceUrl', this.#opts.serviceUrl);
-    if (previous !== null && previous !== uaid && this.#webPushSubs().length > 0) {
-      // Every channel of the old UAID is dead (protocol.md §1). Re-register once the session is ready.
-      this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: this.#webPushSubs().length });
-      this.#awaitingReregistration = this.#webPushSubs().length;
-      this.#resubscribing = this.connection
-        .whenReady()
-        .then(() => this.#resubscribeAll())
-        .catch((err: Error) => this.#logger.error('re-registration failed', { error: err.message }))
-        .finally(() => {
-          this.#resubscribing = null;
-        });
-    }
+    if (this.#webPushSubs().some((s) => s.pendingReregistration)) this.#resumeReregistration();
   }
 
-  /** Resolves when a re-registration after a UAID change has finished (tests, status). */
+  /** Resolves when a re-registration after a UAID change has finished or stopped for this connection (tests, status). */
   async settled(): Promise<void> {
     await this.#resubscribing;
     await this.#simplePush.settled();
   }
 
-  async #resubscribeAll(): Promise<void> {
+  #reregisterAgain = false;
+
+  /** Re-registers the waiting subscriptions once the session is ready; a drop ends it until the next hello. */
+  #resumeReregistration(): void {
+    if (this.#resubscribing) {
+      this.#reregisterAgain = true;
+      return;
+    }
+    this.#resubscribing = (async () => {
+      do {
+        this.#reregisterAgain = false;
+        try {
+          await this.connection.whenReady();
+          await this.#reregisterPending();
+        } catch (err) {
+          const waiting = this.#webPushSubs().filter((s) => s.pendingReregistration).length;
+          this.#logger.warn('re-registration interrupted; it resumes on the next connection', { error: (err as Error).message, waiting });
+        }
+      } while (this.#reregisterAgain && this.#started);
+    })().finally(() => {
+      this.#resubscribing = null;
+    });
+  }
+
+  async #reregisterPending(): Promise<void> {
+    let refused = 0;
     for (const old of this.#webPushSubs()) {
+      if (!old.pendingReregistration) continue;
       const oldJSON = this.registry.toJSON(old.id);
       const keys = generateSubscriptionKeys();
       const channelID = randomUUID();
-      const endpoint = await this.connection.register(channelID, old.applicationServerKey);
-      const next: SubscriptionRecord = { ...old, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') };
+      let endpoint: string;
+      try {
+        endpoint = await this.connection.register(channelID, old.applicationServerKey);
+      } catch (err) {
+        // A refusal is about this subscription (it stays waiting, retried next connection); a drop ends the round.
+        if ((err as { kind?: string }).kind !== 'rejected') throw err;
+        refused++;
+        continue;
+      }
+      const { pendingReregistration: _, ...rest } = old;
+      const next: SubscriptionRecord = { ...rest, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') };
+      // Unsubscribed meanwhile: the new channel is not wanted either.
+      if (!this.registry.get(old.id)) {
+        this.#forgetChannel(channelID);
+        continue;
+      }
       await this.registry.put(next, keys);
-      this.#awaitingReregistration = Math.max(0, this.#awaitingReregistration - 1);
       const newJSON = this.registry.toJSON(old.id);
       this.emit('subscriptionchange', { subscriptionId: old.id, oldSubscription: oldJSON, newSubscription: newJSON });
       if (this.#hasWorker(next)) void this.#dispatch(next, { type: 'pushsubscriptionchange', oldSubscription: oldJSON, newSubscription: newJSON });
     }
+    if (refused) this.#logger.warn('the push service refused some re-registrations; they stay waiting', { refused });
     this.emit('subscriptions');
   }
 
@@ -577,6 +668,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   }
 
   #forgetChannel(channelID: string): void {
+    // A subscription kept aside (its secrets did not open) is still ours: its channel stays registered.
+    if (this.registry.isAsideChannel(channelID)) return;
     if (this.#forgetting.has(channelID) || this.#forgetting.size > 1000) return;
     this.#forgetting.add(channelID);
     this.connection

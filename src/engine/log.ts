@@ -28,3 +28,13 @@ function redactFields(fields?: Record<string, unknown>): Record<string, unknown>
   for (const [k, v] of Object.entries(fields)) out[k] = typeof v === 'string' ? redact(v) : v;
   return out;
 }
+
+/** A URL as shown to people and logs: no user name, password, query or fragment (any could be a credential). */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}${u.search || u.hash ? '…' : ''}`;
+  } catch {
+    return '<not a URL>';
+  }
+}

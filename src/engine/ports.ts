@@ -25,13 +25,24 @@ export interface Store {
   delete(key: string): void;
 }
 
+/**
+ * What a SecretBox throws when its key cannot be reached now: a missing or unreadable key file, a locked keyring,
+ * a denied Keychain prompt. The sealed data is intact and nothing may be rewritten: try again later.
+ */
+export class SecretsUnavailableError extends Error {
+  override name = 'SecretsUnavailableError';
+  readonly kind = 'secrets-unavailable';
+}
+
 /** Encrypts secrets at rest (Electron safeStorage; a key file in plain Node). */
 export interface SecretBox {
   /** Human-readable name of the backend, shown in settings (e.g. "gnome_libsecret", "basic_text", "key file"). */
   readonly backend: string;
   /** False when the platform only obfuscates (Linux `basic_text`): settings warns the user. */
   readonly strong: boolean;
+  /** Rejects with SecretsUnavailableError while the key cannot be reached. */
   seal(plain: Uint8Array): Promise<string>;
+  /** Rejects with SecretsUnavailableError while the key cannot be reached; with another error if `sealed` is bad. */
   open(sealed: string): Promise<Uint8Array>;
 }
 

@@ -109,6 +109,7 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
       lastMessageAt: this.#engine.history.list({ subscriptionId: r.id, limit: 1 })[0]?.receivedAt ?? null,
       hasWorker: r.workerScriptURL !== null,
       applicationServerKey: r.kind === 'endpoint' ? r.applicationServerKey : null,
+      pendingReregistration: r.pendingReregistration !== undefined,
     }));
   }
 

@@ -51,7 +51,7 @@ export function migrate(store: Store, migrations = MIGRATIONS, target = SCHEMA_V
 
 const ORIGIN_KINDS = new Set(['site', 'endpoint', 'legacy']);
 
-/** Checks one stored subscription's shape; a bad one is quarantined by the registry, not dropped. */
+/** Checks one stored subscription's shape; a bad one is kept aside by the registry as it is, never dropped. */
 export function isStoredSubscription(v: unknown): v is StoredSubscription {
   if (typeof v !== 'object' || v === null) return false;
   const s = v as Record<string, unknown>;
@@ -69,4 +69,30 @@ export function isStoredSubscription(v: unknown): v is StoredSubscription {
     typeof s.userVisibleOnly === 'boolean' &&
     typeof s.createdAt === 'number'
   );
+}
+
+/** True when the store holds any sealed secret (a subscription, or one kept aside earlier): its key must not be replaced. */
+export function hasSealedRecords(store: Store): boolean {
+  for (const key of ['subscriptions', 'quarantine']) {
+    const v = store.get(key);
+    if (typeof v !== 'object' || v === null) continue;
+    for (const entry of Object.values(v as Record<string, unknown>)) {
+      const e = entry as { sealed?: unknown; value?: { sealed?: unknown } } | null;
+      if (typeof e?.sealed === 'string' || typeof e?.value?.sealed === 'string') return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Runs one access to a JSON store file; a file that does not parse (torn, edited) becomes StateError naming it.
+ * The store libraries re-read the file on each access, so every access goes through this.
+ */
+export function namingStoreFile<T>(file: string, access: () => T): T {
+  try {
+    return access();
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new StateError('corrupt', `${file} is not valid JSON (${err.message}); it was left as it is: repair or move it`);
+    throw err;
+  }
 }

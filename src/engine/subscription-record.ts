@@ -25,6 +25,12 @@ export interface SubscriptionRecord {
   paused: { reason: string; since: number } | null;
   /** Simple Push: the last version seen, versions not above it are ignored. */
   legacyVersion?: number;
+  /**
+   * Set when the service issued a new UAID: the endpoint is dead until the subscription is registered again.
+   * Stored before the new UAID is, and cleared only with the new endpoint, so a reset cut short by a drop or a
+   * restart resumes on the next connection.
+   */
+  pendingReregistration?: { since: number };
 }
 
 /** `PushSubscription.toJSON()`. */
@@ -40,4 +46,6 @@ export interface SubscriptionInfo extends SubscriptionJSON {
   origin: string;
   label: string;
   kind: SubscriptionKind;
+  /** True while the endpoint is dead after a UAID reset, until it is registered again (on the next connection). */
+  pendingReregistration: boolean;
 }

@@ -1,7 +1,7 @@
 // The subscription registry: records in the Store, secrets sealed by the SecretBox and held opened in memory.
 
 import type { SubscriptionKeys } from './crypto/index.ts';
-import type { Logger, SecretBox, Store } from './ports.ts';
+import { SecretsUnavailableError, type Logger, type SecretBox, type Store } from './ports.ts';
 import { isStoredSubscription, type StoredSubscription } from './state-schema.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
 
@@ -10,6 +10,8 @@ export class SubscriptionRegistry {
   #byChannel = new Map<string, string>();
   #keys = new Map<string, SubscriptionKeys>();
   #sealed = new Map<string, string>();
+  /** Records that could not be used, exactly as stored. */
+  #aside = new Map<string, { value: unknown; reason: 'locked' | 'unopened' | 'bad-shape' }>();
   readonly #store: Store;
   readonly #secrets: SecretBox;
   readonly #logger: Logger;
@@ -20,32 +22,61 @@ export class SubscriptionRegistry {
     this.#logger = logger;
   }
 
-  /** Loads every record and opens its secrets. Records that fail either are quarantined (kept, not used). */
+  /**
+   * Loads every record and opens its secrets. Never writes: a record that cannot be used is kept aside exactly as
+   * stored (and written back as it is), `locked` when the SecretBox's key cannot be reached now, `unopened` when
+   * its secrets do not open, `bad-shape` when it is not a subscription. reopen() tries the first two again.
+   */
   async load(): Promise<void> {
     const raw = this.#store.get('subscriptions');
     const stored = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-    const quarantine: Record<string, unknown> = { ...((this.#store.get('quarantine') as Record<string, unknown>) ?? {}) };
-    let moved = 0;
     for (const [id, value] of Object.entries(stored)) {
       if (!isStoredSubscription(value) || value.id !== id) {
-        quarantine[id] = { value, reason: 'bad shape' };
-        moved++;
+        this.#aside.set(id, { value, reason: 'bad-shape' });
         continue;
       }
-      try {
-        const keys = unpackSecret(await this.#secrets.open(value.sealed), value.p256dh);
-        const { sealed, ...record } = value;
-        this.#index({ ...record }, keys, sealed);
-      } catch (err) {
-        quarantine[id] = { value, reason: `secrets could not be opened (${(err as Error).name})` };
-        moved++;
+      await this.#open(value);
+    }
+    if (this.#aside.size) this.#logger.warn('subscriptions kept aside', this.asideCounts());
+  }
+
+  /** Tries the records kept aside for their secrets again (the key came back). Returns how many opened. */
+  async reopen(): Promise<number> {
+    let opened = 0;
+    for (const [id, { value, reason }] of [...this.#aside]) {
+      if (reason === 'bad-shape') continue;
+      if (await this.#open(value as StoredSubscription)) {
+        this.#aside.delete(id);
+        opened++;
       }
     }
-    if (moved) {
-      this.#logger.warn('subscriptions quarantined', { count: moved });
-      this.#store.set('quarantine', quarantine);
-      this.#persist();
+    if (opened) this.#logger.info('subscriptions opened after their key came back', { opened });
+    return opened;
+  }
+
+  async #open(value: StoredSubscription): Promise<boolean> {
+    try {
+      const keys = unpackSecret(await this.#secrets.open(value.sealed), value.p256dh);
+      const { sealed, ...record } = value;
+      this.#index({ ...record }, keys, sealed);
+      return true;
+    } catch (err) {
+      this.#aside.set(value.id, { value, reason: err instanceof SecretsUnavailableError ? 'locked' : 'unopened' });
+      return false;
     }
+  }
+
+  /** How many records are kept aside, by reason. */
+  asideCounts(): { locked: number; unopened: number; badShape: number } {
+    const counts = { locked: 0, unopened: 0, badShape: 0 };
+    for (const { reason } of this.#aside.values()) counts[reason === 'bad-shape' ? 'badShape' : reason]++;
+    return counts;
+  }
+
+  /** True when the channel belongs to a record kept aside: it is ours, not to be forgotten at the service. */
+  isAsideChannel(channelID: string): boolean {
+    for (const { value } of this.#aside.values()) if ((value as { channelID?: unknown } | null)?.channelID === channelID) return true;
+    return false;
   }
 
   list(): SubscriptionRecord[] {
@@ -109,7 +140,7 @@ export class SubscriptionRegistry {
     const r = this.#records.get(id);
     const json = this.toJSON(id);
     if (!r || !json) return null;
-    return { id: r.id, origin: r.origin, label: r.label, kind: r.kind, ...json };
+    return { id: r.id, origin: r.origin, label: r.label, kind: r.kind, ...json, pendingReregistration: r.pendingReregistration !== undefined };
   }
 
   #index(record: SubscriptionRecord, keys: SubscriptionKeys, sealed: string): void {
@@ -120,7 +151,9 @@ export class SubscriptionRegistry {
   }
 
   #persist(): void {
-    const out: Record<string, StoredSubscription> = {};
+    const out: Record<string, unknown> = {};
+    // Records kept aside go back exactly as they were read.
+    for (const [id, { value }] of this.#aside) out[id] = value;
     for (const r of this.#records.values()) out[r.id] = { ...r, sealed: this.#sealed.get(r.id)! };
     this.#store.set('subscriptions', out);
   }

@@ -76,7 +76,11 @@ async function start(): Promise<void> {
     closed: (id) => void engine.notificationClosed(id).catch(reportFailure('notification close failed')),
     unread: () => {},
   };
-  power.onWake(() => engine.wake());
+  power.onWake(() => {
+    engine.wake();
+    // An unlocked screen often means an unlocked keyring: try locked subscription keys now, not at the next backoff.
+    if (engine.secretsLocked) void engine.retrySecrets();
+  });
   lowPercent = engine.preferences.current.policy.lowBatteryPercent;
 
   const siteWindows = new SiteWindows({ engine, hub, sessions, permissions, preload: path.join(dist, 'preload/site.cjs'), logger });

@@ -83,6 +83,7 @@ function endpointCard(sub: SubscriptionView, json: SubscriptionJSONView | null):
       ),
       sub.muted ? h('span', { class: 'badge quiet' }, 'Muted') : null,
     ),
+    sub.pendingReregistration ? h('p', { class: 'warning' }, 'The push service reset this agent: this address no longer works. A new one is made on the next connection.') : null,
     json
       ? codeBlock(`json-${sub.id}`, 'Subscription JSON', JSON.stringify({ endpoint: json.endpoint, expirationTime: json.expirationTime, keys: json.keys }, null, 2), 'Copy JSON', headingId)
       : h('p', { class: 'warning' }, 'The keys of this endpoint could not be read.'),

@@ -73,6 +73,7 @@ function siteCard(sub: SubscriptionView, history: HistoryEntry[], deps: SitesDep
       h('span', { class: `badge ${state.tone}` }, state.label),
     ),
     sub.paused ? h('p', { class: 'warning' }, `Paused: ${sub.paused.reason}`) : null,
+    sub.pendingReregistration ? h('p', { class: 'warning' }, 'The push service reset this agent: messages from this site cannot arrive until it is registered again on the next connection.') : null,
     h('dl', { class: 'facts compact' },
       h('dt', {}, 'Last message'), h('dd', {}, timeEl(sub.lastMessageAt)),
       sub.budget ? h('dt', {}, 'Background budget') : null,

@@ -46,6 +46,8 @@ export interface SubscriptionView {
   hasWorker: boolean;
   /** base64url application server key (public), for endpoints made with one: the send command needs VAPID then. */
   applicationServerKey?: string | null;
+  /** True while its endpoint is dead after a UAID reset and it waits to be registered again (next connection). */
+  pendingReregistration?: boolean;
 }
 
 /** `PushSubscription.toJSON()` plus our id: what the Endpoints view shows and copies. */

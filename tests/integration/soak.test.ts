@@ -1,7 +1,7 @@
 // The soak: a bounded run of everything going wrong at once, on loopback (issue "Reliability ... suite").
 // SOAK_SECONDS long (60 in npm test; `npm run soak` runs 600). A real `push-agent listen --json` process behind a
 // fault-injecting TCP proxy receives mixed encodings and sizes from web-push while the proxy cuts at random
-// points, the push service restarts twice, the service forgets the agent (a UAID reset) once, the agent is
+// points, the push service restarts twice, the service forgets the agent (a UAID reset, cut mid-way) once, the agent is
 // killed with SIGKILL three times, and its data dir (a small tmpfs) fills up for a few seconds. Then: every accepted
 // message shown, none lost; duplicates counted and reported. A kill -9 between showing a message and writing its
 // done marker shows it once more at the next start (docs/architecture.md, "Delivery guarantees"), so at most one
@@ -40,6 +40,8 @@ class Agent {
   shown = new Map<string, number>();
   rss: Array<{ t: number; mib: number; pid: number }> = [];
   subs = new Map<string, Sub>();
+  /** Called on each endpoint change the agent prints (the UAID reset is cut through it). */
+  onSubscriptionChange: (() => void) | null = null;
   #sampler: ReturnType<typeof setInterval> | null = null;
   readonly dir: string;
   readonly url: string;
@@ -63,7 +65,10 @@ class Agent {
           const id = idOf(line.body!);
           this.shown.set(id, (this.shown.get(id) ?? 0) + 1);
         }
-        if (line.type === 'subscriptionchange' && line.newSubscription) this.subs.set(line.subscription!, { ...line.newSubscription, id: line.subscription! });
+        if (line.type === 'subscriptionchange' && line.newSubscription) {
+          this.subs.set(line.subscription!, { ...line.newSubscription, id: line.subscription! });
+          this.onSubscriptionChange?.();
+        }
       }
     });
     this.#sampler = setInterval(() => {
@@ -210,10 +215,19 @@ test(`soak for ${SECONDS} s: cuts, service restarts, a UAID reset, three kill -9
   await service.close();
   dataFile = path.join(work, 'service-2.json');
   service = await startPushService({ port, dataFile, maxMessagesPerSession: 1_000_000, maxStoredPerChannel: 100_000 });
+  // The reset is interrupted: the connection is cut right after the first subscription got its new endpoint.
+  let resetCut = false;
+  agent.onSubscriptionChange = () => {
+    if (resetCut) return;
+    resetCut = true;
+    proxy.cutAll();
+  };
   proxy.cutAll();
   progress('service replaced; waiting for re-subscription');
   await waitFor('agent re-subscribed after the UAID reset', () => [...agent.subs].every(([id, s]) => s.endpoint !== before.get(id)), 60_000, 50);
-  note('UAID reset');
+  agent.onSubscriptionChange = null;
+  assert.ok(resetCut, 'the UAID reset was cut mid-way');
+  note('UAID reset, cut after the first re-registration');
   paused = false;
   await until(0.6);
   await service.restart();

@@ -46,11 +46,12 @@ export interface Harness {
 export async function startEngine(serviceUrl: string, overrides: Partial<EngineOptions> = {}, dataDir = tempDir()): Promise<Harness> {
   const notifier = new RecordingNotifier();
   const logger = memoryLogger();
+  const store = openConfStore(dataDir);
   const engine = new PushEngine({
     serviceUrl,
     dataDir,
-    store: openConfStore(dataDir),
-    secrets: openKeyFileSecretBox(dataDir),
+    store,
+    secrets: openKeyFileSecretBox(dataDir, store),
     notifier,
     logger,
     // Short backoff so reconnects happen within a test's time; the rules are the same.

@@ -5,6 +5,8 @@ import { startPushService } from '../../../tools/push-service/index.ts';
 import { startFaultProxy } from '../../support/fault-proxy.ts';
 import { countBodies, send, sendStatus, startEngine, waitFor } from '../../support/engine-harness.ts';
 import type { SubscriptionJSON } from '../../../src/engine/subscription-record.ts';
+import { systemClock } from '../../../src/engine/clock.ts';
+import type { Clock } from '../../../src/engine/ports.ts';
 
 describe('resilience', () => {
   test('the service resets the UAID (message limit): subscriptions come back with new endpoints, old ones answer 410', async () => {
@@ -90,6 +92,28 @@ describe('resilience', () => {
       const twice = [...counts].filter(([, c]) => c !== 1);
       assert.deepEqual(twice, [], 'no message shown twice');
       assert.ok(proxy.cuts() > 3, `the proxy actually cut connections (${proxy.cuts()})`);
+    } finally {
+      await h.stop();
+      await proxy.close();
+      await service.close();
+    }
+  });
+
+  test('a wall clock stepped back an hour does not delay the liveness ping: a dead socket is still replaced', async () => {
+    const service = await startPushService();
+    const proxy = await startFaultProxy({ host: '127.0.0.1', port: service.port });
+    // The socket's timers are real; only the wall clock the engine reads jumps back (NTP, a user fixing the time).
+    // The system clock itself is shared with everything on this machine, so it is not stepped.
+    let offset = 0;
+    const wall: Clock = { now: () => Date.now() - offset, setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout };
+    const h = await startEngine(proxy.url, { clock: wall, connection: { idlePingAfterMs: 200, pingReplyTimeoutMs: 200, minPingIntervalMs: 300 } });
+    try {
+      const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'clock step' });
+      await new Promise((r) => setTimeout(r, 700)); // at least one idle ping has gone out and been answered
+      offset = 3_600_000;
+      proxy.freezeAll();
+      await send(sub, 'after the clock step');
+      await waitFor('delivered after the frozen socket is replaced', () => h.notifier.shown.some((n) => n.body === 'after the clock step'), 10_000);
     } finally {
       await h.stop();
       await proxy.close();

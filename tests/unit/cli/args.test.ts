@@ -52,3 +52,9 @@ test('fuzz: any argv is a command or a UsageError', () => {
     { numRuns: Number(process.env.FUZZ_RUNS ?? 5000) },
   );
 });
+
+test('an empty --data-dir or PUSH_AGENT_DATA_DIR is refused, never the current directory', () => {
+  assert.throws(() => parseCommand(['list', '--data-dir', ''], env), (e: unknown) => e instanceof UsageError && /data-dir/.test(e.message));
+  assert.throws(() => parseCommand(['listen'], { ...env, PUSH_AGENT_DATA_DIR: '' }), (e: unknown) => e instanceof UsageError && /PUSH_AGENT_DATA_DIR/.test(e.message));
+  assert.throws(() => parseCommand(['listen', '--data-dir', '   '], env), UsageError);
+});
