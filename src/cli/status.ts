@@ -51,6 +51,6 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 /** One line: running or not, connected or not, messages handled, subscriptions waiting for re-registration. */
 export function statusLine(s: StatusView): string {
   const running = s.running ? `running (pid ${s.pid})` : 'not running';
-  const connected = s.connected ? `connected to ${s.serviceUrl}` : s.running ? `not connected (${s.state}) to ${s.serviceUrl}` : 'not connected';
+  const connected = s.connected ? `connected to ${s.serviceUrl}` : s.running ? `not connected (${s.state}) to ${s.serviceUrl}` : `not connected (push service ${s.serviceUrl})`;
   return `push-agent ${running}, ${connected}; ${plural(s.messagesHandled, 'message', 'messages')} handled; ${plural(s.subscriptions, 'subscription', 'subscriptions')}, ${s.awaitingReregistration} waiting for re-registration`;
 }

@@ -63,7 +63,7 @@ describe('push-agent feedback', () => {
     const idle = await runCli(['status', '--data-dir', dir]);
     assert.equal(idle.code, 0, idle.stderr);
     assert.equal(idle.stdout.split('\n').length, 2, 'one line');
-    assert.match(idle.stdout, /^push-agent not running, not connected; 0 messages handled; 1 subscription, 0 waiting for re-registration\n$/);
+    assert.match(idle.stdout, /^push-agent not running, not connected \(push service wss:\/\/[^)]+\); 0 messages handled; 1 subscription, 0 waiting for re-registration\n$/);
     const l = listenCli(['--data-dir', dir, '--service', service.wsUrl]);
     try {
       await waitFor('connected', () => l.lines.some((x) => x.state === 'connected'));
