@@ -26,6 +26,15 @@ function failure(err: unknown): { code: string | number; signal?: string } {
   return { code: e.code ?? 'unknown', ...(e.signal ? { signal: e.signal } : {}) };
 }
 
+/** gdbus could not hand the notification to the server; `kind` names it for the history, never its text. */
+export class DesktopNotificationError extends Error {
+  readonly kind = 'notification-server-unavailable';
+  constructor(code: string | number) {
+    super(`the desktop notification server did not take the notification (gdbus ${code})`);
+    this.name = 'DesktopNotificationError';
+  }
+}
+
 export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process.env): Notifier | null {
   if (!env.DBUS_SESSION_BUS_ADDRESS) return null;
   const ids = new Map<string, number>();
@@ -36,17 +45,22 @@ export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process
       // On screen, text is capped; the model (and `listen --json`) carries it whole.
       const title = n.title.slice(0, NOTIFICATION_LIMITS.titleChars);
       const body = (n.body ?? '').slice(0, NOTIFICATION_LIMITS.bodyChars);
-      execFile(
+      // Resolves once the notification server took it: a server that is not there fails the display (its fate).
+      return new Promise<void>((resolve, reject) => execFile(
         'gdbus',
         ['call', '--session', '--dest', 'org.freedesktop.Notifications', '--object-path', '/org/freedesktop/Notifications',
           '--method', 'org.freedesktop.Notifications.Notify', gv('Push Agent'), 'uint32 0', gv(''), gv(title), gv(escapeMarkup(body)), '@as []', hints, timeout],
         { timeout: 5000 },
         (err, stdout) => {
-          if (err) return logger.warn('desktop notification failed', failure(err));
+          if (err) {
+            logger.warn('desktop notification failed', failure(err));
+            return reject(new DesktopNotificationError(failure(err).code));
+          }
           const m = /uint32 (\d+)/.exec(stdout);
           if (m) ids.set(n.id, Number(m[1]));
+          resolve();
         },
-      );
+      ));
     },
     close(id: string) {
       const serverId = ids.get(id);

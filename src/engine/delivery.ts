@@ -50,6 +50,8 @@ export interface FateRecord {
 export interface ShowResult {
   /** Held back by quiet hours (in the history, not on screen). */
   quiet: boolean;
+  /** Settles when the platform took the notification; rejects when the notifier failed after it returned. */
+  confirmed?: Promise<void>;
 }
 
 /** A worker's push event, with what it showed. */
@@ -323,20 +325,21 @@ export class DeliveryPipeline {
       const payload = displayPayload(plaintext, sub.label || sub.origin, sub.origin);
       const declared = payload.kind === 'declarative' ? payload.message : null;
       const shownText = (n: NotificationRequest) => ({ title: n.title, body: n.body ?? '' });
-      const display = (n: NotificationRequest, source: NotificationModel['source'], detail?: string) => {
-        let r: ShowResult;
+      const display = async (n: NotificationRequest, source: NotificationModel['source'], detail?: string) => {
         try {
-          r = h.show(sub!, n, source, entry.receivedAt);
+          const r = h.show(sub!, n, source, entry.receivedAt);
+          await r.confirmed;
+          return fate(r.quiet ? 'quiet-hours' : 'shown', detail, shownText(n));
         } catch (err) {
+          // Thrown at once, or the platform refused it later: either way nothing reached the screen.
           h.logger.warn('notification could not be shown', { subscription: subscriptionId, kind: errorKind(err) });
           return fate('display-failed', errorKind(err));
         }
-        return fate(r.quiet ? 'quiet-hours' : 'shown', detail, shownText(n));
       };
       let worker = declared && !declared.mutable ? null : h.dispatchToWorker(sub, plaintext, declared?.notification, batch);
       if (!worker) {
         const n = declared ? declared.notification : (payload as Extract<typeof payload, { kind: 'plain' }>).notification;
-        return display(n, declared ? 'declarative' : 'payload');
+        return await display(n, declared ? 'declarative' : 'payload');
       }
       // Worker failures are nacked (301/302/303, metrics only) and retried with backoff (design.md §4 step 8),
       // unless the worker already showed something: a retry would show it twice.
@@ -371,7 +374,7 @@ export class DeliveryPipeline {
       if (o.shown > 0) return fate(run.quiet ? 'quiet-hours' : 'shown-by-worker', failureDetail || undefined, run.first);
       if (declared) {
         // A mutable declarative message whose worker showed nothing shows the declared one; never charged.
-        return display(declared.notification, 'declarative', failureDetail || undefined);
+        return await display(declared.notification, 'declarative', failureDetail || undefined);
       }
       const settled = h.settleSilent(sub, entry.receivedAt);
       if (!failure) return fate(settled.fate, settled.detail);

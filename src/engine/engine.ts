@@ -687,9 +687,11 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       this.#quiet.hold();
       return { quiet: true };
     }
-    const model = this.notifications.show(request, { subscriptionId: sub.id, origin: sub.origin, source });
+    const { model, confirmed } = this.notifications.showConfirmed(request, { subscriptionId: sub.id, origin: sub.origin, source });
     this.emit('notification', { ...model, receivedAt });
-    return { quiet: false };
+    // Callers that do not wait for it (a worker's showNotification, the generic notification) still hear of a failure.
+    confirmed.catch((err: unknown) => this.#logger.warn('notification failed', { kind: errorKind(err) }));
+    return { quiet: false, confirmed };
   }
 
   #hasWorker(sub: SubscriptionRecord): boolean {

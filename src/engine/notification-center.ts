@@ -29,6 +29,16 @@ export class NotificationCenter {
   }
 
   show(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source'] }): NotificationModel {
+    const { model, confirmed } = this.showConfirmed(request, meta);
+    confirmed.catch(this.#onAsyncError);
+    return model;
+  }
+
+  /**
+   * Like show(), and also says whether the platform took it: `confirmed` rejects when the notifier fails after it
+   * returned (a notification server that is not there), so the caller can record that instead of "shown".
+   */
+  showConfirmed(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source'] }): { model: NotificationModel; confirmed: Promise<void> } {
     const model: NotificationModel = { ...request, id: randomUUID(), subscriptionId: meta.subscriptionId, origin: meta.origin, source: meta.source, shownAt: this.#clock.now() };
     if (request.tag) {
       // Same non-empty tag from the same origin replaces the earlier notification.
@@ -39,11 +49,14 @@ export class NotificationCenter {
     const mine = [...this.#active.values()].filter((n) => n.origin === meta.origin);
     for (const old of mine.slice(0, Math.max(0, mine.length - MAX_ACTIVE_PER_ORIGIN + 1))) this.#remove(old.id, true);
     // A notifier that throws leaves nothing remembered here; the caller records the failure.
-    const pending = this.#notifier.show(model);
-    if (pending) pending.catch(this.#onAsyncError);
+    const pending = this.#notifier.show(model) ?? Promise.resolve();
     this.#active.set(model.id, model);
     this.#lastShownAt.set(meta.origin, model.shownAt);
-    return model;
+    const confirmed = pending.catch((err: unknown) => {
+      this.#active.delete(model.id);
+      throw err;
+    });
+    return { model, confirmed };
   }
 
   get(id: string): NotificationModel | undefined {
