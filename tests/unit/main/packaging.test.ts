@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { FuseV1Options } from '@electron/fuses';
+import os from 'node:os';
+import path from 'node:path';
+import { flipFuses, FuseState, FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import afterPack, { buildKind, fuseConfig, packagedBinary } from '../../../build/after-pack.ts';
 import { APP_ID } from '../../../src/main/app-id.ts';
 
@@ -13,10 +15,50 @@ test('a release build turns off RunAsNode, NODE_OPTIONS and inspect, and loads o
   assert.equal(c[FuseV1Options.OnlyLoadAppFromAsar], true);
   assert.equal(c[FuseV1Options.EnableEmbeddedAsarIntegrityValidation], true);
   assert.equal(c[FuseV1Options.GrantFileProtocolExtraPrivileges], false);
-  // Every fuse has a decided value, so a new Electron fuse cannot slip through unset.
+  assert.equal(c[FuseV1Options.WasmTrapHandlers], true);
   assert.equal(fuseConfig('release').strictlyRequireAllFuses, true);
-  const fuseCount = Object.values(FuseV1Options).filter((v) => typeof v === 'number').length;
-  assert.equal(Object.keys(c).filter((k) => /^\d+$/.test(k)).length, fuseCount);
+});
+
+/** Electron's own fuse list for the release in package-lock.json (build/fuses/README.md says where it is from). */
+function electronFuseList(): Array<{ name: string; value: string }> {
+  // The file is JSON5 in name only: plain JSON, keys in wire order; `_`-keys are metadata.
+  const list = JSON.parse(fs.readFileSync('build/fuses/fuses.json5', 'utf8')) as Record<string, string>;
+  return Object.entries(list)
+    .filter(([name]) => !name.startsWith('_'))
+    .map(([name, value]) => ({ name, value }));
+}
+
+/** A file holding a fuse wire laid out as in an Electron binary: sentinel, version 1, length, one byte per fuse. */
+function fakeBinaryWithWire(fuses: Array<{ value: string }>): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fuses-')), 'electron');
+  const wire = Buffer.from(fuses.map((f) => f.value.charCodeAt(0)));
+  fs.writeFileSync(file, Buffer.concat([Buffer.alloc(64, 7), Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'), Buffer.from([1, wire.length]), wire, Buffer.alloc(64, 7)]));
+  return file;
+}
+
+test("every fuse in the locked Electron's own fuse list has a decided value, in both build kinds", () => {
+  const lockedElectron = (JSON.parse(fs.readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { version: string }> }).packages['node_modules/electron']!.version;
+  assert.match(lockedElectron, /^45\./, 'build/fuses/fuses.json5 is the Electron 45 list: copy the new one when Electron moves');
+  const fuses = electronFuseList();
+  assert.equal(fuses.at(-1)?.name, 'wasm_trap_handlers');
+  for (const kind of ['release', 'test'] as const) {
+    const c = fuseConfig(kind) as unknown as Record<string, unknown>;
+    const decided = Object.keys(c).filter((k) => /^\d+$/.test(k)).map(Number).sort((a, b) => a - b);
+    const live = fuses.flatMap((f, i) => (f.value === 'r' ? [] : [i]));
+    assert.deepEqual(decided, live, `${kind}: one value per fuse of Electron's list, none extra`);
+  }
+});
+
+test('flipping the fuses with the release config succeeds on a wire as long as the locked Electron has', async () => {
+  const fuses = electronFuseList();
+  const binary = fakeBinaryWithWire(fuses);
+  await flipFuses(binary, fuseConfig('release'));
+  const wire = (await getCurrentFuseWire(binary)) as unknown as Record<number, FuseState>;
+  const c = fuseConfig('release') as unknown as Record<number, boolean>;
+  for (let i = 0; i < fuses.length; i++) assert.equal(wire[i], c[i] ? FuseState.ENABLE : FuseState.DISABLE, fuses[i]!.name);
+  // A future Electron with one more fuse fails the build loudly rather than leaving it at Electron's default.
+  const longer = fakeBinaryWithWire([...fuses, { value: '1' }]);
+  await assert.rejects(flipFuses(longer, fuseConfig('release')), /strictlyRequireAllFuses/);
 });
 
 test("a test build differs only by keeping the inspect arguments Playwright's _electron needs", () => {
