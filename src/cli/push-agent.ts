@@ -12,7 +12,8 @@ import { HELP, parseCommand, UsageError, type Command, type Common } from './arg
 import { openConfStore } from './conf-store.ts';
 import { DataDirLockedError, lockDataDir, lockOwner } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
-import { linuxPowerSource } from './linux-power-source.ts';
+import { linuxPowerSource } from '../host/linux-power.ts';
+import { openSystemBus } from '../host/dbus-client.ts';
 import { openKeyFileSecretBox } from './key-file-secret-box.ts';
 
 const out = (line: string): void => {
@@ -29,10 +30,9 @@ function createEngine(common: Common, notifier: Notifier): PushEngine {
   const opener: UrlOpener = {
     open: (url) => new Promise((resolve) => execFile('xdg-open', [url], { timeout: 5000 }, () => resolve())),
   };
-  // The low-battery threshold is a preference of the engine, read at each poll.
-  let engine: PushEngine | null = null;
-  const power = linuxPowerSource({ lowPercent: () => engine?.preferences.current.policy.lowBatteryPercent ?? 20 });
-  engine = new PushEngine({
+  // A power report (sysfs + power-profiles-daemon); the engine's power policy decides `low` from it.
+  const power = linuxPowerSource({ bus: process.platform === 'linux' ? openSystemBus() : null });
+  const engine = new PushEngine({
     serviceUrl: common.service,
     dataDir: common.dataDir,
     store: openConfStore(common.dataDir),

@@ -19,9 +19,10 @@ import { electronHostWindows } from './electron-worker-host.ts';
 import { IpcHub } from './ipc-hub.ts';
 import { chooseServiceUrl, parseLaunch } from './launch-config.ts';
 import { applyStartAtLogin, launchedHidden } from './login-item.ts';
-import { readLinuxBatteryPercent } from './battery.ts';
 import { dialogPermissionPrompt } from './permission-prompt.ts';
 import { electronPowerSource } from './power-source.ts';
+import { linuxPowerSource } from '../host/linux-power.ts';
+import { openSystemBus } from '../host/dbus-client.ts';
 import { openSafeStorageSecretBox } from './safe-storage-secret-box.ts';
 import { createSettingsWindow, registerAppScheme, serveSettingsScheme } from './settings-window.ts';
 import { SitePermissions } from './site-permissions.ts';
@@ -64,9 +65,7 @@ async function start(): Promise<void> {
   const hub = new IpcHub(ipcMain, logger);
   const permissions = new SitePermissions(openElectronStore(dataDir, 'permissions'), dialogPermissionPrompt);
   const sessions = new SiteSessions({ workerDir: path.join(dist, 'worker'), permissions, logger });
-  // The threshold is a preference; the engine that holds it is created below (read lazily, 20 % until then).
-  let lowPercent = 20;
-  const power = electronPowerSource({ readPercent: () => (process.platform === 'linux' ? readLinuxBatteryPercent() : null), lowPercent: () => lowPercent });
+  const power = electronPowerSource({ platform: process.platform, ...(process.platform === 'linux' ? { linux: linuxPowerSource({ bus: openSystemBus() }) } : {}) });
   const notifier = electronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });
   const workerHost = new WindowedWorkerHost({ windows: electronHostWindows({ hub, sessions, preload: path.join(dist, 'preload/worker.cjs'), logger }), clock: systemClock, logger });
   const engine = new PushEngine({ serviceUrl, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger });
@@ -77,7 +76,6 @@ async function start(): Promise<void> {
     unread: () => {},
   };
   power.onWake(() => engine.wake());
-  lowPercent = engine.preferences.current.policy.lowBatteryPercent;
 
   const siteWindows = new SiteWindows({ engine, hub, sessions, permissions, preload: path.join(dist, 'preload/site.cjs'), logger });
   const settings = new SettingsService(engine, { addSite: (url) => siteWindows.open(url) });
@@ -136,7 +134,6 @@ async function start(): Promise<void> {
   let appliedLoginItem: boolean | null = null;
   let startupServiceUrl: string | null = null;
   const applyPreferences = (p: Preferences) => {
-    lowPercent = p.policy.lowBatteryPercent;
     if (p.startAtLogin !== appliedLoginItem) {
       appliedLoginItem = p.startAtLogin;
       try {
