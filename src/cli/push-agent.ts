@@ -14,6 +14,7 @@ import { DataDirLockedError, lockDataDir, lockOwner } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
 import { linuxPowerSource } from '../host/linux-power.ts';
 import { openSystemBus } from '../host/dbus-client.ts';
+import { proxyFromEnv, ResolvingProxyAgent } from '../host/proxy.ts';
 import { openKeyFileSecretBox } from './key-file-secret-box.ts';
 
 const out = (line: string): void => {
@@ -41,6 +42,8 @@ function createEngine(common: Common, notifier: Notifier): PushEngine {
     opener,
     logger,
     power,
+    // HTTPS_PROXY / https_proxy / NO_PROXY, read at each connection attempt (host/proxy.ts).
+    connection: { agent: new ResolvingProxyAgent(async () => proxyFromEnv(common.service)) },
   });
   return engine;
 }
