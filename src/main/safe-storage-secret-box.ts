@@ -8,11 +8,15 @@ export class SecretBoxError extends Error {
   readonly kind = 'secret-box-unavailable';
 }
 
-/** Call after `app.whenReady()`. */
-export async function openSafeStorageSecretBox(platform: NodeJS.Platform): Promise<SecretBox> {
-  const available = await safeStorage.isAsyncEncryptionAvailable();
-  const backend = platform === 'linux' ? safeStorage.getSelectedStorageBackend() : platform === 'darwin' ? 'keychain' : platform === 'win32' ? 'dpapi' : 'unknown';
-  const strong = available && backend !== 'basic_text' && backend !== 'unknown';
+/**
+ * Call after `app.whenReady()`. On Linux `linux` says what can be known of the async API's key store
+ * (desktop-bus-probes.ts); getSelectedStorageBackend() describes the synchronous API, not this one.
+ */
+export async function openSafeStorageSecretBox(platform: NodeJS.Platform, linux?: { backend: string; strong: boolean }): Promise<SecretBox> {
+  // A keyring that fails to answer is an unavailable one: the app starts and says so, it does not abort.
+  const available = await safeStorage.isAsyncEncryptionAvailable().catch(() => false);
+  const backend = platform === 'linux' ? (linux?.backend ?? 'unknown') : platform === 'darwin' ? 'keychain' : platform === 'win32' ? 'dpapi' : 'unknown';
+  const strong = available && (platform === 'linux' ? linux?.strong === true : backend !== 'unknown');
   return {
     backend,
     strong,

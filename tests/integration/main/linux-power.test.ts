@@ -2,7 +2,7 @@
 // /sys/class/power_supply tree (the real one is the machine's), power-profiles-daemon over a real private D-Bus
 // daemon with a real peer owning its name (support/private-bus.ts), and the engine's power policy deciding `low`
 // from the report with the live threshold.
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -67,10 +67,8 @@ test('a changed lowBatteryPercent preference applies to the last report without 
   assert.deepEqual(seen, ['low', 'ac']);
 });
 
-let bus: PrivateBus | null = null;
-before(() => {
-  bus = startPrivateBus();
-});
+// Started while the tests are defined, so that `skip` can say whether it exists.
+const bus: PrivateBus | null = startPrivateBus();
 after(() => bus?.stop());
 const skipNoBus = () => (bus ? false : 'SKIPPED: dbus-daemon could not start a private bus');
 
