@@ -73,10 +73,10 @@ test("a test build differs only by keeping the inspect arguments Playwright's _e
 });
 
 test('the fuses are flipped on the binary electron-builder produced for each platform', () => {
-  const ctx = { appOutDir: '/out', productFilename: 'Push Agent', executableName: 'push-agent' };
+  const ctx = { appOutDir: '/out', productFilename: 'Push Agent', executableName: 'push-agent-app' };
   assert.equal(packagedBinary({ ...ctx, platform: 'darwin' }), '/out/Push Agent.app');
   assert.equal(packagedBinary({ ...ctx, platform: 'win32' }), '/out/Push Agent.exe');
-  assert.equal(packagedBinary({ ...ctx, platform: 'linux' }), '/out/push-agent');
+  assert.equal(packagedBinary({ ...ctx, platform: 'linux' }), '/out/push-agent-app');
 });
 
 test('the installer, Windows notifications and the Linux desktop entry agree on one appId', () => {
@@ -93,4 +93,76 @@ test('the installer, Windows notifications and the Linux desktop entry agree on 
     const head = fs.readFileSync(icon).subarray(0, 8);
     assert.deepEqual([...head], [137, 80, 78, 71, 13, 10, 26, 10], icon);
   }
+});
+
+test('macOS: notifications are alerts (action buttons show) and the tray icon keeps its coloured state dot', () => {
+  const yml = fs.readFileSync('electron-builder.yml', 'utf8');
+  assert.match(yml, /^mac:\n(?: {2}.*\n)*? {2}extendInfo:\n(?: {4}#.*\n)* {4}NSUserNotificationAlertStyle: alert$/m);
+  // A template image is drawn in one colour by macOS: the dot that shows the connection state would be lost.
+  assert.doesNotMatch(fs.readFileSync('src/main/tray.ts', 'utf8'), /setTemplateImage/);
+});
+
+test("Linux packages: the app is push-agent-app and /usr/bin/push-agent is the headless command, on electron-builder's own install scripts", () => {
+  const yml = fs.readFileSync('electron-builder.yml', 'utf8');
+  assert.match(yml, /^ {2}executableName: push-agent-app$/m);
+  assert.match(yml, /^ {4}- from: build\/linux\/push-agent\n {6}to: push-agent$/m);
+  assert.match(yml, /^ {4}- from: dist\/cli-standalone\/push-agent\.mjs\n {6}to: cli\/push-agent\.mjs$/m);
+  assert.match(yml, /^ {2}afterInstall: build\/linux\/after-install\.tpl$/m);
+  assert.match(yml, /^ {2}afterRemove: build\/linux\/after-remove\.tpl$/m);
+  // Ours = electron-builder's template (AppArmor profile, chrome-sandbox mode, the app's link) + the command's link.
+  for (const script of ['after-install.tpl', 'after-remove.tpl']) {
+    const library = fs.readFileSync(`node_modules/app-builder-lib/templates/linux/${script}`, 'utf8');
+    const ours = fs.readFileSync(`build/linux/${script}`, 'utf8');
+    assert.ok(ours.startsWith(library), `${script} starts with electron-builder's own (re-copy it when electron-builder changes)`);
+  }
+  assert.match(fs.readFileSync('build/linux/after-install.tpl', 'utf8'), /ln -sf '\/opt\/\$\{sanitizedProductName\}\/push-agent' '\/usr\/bin\/push-agent'\n$/);
+  assert.equal(fs.statSync('build/linux/push-agent').mode & 0o111, 0o111, 'the wrapper is executable');
+});
+
+test('the packaged push-agent runs the self-contained command on Node 24, and says so plainly on an older Node', async () => {
+  // As scripts/build.ts bundles it; laid out as the deb installs it.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deb-layout-'));
+  const opt = path.join(root, 'opt/Push Agent');
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: ['src/cli/push-agent.ts'],
+    outfile: path.join(opt, 'resources/cli/push-agent.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'es2023',
+    logLevel: 'silent',
+    external: ['bufferutil', 'utf-8-validate', 'abstract-socket', 'x11'],
+    banner: { js: "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);" },
+  });
+  fs.copyFileSync('build/linux/push-agent', path.join(opt, 'push-agent'));
+  fs.chmodSync(path.join(opt, 'push-agent'), 0o755);
+  fs.mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
+  fs.symlinkSync(path.join(opt, 'push-agent'), path.join(root, 'usr/bin/push-agent'));
+  const { spawnSync } = await import('node:child_process');
+  const run = (node: string, args: string[]) => spawnSync(path.join(root, 'usr/bin/push-agent'), args, { encoding: 'utf8', cwd: root, env: { ...process.env, PUSH_AGENT_NODE: node } });
+  const version = run(process.execPath, ['--version']);
+  assert.equal(version.status, 0, version.stderr);
+  assert.equal(version.stdout.trim(), JSON.parse(fs.readFileSync('package.json', 'utf8')).version);
+  assert.match(run(process.execPath, ['--help']).stdout, /subscribe/);
+  const old = fs.existsSync('/usr/bin/node') ? spawnSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim() : '';
+  if (old && Number(old) < 24) {
+    const r = run('/usr/bin/node', ['--version']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /needs Node\.js 24 or later; '\/usr\/bin\/node' is version \d+/);
+  }
+  const none = run('/nonexistent/node', ['--version']);
+  assert.equal(none.status, 1);
+  assert.match(none.stderr, /no 'node' is on PATH|needs Node\.js 24/);
+});
+
+test("electron-builder accepts electron-builder.yml (its own schema validation, as npm run dist runs it)", async () => {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(path.resolve('package.json'));
+  const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as { validateConfiguration(c: unknown, log: unknown): Promise<void> };
+  const yaml = require('js-yaml') as { load(s: string): Record<string, unknown> };
+  const config = yaml.load(fs.readFileSync('electron-builder.yml', 'utf8'));
+  const log = { on() {}, emit() {} };
+  await validateConfiguration(config, log);
+  await assert.rejects(validateConfiguration({ ...config, mac: { ...(config.mac as object), extendInfoo: {} } }, log), /does not match the API schema/);
 });
