@@ -6,9 +6,10 @@
 //   through proxy-from-env (the rules curl and npm follow).
 // Only HTTP CONNECT proxies are supported (https-proxy-agent); a SOCKS answer is logged and the connection goes
 // direct, which is what the proxy's absence would do too.
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { Agent, type AgentConnectOpts } from 'agent-base';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { getProxyForUrl } from 'proxy-from-env';
@@ -56,7 +57,9 @@ export class ResolvingProxyAgent extends Agent {
   async connect(_req: http.ClientRequest, opts: AgentConnectOpts): Promise<Duplex | http.Agent> {
     const target = `${opts.secureEndpoint ? 'https' : 'http'}://${opts.host}:${opts.port}/`;
     const proxy = await this.#resolve(target).catch(() => null);
-    if (!proxy) return opts.secureEndpoint ? https.globalAgent : http.globalAgent;
+    // Direct: the socket ws would have opened itself (no pooling agent in between).
+    const host = opts.host ?? 'localhost';
+    if (!proxy) return opts.secureEndpoint ? tls.connect({ ...opts, ...(net.isIP(host) ? {} : { servername: host }) }) : net.connect(opts);
     let agent = this.#agents.get(proxy);
     if (!agent) {
       agent = new HttpsProxyAgent(proxy);

@@ -118,3 +118,40 @@ test("Electron's PAC answers: the first PROXY/HTTPS entry, DIRECT, and SOCKS rep
   assert.deepEqual(parsePacAnswer('SOCKS5 s:1080'), { kind: 'unsupported', scheme: 'SOCKS5' });
   assert.deepEqual(parsePacAnswer(''), { kind: 'direct' });
 });
+
+test('wss:// through the agent: direct, and tunnelled through the CONNECT proxy with TLS end to end', { timeout: 30_000 }, async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const fs = await import('node:fs');
+  const https = await import('node:https');
+  const { WebSocketServer, WebSocket } = await import('ws');
+  const { ResolvingProxyAgent } = await import('../../../src/host/proxy.ts');
+  const dir = tempDir('tls-');
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')]);
+  if (made.status !== 0) return t.skip('SKIPPED: openssl could not make a test certificate');
+  const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
+  const server = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo ${String(m)}`)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `wss://localhost:${(server.address() as net.AddressInfo).port}/`;
+  const echo = (agent: InstanceType<typeof ResolvingProxyAgent>) =>
+    new Promise<string>((resolve, reject) => {
+      const ws = new WebSocket(url, { agent, ca: cert });
+      ws.on('open', () => ws.send('hi'));
+      ws.on('message', (m) => (resolve(String(m)), ws.close()));
+      ws.on('error', reject);
+    });
+  try {
+    const asked: string[] = [];
+    assert.equal(await echo(new ResolvingProxyAgent(async (target) => (asked.push(target), null))), 'echo hi');
+    assert.deepEqual(asked, [`https://localhost:${(server.address() as net.AddressInfo).port}/`], 'asked with the https form of the service');
+    const tunnels = proxy.tunnels.length;
+    assert.equal(await echo(new ResolvingProxyAgent(async () => proxy.url)), 'echo hi');
+    assert.deepEqual(proxy.tunnels.slice(tunnels), [`localhost:${(server.address() as net.AddressInfo).port}`]);
+    // A resolver that fails is a direct connection, not none.
+    assert.equal(await echo(new ResolvingProxyAgent(async () => Promise.reject(new Error('PAC script threw')))), 'echo hi');
+  } finally {
+    for (const c of wss.clients) c.terminate();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
