@@ -31,6 +31,9 @@ interface RunningApp {
   waitFor(what: string, pred: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
+/** Every app started, so that a failing case leaves no process behind. */
+const launched = new Set<ChildProcess>();
+
 function launch(service: PushService, dataDir: string, args: string[] = [], env: Record<string, string> = {}): RunningApp {
   // The machine's own buses never leak in: each case says which (private) bus the app sees.
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DBUS_') && !k.startsWith('PUSH_AGENT_STUB_')));
@@ -39,6 +42,7 @@ function launch(service: PushService, dataDir: string, args: string[] = [], env:
     env: { ...base, DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/system_bus', PUSH_AGENT_DATA_DIR: dataDir, PUSH_AGENT_TEST: '1', PUSH_AGENT_STUB_APP_PATH: appDir, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  launched.add(child);
   const records: Array<Record<string, unknown>> = [];
   const logs: string[] = [];
   const waiters = new Set<() => void>();
@@ -92,7 +96,7 @@ before(async () => {
   app = launch(service, dataDir);
 });
 after(async () => {
-  app?.child.kill();
+  for (const child of launched) if (child.exitCode === null) child.kill();
   await service?.close();
 });
 
