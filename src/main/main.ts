@@ -152,7 +152,7 @@ async function start(): Promise<void> {
     iconDir: path.join(app.getAppPath(), 'build/icons'),
     openSettings: showSettings,
     quit: () => void quit(),
-    // Linux without a keyring (basic_text): say so where the user always sees it; settings explains it too.
+    // No key store confirmed (Linux without a Secret Service): say so where the user always sees it; settings explains it too.
     warning: secrets.strong ? null : 'Keys are stored without an OS keyring',
   });
   let connection: ConnectionStateView = 'stopped';

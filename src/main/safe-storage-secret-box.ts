@@ -1,6 +1,6 @@
-// The SecretBox port on Electron's safeStorage, async API (Keychain, DPAPI, libsecret/kwallet). On Linux without a
-// keyring Chromium falls back to `basic_text`, which only obfuscates: the box then reports `strong: false`, the
-// settings window shows a warning, and main logs one.
+// The SecretBox port on Electron's safeStorage, async API (Keychain, DPAPI; on Linux the Secret portal, the Secret
+// Service, or a fixed fallback key, which only obfuscates). On Linux the provider is not reported: without a
+// confirmed key store the box reports `strong: false`, the settings window shows a warning, and main logs one.
 import { safeStorage } from 'electron';
 import type { SecretBox } from '../engine/ports.ts';
 

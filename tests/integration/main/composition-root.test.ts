@@ -107,7 +107,7 @@ test('starts in order: privileged scheme, appUserModelId, then the tray reaches 
   assert.equal(app.records[1]!.appUserModelId, APP_ID);
   await app.waitFor('the settings window', (r) => r.window === 'push-agent://settings/settings.html');
   const menu = app.records.find((r) => Array.isArray(r.trayMenu))!.trayMenu as string[];
-  assert.ok(menu.some((l) => l.includes('without an OS keyring')), 'basic_text is warned about in the tray');
+  assert.ok(menu.some((l) => l.includes('without an OS keyring')), 'no Secret Service on the bus (none here): warned about in the tray');
 });
 
 test('the settings scheme serves the built page with the strict CSP and nothing outside dist/renderer', async () => {
