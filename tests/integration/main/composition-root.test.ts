@@ -138,6 +138,20 @@ test('a message sent with web-push through the local push service becomes a Noti
   assert.ok(!app.logs.join('\n').includes(endpoint.endpoint.split('/').pop()!), 'the endpoint token never reaches the log');
 });
 
+test('what the user does to a notification comes back once; buttons only where the platform has them', { timeout: 30_000 }, async () => {
+  assert.equal(await send(endpoint, JSON.stringify({ title: 'Click me', body: 'x', url: 'https://example.org/clicked' })), 201);
+  await app.waitFor('the notification', (r) => (r.notification as { title?: string } | undefined)?.title === 'Click me');
+  const buttons = process.platform === 'darwin' || process.platform === 'win32';
+  assert.deepEqual((await app.command({ type: 'notification', title: 'Click me', event: 'action', actionIndex: 0 })).result, { emitted: buttons });
+  assert.deepEqual((await app.command({ type: 'notification', title: 'Click me', event: 'click' })).result, { emitted: true });
+  await app.waitFor('the click to open the URL', (r) => r.openExternal === 'https://example.org/clicked');
+  // A second click on the same notification, and its close, are not reported again.
+  await app.command({ type: 'notification', title: 'Click me', event: 'click' });
+  await app.command({ type: 'notification', title: 'Click me', event: 'close' });
+  await app.command({ type: 'settings', method: 'getStatus', args: [] });
+  assert.equal(app.records.filter((r) => r.openExternal === 'https://example.org/clicked').length, 1);
+});
+
 test('quitting flushes state; a relaunch on the same data has the endpoint', async () => {
   await app.command({ type: 'quit' }).catch(() => undefined);
   assert.equal(await app.exited, 0);

@@ -143,10 +143,25 @@ export class Notification extends EventEmitter {
     this.options = options;
   }
   show() {
+    shownNotifications.push(this);
     out({ notification: { title: this.options.title, body: this.options.body, silent: this.options.silent, hasIcon: Boolean(this.options.icon) } });
   }
-  close() {}
+  close() {
+    // The app's own close() also emits 'close' (docs/api/notification.md), with no reason outside Windows.
+    this.userEvent('close');
+  }
+  /** What the user does, with each event's documented arguments, only where the platform has the event. */
+  userEvent(name: 'click' | 'close' | 'action', detail: { actionIndex?: number; reason?: string } = {}): boolean {
+    const windows = process.platform === 'win32';
+    const event = { preventDefault() {}, defaultPrevented: false };
+    if (name === 'click') return this.emit('click', event), true;
+    if (name === 'close') return this.emit('close', { ...event, ...(windows && detail.reason ? { reason: detail.reason } : {}) }), true;
+    if (process.platform !== 'darwin' && !windows) return false;
+    this.emit('action', { ...event, actionIndex: detail.actionIndex ?? 0, ...(windows ? { selectionIndex: -1 } : {}) }, detail.actionIndex ?? 0);
+    return true;
+  }
 }
+const shownNotifications: Notification[] = [];
 
 const image = { isEmpty: () => false, setTemplateImage() {} };
 export const nativeImage = { createFromBuffer: () => image, createFromPath: () => image };
@@ -258,9 +273,13 @@ const partitions = new Map<string, { partition: string; handlers: Map<string, (r
 
 // ---- commands from the test ----
 readline.createInterface({ input: process.stdin }).on('line', async (line) => {
-  const cmd = JSON.parse(line) as { id: number; type: 'settings' | 'scheme' | 'power' | 'second-instance' | 'keyring' | 'quit'; method?: string; args?: unknown[]; url?: string; frameUrl?: string; event?: string };
+  const cmd = JSON.parse(line) as { id: number; type: 'settings' | 'scheme' | 'power' | 'notification' | 'second-instance' | 'keyring' | 'quit'; method?: string; args?: unknown[]; url?: string; frameUrl?: string; event?: string; title?: string; actionIndex?: number; reason?: string };
   try {
-    if (cmd.type === 'power') {
+    if (cmd.type === 'notification') {
+      const n = shownNotifications.findLast((x) => x.options.title === cmd.title);
+      if (!n) throw new Error('no such notification');
+      out({ id: cmd.id, result: { emitted: n.userEvent(cmd.event as 'click' | 'close' | 'action', { ...(cmd.actionIndex !== undefined ? { actionIndex: cmd.actionIndex } : {}), ...(cmd.reason ? { reason: cmd.reason } : {}) }) } });
+    } else if (cmd.type === 'power') {
       out({ id: cmd.id, result: { emitted: powerMonitor.platformEvent(cmd.event!) } });
     } else if (cmd.type === 'second-instance') {
       // What Electron emits in the instance holding the lock when another launch asks for it.
