@@ -17,6 +17,7 @@ import { send, tempDir } from '../../support/engine-harness.ts';
 import { APP_ID } from '../../../src/main/app-id.ts';
 import { SETTINGS_CSP } from '../../../src/main/app-assets.ts';
 import { fakePeer, startPrivateBus, type PrivateBus } from '../../unit/main/support/private-bus.ts';
+import { connectProxy } from '../../unit/main/support/connect-proxy.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 /** The app is built into its own directory, so that this test never touches dist/ under other tests. */
@@ -260,5 +261,17 @@ test('power on Linux: on-battery never comes; the saver from power-profiles-daem
     assert.equal(await quitApp(a), 0);
   } finally {
     await ppd.close();
+  }
+});
+
+test("behind a proxy: the app connects through the proxy Chromium resolves for the push service (session.resolveProxy)", { timeout: 60_000 }, async () => {
+  const proxy = await connectProxy();
+  try {
+    const a = launch(service, tempDir('push-agent-proxy-'), [], { PUSH_AGENT_STUB_PROXY: new URL(proxy.url).host });
+    await a.waitFor('Connected', (r) => r.tray === 'Push Agent: Connected');
+    assert.deepEqual(proxy.tunnels, [new URL(service.wsUrl).host], 'one CONNECT tunnel to the push service');
+    assert.equal(await quitApp(a), 0);
+  } finally {
+    await proxy.close();
   }
 });

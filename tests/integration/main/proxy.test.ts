@@ -3,50 +3,15 @@
 // and NO_PROXY; and the app's side, Electron's PAC answers (session.resolveProxy) parsed into a proxy or direct.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startPushService, type PushService } from '../../../tools/push-service/service.ts';
 import { parsePacAnswer, proxyFromEnv, proxyTargetUrl } from '../../../src/host/proxy.ts';
 import { tempDir } from '../../support/engine-harness.ts';
+import { connectProxy, type ConnectProxy } from '../../unit/main/support/connect-proxy.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../../src/cli/push-agent.ts');
-
-interface ConnectProxy {
-  url: string;
-  tunnels: string[];
-  close(): Promise<void>;
-}
-async function connectProxy(): Promise<ConnectProxy> {
-  const tunnels: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = http.createServer((_req, res) => res.writeHead(405).end());
-  server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    tunnels.push(req.url ?? '');
-    const [host, port] = (req.url ?? '').split(':');
-    const upstream = net.connect(Number(port), host!, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => s.destroy());
-      s.on('close', () => sockets.delete(s));
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    tunnels,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
