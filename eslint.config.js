@@ -9,7 +9,7 @@ const nodeOnlyPackages = ['ws', 'conf', 'http_ece', 'web-push', 'electron-store'
 const noElectron = { name: 'electron', message: "Only src/main and src/preload may import 'electron'." };
 const noNode = nodeModules.map((name) => ({ name, message: 'This code runs in a sandboxed page or worker: no Node modules.' }));
 const noNodePackages = nodeOnlyPackages.map((name) => ({ name, message: 'Node-only package: not available in a sandboxed page or worker.' }));
-const hostDirs = ['main', 'preload', 'renderer', 'worker', 'page', 'cli'];
+const hostDirs = ['main', 'preload', 'renderer', 'worker', 'page', 'cli', 'host'];
 const noHostCode = hostDirs.map((dir) => ({
   group: [`**/${dir}/**`, `../${dir}/*`, `../../${dir}/*`],
   message: `The engine is host-agnostic: it must not import src/${dir}. Add a port instead.`,

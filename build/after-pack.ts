@@ -1,4 +1,4 @@
-// electron-builder afterPack hook: flips Electron's fuses on the packaged binary (design.md §9). A release build
+// electron-builder afterPack hook: flips Electron's fuses on the packaged binary. A release build
 // turns off running as Node, NODE_OPTIONS and the inspect arguments, and loads the app only from an asar whose
 // integrity is checked. A test build (PUSH_AGENT_BUILD=test) keeps the inspect arguments, which Playwright's
 // `_electron` needs to drive the main process; everything else is as in a release.
@@ -27,6 +27,9 @@ export function fuseConfig(kind: BuildKind): FuseV1Config {
     [FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]: false,
     // We never load file:// URLs (the settings window has its own scheme).
     [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
+    // Electron's default (since 41): guard regions plus a signal handler instead of explicit bounds checks in
+    // WebAssembly; sites' pages may run WebAssembly, and turning it off only costs them speed.
+    [FuseV1Options.WasmTrapHandlers]: true,
   };
 }
 

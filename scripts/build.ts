@@ -15,6 +15,20 @@ const entries: Entry[] = [
     what: 'headless CLI (Node 24)',
     options: { entryPoints: ['src/cli/push-agent.ts'], outfile: 'dist/cli/push-agent.js', platform: 'node', format: 'esm', packages: 'external' },
   },
+  // The same command as one file with its dependencies inside, for the Linux packages' /usr/bin/push-agent
+  // (build/linux/push-agent): there is no node_modules beside it. CommonJS dependencies get a require().
+  {
+    what: 'headless CLI, self-contained (Linux packages)',
+    options: {
+      entryPoints: ['src/cli/push-agent.ts'],
+      outfile: 'dist/cli-standalone/push-agent.mjs',
+      platform: 'node',
+      format: 'esm',
+      // Optional native helpers of ws and @homebridge/dbus-native: absent, and not needed.
+      external: ['bufferutil', 'utf-8-validate', 'abstract-socket', 'x11'],
+      banner: { js: "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);" },
+    },
+  },
   // The worker runtime, served at https://<origin>/__push-agent__/ in the site's partition (design.md §2).
   {
     what: 'worker host page',

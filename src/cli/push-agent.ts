@@ -11,7 +11,9 @@ import { HELP, parseCommand, UsageError, type Command, type Common } from './arg
 import { openConfStore } from './conf-store.ts';
 import { DataDirLockedError, lockDataDir, lockOwner, type DataDirLock } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
-import { linuxPowerSource } from './linux-power-source.ts';
+import { linuxPowerSource } from '../host/linux-power.ts';
+import { openSystemBus } from '../host/dbus-client.ts';
+import { proxyFromEnv, ResolvingProxyAgent } from '../host/proxy.ts';
 import { keyFilePath, keyFileProblem, openKeyFileSecretBox } from './key-file-secret-box.ts';
 import { Progress } from './progress.ts';
 import { runSend, SendInputError, SendNetworkError } from './send.ts';
@@ -35,10 +37,9 @@ async function createEngine(common: Common, notifier: Notifier): Promise<PushEng
   const opener: UrlOpener = {
     open: (url) => new Promise((resolve) => execFile('xdg-open', [url], { timeout: 5000 }, () => resolve())),
   };
-  // The low-battery threshold is a preference of the engine, read at each poll.
-  let engine: PushEngine | null = null;
-  const power = linuxPowerSource({ lowPercent: () => engine?.preferences.current.policy.lowBatteryPercent ?? 20 });
-  engine = new PushEngine({
+  // A power report (sysfs + power-profiles-daemon); the engine's power policy decides `low` from it.
+  const power = linuxPowerSource({ bus: process.platform === 'linux' ? openSystemBus() : null });
+  const engine = new PushEngine({
     serviceUrl: common.service,
     dataDir: common.dataDir,
     store,
@@ -47,6 +48,8 @@ async function createEngine(common: Common, notifier: Notifier): Promise<PushEng
     opener,
     logger,
     power,
+    // HTTPS_PROXY / https_proxy / NO_PROXY, read at each connection attempt (host/proxy.ts).
+    connection: { agent: new ResolvingProxyAgent(async () => proxyFromEnv(common.service)) },
   });
   await engine.load();
   const aside = engine.registry.asideCounts();

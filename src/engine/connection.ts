@@ -2,6 +2,7 @@
 // It owns the socket, the hello handshake, register/unregister requests with their deadlines, keepalive and
 // reconnecting. It knows nothing about subscriptions or messages: frames go up to the engine through `handlers`.
 
+import type { Agent } from 'node:http';
 import WebSocket from 'ws';
 import { Backoff } from './backoff.ts';
 import type { Clock, Logger, TimerHandle } from './ports.ts';
@@ -29,6 +30,8 @@ export interface ConnectionOptions {
   monotonicNow?: () => number;
   /** Say use_webpush in hello (default). False for the Simple Push session. */
   useWebpush?: boolean;
+  /** How the socket reaches the service (a proxy-tunnelling agent, host/proxy.ts); default direct. */
+  agent?: Agent;
 }
 
 export interface ConnectionHandlers {
@@ -76,7 +79,7 @@ export class PushConnection {
   #lastPingAt = -Infinity;
   /** The socket was dropped by reconnect(): connect again without a backoff delay. */
   #reconnectNow = false;
-  #opts: Required<Omit<ConnectionOptions, 'random'>> & { random?: () => number };
+  #opts: Required<Omit<ConnectionOptions, 'random' | 'agent'>> & { random?: () => number; agent?: Agent };
 
   #handlers: ConnectionHandlers;
 
@@ -220,7 +223,7 @@ export class PushConnection {
     let ws: WebSocket;
     try {
       // No sub-protocol is requested: production does not echo one and `ws` would reject the handshake.
-      ws = new WebSocket(this.#opts.url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: this.#opts.helloTimeoutMs, perMessageDeflate: false });
+      ws = new WebSocket(this.#opts.url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: this.#opts.helloTimeoutMs, perMessageDeflate: false, ...(this.#opts.agent ? { agent: this.#opts.agent } : {}) });
     } catch (err) {
       this.#opts.logger.error('bad push service URL', { error: (err as Error).message });
       this.#scheduleRetry({ reason: 'bad url' });

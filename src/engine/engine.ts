@@ -499,6 +499,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   }
 
   #onPreferences(p: Preferences): void {
+    this.#power.reevaluate();
     this.#urgency.request(this.#power.minUrgency());
     this.#quiet.check();
     this.emit('preferences', p);

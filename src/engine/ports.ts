@@ -58,10 +58,20 @@ export interface UrlOpener {
 }
 
 export type PowerState = 'ac' | 'battery' | 'low';
+/**
+ * What a host measured, for the engine's power policy to decide the state from (policy/power.ts): `low` is the OS
+ * saver on, or a battery level under the `lowBatteryPercent` preference. `percent` is null when unknown.
+ */
+export interface PowerReport {
+  onBattery: boolean;
+  percent: number | null;
+  saver: boolean;
+}
+/** A host either reports measurements (PowerReport, preferred) or a state it decided itself (tests, fixed hosts). */
 export interface PowerSource {
-  current(): PowerState;
-  /** Called with the new state; also used by hosts to signal resume / network-up via `PushEngine.wake()`. */
-  onChange(listener: (state: PowerState) => void): () => void;
+  current(): PowerState | PowerReport;
+  /** Called with the new report or state whenever it changes. */
+  onChange(listener: (state: PowerState | PowerReport) => void): () => void;
 }
 
 /** Where log lines go. Callers never pass keys, auth secrets, endpoints or payloads (see log.ts). */

@@ -3,7 +3,7 @@
 import { nativeImage, net, Notification } from 'electron';
 import type { Logger } from '../engine/ports.ts';
 import { IconCache } from './icon-cache.ts';
-import { NativeNotifier, type NativeNotifications } from './notifier-core.ts';
+import { activationTag, NativeNotifier, type CloseReason, type NativeNotifications } from './notifier-core.ts';
 
 const electronNotifications: NativeNotifications = {
   supported: () => Notification.isSupported(),
@@ -12,8 +12,10 @@ const electronNotifications: NativeNotifications = {
     const n = new Notification({ ...options, ...(icon && !icon.isEmpty() ? { icon } : {}) });
     return {
       onClick: (l) => void n.on('click', () => l()),
-      onAction: (l) => void n.on('action', (_event, index) => l(index)),
-      onClose: (l) => void n.on('close', () => l()),
+      // details.actionIndex: the positional index argument is deprecated (Electron 45).
+      onAction: (l) => void n.on('action', (details) => l(details.actionIndex)),
+      // details.reason exists on Windows only ('timedOut' = moved to the Action Center, not dismissed).
+      onClose: (l) => void n.on('close', (details) => l((details as { reason?: CloseReason }).reason)),
       onFailed: (l) => void n.on('failed', (_event, error) => l(error)),
       show: () => n.show(),
       close: () => n.close(),
@@ -23,5 +25,11 @@ const electronNotifications: NativeNotifications = {
 
 export function electronNotifier(opts: { logger: Logger; platform: NodeJS.Platform; allowLoopbackIcons: boolean }): NativeNotifier {
   const icons = new IconCache({ fetch: (url, init) => net.fetch(url, init), allowLoopbackHttp: opts.allowLoopbackIcons });
-  return new NativeNotifier({ native: electronNotifications, icons, logger: opts.logger, platform: opts.platform });
+  const notifier = new NativeNotifier({ native: electronNotifications, icons, logger: opts.logger, platform: opts.platform });
+  // Windows only: clicks in the Action Center, also for toasts whose object is gone (timed out, app restarted).
+  // The toast's tag is our notification id (mapNotification sets `id`).
+  if (opts.platform === 'win32') {
+    Notification.handleActivation((details) => notifier.activated({ id: activationTag(details.arguments), type: details.type, ...(details.actionIndex !== undefined ? { actionIndex: details.actionIndex } : {}) }));
+  }
+  return notifier;
 }

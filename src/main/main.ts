@@ -1,11 +1,11 @@
-// The Electron main process: the composition root (design.md §2). It builds the engine with the Electron adapters
+// The Electron main process: the composition root. It builds the engine with the Electron adapters
 // for its ports, the IPC hub, the tray and the windows, and owns the app's lifecycle: one instance (a second launch
 // shows the settings window), tray-resident (closing windows does not quit), start at login hidden, and quitting
 // flushes all state (engine.stop()) before the process exits.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
+import { app, dialog, ipcMain, session, shell, type BrowserWindow } from 'electron';
 import { systemClock } from '../engine/clock.ts';
 import { PushEngine } from '../engine/engine.ts';
 import { streamLogger } from '../engine/log.ts';
@@ -19,9 +19,14 @@ import { electronHostWindows } from './electron-worker-host.ts';
 import { IpcHub } from './ipc-hub.ts';
 import { chooseServiceUrl, parseLaunch } from './launch-config.ts';
 import { applyStartAtLogin, launchedHidden } from './login-item.ts';
-import { readLinuxBatteryPercent } from './battery.ts';
 import { dialogPermissionPrompt } from './permission-prompt.ts';
 import { electronPowerSource } from './power-source.ts';
+import { linuxPowerSource } from '../host/linux-power.ts';
+import { openSessionBus, openSystemBus } from '../host/dbus-client.ts';
+import { parsePacAnswer, ResolvingProxyAgent } from '../host/proxy.ts';
+import { openAppLog } from './app-log.ts';
+import { linuxKeyStorage, linuxTrayHostPresent } from './desktop-bus-probes.ts';
+import { devShortcut } from './windows-shortcut.ts';
 import { openSafeStorageSecretBox } from './safe-storage-secret-box.ts';
 import { createSettingsWindow, registerAppScheme, serveSettingsScheme } from './settings-window.ts';
 import { SitePermissions } from './site-permissions.ts';
@@ -38,9 +43,18 @@ registerAppScheme();
 app.setAppUserModelId(APP_ID);
 if (launch.dataDir) app.setPath('userData', path.resolve(launch.dataDir));
 
+// A second launch can arrive while start() still awaits (the keyring can take seconds): listen from the first
+// moment, and show settings once start() can.
+let showSettingsWhenReady: (() => void) | null = null;
+let secondInstanceEarly = false;
+const onSecondInstance = () => {
+  if (showSettingsWhenReady) showSettingsWhenReady();
+  else secondInstanceEarly = true;
+};
+
 function openLogger(dir: string): Logger {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = fs.createWriteStream(path.join(dir, 'main.log'), { flags: 'a', mode: 0o600 });
+  const file = openAppLog(dir);
   const toStderr = !app.isPackaged;
   return streamLogger((line) => {
     file.write(line);
@@ -56,20 +70,31 @@ async function start(): Promise<void> {
   const logger = openLogger(path.join(dataDir, 'logs'));
   for (const w of launch.warnings) logger.warn(w);
 
+  if (process.platform === 'win32' && !app.isPackaged) ensureDevShortcut(logger);
+
   const store = openElectronStore(dataDir);
-  const secrets = await openSafeStorageSecretBox(process.platform);
-  if (!secrets.strong) logger.warn('secrets are only obfuscated: no OS keyring is available', { backend: secrets.backend });
+  // Linux only: what the desktop offers that Electron does not report (a tray host, a Secret Service).
+  const sessionBus = process.platform === 'linux' ? openSessionBus() : null;
+  const [keyStorage, trayShown] = process.platform === 'linux' ? await Promise.all([linuxKeyStorage(sessionBus), linuxTrayHostPresent(sessionBus)]) : [undefined, true];
+  sessionBus?.close();
+  const secrets = await openSafeStorageSecretBox(process.platform, keyStorage);
+  if (!secrets.strong) logger.warn('secrets may be only obfuscated: no OS keyring could be confirmed', { backend: secrets.backend });
+  if (!trayShown) logger.warn('no tray host on this desktop (no StatusNotifierWatcher): the settings window stays the way in');
   const serviceUrl = chooseServiceUrl(launch.serviceUrl, store.get('preferences'));
 
   const hub = new IpcHub(ipcMain, logger);
   const permissions = new SitePermissions(openElectronStore(dataDir, 'permissions'), dialogPermissionPrompt);
   const sessions = new SiteSessions({ workerDir: path.join(dist, 'worker'), permissions, logger });
-  // The threshold is a preference; the engine that holds it is created below (read lazily, 20 % until then).
-  let lowPercent = 20;
-  const power = electronPowerSource({ readPercent: () => (process.platform === 'linux' ? readLinuxBatteryPercent() : null), lowPercent: () => lowPercent });
+  const power = electronPowerSource({ platform: process.platform, ...(process.platform === 'linux' ? { linux: linuxPowerSource({ bus: openSystemBus() }) } : {}) });
   const notifier = electronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });
   const workerHost = new WindowedWorkerHost({ windows: electronHostWindows({ hub, sessions, preload: path.join(dist, 'preload/worker.cjs'), logger }), clock: systemClock, logger });
-  const engine = new PushEngine({ serviceUrl, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger });
+  // The push service through the system's proxy settings (PAC included), asked at each connection attempt.
+  const agent = new ResolvingProxyAgent(async (target) => {
+    const answer = parsePacAnswer(await session.defaultSession.resolveProxy(target));
+    if (answer.kind === 'unsupported') logger.warn('the system proxy for the push service is not an HTTP proxy: connecting directly', { scheme: answer.scheme });
+    return answer.kind === 'proxy' ? answer.url : null;
+  });
+  const engine = new PushEngine({ serviceUrl, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger, connection: { agent } });
   const reportFailure = (what: string) => (err: unknown) => logger.error(what, { error: (err as Error)?.name ?? 'unknown' });
   notifier.events = {
     activated: (id, action) => void engine.notificationActivated(id, action).catch(reportFailure('notification activation failed')),
@@ -81,7 +106,6 @@ async function start(): Promise<void> {
     // An unlocked screen often means an unlocked keyring: try locked subscription keys now, not at the next backoff.
     if (engine.secretsLocked) void engine.retrySecrets();
   });
-  lowPercent = engine.preferences.current.policy.lowBatteryPercent;
 
   const siteWindows = new SiteWindows({ engine, hub, sessions, permissions, preload: path.join(dist, 'preload/site.cjs'), logger });
   const settings = new SettingsService(engine, { addSite: (url) => siteWindows.open(url) });
@@ -99,6 +123,8 @@ async function start(): Promise<void> {
     settingsWindow = createSettingsWindow({
       preload: path.join(dist, 'preload/settings.cjs'),
       icon: path.join(app.getAppPath(), 'build/icons/512x512.png'),
+      // Without a tray the window's menu is the way to quit.
+      ...(trayShown ? {} : { quit: () => void quit() }),
       onClosed: () => {
         settingsWindow = null;
         hub.setSettingsContents(null);
@@ -130,7 +156,7 @@ async function start(): Promise<void> {
     iconDir: path.join(app.getAppPath(), 'build/icons'),
     openSettings: showSettings,
     quit: () => void quit(),
-    // Linux without a keyring (basic_text): say so where the user always sees it; settings explains it too.
+    // No key store confirmed (Linux without a Secret Service): say so where the user always sees it; settings explains it too.
     warning: secrets.strong ? null : 'Keys are stored without an OS keyring',
   });
   let connection: ConnectionStateView = 'stopped';
@@ -140,7 +166,6 @@ async function start(): Promise<void> {
   let appliedLoginItem: boolean | null = null;
   let startupServiceUrl: string | null = null;
   const applyPreferences = (p: Preferences) => {
-    lowPercent = p.policy.lowBatteryPercent;
     if (p.startAtLogin !== appliedLoginItem) {
       appliedLoginItem = p.startAtLogin;
       try {
@@ -175,7 +200,7 @@ async function start(): Promise<void> {
     }
   });
 
-  app.on('second-instance', showSettings);
+  showSettingsWhenReady = showSettings;
   app.on('activate', showSettings);
   // Tray-resident: closing the last window does not quit.
   app.on('window-all-closed', () => {});
@@ -190,7 +215,8 @@ async function start(): Promise<void> {
 
   await engine.start();
   applyPreferences(engine.preferences.current);
-  if (!launch.hidden && !launchedHidden(process.argv)) showSettings();
+  // Hidden start is for the tray; with no tray to come back from, the window is the app.
+  if (secondInstanceEarly || !trayShown || (!launch.hidden && !launchedHidden(process.argv))) showSettings();
   if (launch.openSite) await siteWindows.open(launch.openSite).catch((err: Error) => logger.warn('could not open the site', { error: err.message }));
 }
 
@@ -213,9 +239,21 @@ function exposeTestHooks(tray: AppTray, notifier: NativeNotifier, engine: PushEn
   });
 }
 
+/** Windows shows no toasts for a development run without a Start-menu shortcut carrying the AppUserModelID. */
+function ensureDevShortcut(logger: Logger): void {
+  const { file, details } = devShortcut({ appData: app.getPath('appData'), execPath: process.execPath, appPath: app.getAppPath(), appId: APP_ID });
+  const existed = fs.existsSync(file);
+  if (shell.writeShortcutLink(file, existed ? 'replace' : 'create', details)) {
+    if (!existed) logger.warn('created a Start-menu shortcut for this development run: if notifications do not appear, restart the app once');
+  } else {
+    logger.warn('could not create the Start-menu shortcut: Windows shows no notifications for this development run without it');
+  }
+}
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
+  app.on('second-instance', onSecondInstance);
   start().catch((err: Error) => {
     dialog.showErrorBox('Push Agent could not start', err.message);
     app.exit(1);

@@ -1,4 +1,4 @@
-// Maps the engine's NotificationModel onto Electron's Notification options, per platform (design.md §8). Pure.
+// Maps the engine's NotificationModel onto Electron's Notification options, per platform. Pure.
 // Text is passed as plain text: Linux notification servers interpret a little markup in the body, so it is escaped.
 
 import type { NotificationConstructorOptions } from 'electron';
@@ -37,6 +37,8 @@ export function mapNotification(n: NotificationModel, platform: Platform, subtit
     timeoutType: n.requireInteraction ? 'never' : 'default',
     ...(linux && n.requireInteraction ? { urgency: 'critical' as const } : {}),
     ...(platform === 'darwin' ? { subtitle } : {}),
+    // The toast's tag on Windows (and the request id on macOS): Windows' activation arguments carry it back.
+    ...(platform === 'darwin' || platform === 'win32' ? { id: n.id } : {}),
     ...(actions.length ? { actions: actions.map((a) => ({ type: 'button' as const, text: a.title })) } : {}),
   };
   return { options, actionIds: actions.map((a) => a.action), iconUrl: n.icon ?? null };

@@ -1,49 +1,48 @@
-// The PowerSource port on powerMonitor: `ac` / `battery` from on-ac / on-battery, and `low` when the battery level
-// (battery.ts; Linux only, Electron has no level API) is under the preference's threshold, polled only while on
-// battery. Resume and unlock are reported through `onWake` so main can call engine.wake() (the socket may be dead).
+// The app's PowerSource: one power report ({onBattery, percent, saver}) for the engine's power policy, which
+// decides `low` (policy/power.ts). Resume and unlock go to `onWake` so main can call engine.wake().
+// - Linux: src/host/linux-power.ts (sysfs, power-profiles-daemon on the system bus), read again on resume.
+//   powerMonitor's on-battery/on-ac are macOS/Windows events, and Chromium's Linux power source reports unknown.
+// - macOS and Windows: powerMonitor.isOnBatteryPower() and on-battery/on-ac. Electron 45 has no battery level and
+//   no power-saver API on any platform, so `percent` is null and `saver` false there: `low` is Linux-only.
 import { powerMonitor } from 'electron';
-import type { PowerSource, PowerState } from '../engine/ports.ts';
-import { powerStateFrom } from './battery.ts';
-
-const POLL_MS = 2 * 60_000;
+import type { PowerReport, PowerSource } from '../engine/ports.ts';
+import type { LinuxPowerSource } from '../host/linux-power.ts';
 
 export interface ElectronPowerSource extends PowerSource {
+  current(): PowerReport;
   onWake(listener: () => void): () => void;
   dispose(): void;
 }
 
-export function electronPowerSource(opts: { readPercent: () => number | null; lowPercent: () => number }): ElectronPowerSource {
-  const listeners = new Set<(s: PowerState) => void>();
+export function electronPowerSource(opts: { platform: NodeJS.Platform; linux?: LinuxPowerSource }): ElectronPowerSource {
   const wakers = new Set<() => void>();
-  let poll: ReturnType<typeof setTimeout> | null = null;
-  const compute = (): PowerState => {
-    const onBattery = powerMonitor.isOnBatteryPower();
-    return powerStateFrom(onBattery, onBattery ? opts.readPercent() : null, opts.lowPercent());
-  };
-  let state: PowerState = compute();
-  const refresh = () => {
-    const next = compute();
-    if (poll) clearTimeout(poll);
-    poll = null;
-    if (next !== 'ac') {
-      poll = setTimeout(refresh, POLL_MS);
-      poll.unref();
-    }
-    if (next === state) return;
-    state = next;
-    for (const l of [...listeners]) l(next);
+  const listeners = new Set<(r: PowerReport) => void>();
+  const linux = opts.platform === 'linux' ? opts.linux : undefined;
+  const electronReport = (): PowerReport => ({ onBattery: powerMonitor.isOnBatteryPower(), percent: null, saver: false });
+  let report = linux ? linux.current() : electronReport();
+  const offLinux = linux?.onChange((r) => {
+    report = r as PowerReport;
+    for (const l of [...listeners]) l(report);
+  });
+  const fromElectron = () => {
+    const next = electronReport();
+    if (next.onBattery === report.onBattery) return;
+    report = next;
+    for (const l of [...listeners]) l(report);
   };
   const wake = () => {
-    refresh();
+    if (linux) void linux.refresh();
     for (const w of [...wakers]) w();
   };
-  powerMonitor.on('on-battery', refresh);
-  powerMonitor.on('on-ac', refresh);
+  const platformEvents = opts.platform === 'darwin' || opts.platform === 'win32';
+  if (platformEvents && !linux) {
+    powerMonitor.on('on-battery', fromElectron);
+    powerMonitor.on('on-ac', fromElectron);
+  }
   powerMonitor.on('resume', wake);
-  powerMonitor.on('unlock-screen', wake);
-  refresh();
+  if (platformEvents) powerMonitor.on('unlock-screen', wake);
   return {
-    current: () => state,
+    current: () => report,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -53,9 +52,10 @@ export function electronPowerSource(opts: { readPercent: () => number | null; lo
       return () => wakers.delete(listener);
     },
     dispose() {
-      if (poll) clearTimeout(poll);
-      powerMonitor.off('on-battery', refresh);
-      powerMonitor.off('on-ac', refresh);
+      offLinux?.();
+      linux?.dispose();
+      powerMonitor.off('on-battery', fromElectron);
+      powerMonitor.off('on-ac', fromElectron);
       powerMonitor.off('resume', wake);
       powerMonitor.off('unlock-screen', wake);
       listeners.clear();

@@ -1,8 +1,8 @@
-// The settings window (design.md §2): served from the app's own `push-agent://settings/` scheme (never file://),
+// The settings window: served from the app's own `push-agent://settings/` scheme (never file://),
 // strict CSP header, sandboxed, its preload exposing only `window.pushAgent`. Navigation and new windows are locked:
 // http(s) links go to the default browser after validation, anything else nowhere.
 import fs from 'node:fs/promises';
-import { BrowserWindow, protocol, session, shell } from 'electron';
+import { BrowserWindow, Menu, protocol, session, shell } from 'electron';
 import { APP_SCHEME, SETTINGS_URL } from '../shared/ipc.ts';
 import { settingsAsset } from './app-assets.ts';
 import { externalUrl } from './url-policy.ts';
@@ -30,7 +30,8 @@ export function serveSettingsScheme(rendererDir: string): void {
   });
 }
 
-export function createSettingsWindow(opts: { preload: string; icon?: string; onClosed: () => void }): BrowserWindow {
+/** `quit`: give the window a menu with Quit, for desktops with no tray (whose menu is the only other way out). */
+export function createSettingsWindow(opts: { preload: string; icon?: string; onClosed: () => void; quit?: () => void }): BrowserWindow {
   const win = new BrowserWindow({
     width: 960,
     height: 700,
@@ -48,6 +49,7 @@ export function createSettingsWindow(opts: { preload: string; icon?: string; onC
       spellcheck: false,
     },
   });
+  if (opts.quit) win.setMenu(Menu.buildFromTemplate([{ label: 'Push Agent', submenu: [{ label: 'Quit Push Agent', accelerator: 'CmdOrCtrl+Q', click: opts.quit }] }]));
   const contents = win.webContents;
   contents.on('will-navigate', (event, url) => {
     if (url === SETTINGS_URL) return;

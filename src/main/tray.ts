@@ -13,11 +13,8 @@ export interface AppTray {
 }
 
 export function createTray(opts: { iconDir: string; openSettings: () => void; quit: () => void; warning?: string | null }): AppTray {
-  const icon = (c: TrayConnection) => {
-    const image = nativeImage.createFromPath(path.join(opts.iconDir, `tray-${c}.png`));
-    if (process.platform === 'darwin') image.setTemplateImage(true);
-    return image;
-  };
+  // Never a template image on macOS: a template is drawn in one colour, and the coloured dot is the state.
+  const icon = (c: TrayConnection) => nativeImage.createFromPath(path.join(opts.iconDir, `tray-${c}.png`));
   const tray = new Tray(icon('offline'));
   let last = '';
   let tooltip = '';

@@ -1,7 +1,10 @@
 // The real main-process bundle (dist/main/main.cjs: engine, IPC hub, validators, SettingsService, adapters) run on
 // plain Node with a stand-in for the `electron` module (support/electron-stub.ts), because the Electron binary
 // cannot run here; the real thing is tests/electron/. Against the local push service with web-push as the sender:
-// start-up order, the tray, the settings scheme and IPC, a push becoming a Notification, quit flushing state.
+// start-up order, the tray, the settings scheme and IPC, a push becoming a Notification, quit flushing state; and
+// the paths Electron's documentation allows and the stand-in now takes: keyring unavailable, a refused or a
+// second instance, no tray host, power on Linux. D-Bus is a real private dbus-daemon with real peers on it
+// (support/private-bus.ts) standing in for the desktop's tray host, Secret Service and power-profiles-daemon.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,6 +16,8 @@ import { startPushService, type PushService } from '../../../tools/push-service/
 import { send, tempDir } from '../../support/engine-harness.ts';
 import { APP_ID } from '../../../src/main/app-id.ts';
 import { SETTINGS_CSP } from '../../../src/main/app-assets.ts';
+import { fakePeer, startPrivateBus, type PrivateBus } from '../../unit/main/support/private-bus.ts';
+import { connectProxy } from '../../unit/main/support/connect-proxy.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 /** The app is built into its own directory, so that this test never touches dist/ under other tests. */
@@ -27,12 +32,18 @@ interface RunningApp {
   waitFor(what: string, pred: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
-function launch(service: PushService, dataDir: string, args: string[] = []): RunningApp {
+/** Every app started, so that a failing case leaves no process behind. */
+const launched = new Set<ChildProcess>();
+
+function launch(service: PushService, dataDir: string, args: string[] = [], env: Record<string, string> = {}): RunningApp {
+  // The machine's own buses never leak in: each case says which (private) bus the app sees.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DBUS_') && !k.startsWith('PUSH_AGENT_STUB_')));
   const child = spawn(process.execPath, ['--import', './tests/unit/main/support/register-electron-stub.ts', path.join(appDir, 'dist/main/main.cjs'), `--service=${service.wsUrl}`, ...args], {
     cwd: root,
-    env: { ...process.env, PUSH_AGENT_DATA_DIR: dataDir, PUSH_AGENT_TEST: '1', PUSH_AGENT_STUB_APP_PATH: appDir },
+    env: { ...base, DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/system_bus', PUSH_AGENT_DATA_DIR: dataDir, PUSH_AGENT_TEST: '1', PUSH_AGENT_STUB_APP_PATH: appDir, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  launched.add(child);
   const records: Array<Record<string, unknown>> = [];
   const logs: string[] = [];
   const waiters = new Set<() => void>();
@@ -86,7 +97,7 @@ before(async () => {
   app = launch(service, dataDir);
 });
 after(async () => {
-  app?.child.kill();
+  for (const child of launched) if (child.exitCode === null) child.kill();
   await service?.close();
 });
 
@@ -97,7 +108,7 @@ test('starts in order: privileged scheme, appUserModelId, then the tray reaches 
   assert.equal(app.records[1]!.appUserModelId, APP_ID);
   await app.waitFor('the settings window', (r) => r.window === 'push-agent://settings/settings.html');
   const menu = app.records.find((r) => Array.isArray(r.trayMenu))!.trayMenu as string[];
-  assert.ok(menu.some((l) => l.includes('without an OS keyring')), 'basic_text is warned about in the tray');
+  assert.ok(menu.some((l) => l.includes('without an OS keyring')), 'no Secret Service on the bus (none here): warned about in the tray');
 });
 
 test('the settings scheme serves the built page with the strict CSP and nothing outside dist/renderer', async () => {
@@ -128,6 +139,20 @@ test('a message sent with web-push through the local push service becomes a Noti
   assert.ok(!app.logs.join('\n').includes(endpoint.endpoint.split('/').pop()!), 'the endpoint token never reaches the log');
 });
 
+test('what the user does to a notification comes back once; buttons only where the platform has them', { timeout: 30_000 }, async () => {
+  assert.equal(await send(endpoint, JSON.stringify({ title: 'Click me', body: 'x', url: 'https://example.org/clicked' })), 201);
+  await app.waitFor('the notification', (r) => (r.notification as { title?: string } | undefined)?.title === 'Click me');
+  const buttons = process.platform === 'darwin' || process.platform === 'win32';
+  assert.deepEqual((await app.command({ type: 'notification', title: 'Click me', event: 'action', actionIndex: 0 })).result, { emitted: buttons });
+  assert.deepEqual((await app.command({ type: 'notification', title: 'Click me', event: 'click' })).result, { emitted: true });
+  await app.waitFor('the click to open the URL', (r) => r.openExternal === 'https://example.org/clicked');
+  // A second click on the same notification, and its close, are not reported again.
+  await app.command({ type: 'notification', title: 'Click me', event: 'click' });
+  await app.command({ type: 'notification', title: 'Click me', event: 'close' });
+  await app.command({ type: 'settings', method: 'getStatus', args: [] });
+  assert.equal(app.records.filter((r) => r.openExternal === 'https://example.org/clicked').length, 1);
+});
+
 test('quitting flushes state; a relaunch on the same data has the endpoint', async () => {
   await app.command({ type: 'quit' }).catch(() => undefined);
   assert.equal(await app.exited, 0);
@@ -145,4 +170,108 @@ test('quitting flushes state; a relaunch on the same data has the endpoint', asy
   );
   await app.command({ type: 'quit' }).catch(() => undefined);
   assert.equal(await app.exited, 0);
+});
+
+// ---- Paths the stand-in now takes as Electron documents them (support/electron-stub.ts) ----------------------
+
+const quitApp = async (a: RunningApp) => {
+  await a.command({ type: 'quit' }).catch(() => undefined);
+  return a.exited;
+};
+
+// Started while the tests are defined, so that `skip` can say whether it exists.
+const buses: PrivateBus | null = startPrivateBus();
+after(() => buses?.stop());
+const needsBus = () => (buses ? false : 'SKIPPED: dbus-daemon could not start a private bus');
+
+test('the keyring unavailable at start: the app starts, warns in the tray, and refuses to create keys with a typed error', { timeout: 60_000 }, async () => {
+  for (const keyring of ['unavailable', 'rejects']) {
+    const a = launch(service, tempDir('push-agent-keyring-'), [], { PUSH_AGENT_STUB_KEYRING: keyring });
+    await a.waitFor('Connected', (r) => r.tray === 'Push Agent: Connected');
+    await a.waitFor('the settings window', (r) => r.window === 'push-agent://settings/settings.html');
+    assert.ok((a.records.find((r) => Array.isArray(r.trayMenu))!.trayMenu as string[]).some((l) => l.includes('without an OS keyring')), keyring);
+    const made = (await a.command({ type: 'settings', method: 'createEndpoint', args: [{ label: 'no keyring' }] })).result as { ok: boolean; error?: { kind: string } };
+    assert.equal(made.ok, false, keyring);
+    assert.equal(typeof made.error?.kind, 'string');
+    assert.equal(await quitApp(a), 0, `${keyring}: still running, quits cleanly`);
+  }
+});
+
+test('a refused single-instance lock quits at once: no tray, no window, no engine', { timeout: 30_000 }, async () => {
+  const a = launch(service, tempDir('push-agent-second-'), [], { PUSH_AGENT_STUB_LOCK: 'refused' });
+  assert.equal(await a.exited, 0);
+  assert.deepEqual(a.records.find((r) => 'singleInstanceLock' in r), { singleInstanceLock: false });
+  assert.ok(!a.records.some((r) => 'tray' in r || 'window' in r));
+});
+
+test('a second launch while the keyring is still answering is not lost: settings opens once start-up ends', { skip: needsBus(), timeout: 60_000 }, async () => {
+  const watcher = await fakePeer(buses!.address, 'org.kde.StatusNotifierWatcher', '/StatusNotifierWatcher');
+  try {
+    const env = { PUSH_AGENT_STUB_KEYRING: 'slow', DBUS_SESSION_BUS_ADDRESS: buses!.address };
+    const a = launch(service, tempDir('push-agent-early-'), ['--hidden'], env);
+    await a.command({ type: 'second-instance' });
+    await a.command({ type: 'keyring' });
+    await a.waitFor('the settings window', (r) => r.window === 'push-agent://settings/settings.html');
+    assert.equal(await quitApp(a), 0);
+    // The same start without a second launch stays in the tray.
+    const b = launch(service, tempDir('push-agent-early-'), ['--hidden'], env);
+    await b.command({ type: 'keyring' });
+    await b.waitFor('Connected', (r) => r.tray === 'Push Agent: Connected');
+    assert.ok(!b.records.some((r) => 'window' in r), '--hidden with a tray host: no window');
+    assert.equal(await quitApp(b), 0);
+  } finally {
+    await watcher.close();
+  }
+});
+
+test('no tray host on the session bus (stock GNOME): a --hidden start shows settings, whose menu can quit', { skip: needsBus(), timeout: 60_000 }, async () => {
+  const a = launch(service, tempDir('push-agent-notray-'), ['--hidden'], { DBUS_SESSION_BUS_ADDRESS: buses!.address });
+  await a.waitFor('the settings window', (r) => r.window === 'push-agent://settings/settings.html');
+  const menu = await a.waitFor('the window menu', (r) => Array.isArray(r.windowMenu));
+  assert.ok((menu.windowMenu as string[]).includes('Quit Push Agent'));
+  assert.ok(a.logs.some((l) => l.includes('no tray host')));
+  assert.equal(await quitApp(a), 0);
+});
+
+test('a running Secret Service is a confirmed key store: no keyring warning in the tray', { skip: needsBus(), timeout: 60_000 }, async () => {
+  const secrets = await fakePeer(buses!.address, 'org.freedesktop.secrets', '/org/freedesktop/secrets');
+  try {
+    const a = launch(service, tempDir('push-agent-secrets-'), [], { DBUS_SESSION_BUS_ADDRESS: buses!.address });
+    await a.waitFor('Connected', (r) => r.tray === 'Push Agent: Connected');
+    assert.ok(!(a.records.find((r) => Array.isArray(r.trayMenu))!.trayMenu as string[]).some((l) => l.includes('keyring')));
+    assert.equal(await quitApp(a), 0);
+  } finally {
+    await secrets.close();
+  }
+});
+
+test('power on Linux: on-battery never comes; the saver from power-profiles-daemon makes the engine low after a resume', { skip: needsBus(), timeout: 60_000 }, async () => {
+  const ppd = await fakePeer(buses!.address, 'org.freedesktop.UPower.PowerProfiles', '/org/freedesktop/UPower/PowerProfiles', { 'org.freedesktop.UPower.PowerProfiles': { ActiveProfile: 'balanced' } });
+  try {
+    const a = launch(service, tempDir('push-agent-power-'), [], { DBUS_SYSTEM_BUS_ADDRESS: buses!.address });
+    await a.waitFor('the settings window', (r) => r.window === 'push-agent://settings/settings.html');
+    const power = async () => ((await a.command({ type: 'settings', method: 'getStatus', args: [] })).result as { value: { power: string } }).value.power;
+    assert.equal(await power(), 'ac');
+    assert.deepEqual((await a.command({ type: 'power', event: 'on-battery' })).result, { emitted: process.platform !== 'linux' });
+    ppd.properties['org.freedesktop.UPower.PowerProfiles']!.ActiveProfile = 'power-saver';
+    assert.deepEqual((await a.command({ type: 'power', event: 'resume' })).result, { emitted: true });
+    const deadline = Date.now() + 10_000;
+    while ((await power()) !== 'low' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await power(), 'low');
+    assert.equal(await quitApp(a), 0);
+  } finally {
+    await ppd.close();
+  }
+});
+
+test("behind a proxy: the app connects through the proxy Chromium resolves for the push service (session.resolveProxy)", { timeout: 60_000 }, async () => {
+  const proxy = await connectProxy();
+  try {
+    const a = launch(service, tempDir('push-agent-proxy-'), [], { PUSH_AGENT_STUB_PROXY: new URL(proxy.url).host });
+    await a.waitFor('Connected', (r) => r.tray === 'Push Agent: Connected');
+    assert.deepEqual(proxy.tunnels, [new URL(service.wsUrl).host], 'one CONNECT tunnel to the push service');
+    assert.equal(await quitApp(a), 0);
+  } finally {
+    await proxy.close();
+  }
 });

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../../src/engine/log.ts';
 import type { NotificationModel } from '../../../src/engine/notification.ts';
-import { NativeNotifier, type NativeNotification, type NativeNotifications } from '../../../src/main/notifier-core.ts';
+import { activationTag, NativeNotifier, type CloseReason, type NativeNotification, type NativeNotifications } from '../../../src/main/notifier-core.ts';
 
 class FakeNative implements NativeNotification {
   click = () => {};
   action: (i: number) => void = () => {};
-  closed = () => {};
+  closed: (reason?: CloseReason) => void = () => {};
   failed: (e: string) => void = () => {};
   shown = false;
   readonly options: Record<string, unknown>;
@@ -25,8 +25,8 @@ class FakeNative implements NativeNotification {
   onAction(l: (i: number) => void) {
     this.action = l;
   }
-  onClose(l: () => void) {
-    this.closed = l;
+  onClose(l: (reason: CloseReason) => void) {
+    this.closed = (reason?: CloseReason) => l(reason);
   }
   onFailed(l: (e: string) => void) {
     this.failed = l;
@@ -128,4 +128,35 @@ test('icons come through the icon cache; a failed notification is forgotten; uns
   const none = setup('linux', false);
   await none.notifier.show(model('1'));
   assert.equal(none.created.length, 0);
+});
+
+test("a Windows toast that timed out went to the Action Center: not a dismissal, and a later click there counts", async () => {
+  const { notifier, created, events } = setup('win32');
+  await notifier.show(model('1'));
+  await notifier.show(model('2'));
+  assert.equal(created[0]!.options.id, '1', "our id is the toast's tag");
+  created[0]!.closed('timedOut');
+  created[1]!.closed('userCanceled');
+  assert.deepEqual(events, ['closed 2']);
+  assert.equal(notifier.unread, 1, 'still in the Action Center');
+  created[0]!.action(0);
+  assert.deepEqual(events, ['closed 2', 'activated 1 read']);
+});
+
+test("Action Center activations (Notification.handleActivation) are routed by the toast's tag, once", async () => {
+  const { notifier, created, events } = setup('win32');
+  await notifier.show(model('a'));
+  await notifier.show(model('b'));
+  assert.equal(activationTag('type=action&action=1&tag=a'), 'a');
+  assert.equal(activationTag('type=click'), null);
+  assert.equal(activationTag(''), null);
+  notifier.activated({ id: activationTag('type=action&action=1&tag=a'), type: 'action', actionIndex: 1 });
+  // Electron also fires the object's own event when it still exists: not reported twice.
+  created[0]!.action(1);
+  notifier.activated({ id: 'b', type: 'click' });
+  // After a restart the object is gone: the click still reaches the engine, as a plain click.
+  notifier.activated({ id: 'from-before-restart', type: 'action', actionIndex: 0 });
+  notifier.activated({ id: null, type: 'click' });
+  notifier.activated({ id: 'x', type: 'reply' });
+  assert.deepEqual(events, ['activated a later', 'activated b ', 'activated from-before-restart ']);
 });

@@ -1,8 +1,15 @@
 // A stand-in for the `electron` module, for running the real main-process bundle (dist/main/main.cjs) on plain
 // Node: the Electron binary cannot run here. It implements only what src/main calls, records what the app does
 // (notifications, tray, windows) as `STUB {json}` lines on stdout, and takes commands as JSON lines on stdin
-// (a settings-window IPC call, a request to the app's scheme, quit). Everything behind it is the real app:
-// engine, IPC hub, validators, SettingsService, adapters' logic.
+// (a settings-window IPC call, a request to the app's scheme, a power or second-instance event, quit). Everything
+// behind it is the real app: engine, IPC hub, validators, SettingsService, adapters' logic.
+// It behaves as Electron 45's documentation says, including where that is inconvenient for the app:
+// - events exist only on their platforms (process.platform here): powerMonitor's on-ac/on-battery/unlock-screen
+//   only on macOS and Windows, Notification's 'action' only there, close details.reason and
+//   Notification.handleActivation only on Windows, shell.writeShortcutLink only on Windows;
+// - safeStorage can be unavailable (PUSH_AGENT_STUB_KEYRING=unavailable: isAsyncEncryptionAvailable resolves
+//   false and encrypt/decrypt reject), fail (=rejects), or be slow to answer (=slow: until a `keyring` command);
+// - the single-instance lock can be refused (PUSH_AGENT_STUB_LOCK=refused), as when another instance holds it.
 import { EventEmitter } from 'node:events';
 import readline from 'node:readline';
 
@@ -32,7 +39,9 @@ class App extends EventEmitter {
     return '0.0.0-stub';
   }
   requestSingleInstanceLock() {
-    return true;
+    const granted = process.env.PUSH_AGENT_STUB_LOCK !== 'refused';
+    out({ singleInstanceLock: granted });
+    return granted;
   }
   whenReady() {
     return this.#ready;
@@ -77,16 +86,47 @@ export const protocol = {
   handle: (scheme: string, handler: (request: Request) => Promise<Response>) => schemeHandlers.set(scheme, handler),
 };
 
+const keyring = process.env.PUSH_AGENT_STUB_KEYRING ?? 'ok';
+let keyringAnswered: () => void = () => {};
+const keyringReady = keyring === 'slow' ? new Promise<void>((resolve) => (keyringAnswered = resolve)) : Promise.resolve();
+const encryptionUnavailable = () => new Error('Error while encrypting the text provided to safeStorage.encryptStringAsync. Encryption is not available.');
 export const safeStorage = {
-  isAsyncEncryptionAvailable: async () => true,
-  getSelectedStorageBackend: () => 'basic_text',
-  encryptStringAsync: async (s: string) => Buffer.from(`stub:${s}`),
-  decryptStringAsync: async (b: Buffer) => ({ result: b.toString().slice(5), shouldReEncrypt: false }),
+  isAsyncEncryptionAvailable: async () => {
+    await keyringReady;
+    if (keyring === 'rejects') throw new Error('The keyring did not answer');
+    return keyring !== 'unavailable';
+  },
+  // Linux only, and about the synchronous API.
+  ...(process.platform === 'linux' ? { getSelectedStorageBackend: () => 'basic_text' } : {}),
+  encryptStringAsync: async (s: string) => {
+    if (keyring === 'unavailable' || keyring === 'rejects') throw encryptionUnavailable();
+    return Buffer.from(`stub:${s}`);
+  },
+  decryptStringAsync: async (b: Buffer) => {
+    if (keyring === 'unavailable' || keyring === 'rejects') throw encryptionUnavailable();
+    return { result: b.toString().slice(5), shouldReEncrypt: false };
+  },
 };
 
+/** Which powerMonitor events each platform emits (Electron 45 docs/api/power-monitor.md). */
+const POWER_EVENTS: Record<string, readonly NodeJS.Platform[]> = {
+  suspend: ['darwin', 'win32', 'linux'],
+  resume: ['darwin', 'win32', 'linux'],
+  'on-ac': ['darwin', 'win32'],
+  'on-battery': ['darwin', 'win32'],
+  'lock-screen': ['darwin', 'win32'],
+  'unlock-screen': ['darwin', 'win32'],
+  shutdown: ['linux', 'darwin'],
+};
 class PowerMonitor extends EventEmitter {
   isOnBatteryPower() {
     return false;
+  }
+  /** The test asks for an event; only events this platform has are emitted. */
+  platformEvent(name: string): boolean {
+    if (!POWER_EVENTS[name]?.includes(process.platform)) return false;
+    this.emit(name);
+    return true;
   }
 }
 export const powerMonitor = new PowerMonitor();
@@ -95,21 +135,41 @@ export class Notification extends EventEmitter {
   static isSupported() {
     return true;
   }
+  // Windows only (docs/api/notification.md); elsewhere the method does not exist.
+  static handleActivation = process.platform === 'win32' ? (_callback: (details: unknown) => void) => {} : undefined;
   readonly options: Record<string, unknown>;
   constructor(options: Record<string, unknown>) {
     super();
     this.options = options;
   }
   show() {
+    shownNotifications.push(this);
     out({ notification: { title: this.options.title, body: this.options.body, silent: this.options.silent, hasIcon: Boolean(this.options.icon) } });
   }
-  close() {}
+  close() {
+    // The app's own close() also emits 'close' (docs/api/notification.md), with no reason outside Windows.
+    this.userEvent('close');
+  }
+  /** What the user does, with each event's documented arguments, only where the platform has the event. */
+  userEvent(name: 'click' | 'close' | 'action', detail: { actionIndex?: number; reason?: string } = {}): boolean {
+    const windows = process.platform === 'win32';
+    const event = { preventDefault() {}, defaultPrevented: false };
+    if (name === 'click') return this.emit('click', event), true;
+    if (name === 'close') return this.emit('close', { ...event, ...(windows && detail.reason ? { reason: detail.reason } : {}) }), true;
+    if (process.platform !== 'darwin' && !windows) return false;
+    this.emit('action', { ...event, actionIndex: detail.actionIndex ?? 0, ...(windows ? { selectionIndex: -1 } : {}) }, detail.actionIndex ?? 0);
+    return true;
+  }
 }
+const shownNotifications: Notification[] = [];
 
 const image = { isEmpty: () => false, setTemplateImage() {} };
 export const nativeImage = { createFromBuffer: () => image, createFromPath: () => image };
 export const net = { fetch: (url: string, init?: RequestInit) => fetch(url, init) };
-export const shell = { openExternal: async (url: string) => out({ openExternal: url }) };
+export const shell = {
+  openExternal: async (url: string) => out({ openExternal: url }),
+  ...(process.platform === 'win32' ? { writeShortcutLink: (file: string) => (out({ shortcut: file }), true) } : {}),
+};
 export const Menu = { buildFromTemplate: (t: unknown) => t };
 export const dialog = {
   showErrorBox: (title: string, message: string) => out({ errorBox: `${title}: ${message}` }),
@@ -163,6 +223,9 @@ export class BrowserWindow extends EventEmitter {
     out({ window: url });
     setImmediate(() => this.emit('ready-to-show'));
   }
+  setMenu(menu: Array<{ label?: string; submenu?: Array<{ label?: string }> }> | null) {
+    out({ windowMenu: (menu ?? []).flatMap((m) => [m.label, ...(m.submenu ?? []).map((i) => i.label)]).filter(Boolean) });
+  }
   show() {}
   focus() {}
   restore() {}
@@ -179,23 +242,53 @@ export class BrowserWindow extends EventEmitter {
 }
 
 export const session = {
-  defaultSession: { setPermissionRequestHandler() {}, setPermissionCheckHandler() {} },
-  fromPartition: (partition: string) => ({
-    partition,
-    protocol: { handle() {} },
+  defaultSession: {
     setPermissionRequestHandler() {},
     setPermissionCheckHandler() {},
-    setDevicePermissionHandler() {},
-    on() {},
-    fetch: (r: Request) => fetch(r),
-  }),
+    // A PAC answer, as Chromium gives it; PUSH_AGENT_STUB_PROXY stands for the system's proxy settings.
+    resolveProxy: async (_url: string) => (process.env.PUSH_AGENT_STUB_PROXY ? `PROXY ${process.env.PUSH_AGENT_STUB_PROXY}; DIRECT` : 'DIRECT'),
+  },
+  // One session per partition, as Electron returns the same Session for the same name; its protocol handlers are
+  // kept (and answer `partition` commands' requests), not dropped.
+  fromPartition: (partition: string) => {
+    let s = partitions.get(partition);
+    if (!s) {
+      const handlers = new Map<string, (request: Request) => Promise<Response>>();
+      s = {
+        partition,
+        handlers,
+        protocol: { handle: (scheme: string, handler: (request: Request) => Promise<Response>) => void handlers.set(scheme, handler), unhandle: (scheme: string) => void handlers.delete(scheme), isProtocolHandled: (scheme: string) => handlers.has(scheme) },
+        setPermissionRequestHandler() {},
+        setPermissionCheckHandler() {},
+        setDevicePermissionHandler() {},
+        on() {},
+        fetch: (r: Request) => fetch(r),
+      };
+      partitions.set(partition, s);
+    }
+    return s;
+  },
 };
+const partitions = new Map<string, { partition: string; handlers: Map<string, (request: Request) => Promise<Response>>; [k: string]: unknown }>();
 
 // ---- commands from the test ----
 readline.createInterface({ input: process.stdin }).on('line', async (line) => {
-  const cmd = JSON.parse(line) as { id: number; type: 'settings' | 'scheme' | 'quit'; method?: string; args?: unknown[]; url?: string; frameUrl?: string };
+  const cmd = JSON.parse(line) as { id: number; type: 'settings' | 'scheme' | 'power' | 'notification' | 'second-instance' | 'keyring' | 'quit'; method?: string; args?: unknown[]; url?: string; frameUrl?: string; event?: string; title?: string; actionIndex?: number; reason?: string };
   try {
-    if (cmd.type === 'settings') {
+    if (cmd.type === 'notification') {
+      const n = shownNotifications.findLast((x) => x.options.title === cmd.title);
+      if (!n) throw new Error('no such notification');
+      out({ id: cmd.id, result: { emitted: n.userEvent(cmd.event as 'click' | 'close' | 'action', { ...(cmd.actionIndex !== undefined ? { actionIndex: cmd.actionIndex } : {}), ...(cmd.reason ? { reason: cmd.reason } : {}) }) } });
+    } else if (cmd.type === 'power') {
+      out({ id: cmd.id, result: { emitted: powerMonitor.platformEvent(cmd.event!) } });
+    } else if (cmd.type === 'second-instance') {
+      // What Electron emits in the instance holding the lock when another launch asks for it.
+      app.emit('second-instance', { preventDefault() {} }, [process.execPath, '.'], process.cwd(), null);
+      out({ id: cmd.id, result: true });
+    } else if (cmd.type === 'keyring') {
+      keyringAnswered();
+      out({ id: cmd.id, result: true });
+    } else if (cmd.type === 'settings') {
       const win = windows.find((w) => w.webContents.getURL().startsWith('push-agent://settings/'));
       if (!win) throw new Error('no settings window');
       const frame = cmd.frameUrl ? { processId: 1, routingId: 9999, url: cmd.frameUrl } : win.webContents.mainFrame;
