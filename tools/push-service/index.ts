@@ -1,4 +1,4 @@
-// Public surface of the local push service (see docs/architecture.md and protocol.md §1-2).
+// Public surface of the local push service (see docs/architecture.md).
 export { startPushService, resolveOptions } from './service.ts';
 export type { PushService, PushServiceOptions, PushServiceStats } from './service.ts';
 export type { StoredMessage, Urgency } from './types.ts';

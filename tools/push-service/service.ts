@@ -8,7 +8,7 @@ import { WebSocketServer } from 'ws';
 import { createRequestHandler } from './http.ts';
 import { Hub } from './hub.ts';
 import { PushServiceError } from './errors.ts';
-import { DebouncedWriter, readState, Store, writeState, type StoreLimits } from './storage.ts';
+import { DebouncedWriter, readState, restrictMode, Store, writeState, type StoreLimits } from './storage.ts';
 import { TokenCodec } from './tokens.ts';
 import type { ResolvedOptions } from './types.ts';
 import { ClientSession } from './websocket.ts';
@@ -46,10 +46,17 @@ export interface PushServiceOptions {
   maxQueuedBytesPerConnection?: number;
   /** All stored messages together; beyond it 503 errno 201. Default 128 MiB. */
   maxStoredBytes?: number;
+  /**
+   * One UAID's share of the store: its senders get 503 errno 201 beyond it, so one client cannot fill the store
+   * for everyone. Default an eighth of `maxStoredBytes` (16 MiB).
+   */
+  maxStoredBytesPerUaid?: number;
   /** UAIDs stored; register beyond it answers status 500. Default 100000. */
   maxUaids?: number;
   /** Concurrent WebSocket connections; more are refused with HTTP 503. Default 10000. */
   maxConnections?: number;
+  /** Concurrent WebSocket connections from one client address; more are refused with HTTP 503. Default 500. */
+  maxConnectionsPerAddress?: number;
   /** How long a closing socket may take to finish the close handshake before it is cut; default 2000. */
   closeTimeoutMs?: number;
   /** Clock for TTL and expiry (ms); default Date.now. VAPID `exp` is always checked against the real clock. */
@@ -81,6 +88,11 @@ export interface PushService {
   /** Closes and reopens on the same port, keeping state (re-read from the data file when there is one). */
   restart(): Promise<void>;
   stats(): PushServiceStats;
+  /**
+   * Stored messages visited by scans so far (drain batches, expiry sweeps, unregister): a cost figure. Acks and
+   * sends look messages up instead, so they add nothing to it however much is stored.
+   */
+  scanCount(): number;
   /** The minimum urgency the client asked for with the `urgency` message. */
   lastUrgency(uaid: string): string | undefined;
   /**
@@ -115,8 +127,10 @@ export function resolveOptions(o: PushServiceOptions = {}): ResolvedOptions {
     maxStoredPerChannel: int(o.maxStoredPerChannel, 1000, 1),
     maxQueuedBytesPerConnection: int(o.maxQueuedBytesPerConnection, 4 * 1024 * 1024, 1),
     maxStoredBytes: int(o.maxStoredBytes, 128 * 1024 * 1024, 1),
+    maxStoredBytesPerUaid: int(o.maxStoredBytesPerUaid, Math.ceil((o.maxStoredBytes ?? 128 * 1024 * 1024) / 8), 1),
     maxUaids: int(o.maxUaids, 100_000, 1),
     maxConnections: int(o.maxConnections, 10_000, 1),
+    maxConnectionsPerAddress: int(o.maxConnectionsPerAddress, 500, 1),
     closeTimeoutMs: int(o.closeTimeoutMs, 2000, 1),
     now: o.now ?? Date.now,
     echoSubprotocol: o.echoSubprotocol ?? true,
@@ -130,8 +144,10 @@ export async function startPushService(options: PushServiceOptions = {}): Promis
     maxChannelsPerUaid: opts.maxChannelsPerUaid,
     maxStoredPerChannel: opts.maxStoredPerChannel,
     maxStoredBytes: opts.maxStoredBytes,
+    maxStoredBytesPerUaid: opts.maxStoredBytesPerUaid,
   };
 
+  if (opts.dataFile) restrictMode(opts.dataFile);
   const loaded = opts.dataFile ? readState(opts.dataFile) : undefined;
   const tokens = new TokenCodec(loaded?.secret);
   const hub = new Hub(opts, Store.fromJSON(limits, loaded?.uaids), tokens);
@@ -167,6 +183,8 @@ export async function startPushService(options: PushServiceOptions = {}): Promis
   let server: Server | undefined;
   let port = opts.port;
   const sockets = new Set<Socket>();
+  /** Open WebSocket connections (and upgrades under way) per client address. */
+  const perAddress = new Map<string, number>();
 
   const listen = async (): Promise<void> => {
     const srv = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, createRequestHandler(hub));
@@ -180,10 +198,18 @@ export async function startPushService(options: PushServiceOptions = {}): Promis
     });
     srv.on('upgrade', (req, socket, head) => {
       socket.on('error', () => socket.destroy());
-      if (hub.sessions.size >= opts.maxConnections) {
+      const address = (socket as Socket).remoteAddress ?? '';
+      const fromAddress = perAddress.get(address) ?? 0;
+      if (hub.sessions.size >= opts.maxConnections || fromAddress >= opts.maxConnectionsPerAddress) {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
+      perAddress.set(address, fromAddress + 1);
+      socket.once('close', () => {
+        const left = (perAddress.get(address) ?? 1) - 1;
+        if (left > 0) perAddress.set(address, left);
+        else perAddress.delete(address);
+      });
       wss.handleUpgrade(req, socket, head, (ws) => {
         try {
           new ClientSession(ws, hub);
@@ -245,7 +271,9 @@ export async function startPushService(options: PushServiceOptions = {}): Promis
       await shutdown();
       if (opts.dataFile) {
         const state = readState(opts.dataFile);
+        const scanned = hub.store.scanned;
         hub.store = Store.fromJSON(limits, state?.uaids);
+        hub.store.scanned = scanned;
         watchStore();
       }
       await listen();
@@ -259,6 +287,9 @@ export async function startPushService(options: PushServiceOptions = {}): Promis
         delivered: hub.counters.delivered,
         acked: hub.counters.acked,
       };
+    },
+    scanCount() {
+      return hub.store.scanned;
     },
     lastUrgency(uaid: string) {
       return hub.lastUrgency(uaid);
