@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `push-agent`: the push engine without Electron (design.md §10).
+// `push-agent`: the push engine without Electron, as a command.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -8,7 +8,8 @@ import { PushEngine, SubscribeError } from '../engine/engine.ts';
 import { streamLogger, silentLogger } from '../engine/log.ts';
 import type { Notifier, UrlOpener } from '../engine/ports.ts';
 import { StateError } from '../engine/state-schema.ts';
-import { HELP, parseCommand, UsageError, type Command, type Common } from './args.ts';
+import { embeddedServiceUrl, PushServiceError, startEmbeddedService, type PushService } from '../push-service/index.ts';
+import { HELP, LOCAL_SERVICE, parseCommand, UsageError, type Command, type Common } from './args.ts';
 import { openConfStore } from './conf-store.ts';
 import { DataDirLockedError, lockDataDir, lockOwner } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
@@ -23,7 +24,7 @@ const fail = (code: number, message: string): never => {
   process.exit(code);
 };
 
-function createEngine(common: Common, notifier: Notifier): PushEngine {
+function createEngine(common: Common, serviceUrl: string, notifier: Notifier): PushEngine {
   fs.mkdirSync(common.dataDir, { recursive: true, mode: 0o700 });
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
   const opener: UrlOpener = {
@@ -33,7 +34,7 @@ function createEngine(common: Common, notifier: Notifier): PushEngine {
   let engine: PushEngine | null = null;
   const power = linuxPowerSource({ lowPercent: () => engine?.preferences.current.policy.lowBatteryPercent ?? 20 });
   engine = new PushEngine({
-    serviceUrl: common.service,
+    serviceUrl,
     dataDir: common.dataDir,
     store: openConfStore(common.dataDir),
     secrets: openKeyFileSecretBox(common.dataDir),
@@ -47,12 +48,32 @@ function createEngine(common: Common, notifier: Notifier): PushEngine {
 
 const noNotifier: Notifier = { show() {}, close() {} };
 
-async function connected(engine: PushEngine): Promise<void> {
+/** The push service for a command that connects: the URL given, or the embedded one started for this data dir. */
+async function openService(common: Common): Promise<{ url: string; embedded: PushService | null }> {
+  if (common.service !== LOCAL_SERVICE) return { url: common.service, embedded: null };
+  fs.mkdirSync(common.dataDir, { recursive: true, mode: 0o700 });
+  try {
+    const embedded = await startEmbeddedService(common.dataDir);
+    return { url: embedded.wsUrl, embedded };
+  } catch (err) {
+    if (err instanceof PushServiceError) return fail(1, err.message);
+    throw err;
+  }
+}
+
+/** For read-only commands: the URL without starting anything (the embedded service's, if it ever ran here). */
+function knownServiceUrl(common: Common): string {
+  if (common.service !== LOCAL_SERVICE) return common.service;
+  return embeddedServiceUrl(common.dataDir) ?? 'local (embedded; not started yet in this data dir)';
+}
+
+async function connected(engine: PushEngine, closeService: () => Promise<void>): Promise<void> {
   await engine.start();
   try {
     await engine.connection.whenReady(15_000);
   } catch {
     await engine.stop();
+    await closeService();
     fail(1, `cannot reach the push service at ${engine.status().serviceUrl}`);
   }
 }
@@ -68,7 +89,7 @@ async function run(cmd: Command): Promise<void> {
 
   if (cmd.name === 'list' || cmd.name === 'status') {
     // Read-only: allowed while a `listen` holds the data dir.
-    const engine = createEngine(common, noNotifier);
+    const engine = createEngine(common, knownServiceUrl(common), noNotifier);
     await engine.load();
     if (cmd.name === 'list') {
       const subs = engine.list();
@@ -106,9 +127,14 @@ async function run(cmd: Command): Promise<void> {
   }
   process.on('exit', () => lock.release());
 
+  const service = await openService(common);
+  const closeService = async (): Promise<void> => {
+    await service.embedded?.close();
+  };
+
   if (cmd.name === 'subscribe') {
-    const engine = createEngine(common, noNotifier);
-    await connected(engine);
+    const engine = createEngine(common, service.url, noNotifier);
+    await connected(engine, closeService);
     try {
       const info = await engine.subscribe({
         kind: 'endpoint',
@@ -119,18 +145,21 @@ async function run(cmd: Command): Promise<void> {
       out(JSON.stringify({ id: info.id, endpoint: info.endpoint, expirationTime: info.expirationTime, keys: info.keys }));
     } catch (err) {
       await engine.stop();
+      await closeService();
       if (err instanceof SubscribeError) return fail(1, err.message);
       throw err;
     }
     await engine.stop();
+    await closeService();
     return;
   }
 
   if (cmd.name === 'unsubscribe') {
-    const engine = createEngine(common, noNotifier);
-    await connected(engine);
+    const engine = createEngine(common, service.url, noNotifier);
+    await connected(engine, closeService);
     const removed = await engine.unsubscribe(cmd.id);
     await engine.stop();
+    await closeService();
     if (!removed) return fail(1, `no subscription with id ${cmd.id} (see: push-agent list)`);
     return out(`unsubscribed ${cmd.id}`);
   }
@@ -138,7 +167,8 @@ async function run(cmd: Command): Promise<void> {
   // listen
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
   const desktop = cmd.json ? null : desktopNotifier(logger);
-  const engine = createEngine(common, desktop ?? noNotifier);
+  const engine = createEngine(common, service.url, desktop ?? noNotifier);
+  if (service.embedded) process.stderr.write(`push service: ${service.embedded.wsUrl} (embedded)\n`);
   const writeStatus = (state: string) => {
     try {
       fs.writeFileSync(statusFile(common.dataDir), JSON.stringify({ state, at: new Date().toISOString() }), { mode: 0o600 });
@@ -156,7 +186,7 @@ async function run(cmd: Command): Promise<void> {
   engine.on('state', (state, detail) => {
     writeStatus(state);
     if (cmd.json) out(JSON.stringify({ type: 'status', state, ...detail, at: new Date().toISOString() }));
-    else if (state === 'connected') out(`connected to ${common.service}`);
+    else if (state === 'connected') out(`connected to ${service.url}`);
     else if (state === 'waiting') out(`disconnected${detail.code ? ` (${detail.code})` : ''}; retrying in ${Math.round((detail.retryInMs ?? 0) / 1000)} s`);
   });
   engine.on('subscriptionchange', (c) => {
@@ -168,6 +198,7 @@ async function run(cmd: Command): Promise<void> {
     if (stopping) return;
     stopping = true;
     await engine.stop();
+    await closeService();
     writeStatus('stopped');
     lock.release();
     process.exit(0);

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { ConnectionState } from './connection.ts';
 import type { EngineEvents, PushEngine } from './engine.ts';
 import type { SubscriptionInfo, SubscriptionJSON } from './subscription-record.ts';
+import { EMBEDDED_SERVICE } from '../shared/service-choice.ts';
 import type {
   ConnectionStateView,
   HistoryEntry,
@@ -282,6 +283,7 @@ function checkLabel(label: unknown): string {
 
 function checkServiceUrl(value: unknown): string {
   if (typeof value !== 'string') throw new SettingsError('invalid-argument', 'Enter the push service address.');
+  if (value.trim() === EMBEDDED_SERVICE) return EMBEDDED_SERVICE;
   let url: URL;
   try {
     url = new URL(value.trim());

@@ -31,6 +31,8 @@ import { createTray, type AppTray } from './tray.ts';
 import { electronUrlOpener } from './url-opener.ts';
 import type { NativeNotifier } from './notifier-core.ts';
 import { WindowedWorkerHost } from './worker-host-core.ts';
+import { startEmbeddedService } from '../push-service/embedded.ts';
+import { EMBEDDED_SERVICE } from '../shared/service-choice.ts';
 
 
 const launch = parseLaunch(process.argv, process.env);
@@ -59,7 +61,11 @@ async function start(): Promise<void> {
   const store = openElectronStore(dataDir);
   const secrets = await openSafeStorageSecretBox(process.platform);
   if (!secrets.strong) logger.warn('secrets are only obfuscated: no OS keyring is available', { backend: secrets.backend });
-  const serviceUrl = chooseServiceUrl(launch.serviceUrl, store.get('preferences'));
+  const serviceChoice = chooseServiceUrl(launch.serviceUrl, store.get('preferences'));
+  // 'local': the push service runs in this process, its port and state kept in userData (endpoints embed the port).
+  const embedded = serviceChoice === EMBEDDED_SERVICE ? await startEmbeddedService(dataDir) : null;
+  if (embedded) logger.info('embedded push service started', { port: embedded.port });
+  const serviceUrl = embedded?.wsUrl ?? serviceChoice;
 
   const hub = new IpcHub(ipcMain, logger);
   const permissions = new SitePermissions(openElectronStore(dataDir, 'permissions'), dialogPermissionPrompt);
@@ -112,6 +118,8 @@ async function start(): Promise<void> {
       } catch (err) {
         logger.error('engine did not stop cleanly', { error: (err as Error).message });
       }
+      // After the engine: its last acks and unregisters go to this service.
+      await embedded?.close().catch((err: unknown) => logger.error('embedded push service did not stop cleanly', { error: (err as Error).message }));
       settings.dispose();
       notifier.closeAll();
       siteWindows.closeAll();

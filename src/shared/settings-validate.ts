@@ -4,6 +4,7 @@
 
 import type { NewEndpoint, PolicyPreferences, PowerStateView, PreferencesPatch, QuietHours } from './settings-api.ts';
 import { SETTINGS_METHODS, type SettingsCall, type SettingsMethod } from './ipc.ts';
+import { EMBEDDED_SERVICE } from './service-choice.ts';
 
 export class InvalidArgumentError extends Error {
   readonly kind = 'invalid-argument';
@@ -77,7 +78,9 @@ export function siteUrl(value: unknown): string {
   return href;
 }
 
+/** A ws(s) URL, or EMBEDDED_SERVICE ('local'): the push service embedded in the app. */
 export function serviceUrl(value: unknown): string {
+  if (value === EMBEDDED_SERVICE) return EMBEDDED_SERVICE;
   return url(value, ['wss:', 'ws:'], 'serviceUrl');
 }
 

@@ -3,6 +3,7 @@
 // A bad patch changes nothing and throws a PreferencesError naming the first bad field.
 
 import type { Store } from '../ports.ts';
+import { EMBEDDED_SERVICE } from '../../shared/service-choice.ts';
 import type { Preferences, PreferencesPatch, PolicyPreferences, PowerStateView, QuietHours } from '../../shared/settings-api.ts';
 
 export const STORE_KEY = 'preferences';
@@ -73,15 +74,20 @@ const POLICY_CHECKS: { [K in keyof PolicyPreferences]: (field: string, v: unknow
   lowBatteryPercent: (f, v) => number(f, v, 0, 100),
 };
 
+/**
+ * A ws(s) URL, or EMBEDDED_SERVICE: the host runs a push service inside its own process and gives the engine that
+ * service's URL (the engine itself never starts one).
+ */
 function serviceUrl(v: unknown): string {
-  if (typeof v !== 'string' || v.length > 2048) throw new PreferencesError('serviceUrl', 'must be a ws:// or wss:// URL');
+  if (v === EMBEDDED_SERVICE) return v;
+  if (typeof v !== 'string' || v.length > 2048) throw new PreferencesError('serviceUrl', "must be a ws:// or wss:// URL, or 'local'");
   let url: URL;
   try {
     url = new URL(v);
   } catch {
-    throw new PreferencesError('serviceUrl', 'must be a ws:// or wss:// URL');
+    throw new PreferencesError('serviceUrl', "must be a ws:// or wss:// URL, or 'local'");
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new PreferencesError('serviceUrl', 'must be a ws:// or wss:// URL');
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new PreferencesError('serviceUrl', "must be a ws:// or wss:// URL, or 'local'");
   return v;
 }
 
