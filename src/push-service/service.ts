@@ -155,7 +155,7 @@ export async function startPushService(options: PushServiceOptions = {}): Promis
     ? new DebouncedWriter(() => writeState(opts.dataFile!, tokens.secret, hub.store), 50, (err) => console.error('push service: cannot write data file:', err))
     : undefined;
   const watchStore = (): void => {
-    if (writer) hub.store.onChange = () => writer.schedule();
+    if (writer) hub.store.onChange = (subscriptions) => (subscriptions ? writer.now() : writer.schedule());
   };
   watchStore();
   // Write the secret straight away so endpoints stay valid even if nothing else changes before a restart.

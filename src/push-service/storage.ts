@@ -39,8 +39,11 @@ const topicKey = (channelID: string, topic: string): string => `${channelID}\n${
 
 export class Store {
   readonly limits: StoreLimits;
-  /** Called after every change (persistence hooks in here). */
-  onChange: () => void = () => {};
+  /**
+   * Called after every change (persistence hooks in here). `subscriptions` is true when channels or UAIDs changed:
+   * an endpoint handed out must survive a crash right after its register reply, so those are written at once.
+   */
+  onChange: (subscriptions: boolean) => void = () => {};
   #uaids = new Map<string, UaidRecord>();
   /** message id -> owning UAID, for acks and DELETE /m/<id>. */
   #owner = new Map<string, string>();
@@ -84,7 +87,7 @@ export class Store {
     if (this.#uaids.size >= this.limits.maxUaids) return undefined;
     rec = newRecord(uaid);
     this.#uaids.set(uaid, rec);
-    this.onChange();
+    this.onChange(false);
     return rec;
   }
 
@@ -93,7 +96,7 @@ export class Store {
     if (!rec) return;
     for (const m of rec.messages.values()) this.#forget(m);
     this.#uaids.delete(uaid);
-    this.onChange();
+    this.onChange(true);
   }
 
   /** 'exists' makes register idempotent; 'full' is the per-UAID channel cap. */
@@ -101,7 +104,7 @@ export class Store {
     if (rec.channels.has(channelID)) return 'exists';
     if (rec.channels.size >= this.limits.maxChannelsPerUaid) return 'full';
     rec.channels.add(channelID);
-    this.onChange();
+    this.onChange(true);
     return 'added';
   }
 
@@ -112,7 +115,7 @@ export class Store {
     const dropped: StoredMessage[] = [];
     for (const m of this.visit(rec)) if (m.channelID === channelID) dropped.push(m);
     for (const m of dropped) this.#remove(rec, m);
-    this.onChange();
+    this.onChange(true);
     return dropped;
   }
 
@@ -133,7 +136,7 @@ export class Store {
     if (this.#storedBytes - freed + msg.size > this.limits.maxStoredBytes) return { ok: false, reason: 'store-full' };
     for (const m of replaced) this.#remove(rec, m);
     this.#insert(rec, msg);
-    this.onChange();
+    this.onChange(false);
     return { ok: true, replaced };
   }
 
@@ -163,7 +166,7 @@ export class Store {
     const found = this.getMessage(id);
     if (!found) return undefined;
     this.#remove(found.rec, found.msg);
-    this.onChange();
+    this.onChange(false);
     return found.msg;
   }
 
@@ -178,13 +181,13 @@ export class Store {
         }
       }
     }
-    if (n) this.onChange();
+    if (n) this.onChange(false);
     return n;
   }
 
   setMinUrgency(rec: UaidRecord, min: Urgency): void {
     rec.minUrgency = min;
-    this.onChange();
+    this.onChange(false);
   }
 
   #insert(rec: UaidRecord, m: StoredMessage): void {
@@ -311,6 +314,13 @@ export class DebouncedWriter {
     this.#write = write;
     this.#delayMs = delayMs;
     this.#onError = onError;
+  }
+
+  /** Writes now (cancelling a pending debounced write): for changes that must not wait. */
+  now(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#run();
   }
 
   schedule(): void {
