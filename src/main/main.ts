@@ -75,7 +75,7 @@ async function start(): Promise<void> {
   const power = electronPowerSource({ readPercent: () => (process.platform === 'linux' ? readLinuxBatteryPercent() : null), lowPercent: () => lowPercent });
   const notifier = electronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });
   const workerHost = new WindowedWorkerHost({ windows: electronHostWindows({ hub, sessions, preload: path.join(dist, 'preload/worker.cjs'), logger }), clock: systemClock, logger });
-  const engine = new PushEngine({ serviceUrl, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger });
+  const engine = new PushEngine({ serviceUrl, serviceChoice, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger });
   const reportFailure = (what: string) => (err: unknown) => logger.error(what, { error: (err as Error)?.name ?? 'unknown' });
   notifier.events = {
     activated: (id, action) => void engine.notificationActivated(id, action).catch(reportFailure('notification activation failed')),

@@ -155,6 +155,9 @@ test('--service=local: main runs the embedded push service; an endpoint made in 
   let local = launch('local', dir);
   try {
     await local.waitFor('Connected', (r) => r.tray === 'Push Agent: Connected');
+    // The preference names the choice, not the embedded service's loopback URL (which works only while embedded).
+    const prefs = (await local.command({ type: 'settings', method: 'getPreferences', args: [] })).result as { value: { serviceUrl: string } };
+    assert.equal(prefs.value.serviceUrl, 'local');
     const made = (await local.command({ type: 'settings', method: 'createEndpoint', args: [{ label: 'offline' }] })).result as { ok: boolean; value: typeof endpoint };
     assert.equal(made.ok, true);
     const { port } = JSON.parse(fs.readFileSync(path.join(dir, 'push-service-port.json'), 'utf8')) as { port: number };
