@@ -64,7 +64,8 @@ async function openService(common: Common): Promise<{ url: string; embedded: Pus
 /** For read-only commands: the URL without starting anything (the embedded service's, if it ever ran here). */
 function knownServiceUrl(common: Common): string {
   if (common.service !== LOCAL_SERVICE) return common.service;
-  return embeddedServiceUrl(common.dataDir) ?? 'local (embedded; not started yet in this data dir)';
+  // Before its first run in this data dir there is no port yet: the choice itself.
+  return embeddedServiceUrl(common.dataDir) ?? LOCAL_SERVICE;
 }
 
 async function connected(engine: PushEngine, closeService: () => Promise<void>): Promise<void> {
