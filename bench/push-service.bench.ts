@@ -2,7 +2,9 @@
 // -> WebSocket delivery on loopback, with 1 and 100 connected clients that ack every message. The service runs in
 // its own process (tools/push-service/cli.ts) so the sender and the clients do not share its event loop.
 // Figures: messages/s with 64 requests in flight and the latency (send start -> client receives the frame) under
-// that load, plus the latency of one message at a time.
+// that load, plus the latency of one message at a time; and the cost of an ack flood against a UAID with many
+// stored messages (ten ~60 KiB frames of SimplePush integer versions): how long the service takes to get through
+// them and how long a `GET /health` sent meanwhile waits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createECDH, randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -72,10 +74,88 @@ export default async function pushServiceBench(ctx: BenchContext): Promise<Figur
         { id: `${id}.latency-single.p99`, title: `Push service: send -> delivery latency p99, one message at a time, ${who}`, unit: 'ms', ...summarize(seqP99) },
       );
     }
+    figures.push(...(await ackFlood(ctx, service.wsUrl, service.httpUrl)));
   } finally {
     await service.stop();
   }
   return figures;
+}
+
+/** One UAID with `stored` stored messages gets ten ack frames of 800 integer versions each while /health is asked. */
+export async function ackFlood(ctx: BenchContext, wsUrl: string, httpUrl: string): Promise<Figure[]> {
+  const stored = ctx.quick ? 500 : 4000;
+  const processing: number[] = [];
+  const health: number[] = [];
+  for (let run = 0; run < ctx.runs; run++) {
+    const first = await rawClient(wsUrl);
+    first.send({ messageType: 'hello', use_webpush: true });
+    const uaid = (await first.next()).uaid as string;
+    // Spread over channels: one subscription holds at most 1000 undelivered messages.
+    const channelID = randomUUID();
+    const endpointPaths: string[] = [];
+    for (const id of [channelID, ...Array.from({ length: Math.ceil(stored / 1000) }, () => randomUUID())]) {
+      first.send({ messageType: 'register', channelID: id });
+      endpointPaths.push(new URL((await first.next()).pushEndpoint as string).pathname);
+    }
+    first.ws.close();
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (sent < stored) {
+          const endpointPath = endpointPaths[sent++ % endpointPaths.length]!;
+          const res = await fetch(`${httpUrl}${endpointPath}`, { method: 'POST', headers: { TTL: '600' } });
+          await res.arrayBuffer();
+          if (res.status !== 201) throw new Error(`storing: POST answered ${res.status}`);
+        }
+      }),
+    );
+
+    const c = await rawClient(wsUrl);
+    c.send({ messageType: 'hello', use_webpush: true, uaid });
+    await c.next(); // hello; the first batch of stored messages follows and is left unacked (the drain stops there)
+    const start = performance.now();
+    for (let f = 0; f < 10; f++) {
+      c.send({ messageType: 'ack', updates: Array.from({ length: 800 }, (_, i) => ({ channelID, version: f * 800 + i, code: 100 })) });
+    }
+    const healthStart = performance.now();
+    const healthDone = fetch(`${httpUrl}/health`).then(async (r) => {
+      await r.text();
+      return performance.now() - healthStart;
+    });
+    c.send({ messageType: 'register', channelID: randomUUID() });
+    while ((await c.next()).messageType !== 'register');
+    processing.push(performance.now() - start);
+    health.push(await healthDone);
+    c.ws.terminate();
+    ctx.log(`ack flood with ${stored} stored, run ${run + 1}: frames handled in ${processing.at(-1)!.toFixed(1)} ms, /health meanwhile ${health.at(-1)!.toFixed(1)} ms`);
+  }
+  const note = `${stored} stored messages for the UAID; 10 ack frames x 800 integer versions (~60 KiB each), none matching.`;
+  return [
+    { id: 'push-service.ack-flood.processing', title: 'Push service: ten 60 KiB ack frames against a UAID with many stored messages', unit: 'ms', ...summarize(processing), notes: note },
+    { id: 'push-service.ack-flood.health-latency', title: 'Push service: GET /health answered during that ack flood', unit: 'ms', ...summarize(health) },
+  ];
+}
+
+/** A bare protocol client: frames in order, for the ack-flood figure. */
+async function rawClient(wsUrl: string): Promise<{ ws: WebSocket; send: (m: unknown) => void; next: () => Promise<Record<string, unknown>> }> {
+  const ws = new WebSocket(wsUrl);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const queue: Record<string, unknown>[] = [];
+  const waiters: Array<(m: Record<string, unknown>) => void> = [];
+  ws.on('message', (data) => {
+    const msg = JSON.parse(data.toString()) as Record<string, unknown>;
+    const w = waiters.shift();
+    if (w) w(msg);
+    else queue.push(msg);
+  });
+  return {
+    ws,
+    send: (m) => ws.send(JSON.stringify(m)),
+    next: () => withTimeout(queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r)), 30_000, 'no frame from the service'),
+  };
 }
 
 function prepare(count: number, origin: string, keys: { p256dh: string; auth: string }, vapid: { publicKey: string; privateKey: string }): Prepared[] {

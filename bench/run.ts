@@ -14,8 +14,8 @@ const AREAS: Array<{ prefix: string; heading: string; about: string }> = [
   },
   {
     prefix: 'push-service',
-    heading: 'Local push service (tools/push-service)',
-    about: 'The autopush-compatible service used by every test and benchmark: throughput and latency with 1 and 100 connected clients. It sets the floor under the end-to-end figures below.',
+    heading: 'Local push service (src/push-service)',
+    about: 'The autopush-compatible service used by every test and benchmark (and embedded by `--service local`): throughput and latency with 1 and 100 connected clients, and the cost of an ack flood against a UAID with many stored messages. It sets the floor under the end-to-end figures below.',
   },
   {
     prefix: 'engine',

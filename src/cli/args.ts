@@ -4,8 +4,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './usage-error.ts';
 import { parseSend, SEND_HELP, SEND_OPTIONS, type SendCommand } from './send-args.ts';
+import { EMBEDDED_SERVICE } from '../shared/service-choice.ts';
 
 export const DEFAULT_SERVICE = 'wss://push.services.mozilla.com/';
+/** `--service local`: run the push service inside the agent (src/push-service/embedded.ts), state in the data dir. */
+export const LOCAL_SERVICE = EMBEDDED_SERVICE;
 
 export type Command =
   | { name: 'help' }
@@ -19,6 +22,7 @@ export type Command =
 
 export interface Common {
   dataDir: string;
+  /** A ws:// or wss:// URL, or LOCAL_SERVICE: the push service embedded in this process. */
   service: string;
   verbose: boolean;
 }
@@ -44,7 +48,9 @@ ${SEND_HELP}
 
 Options for every command:
   --data-dir <dir>   where state lives (default: $PUSH_AGENT_DATA_DIR or ~/.local/share/push-agent)
-  --service <url>    push service WebSocket URL (default: $PUSH_AGENT_SERVICE or ${DEFAULT_SERVICE})
+  --service <ws url | local>
+                     push service WebSocket URL (default: $PUSH_AGENT_SERVICE or ${DEFAULT_SERVICE});
+                     'local' runs a push service inside the agent on 127.0.0.1 (offline use, one machine)
   --verbose          log to stderr (never keys, secrets, endpoints or payloads)
   --timeout <s>      subscribe, unsubscribe, send, status: give up after <s> seconds (exit 1)
   -h, --help         this help;  --version  the version
@@ -88,20 +94,13 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (!COMMANDS.has(name)) throw new UsageError(`unknown command '${name}' (try --help)`);
 
   const service = v.service ?? env.PUSH_AGENT_SERVICE ?? DEFAULT_SERVICE;
-  let url: URL;
-  try {
-    url = new URL(service);
-  } catch {
-    throw new UsageError(`--service: '${service}' is not a URL`);
-  }
-  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') throw new UsageError('--service must be a ws:// or wss:// URL');
   // An empty value would resolve to the current directory: state would land wherever the command ran.
   if (v['data-dir'] !== undefined && v['data-dir'].trim() === '') throw new UsageError('--data-dir must not be empty');
   if (v['data-dir'] === undefined && env.PUSH_AGENT_DATA_DIR !== undefined && env.PUSH_AGENT_DATA_DIR.trim() === '') {
     throw new UsageError('PUSH_AGENT_DATA_DIR is set but empty; unset it or name a directory');
   }
   const dataDir = path.resolve(v['data-dir'] ?? env.PUSH_AGENT_DATA_DIR ?? path.join(env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'push-agent'));
-  const common: Common = { dataDir, service: url.href, verbose: v.verbose === true };
+  const common: Common = { dataDir, service: serviceChoice(service), verbose: v.verbose === true };
   if (v.timeout !== undefined && !TIMED.has(name)) throw new UsageError(`--timeout does not apply to '${name}'`);
   const timeoutSeconds = v.timeout === undefined ? null : Number(v.timeout);
   if (timeoutSeconds !== null && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 && timeoutSeconds <= 86_400)) {
@@ -145,4 +144,17 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     default:
       return { name: 'unsubscribe', common, id: rest[0]!, ...timed };
   }
+}
+
+/** `local`, or a ws(s) URL in its normal form; anything else is a usage error. */
+function serviceChoice(service: string): string {
+  if (service === LOCAL_SERVICE) return LOCAL_SERVICE;
+  let url: URL;
+  try {
+    url = new URL(service);
+  } catch {
+    throw new UsageError(`--service: '${service}' is not a URL or 'local'`);
+  }
+  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') throw new UsageError("--service must be a ws:// or wss:// URL, or 'local'");
+  return url.href;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `push-agent`: the push engine without Electron (design.md §10).
+// `push-agent`: the push engine without Electron, as a command.
 import fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import pkg from '../../package.json' with { type: 'json' };
@@ -7,7 +7,8 @@ import { PushEngine, SubscribeError } from '../engine/engine.ts';
 import { displayUrl, streamLogger, silentLogger } from '../engine/log.ts';
 import type { Notifier, UrlOpener } from '../engine/ports.ts';
 import { StateError } from '../engine/state-schema.ts';
-import { HELP, parseCommand, UsageError, type Command, type Common } from './args.ts';
+import { embeddedServiceUrl, PushServiceError, startEmbeddedService, type PushService } from '../push-service/index.ts';
+import { HELP, LOCAL_SERVICE, parseCommand, UsageError, type Command, type Common } from './args.ts';
 import { openConfStore } from './conf-store.ts';
 import { DataDirLockedError, lockDataDir, lockOwner, type DataDirLock } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
@@ -28,7 +29,7 @@ const fail = (code: number, message: string): never => {
 };
 
 /** The engine on this data dir, its state loaded. Stops the command, changing nothing, when the key cannot open it. */
-async function createEngine(common: Common, notifier: Notifier): Promise<PushEngine> {
+async function createEngine(common: Common, serviceUrl: string, notifier: Notifier): Promise<PushEngine> {
   fs.mkdirSync(common.dataDir, { recursive: true, mode: 0o700 });
   const store = openConfStore(common.dataDir);
   const problem = keyFileProblem(common.dataDir, store);
@@ -40,7 +41,7 @@ async function createEngine(common: Common, notifier: Notifier): Promise<PushEng
   // A power report (sysfs + power-profiles-daemon); the engine's power policy decides `low` from it.
   const power = linuxPowerSource({ bus: process.platform === 'linux' ? openSystemBus() : null });
   const engine = new PushEngine({
-    serviceUrl: common.service,
+    serviceUrl,
     dataDir: common.dataDir,
     store,
     secrets: openKeyFileSecretBox(common.dataDir, store),
@@ -49,7 +50,7 @@ async function createEngine(common: Common, notifier: Notifier): Promise<PushEng
     logger,
     power,
     // HTTPS_PROXY / https_proxy / NO_PROXY, read at each connection attempt (host/proxy.ts).
-    connection: { agent: new ResolvingProxyAgent(async () => proxyFromEnv(common.service)) },
+    connection: { agent: new ResolvingProxyAgent(async () => proxyFromEnv(serviceUrl)) },
   });
   await engine.load();
   const aside = engine.registry.asideCounts();
@@ -64,14 +65,35 @@ const noNotifier: Notifier = { show() {}, close() {} };
 
 const progress = Progress.forStderr();
 
-async function connected(engine: PushEngine, common: Common, timeoutSeconds: number | null): Promise<void> {
-  progress.watch(engine, common.service);
+/** The push service for a command that connects: the URL given, or the embedded one started for this data dir. */
+async function openService(common: Common): Promise<{ url: string; embedded: PushService | null }> {
+  if (common.service !== LOCAL_SERVICE) return { url: common.service, embedded: null };
+  fs.mkdirSync(common.dataDir, { recursive: true, mode: 0o700 });
+  try {
+    const embedded = await startEmbeddedService(common.dataDir);
+    return { url: embedded.wsUrl, embedded };
+  } catch (err) {
+    if (err instanceof PushServiceError) return fail(1, err.message);
+    throw err;
+  }
+}
+
+/** For read-only commands: the URL without starting anything (the embedded service's, if it ever ran here). */
+function knownServiceUrl(common: Common): string {
+  if (common.service !== LOCAL_SERVICE) return common.service;
+  // Before its first run in this data dir there is no port yet: the choice itself.
+  return embeddedServiceUrl(common.dataDir) ?? LOCAL_SERVICE;
+}
+
+async function connected(engine: PushEngine, serviceUrl: string, timeoutSeconds: number | null, closeService: () => Promise<void>): Promise<void> {
+  progress.watch(engine, serviceUrl);
   await engine.start();
   try {
     // With --timeout its own deadline says "timed out"; without, 15 s of silence means the service is unreachable.
     await engine.connection.whenReady(timeoutSeconds !== null ? timeoutSeconds * 1000 + 5_000 : 15_000);
   } catch {
     await engine.stop();
+    await closeService();
     fail(1, `cannot reach the push service at ${engine.status().serviceUrl}`);
   }
 }
@@ -104,7 +126,7 @@ async function run(cmd: Command): Promise<void> {
     try {
       code = await runSend(cmd, {
         lookup: async (id) => {
-          const engine = await createEngine(common, noNotifier);
+          const engine = await createEngine(common, knownServiceUrl(common), noNotifier);
           const record = engine.registry.get(id);
           const json = engine.registry.toJSON(id);
           if (!record || !json) return null;
@@ -124,7 +146,7 @@ async function run(cmd: Command): Promise<void> {
 
   if (cmd.name === 'list' || cmd.name === 'status') {
     // Read-only: allowed while a `listen` holds the data dir.
-    const engine = await createEngine(common, noNotifier);
+    const engine = await createEngine(common, knownServiceUrl(common), noNotifier);
     if (cmd.name === 'list') {
       const subs = engine.list();
       if (cmd.json) return out(JSON.stringify(subs));
@@ -164,9 +186,14 @@ async function run(cmd: Command): Promise<void> {
     throw err;
   }
 
+  const service = await openService(common);
+  const closeService = async (): Promise<void> => {
+    await service.embedded?.close();
+  };
+
   if (cmd.name === 'subscribe') {
-    const engine = await createEngine(common, noNotifier);
-    await connected(engine, common, cmd.timeoutSeconds ?? null);
+    const engine = await createEngine(common, service.url, noNotifier);
+    await connected(engine, service.url, cmd.timeoutSeconds ?? null, closeService);
     progress.step('the push service to register the endpoint');
     try {
       const info = await engine.subscribe({
@@ -178,19 +205,22 @@ async function run(cmd: Command): Promise<void> {
       out(JSON.stringify({ id: info.id, endpoint: info.endpoint, expirationTime: info.expirationTime, keys: info.keys }));
     } catch (err) {
       await engine.stop();
+      await closeService();
       if (err instanceof SubscribeError) return fail(1, err.message);
       throw err;
     }
     await engine.stop();
+    await closeService();
     return;
   }
 
   if (cmd.name === 'unsubscribe') {
-    const engine = await createEngine(common, noNotifier);
-    await connected(engine, common, cmd.timeoutSeconds ?? null);
+    const engine = await createEngine(common, service.url, noNotifier);
+    await connected(engine, service.url, cmd.timeoutSeconds ?? null, closeService);
     progress.step('the push service to unregister the endpoint');
     const removed = await engine.unsubscribe(cmd.id);
     await engine.stop();
+    await closeService();
     if (!removed) return fail(1, `no subscription with id ${cmd.id} (see: push-agent list)`);
     return out(`unsubscribed ${cmd.id}`);
   }
@@ -198,7 +228,8 @@ async function run(cmd: Command): Promise<void> {
   // listen
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
   const desktop = cmd.json ? null : desktopNotifier(logger);
-  const engine = await createEngine(common, desktop ?? noNotifier);
+  const engine = await createEngine(common, service.url, desktop ?? noNotifier);
+  if (service.embedded) process.stderr.write(`push service: ${service.embedded.wsUrl} (embedded)\n`);
   // What `status` reports about this process: written on each state change and, at most once a second, as
   // messages are handled.
   let state = 'stopped';
@@ -208,7 +239,7 @@ async function run(cmd: Command): Promise<void> {
     if (next !== undefined) state = next;
     if (pendingWrite) clearTimeout(pendingWrite);
     pendingWrite = null;
-    writeLiveStatus(common.dataDir, { state, messagesHandled, awaitingReregistration: engine.status().pendingReregistrations, serviceUrl: displayUrl(common.service) });
+    writeLiveStatus(common.dataDir, { state, messagesHandled, awaitingReregistration: engine.status().pendingReregistrations, serviceUrl: displayUrl(service.url) });
   };
   engine.on('fate', () => {
     messagesHandled++;
@@ -225,7 +256,7 @@ async function run(cmd: Command): Promise<void> {
   engine.on('state', (state, detail) => {
     writeStatus(state);
     if (cmd.json) out(JSON.stringify({ type: 'status', state, ...detail, at: new Date().toISOString() }));
-    else if (state === 'connected') out(`connected to ${displayUrl(common.service)}`);
+    else if (state === 'connected') out(`connected to ${displayUrl(service.url)}`);
     else if (state === 'waiting') out(`disconnected${detail.code ? ` (${detail.code})` : ''}; retrying in ${Math.round((detail.retryInMs ?? 0) / 1000)} s`);
   });
   engine.on('subscriptionchange', (c) => {
@@ -237,6 +268,7 @@ async function run(cmd: Command): Promise<void> {
     if (stopping) return;
     stopping = true;
     await engine.stop();
+    await closeService();
     writeStatus('stopped');
     await lock.release();
     process.exit(0);

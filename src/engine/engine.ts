@@ -29,6 +29,12 @@ import { UrgencyNegotiator } from './policy/urgency.ts';
 
 export interface EngineOptions {
   serviceUrl: string;
+  /**
+   * The service as chosen, when it differs from the URL connected to: 'local' (EMBEDDED_SERVICE) when the host runs
+   * the embedded push service at `serviceUrl`. The `serviceUrl` preference defaults to it, so a saved preference
+   * names the choice, never the embedded service's loopback URL. Default: serviceUrl.
+   */
+  serviceChoice?: string;
   /** Directory for the inbox journal. */
   dataDir: string;
   store: Store;
@@ -149,8 +155,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
     this.#logger = opts.logger ?? silentLogger;
-    // serviceUrl here is the preference's default; a changed preference applies when the host next creates the engine.
-    this.preferences = new PreferencesService(opts.store, defaultPreferences(opts.serviceUrl), (p) => this.#onPreferences(p));
+    // The service chosen is the preference's default; a changed preference applies when the host next creates the engine.
+    this.preferences = new PreferencesService(opts.store, defaultPreferences(opts.serviceChoice ?? opts.serviceUrl), (p) => this.#onPreferences(p));
     this.history = new History({ dataDir: opts.dataDir, clock: this.#clock, logger: this.#logger, ...opts.history });
     this.#budgets = new BudgetLedger(opts.store);
     this.#power = new PowerPolicy(opts.power ?? new FixedPowerSource('ac'), () => this.preferences.current.policy, this.#logger, (s) => this.#onPower(s));

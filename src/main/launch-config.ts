@@ -1,5 +1,6 @@
 // How this launch is configured, from argv and the environment (pure, unit-tested):
-//   --service=<ws(s) URL> or PUSH_AGENT_SERVICE_URL   push service (else the stored preference, else Mozilla's)
+//   --service=<ws(s) URL | local> or PUSH_AGENT_SERVICE_URL   push service (else the stored preference, else
+//                                                     Mozilla's); 'local' = the push service embedded in the app
 //   --hidden                                          start in the tray only (login items pass it)
 //   --open-site=<url> or PUSH_AGENT_OPEN_SITE         open a site window at start (`npm run dev`'s demo site)
 //   PUSH_AGENT_DATA_DIR                               data directory instead of userData (tests, dev)
@@ -40,7 +41,7 @@ export function parseLaunch(argv: readonly string[], env: Record<string, string 
   const warnings: string[] = [];
   const rawService = flag(argv, 'service') ?? env.PUSH_AGENT_SERVICE_URL;
   const serviceUrl = validService(rawService);
-  if (rawService !== undefined && !serviceUrl) warnings.push('ignored an invalid push service URL (must be ws:// or wss://)');
+  if (rawService !== undefined && !serviceUrl) warnings.push("ignored an invalid push service URL (must be ws:// or wss://, or 'local')");
   const rawSite = flag(argv, 'open-site') ?? env.PUSH_AGENT_OPEN_SITE;
   const openSite = rawSite !== undefined && siteOrigin(rawSite) ? new URL(rawSite).href : null;
   if (rawSite !== undefined && !openSite) warnings.push('ignored an invalid site URL (must be https, or http on loopback)');
@@ -48,7 +49,10 @@ export function parseLaunch(argv: readonly string[], env: Record<string, string 
   return { serviceUrl, hidden: argv.includes('--hidden'), openSite, dataDir, dev: env.PUSH_AGENT_DEV === '1', warnings };
 }
 
-/** The service URL for this launch: explicit, else the stored preference (validated), else the default. */
+/**
+ * The service for this launch: explicit, else the stored preference (validated), else the default. A URL, or
+ * 'local' (EMBEDDED_SERVICE): main starts the embedded push service and gives the engine its URL.
+ */
 export function chooseServiceUrl(explicit: string | null, storedPreferences: unknown): string {
   if (explicit) return explicit;
   const stored = typeof storedPreferences === 'object' && storedPreferences !== null ? (storedPreferences as { serviceUrl?: unknown }).serviceUrl : undefined;

@@ -36,6 +36,8 @@ import { createTray, type AppTray } from './tray.ts';
 import { electronUrlOpener } from './url-opener.ts';
 import type { NativeNotifier } from './notifier-core.ts';
 import { WindowedWorkerHost } from './worker-host-core.ts';
+import { startEmbeddedService } from '../push-service/embedded.ts';
+import { EMBEDDED_SERVICE } from '../shared/service-choice.ts';
 
 
 const launch = parseLaunch(process.argv, process.env);
@@ -80,7 +82,11 @@ async function start(): Promise<void> {
   const secrets = await openSafeStorageSecretBox(process.platform, keyStorage);
   if (!secrets.strong) logger.warn('secrets may be only obfuscated: no OS keyring could be confirmed', { backend: secrets.backend });
   if (!trayShown) logger.warn('no tray host on this desktop (no StatusNotifierWatcher): the settings window stays the way in');
-  const serviceUrl = chooseServiceUrl(launch.serviceUrl, store.get('preferences'));
+  const serviceChoice = chooseServiceUrl(launch.serviceUrl, store.get('preferences'));
+  // 'local': the push service runs in this process, its port and state kept in userData (endpoints embed the port).
+  const embedded = serviceChoice === EMBEDDED_SERVICE ? await startEmbeddedService(dataDir) : null;
+  if (embedded) logger.info('embedded push service started', { port: embedded.port });
+  const serviceUrl = embedded?.wsUrl ?? serviceChoice;
 
   const hub = new IpcHub(ipcMain, logger);
   const permissions = new SitePermissions(openElectronStore(dataDir, 'permissions'), dialogPermissionPrompt);
@@ -94,7 +100,7 @@ async function start(): Promise<void> {
     if (answer.kind === 'unsupported') logger.warn('the system proxy for the push service is not an HTTP proxy: connecting directly', { scheme: answer.scheme });
     return answer.kind === 'proxy' ? answer.url : null;
   });
-  const engine = new PushEngine({ serviceUrl, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger, connection: { agent } });
+  const engine = new PushEngine({ serviceUrl, serviceChoice, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger, connection: { agent } });
   const reportFailure = (what: string) => (err: unknown) => logger.error(what, { error: (err as Error)?.name ?? 'unknown' });
   notifier.events = {
     activated: (id, action) => void engine.notificationActivated(id, action).catch(reportFailure('notification activation failed')),
@@ -142,6 +148,8 @@ async function start(): Promise<void> {
       } catch (err) {
         logger.error('engine did not stop cleanly', { error: (err as Error).message });
       }
+      // After the engine: its last acks and unregisters go to this service.
+      await embedded?.close().catch((err: unknown) => logger.error('embedded push service did not stop cleanly', { error: (err as Error).message }));
       settings.dispose();
       notifier.closeAll();
       siteWindows.closeAll();

@@ -5,6 +5,7 @@ import type { PolicyPreferences, PowerStateView, Preferences, PreferencesPatch, 
 import { POLICY_LIMITS, TIME_OF_DAY } from '../shared/preferences.ts';
 import { api, errorKind, errorText } from './api.ts';
 import { announce, byId, h, replace, timeEl } from './dom.ts';
+import { EMBEDDED_SERVICE } from '../shared/service-choice.ts';
 import { CONNECTION_WORDS } from './words.ts';
 
 const POWER: PowerStateView[] = ['ac', 'battery', 'low'];
@@ -65,6 +66,7 @@ export class PreferencesView {
       e.preventDefault();
       void this.#save();
     });
+    byId<HTMLSelectElement>('pref-service-kind').addEventListener('change', () => this.#syncServiceKind());
     form.addEventListener('reset', (e) => {
       e.preventDefault();
       if (this.#current) this.render(this.#current);
@@ -98,6 +100,11 @@ export class PreferencesView {
     byId<HTMLFieldSetElement>('preferences-fields').disabled = true;
   }
 
+  /** The address field applies only to a service at an address, not to the embedded one. */
+  #syncServiceKind(): void {
+    byId<HTMLInputElement>('pref-service-url').disabled = byId<HTMLSelectElement>('pref-service-kind').value === 'local';
+  }
+
   /** Fills the form; a preferences event from elsewhere does not overwrite what the user is typing. */
   render(p: Preferences, fromEvent = false): void {
     const form = byId<HTMLFormElement>('preferences');
@@ -108,7 +115,10 @@ export class PreferencesView {
     this.#current = p;
     byId('preferences-unavailable').hidden = true;
     byId<HTMLFieldSetElement>('preferences-fields').disabled = false;
-    byId<HTMLInputElement>('pref-service-url').value = p.serviceUrl;
+    const local = p.serviceUrl === EMBEDDED_SERVICE;
+    byId<HTMLSelectElement>('pref-service-kind').value = local ? 'local' : 'url';
+    byId<HTMLInputElement>('pref-service-url').value = local ? '' : p.serviceUrl;
+    this.#syncServiceKind();
     byId<HTMLInputElement>('pref-login').checked = p.startAtLogin;
     byId<HTMLInputElement>('pref-quiet').checked = p.quietHours.enabled;
     byId<HTMLInputElement>('pref-quiet-start').value = p.quietHours.start;
@@ -136,7 +146,8 @@ export class PreferencesView {
       return v;
     };
     const url = byId<HTMLInputElement>('pref-service-url');
-    if (!/^wss?:\/\/[^\s/]+/.test(url.value.trim())) return { error: 'The push service address must start with wss:// (for example wss://push.services.mozilla.com).', field: url };
+    const local = byId<HTMLSelectElement>('pref-service-kind').value === 'local';
+    if (!local && !/^wss?:\/\/[^\s/]+/.test(url.value.trim())) return { error: 'The push service address must start with wss:// (for example wss://push.services.mozilla.com).', field: url };
     for (const id of ['pref-quiet-start', 'pref-quiet-end']) {
       const t = byId<HTMLInputElement>(id);
       if (!TIME_OF_DAY.test(t.value)) return { error: 'Quiet hours need a start and an end time.', field: t };
@@ -158,7 +169,7 @@ export class PreferencesView {
     }
     return {
       patch: {
-        serviceUrl: url.value.trim(),
+        serviceUrl: local ? EMBEDDED_SERVICE : url.value.trim(),
         startAtLogin: byId<HTMLInputElement>('pref-login').checked,
         quietHours: { enabled: byId<HTMLInputElement>('pref-quiet').checked, start: byId<HTMLInputElement>('pref-quiet-start').value, end: byId<HTMLInputElement>('pref-quiet-end').value },
         policy: { ...this.#current?.policy, ...policy, minUrgency: this.#current?.policy.minUrgency ?? { ac: 'very-low', battery: 'low', low: 'high' } },

@@ -2,6 +2,8 @@
 // settings window's inputs, the IPC hub and the engine all use (docs/policies.md lists what each number means).
 // Pure: no Node, no effects, so every layer may import it.
 
+import { EMBEDDED_SERVICE } from './service-choice.ts';
+
 export type PowerStateView = 'ac' | 'battery' | 'low';
 export const POWER_STATES: readonly PowerStateView[] = ['ac', 'battery', 'low'];
 export const URGENCIES = ['very-low', 'low', 'normal', 'high'] as const;
@@ -128,15 +130,20 @@ function perPower<T>(field: string, v: unknown, item: (field: string, x: unknown
   return out;
 }
 
+/**
+ * A ws(s) URL, or EMBEDDED_SERVICE ('local'): the host runs a push service inside its own process and gives the
+ * engine that service's URL (the engine itself never starts one).
+ */
 export function checkServiceUrl(v: unknown, field = 'serviceUrl'): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > SERVICE_URL_MAX_CHARS) return fail(field, 'must be a ws:// or wss:// URL');
+  if (v === EMBEDDED_SERVICE) return v;
+  if (typeof v !== 'string' || v.length === 0 || v.length > SERVICE_URL_MAX_CHARS) return fail(field, "must be a ws:// or wss:// URL, or 'local'");
   let url: URL;
   try {
     url = new URL(v);
   } catch {
-    return fail(field, 'must be a ws:// or wss:// URL');
+    return fail(field, "must be a ws:// or wss:// URL, or 'local'");
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') fail(field, 'must be a ws:// or wss:// URL');
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') fail(field, "must be a ws:// or wss:// URL, or 'local'");
   // Credentials in the URL would be shown in the status view and written into state.json.
   if (url.username || url.password) fail(field, 'must not contain a user name or password');
   return v;

@@ -227,6 +227,31 @@ describe('settings window', () => {
     }
   });
 
+  test('the push service can be switched to the embedded one and back, and the choice is stored', async () => {
+    const w = await world('status');
+    try {
+      const { page } = w;
+      await until(page, 'preferences to load', async () => (await page.locator('#pref-service-url').inputValue()) !== '');
+      const address = await page.getByLabel('Push service address').inputValue();
+      await page.getByLabel('Push service', { exact: true }).selectOption('local');
+      assert.equal(await page.getByLabel('Push service address').isDisabled(), true, 'no address for the embedded service');
+      await page.getByRole('button', { name: 'Save preferences' }).click();
+      await until(page, 'the save', async () => w.h.engine.preferences.get().serviceUrl === 'local');
+
+      await page.reload();
+      await until(page, 'the form to fill', async () => (await page.getByLabel('Push service', { exact: true }).inputValue()) === 'local');
+      assert.equal(await page.getByLabel('Push service address').isDisabled(), true);
+
+      await page.getByLabel('Push service', { exact: true }).selectOption('url');
+      await page.getByLabel('Push service address').fill(address);
+      await page.getByRole('button', { name: 'Save preferences' }).click();
+      await until(page, 'the save back', async () => w.h.engine.preferences.get().serviceUrl !== 'local');
+      assert.deepEqual(w.win.errors, []);
+    } finally {
+      await w.close();
+    }
+  });
+
   test('titles, bodies and labels containing markup and script appear as text', async () => {
     const w = await world('activity');
     try {

@@ -1,7 +1,8 @@
 // `node tools/push-service/cli.ts --port <p> [--host 127.0.0.1] [--data <file>] [--urgency]`
-// Prints one line with the ws:// URL (the HTTP endpoints share the port) and runs until SIGINT/SIGTERM.
+// Prints one line with the ws:// URL (the HTTP endpoints share the port) and runs until SIGINT/SIGTERM. A thin
+// wrapper: the service itself is src/push-service/ (which the agent also embeds for `--service local`).
 import { parseArgs } from 'node:util';
-import { startPushService } from './service.ts';
+import { startPushService } from '../../src/push-service/index.ts';
 
 const usage = 'usage: push-service [--port <p>] [--host <addr>] [--data <file>] [--urgency]';
 

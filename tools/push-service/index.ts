@@ -1,6 +1,3 @@
-// Public surface of the local push service (see docs/architecture.md and protocol.md §1-2).
-export { startPushService, resolveOptions } from './service.ts';
-export type { PushService, PushServiceOptions, PushServiceStats } from './service.ts';
-export type { StoredMessage, Urgency } from './types.ts';
-export { PushServiceError } from './errors.ts';
-export type { PushServiceErrorKind } from './errors.ts';
+// The local push service's library lives in src/push-service/ (the agent embeds it for `--service local`); this
+// path stays for the tests, benchmarks and scripts that start it as a separate service.
+export * from '../../src/push-service/index.ts';

@@ -35,10 +35,12 @@ interface RunningApp {
 /** Every app started, so that a failing case leaves no process behind. */
 const launched = new Set<ChildProcess>();
 
-function launch(service: PushService, dataDir: string, args: string[] = [], env: Record<string, string> = {}): RunningApp {
+/** `service`: a running push service, or 'local' for the one main embeds. */
+function launch(service: PushService | 'local', dataDir: string, args: string[] = [], env: Record<string, string> = {}): RunningApp {
+  const serviceArg = service === 'local' ? 'local' : service.wsUrl;
   // The machine's own buses never leak in: each case says which (private) bus the app sees.
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DBUS_') && !k.startsWith('PUSH_AGENT_STUB_')));
-  const child = spawn(process.execPath, ['--import', './tests/unit/main/support/register-electron-stub.ts', path.join(appDir, 'dist/main/main.cjs'), `--service=${service.wsUrl}`, ...args], {
+  const child = spawn(process.execPath, ['--import', './tests/unit/main/support/register-electron-stub.ts', path.join(appDir, 'dist/main/main.cjs'), `--service=${serviceArg}`, ...args], {
     cwd: root,
     env: { ...base, DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/system_bus', PUSH_AGENT_DATA_DIR: dataDir, PUSH_AGENT_TEST: '1', PUSH_AGENT_STUB_APP_PATH: appDir, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -273,5 +275,36 @@ test("behind a proxy: the app connects through the proxy Chromium resolves for t
     assert.equal(await quitApp(a), 0);
   } finally {
     await proxy.close();
+  }
+});
+
+test('--service=local: main runs the embedded push service; an endpoint made in settings delivers, also after a relaunch', async () => {
+  const dir = tempDir('push-agent-main-local-');
+  const titleIs = (title: string) => (r: Record<string, unknown>) => (r.notification as { title?: string } | undefined)?.title === title;
+  let local = launch('local', dir);
+  try {
+    await local.waitFor('Connected', (r) => r.tray === 'Push Agent: Connected');
+    // The preference names the choice, not the embedded service's loopback URL (which works only while embedded).
+    const prefs = (await local.command({ type: 'settings', method: 'getPreferences', args: [] })).result as { value: { serviceUrl: string } };
+    assert.equal(prefs.value.serviceUrl, 'local');
+    const made = (await local.command({ type: 'settings', method: 'createEndpoint', args: [{ label: 'offline' }] })).result as { ok: boolean; value: typeof endpoint };
+    assert.equal(made.ok, true);
+    const { port } = JSON.parse(fs.readFileSync(path.join(dir, 'push-service-port.json'), 'utf8')) as { port: number };
+    assert.equal(new URL(made.value.endpoint).host, `127.0.0.1:${port}`);
+    assert.equal(await send(made.value, JSON.stringify({ title: 'Embedded 1' })), 201);
+    await local.waitFor('the first notification', titleIs('Embedded 1'));
+    await local.command({ type: 'quit' }).catch(() => undefined);
+    assert.equal(await local.exited, 0);
+    // Nothing listens while the app is not running.
+    await assert.rejects(send(made.value, 'x'), (err: Error) => (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED');
+
+    local = launch('local', dir);
+    await local.waitFor('Connected again', (r) => r.tray === 'Push Agent: Connected');
+    assert.equal(await send(made.value, JSON.stringify({ title: 'Embedded 2' })), 201);
+    await local.waitFor('the notification after the relaunch', titleIs('Embedded 2'));
+    await local.command({ type: 'quit' }).catch(() => undefined);
+    assert.equal(await local.exited, 0);
+  } finally {
+    local.child.kill();
   }
 });

@@ -36,6 +36,22 @@ describe('push service: restart', () => {
     }
   });
 
+  it('with a data file, a register or unregister is on disk before its reply (a crash right after loses no endpoint)', async () => {
+    const dataFile = path.join(dir, 'durable.json');
+    const service = await startService({ dataFile });
+    try {
+      const channels = (): string[] => (JSON.parse(readFileSync(dataFile, 'utf8')) as { uaids: Array<{ channels: string[] }> }).uaids.flatMap((u) => u.channels);
+      const r = await registered(service);
+      // Read while the service runs: no close, no restart, no flush.
+      assert.deepEqual(channels(), [r.channelID]);
+      assert.equal((await r.client.unregister(r.channelID)).status, 200);
+      assert.deepEqual(channels(), []);
+      await r.client.close();
+    } finally {
+      await service.close();
+    }
+  });
+
   it('with a data file, restart() and a brand-new service on the same file keep everything', async () => {
     const dataFile = path.join(dir, 'state.json');
     const first = await startService({ dataFile });

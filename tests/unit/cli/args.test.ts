@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { DEFAULT_SERVICE, parseCommand, UsageError } from '../../../src/cli/args.ts';
+import { DEFAULT_SERVICE, LOCAL_SERVICE, parseCommand, UsageError } from '../../../src/cli/args.ts';
 
 const env = { HOME: '/home/u' };
 
@@ -31,6 +31,17 @@ test('send: the target, an optional text, and --json as the payload file (with a
     ...base, target: '-', text: 'hi', title: 'T', json: true, ttl: 60, urgency: 'low', topic: 'a_b-1', timeoutSeconds: 2.5,
   });
   assert.deepEqual(parseCommand(['status', '--timeout', '3', '--data-dir', '/d'], env), { name: 'status', common, json: false, timeoutSeconds: 3 });
+});
+
+test("'local' selects the embedded push service, from --service or PUSH_AGENT_SERVICE", () => {
+  const flag = parseCommand(['listen', '--service', 'local', '--data-dir', '/d'], env);
+  assert.equal(flag.name === 'listen' && flag.common.service, LOCAL_SERVICE);
+  const fromEnv = parseCommand(['subscribe', '--data-dir', '/d'], { ...env, PUSH_AGENT_SERVICE: 'local' });
+  assert.equal(fromEnv.name === 'subscribe' && fromEnv.common.service, LOCAL_SERVICE);
+  // The flag wins over the environment; other words are still refused.
+  const both = parseCommand(['status', '--service', 'ws://127.0.0.1:9/', '--data-dir', '/d'], { ...env, PUSH_AGENT_SERVICE: 'local' });
+  assert.equal(both.name === 'status' && both.common.service, 'ws://127.0.0.1:9/');
+  for (const word of ['Local', 'localhost', 'embedded']) assert.throws(() => parseCommand(['listen', '--service', word], env), UsageError, word);
 });
 
 test('bad arguments are UsageErrors with one line', () => {

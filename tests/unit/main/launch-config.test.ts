@@ -28,6 +28,11 @@ test('the service URL comes from the launch, else the stored preference, else Mo
   assert.equal(chooseServiceUrl('ws://127.0.0.1:1/', { serviceUrl: 'wss://stored/' }), 'ws://127.0.0.1:1/');
   assert.equal(chooseServiceUrl(null, { serviceUrl: 'wss://stored.example/' }), 'wss://stored.example/');
   assert.equal(chooseServiceUrl(null, { serviceUrl: 'file:///x' }), DEFAULT_SERVICE_URL);
+  // 'local': main starts the embedded push service, from the flag, the environment or the stored preference.
+  assert.equal(parseLaunch(['x', '--service=local'], {}).serviceUrl, 'local');
+  assert.equal(parseLaunch(['x'], { PUSH_AGENT_SERVICE_URL: 'local' }).serviceUrl, 'local');
+  assert.equal(chooseServiceUrl(null, { serviceUrl: 'local' }), 'local');
+  assert.deepEqual(parseLaunch(['x', '--service=locale'], {}).warnings.length, 1);
   assert.equal(chooseServiceUrl(null, undefined), DEFAULT_SERVICE_URL);
   assert.equal(chooseServiceUrl(null, 'garbage'), DEFAULT_SERVICE_URL);
 });

@@ -77,6 +77,8 @@ test('a preferences patch is checked field by field, down to each power state', 
     policy: { budgetCap: { ac: 20 }, budgetRefillMinutes: { low: null }, minUrgency: { battery: 'normal' }, lowBatteryPercent: 15 },
   });
   rejects('setPreferences', [{ serviceUrl: 'https://push.example/' }], /wss/);
+  rejects('setPreferences', [{ serviceUrl: 'localhost' }], /serviceUrl/);
+  assert.deepEqual((validateSettingsCall('setPreferences', [{ serviceUrl: 'local' }]).args as unknown[])[0], { serviceUrl: 'local' });
   rejects('setPreferences', [{ quietHours: { start: '24:00' } }]);
   rejects('setPreferences', [{ quietHours: { start: '7:00' } }]);
   rejects('setPreferences', [{ policy: { budgetCap: { ac: -1 } } }]);

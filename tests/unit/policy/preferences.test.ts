@@ -28,6 +28,7 @@ const valid: Array<[string, unknown, (p: Preferences) => unknown, unknown]> = [
   ['urgency', { policy: { minUrgency: { ac: 'normal' } } }, (p) => p.policy.minUrgency.ac, 'normal'],
   ['grace 0', { policy: { burstGraceSeconds: 0 } }, (p) => p.policy.burstGraceSeconds, 0],
   ['service URL', { serviceUrl: 'ws://127.0.0.1:9/' }, (p) => p.serviceUrl, 'ws://127.0.0.1:9/'],
+  ['embedded service', { serviceUrl: 'local' }, (p) => p.serviceUrl, 'local'],
   ['start at login', { startAtLogin: true }, (p) => p.startAtLogin, true],
   ['undefined fields are ignored', { policy: { burstGraceSeconds: undefined } }, (p) => p.policy.burstGraceSeconds, 3],
 ];
@@ -43,6 +44,7 @@ const invalid: Array<[unknown, string]> = [
   [{ startAtLogin: 'yes' }, 'startAtLogin'],
   [{ serviceUrl: 'https://x/' }, 'serviceUrl'],
   [{ serviceUrl: 'not a url' }, 'serviceUrl'],
+  [{ serviceUrl: 'localhost' }, 'serviceUrl'],
   [{ quietHours: { start: '24:00' } }, 'quietHours.start'],
   [{ quietHours: { end: '7:00' } }, 'quietHours.end'],
   [{ quietHours: { enabled: 1 } }, 'quietHours.enabled'],

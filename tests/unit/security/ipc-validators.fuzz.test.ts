@@ -37,7 +37,7 @@ const edgyString = fc.oneof(
   fc.string(),
   fc.stringMatching(/^[A-Za-z0-9-]{0,70}$/),
   fc.webUrl({ withQueryParameters: true, withFragments: true }),
-  fc.constantFrom('ws://localhost:8080/', 'wss://push.example/', 'http://localhost/', 'http://evil.example/', 'https://u:p@a.example/', 'javascript:alert(1)', 'file:///etc/passwd', 'data:text/html,x', ' ', '23:59', '24:00', '7:00', 'very-low', 'high'),
+  fc.constantFrom('ws://localhost:8080/', 'wss://push.example/', 'http://localhost/', 'http://evil.example/', 'https://u:p@a.example/', 'javascript:alert(1)', 'file:///etc/passwd', 'data:text/html,x', ' ', '23:59', '24:00', '7:00', 'very-low', 'high', 'local', 'Local', 'local '),
   fc.string({ minLength: 190, maxLength: 260 }),
   fc.nat({ max: 3000 }).map((n) => 'a'.repeat(n)),
   fc.stringMatching(/^[A-Za-z0-9_-]{80,92}={0,2}$/),
@@ -96,7 +96,8 @@ function powerRecord(v: unknown, item: (x: unknown) => boolean): boolean {
 function isPatch(p: unknown): boolean {
   if (typeof p !== 'object' || p === null || !hasOnly(p, ['serviceUrl', 'startAtLogin', 'quietHours', 'policy'])) return false;
   const o = p as Record<string, unknown>;
-  if ('serviceUrl' in o && !url(o.serviceUrl, ['ws:', 'wss:'])) return false;
+  // 'local', exactly: the push service embedded in the app.
+  if ('serviceUrl' in o && o.serviceUrl !== 'local' && !url(o.serviceUrl, ['ws:', 'wss:'])) return false;
   if ('startAtLogin' in o && typeof o.startAtLogin !== 'boolean') return false;
   if ('quietHours' in o) {
     const q = o.quietHours as Record<string, unknown>;

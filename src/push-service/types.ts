@@ -47,8 +47,10 @@ export interface ResolvedOptions {
   maxStoredPerChannel: number;
   maxQueuedBytesPerConnection: number;
   maxStoredBytes: number;
+  maxStoredBytesPerUaid: number;
   maxUaids: number;
   maxConnections: number;
+  maxConnectionsPerAddress: number;
   closeTimeoutMs: number;
   now: () => number;
   echoSubprotocol: boolean;

@@ -1,6 +1,6 @@
 // Failures the programmatic API hands to its caller, typed with a stable `kind` (docs/architecture.md).
 
-export type PushServiceErrorKind = 'invalid-option' | 'data-file' | 'closed';
+export type PushServiceErrorKind = 'invalid-option' | 'data-file' | 'closed' | 'port-in-use';
 
 export class PushServiceError extends Error {
   readonly kind: PushServiceErrorKind;

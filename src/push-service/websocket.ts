@@ -1,4 +1,4 @@
-// One client connection and its protocol state machine (protocol.md §1): hello first (within the deadline), then
+// One client connection and its protocol state machine (autopush's WebSocket protocol): hello first (within the deadline), then
 // register / unregister / ack / nack / ping / broadcast_subscribe (/ urgency when enabled). Stored messages are
 // drained after hello in batches; the next batch goes out only once every message of the current one is acked.
 // Anything malformed closes this socket only (1003 binary, 1011 otherwise), never the service.
@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { decodeBase64Url, isStrictChannelId, normalizeUaid, normalizeUuid } from './encoding.ts';
 import type { Hub } from './hub.ts';
+import type { UaidRecord } from './storage.ts';
 import { Outbound } from './outbound.ts';
 import { TokenCodec } from './tokens.ts';
 import { importP256 } from './vapid.ts';
@@ -35,6 +36,11 @@ export class ClientSession {
   /** The stored batch waiting for acks. */
   #inflight = new Set<string>();
   #draining = false;
+  /**
+   * Where the current drain has got to in the UAID's messages (a live Map iterator: it sees messages added later
+   * and skips removed ones), so each batch continues instead of rescanning from the start.
+   */
+  #cursor: { rec: UaidRecord; it: Iterator<StoredMessage, void> } | undefined;
   #fromStorage = 0;
   /** TTL-0 messages sent but not stored: ackable, dropped on disconnect. */
   #direct = new Map<string, StoredMessage>();
@@ -240,20 +246,19 @@ export class ClientSession {
     return true;
   }
 
-  /** SimplePush acks carry the integer version: it acks that update of the channel and anything older. */
+  /**
+   * SimplePush acks carry the integer version: it acks the channel's stored update if it is that one or older. Only
+   * the newest update per channel is stored, so this is one lookup, not a scan (acks may carry thousands).
+   */
   #ackLegacy(channelID: string, version: number): boolean {
-    const rec = this.hub.store.get(this.uaid!);
-    if (!rec) return false;
-    let known = false;
-    for (const m of [...rec.messages.values()]) {
-      if (m.channelID === channelID && m.legacyVersion !== undefined && m.legacyVersion <= version) {
-        this.hub.store.removeMessage(m.id);
-        this.#sent.delete(m.id);
-        this.#inflight.delete(m.id);
-        known = true;
-      }
-    }
-    return known;
+    const store = this.hub.store;
+    const rec = store.get(this.uaid!);
+    const m = rec && store.legacyMessage(rec, channelID);
+    if (!m || m.legacyVersion! > version) return false;
+    store.removeMessage(m.id);
+    this.#sent.delete(m.id);
+    this.#inflight.delete(m.id);
+    return true;
   }
 
   #nack(msg: Json): void {
@@ -298,6 +303,7 @@ export class ClientSession {
     this.#draining = true;
     this.#fromStorage = 0;
     this.#inflight.clear();
+    this.#cursor = undefined;
     this.#nextBatch();
   }
 
@@ -312,22 +318,26 @@ export class ClientSession {
     const { store, options } = this.hub;
     const rec = store.get(this.uaid!);
     if (!rec) {
-      this.#draining = false;
+      this.#stopDrain();
       return;
     }
-    const expired = [...rec.messages.values()].filter((m) => m.expiresAt <= options.now()).map((m) => m.id);
-    if (expired.length) {
-      store.purgeExpired(options.now(), rec);
-      for (const id of expired) this.#sent.delete(id);
-    }
+    if (this.#cursor?.rec !== rec) this.#cursor = { rec, it: store.visit(rec) };
+    // Expired messages are dropped as the cursor passes them: each stored message is looked at once per drain.
+    const now = options.now();
     const batch: StoredMessage[] = [];
-    for (const m of rec.messages.values()) {
-      if (batch.length >= options.batchSize) break;
+    while (batch.length < options.batchSize) {
+      const step = this.#cursor.it.next();
+      if (step.done) break;
+      const m = step.value;
+      if (m.expiresAt <= now) {
+        store.removeMessage(m.id);
+        this.#sent.delete(m.id);
+        continue;
+      }
       if (!this.#sent.has(m.id) && this.#wants(m)) batch.push(m);
     }
     if (batch.length === 0) {
-      this.#draining = false;
-      this.#fromStorage = 0;
+      this.#stopDrain();
       return;
     }
     this.#fromStorage += batch.length;
@@ -342,6 +352,12 @@ export class ClientSession {
       this.#inflight.add(m.id);
       this.#sendNotification(m, true);
     }
+  }
+
+  #stopDrain(): void {
+    this.#draining = false;
+    this.#fromStorage = 0;
+    this.#cursor = undefined;
   }
 
   #sendNotification(m: StoredMessage, fromStorage: boolean): void {
@@ -406,6 +422,7 @@ export class ClientSession {
     this.#direct.clear();
     this.#sent.clear();
     this.#inflight.clear();
+    this.#cursor = undefined;
     this.hub.emit('disconnect', { uaid: this.uaid, at: performance.now(), time: Date.now() });
   }
 }

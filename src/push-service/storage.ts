@@ -1,6 +1,6 @@
 // What the service remembers: UAIDs with their channels and undelivered messages, kept in memory, optionally
 // written to a JSON file (atomically, debounced) so a restart keeps every subscription and stored message.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { PushServiceError } from './errors.ts';
 import { isUrgency, type StoredMessage, type Urgency } from './types.ts';
 
@@ -10,6 +10,12 @@ export interface UaidRecord {
   /** Insertion-ordered: delivery order. */
   messages: Map<string, StoredMessage>;
   perChannel: Map<string, number>;
+  /** `channelID + '\n' + topic` -> message id: the message a new one with that Topic replaces, without a scan. */
+  byTopic: Map<string, string>;
+  /** channelID -> id of the channel's stored SimplePush update (only the newest is kept, so at most one). */
+  legacy: Map<string, string>;
+  /** Bytes of this UAID's stored messages, against its share (`maxStoredBytesPerUaid`). */
+  bytes: number;
   /** Last `urgency` the client asked for (experimental urgency extension). */
   minUrgency?: Urgency;
 }
@@ -19,18 +25,34 @@ export interface StoreLimits {
   maxChannelsPerUaid: number;
   maxStoredPerChannel: number;
   maxStoredBytes: number;
+  /** One UAID's share of `maxStoredBytes`, so one client cannot fill the store for every other. */
+  maxStoredBytesPerUaid: number;
 }
 
-export type AddResult = { ok: true; replaced: StoredMessage[] } | { ok: false; reason: 'channel-full' | 'store-full' };
+export type AddResult = { ok: true; replaced: StoredMessage[] } | { ok: false; reason: 'channel-full' | 'uaid-full' | 'store-full' };
+
+function newRecord(uaid: string): UaidRecord {
+  return { uaid, channels: new Set(), messages: new Map(), perChannel: new Map(), byTopic: new Map(), legacy: new Map(), bytes: 0 };
+}
+
+const topicKey = (channelID: string, topic: string): string => `${channelID}\n${topic}`;
 
 export class Store {
   readonly limits: StoreLimits;
-  /** Called after every change (persistence hooks in here). */
-  onChange: () => void = () => {};
+  /**
+   * Called after every change (persistence hooks in here). `subscriptions` is true when channels or UAIDs changed:
+   * an endpoint handed out must survive a crash right after its register reply, so those are written at once.
+   */
+  onChange: (subscriptions: boolean) => void = () => {};
   #uaids = new Map<string, UaidRecord>();
   /** message id -> owning UAID, for acks and DELETE /m/<id>. */
   #owner = new Map<string, string>();
   #storedBytes = 0;
+  /**
+   * Stored messages visited by scans (drain batches, expiry sweeps, unregister). A cost figure: tests and
+   * benchmarks check that acks and sends do not scan what is stored.
+   */
+  scanned = 0;
 
   constructor(limits: StoreLimits) {
     this.limits = limits;
@@ -63,9 +85,9 @@ export class Store {
     let rec = this.#uaids.get(uaid);
     if (rec) return rec;
     if (this.#uaids.size >= this.limits.maxUaids) return undefined;
-    rec = { uaid, channels: new Set(), messages: new Map(), perChannel: new Map() };
+    rec = newRecord(uaid);
     this.#uaids.set(uaid, rec);
-    this.onChange();
+    this.onChange(false);
     return rec;
   }
 
@@ -74,7 +96,7 @@ export class Store {
     if (!rec) return;
     for (const m of rec.messages.values()) this.#forget(m);
     this.#uaids.delete(uaid);
-    this.onChange();
+    this.onChange(true);
   }
 
   /** 'exists' makes register idempotent; 'full' is the per-UAID channel cap. */
@@ -82,7 +104,7 @@ export class Store {
     if (rec.channels.has(channelID)) return 'exists';
     if (rec.channels.size >= this.limits.maxChannelsPerUaid) return 'full';
     rec.channels.add(channelID);
-    this.onChange();
+    this.onChange(true);
     return 'added';
   }
 
@@ -91,9 +113,9 @@ export class Store {
     const rec = this.#uaids.get(uaid);
     if (!rec || !rec.channels.delete(channelID)) return [];
     const dropped: StoredMessage[] = [];
-    for (const m of rec.messages.values()) if (m.channelID === channelID) dropped.push(m);
+    for (const m of this.visit(rec)) if (m.channelID === channelID) dropped.push(m);
     for (const m of dropped) this.#remove(rec, m);
-    this.onChange();
+    this.onChange(true);
     return dropped;
   }
 
@@ -103,24 +125,33 @@ export class Store {
    */
   add(rec: UaidRecord, msg: StoredMessage): AddResult {
     const replaced: StoredMessage[] = [];
-    for (const m of rec.messages.values()) {
-      if (m.channelID !== msg.channelID) continue;
-      if ((msg.topic !== undefined && m.topic === msg.topic) || (msg.legacyVersion !== undefined && m.legacyVersion !== undefined)) {
-        replaced.push(m);
-      }
-    }
-    const freed = replaced.reduce((n, m) => n + m.size, 0);
+    const same = msg.topic !== undefined ? rec.byTopic.get(topicKey(msg.channelID, msg.topic)) : msg.legacyVersion !== undefined ? rec.legacy.get(msg.channelID) : undefined;
+    const old = same === undefined ? undefined : rec.messages.get(same);
+    if (old) replaced.push(old);
+    const freed = old?.size ?? 0;
     if ((rec.perChannel.get(msg.channelID) ?? 0) - replaced.length >= this.limits.maxStoredPerChannel) {
       return { ok: false, reason: 'channel-full' };
     }
+    if (rec.bytes - freed + msg.size > this.limits.maxStoredBytesPerUaid) return { ok: false, reason: 'uaid-full' };
     if (this.#storedBytes - freed + msg.size > this.limits.maxStoredBytes) return { ok: false, reason: 'store-full' };
     for (const m of replaced) this.#remove(rec, m);
-    rec.messages.set(msg.id, msg);
-    rec.perChannel.set(msg.channelID, (rec.perChannel.get(msg.channelID) ?? 0) + 1);
-    this.#owner.set(msg.id, rec.uaid);
-    this.#storedBytes += msg.size;
-    this.onChange();
+    this.#insert(rec, msg);
+    this.onChange(false);
     return { ok: true, replaced };
+  }
+
+  /** The messages of one UAID in delivery order, counted in `scanned`. Live: sees later additions, skips removals. */
+  *visit(rec: UaidRecord): Generator<StoredMessage, void, undefined> {
+    for (const m of rec.messages.values()) {
+      this.scanned++;
+      yield m;
+    }
+  }
+
+  /** The stored SimplePush update of a channel, found without a scan. */
+  legacyMessage(rec: UaidRecord, channelID: string): StoredMessage | undefined {
+    const id = rec.legacy.get(channelID);
+    return id === undefined ? undefined : rec.messages.get(id);
   }
 
   getMessage(id: string): { rec: UaidRecord; msg: StoredMessage } | undefined {
@@ -135,7 +166,7 @@ export class Store {
     const found = this.getMessage(id);
     if (!found) return undefined;
     this.#remove(found.rec, found.msg);
-    this.onChange();
+    this.onChange(false);
     return found.msg;
   }
 
@@ -143,20 +174,30 @@ export class Store {
   purgeExpired(now: number, rec?: UaidRecord): number {
     let n = 0;
     for (const r of rec ? [rec] : this.#uaids.values()) {
-      for (const m of [...r.messages.values()]) {
+      for (const m of this.visit(r)) {
         if (m.expiresAt <= now) {
           this.#remove(r, m);
           n++;
         }
       }
     }
-    if (n) this.onChange();
+    if (n) this.onChange(false);
     return n;
   }
 
   setMinUrgency(rec: UaidRecord, min: Urgency): void {
     rec.minUrgency = min;
-    this.onChange();
+    this.onChange(false);
+  }
+
+  #insert(rec: UaidRecord, m: StoredMessage): void {
+    rec.messages.set(m.id, m);
+    rec.perChannel.set(m.channelID, (rec.perChannel.get(m.channelID) ?? 0) + 1);
+    if (m.topic !== undefined) rec.byTopic.set(topicKey(m.channelID, m.topic), m.id);
+    if (m.legacyVersion !== undefined) rec.legacy.set(m.channelID, m.id);
+    rec.bytes += m.size;
+    this.#owner.set(m.id, rec.uaid);
+    this.#storedBytes += m.size;
   }
 
   #remove(rec: UaidRecord, m: StoredMessage): void {
@@ -164,6 +205,9 @@ export class Store {
     const left = (rec.perChannel.get(m.channelID) ?? 1) - 1;
     if (left > 0) rec.perChannel.set(m.channelID, left);
     else rec.perChannel.delete(m.channelID);
+    if (m.topic !== undefined && rec.byTopic.get(topicKey(m.channelID, m.topic)) === m.id) rec.byTopic.delete(topicKey(m.channelID, m.topic));
+    if (rec.legacy.get(m.channelID) === m.id) rec.legacy.delete(m.channelID);
+    rec.bytes -= m.size;
     this.#forget(m);
   }
 
@@ -186,15 +230,13 @@ export class Store {
     if (!Array.isArray(uaids)) return store;
     for (const u of uaids as PersistedUaid[]) {
       if (typeof u?.uaid !== 'string' || !Array.isArray(u.channels)) continue;
-      const rec: UaidRecord = { uaid: u.uaid, channels: new Set(u.channels.filter((c) => typeof c === 'string')), messages: new Map(), perChannel: new Map() };
+      const rec = newRecord(u.uaid);
+      for (const c of u.channels) if (typeof c === 'string') rec.channels.add(c);
       if (isUrgency(u.minUrgency)) rec.minUrgency = u.minUrgency;
       store.#uaids.set(rec.uaid, rec);
       for (const m of Array.isArray(u.messages) ? u.messages : []) {
-        if (typeof m?.id !== 'string' || typeof m.channelID !== 'string' || typeof m.expiresAt !== 'number') continue;
-        rec.messages.set(m.id, m);
-        rec.perChannel.set(m.channelID, (rec.perChannel.get(m.channelID) ?? 0) + 1);
-        store.#owner.set(m.id, rec.uaid);
-        store.#storedBytes += m.size;
+        if (typeof m?.id !== 'string' || typeof m.channelID !== 'string' || typeof m.expiresAt !== 'number' || typeof m.size !== 'number') continue;
+        store.#insert(rec, m);
       }
     }
     return store;
@@ -233,12 +275,32 @@ export function readState(file: string): { secret: Buffer; uaids: unknown } | un
   return { secret: Buffer.from(parsed.secret, 'base64'), uaids: parsed.uaids };
 }
 
-/** Atomic write: a crash mid-write leaves the previous file intact. */
+/**
+ * Atomic write: a crash mid-write leaves the previous file intact. Mode 0600: the file holds the secret that seals
+ * every endpoint token, so anyone who reads it can forge endpoints.
+ */
 export function writeState(file: string, secret: Buffer, store: Store): void {
   const state: PersistedState = { format: 1, secret: secret.toString('base64'), uaids: store.toJSON() };
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state));
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    // A leftover temp file keeps its old mode through open(): set it explicitly.
+    fchmodSync(fd, 0o600);
+    const bytes = Buffer.from(JSON.stringify(state));
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, file);
+}
+
+/** A data file written before files were private (0644): tightened on start, before anything else reads it. */
+export function restrictMode(file: string): void {
+  try {
+    chmodSync(file, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new PushServiceError('data-file', `push service: cannot restrict the mode of ${file}`, { cause: err });
+  }
 }
 
 /** Coalesces bursts of changes into one write at most every `delayMs`. */
@@ -252,6 +314,13 @@ export class DebouncedWriter {
     this.#write = write;
     this.#delayMs = delayMs;
     this.#onError = onError;
+  }
+
+  /** Writes now (cancelling a pending debounced write): for changes that must not wait. */
+  now(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#run();
   }
 
   schedule(): void {

@@ -7,7 +7,7 @@ import type { TokenCodec } from './tokens.ts';
 import type { ResolvedOptions, StoredMessage, Urgency } from './types.ts';
 import type { ClientSession } from './websocket.ts';
 
-export type AcceptResult = { ok: true } | { ok: false; reason: 'channel-full' | 'store-full' };
+export type AcceptResult = { ok: true } | { ok: false; reason: 'channel-full' | 'uaid-full' | 'store-full' };
 
 export class Hub {
   readonly options: ResolvedOptions;

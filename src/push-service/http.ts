@@ -1,4 +1,4 @@
-// The application-server side (protocol.md §2, RFC 8030 as autopush deploys it): POST /wpush/v1|v2/<token>,
+// The application-server side (RFC 8030 as autopush deploys it): POST /wpush/v1|v2/<token>,
 // DELETE /m/<id>, and legacy PUT /spush/v1/<token>. Validation order follows autopush: body size, token, VAPID
 // header, subscription, JWT, then the notification headers.
 import { timingSafeEqual } from 'node:crypto';
@@ -10,6 +10,12 @@ import { TokenCodec, type EndpointToken } from './tokens.ts';
 import { isUrgency, type StoredMessage, type Urgency } from './types.ts';
 import { parseVapidHeaders, verifyVapidJwt } from './vapid.ts';
 
+const STORAGE_REFUSALS = {
+  'channel-full': 'Too many undelivered messages for this subscription',
+  'uaid-full': 'Too many undelivered messages for this user agent',
+  'store-full': 'Message storage is full',
+} as const;
+
 const TOPIC = /^[A-Za-z0-9_-]{1,32}$/;
 const BASE64URL_VALUE = /^[0-9A-Za-z_-]+=*$/;
 
@@ -19,6 +25,10 @@ export function createRequestHandler(hub: Hub): (req: IncomingMessage, res: Serv
     res.on('error', () => {});
     handle(hub, req, res).catch((err: unknown) => {
       if (err instanceof HttpError) sendError(res, err);
+      else if (err instanceof BodyAborted) {
+        console.error(`push service: ${err.message}; request dropped`);
+        res.destroy();
+      }
       else {
         console.error('push service: HTTP handler error:', err);
         sendError(res, new HttpError(500, 999, 'Internal error'));
@@ -63,6 +73,9 @@ function methodNotAllowed(res: ServerResponse, allow: string): HttpError {
   return new HttpError(405, null, 'Method not allowed');
 }
 
+/** The sender hung up before its body was complete: nobody to answer, one log line (no stack) is enough. */
+class BodyAborted extends Error {}
+
 /** Reads at most `max` bytes; a larger body is refused with 413 errno 104 without buffering it. */
 function readBody(req: IncomingMessage, res: ServerResponse, max: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -70,26 +83,31 @@ function readBody(req: IncomingMessage, res: ServerResponse, max: number): Promi
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
+    let settled = false;
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+    };
     req.on('data', (chunk: Buffer) => {
-      if (failed) return;
+      if (settled) return;
       size += chunk.length;
       if (size > max) {
-        failed = true;
-        reject(tooLarge(req, res));
+        fail(tooLarge(req, res));
         return;
       }
       chunks.push(chunk);
     });
-    let ended = false;
     req.on('end', () => {
-      ended = true;
-      if (!failed) resolve(Buffer.concat(chunks, size));
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks, size));
     });
-    req.on('error', reject);
-    // A sender that disconnects mid-body: settle so nothing is left waiting (the answer goes nowhere).
+    // 'error' (ECONNRESET "aborted") and 'close' both come for a sender that disconnects mid-body: settle once.
+    const aborted = (): void => fail(new BodyAborted(`sender disconnected after ${size} of ${Number.isFinite(declared) ? declared : 'unknown'} bytes`));
+    req.on('error', aborted);
     req.on('close', () => {
-      if (!ended && !failed) reject(new HttpError(400, null, 'Request body incomplete'));
+      if (!req.complete) aborted();
     });
   });
 }
@@ -138,7 +156,7 @@ async function webPush(hub: Hub, req: IncomingMessage, res: ServerResponse, vers
     size: 256 + id.length + (data?.length ?? 0) + JSON.stringify(cryptoHeaders ?? {}).length,
   };
   const accepted = hub.accept(sub.uaid, msg);
-  if (!accepted.ok) throw new HttpError(503, 201, accepted.reason === 'channel-full' ? 'Too many undelivered messages for this subscription' : 'Message storage is full');
+  if (!accepted.ok) throw new HttpError(503, 201, STORAGE_REFUSALS[accepted.reason]);
   hub.emit('notification-received', { uaid: sub.uaid, channelID: sub.channelID, version: id, ttl, at: performance.now(), time: Date.now() });
   res.writeHead(201, { Location: `${hub.origin}/m/${id}`, TTL: String(ttl), 'Content-Length': '0' });
   res.end();
@@ -159,7 +177,7 @@ async function simplePush(hub: Hub, _req: IncomingMessage, res: ServerResponse, 
   const id = hub.tokens.messageId(sub.uaid, sub.channelID);
   const msg: StoredMessage = { id, channelID: sub.channelID, receivedAt: now, ttl, expiresAt: now + ttl * 1000, urgency: 'normal', legacyVersion, size: 256 + id.length };
   const accepted = hub.accept(sub.uaid, msg);
-  if (!accepted.ok) throw new HttpError(503, 201, 'Message storage is full');
+  if (!accepted.ok) throw new HttpError(503, 201, STORAGE_REFUSALS[accepted.reason]);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '2' });
   res.end('{}');
 }
