@@ -1,66 +1,18 @@
-// Lint, including the architecture's boundaries (docs/architecture.md): each layer may import
-// only what the runtime it is loaded into provides. A violation fails `npm test`.
-import { builtinModules } from 'node:module';
+// Lint, including the architecture's boundaries: the one layer table and package classification in
+// lint/layers.ts (docs/architecture.md, "Runtimes and the one rule"). A violation fails `npm test`.
 import tseslint from 'typescript-eslint';
-
-const nodeModules = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'node:*'];
-const nodeOnlyPackages = ['ws', 'conf', 'http_ece', 'web-push', 'electron-store', 'playwright-core'];
-
-const noElectron = { name: 'electron', message: "Only src/main and src/preload may import 'electron'." };
-const noNode = nodeModules.map((name) => ({ name, message: 'This code runs in a sandboxed page or worker: no Node modules.' }));
-const noNodePackages = nodeOnlyPackages.map((name) => ({ name, message: 'Node-only package: not available in a sandboxed page or worker.' }));
-// The push service the agent embeds (`--service local`) is host code too: hosts start it and hand the engine its URL.
-const hostDirs = ['main', 'preload', 'renderer', 'worker', 'page', 'cli', 'host', 'push-service'];
-const noHostCode = hostDirs.map((dir) => ({
-  group: [`**/${dir}/**`, `../${dir}/*`, `../../${dir}/*`],
-  message: `The engine is host-agnostic: it must not import src/${dir}. Add a port instead.`,
-}));
-// src/push-service is a library of its own: the agent's layers import it, it imports none of them.
-const agentDirs = ['engine', 'main', 'preload', 'renderer', 'worker', 'page', 'cli'];
-const noAgentCode = agentDirs.map((dir) => ({
-  group: [`../${dir}/*`, `../../${dir}/*`, `**/src/${dir}/**`],
-  message: `The push service stands alone: it must not import src/${dir}.`,
-}));
-// tools/ run beside the agent, not inside it: they may use src/shared and the push service library only.
-const toolsMayImport = {
-  group: agentDirs.map((dir) => `**/src/${dir}/**`),
-  message: 'tools/ import only src/shared and src/push-service from src/.',
-};
+import { layersPlugin } from './lint/layers.ts';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'release/**', 'bench/results/**', 'test-results/**'] },
   ...tseslint.configs.recommended,
   {
+    plugins: { layers: layersPlugin },
     rules: {
+      'layers/imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { paths: [noElectron] }],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'no-console': 'off',
     },
-  },
-  {
-    files: ['src/main/**', 'tests/electron/**', 'scripts/**', 'build/**'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
-  {
-    // Sandboxed preloads get `electron` (contextBridge, ipcRenderer) and nothing of Node.
-    files: ['src/preload/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [...noNode, ...noNodePackages] }] },
-  },
-  {
-    files: ['src/engine/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: noHostCode }] },
-  },
-  {
-    files: ['src/push-service/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: noAgentCode }] },
-  },
-  {
-    files: ['tools/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [toolsMayImport] }] },
-  },
-  {
-    files: ['src/renderer/**', 'src/worker/**', 'src/page/**', 'src/shared/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noElectron, ...noNode, ...noNodePackages] }] },
   },
 );
