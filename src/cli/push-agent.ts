@@ -21,6 +21,7 @@ import { keyFilePath, keyFileProblem, openKeyFileSecretBox } from './key-file-se
 import { Progress } from './progress.ts';
 import { runSend, SendInputError, SendNetworkError } from './send.ts';
 import { runOnListener } from './remote-command.ts';
+import { watchForWake } from './wake.ts';
 import { liveStatus, writeLiveStatus } from './status.ts';
 
 const out = (line: string): void => {
@@ -225,10 +226,20 @@ async function run(cmd: Command): Promise<void> {
     if (cmd.json) out(JSON.stringify({ type: 'subscriptionchange', subscription: c.subscriptionId, newSubscription: c.newSubscription }));
     else out(`endpoint changed for ${c.subscriptionId}: ${JSON.stringify(c.newSubscription)}`);
   });
+  // After a suspend the socket may be dead without a word: reconnect now, not when a ping finally goes unanswered.
+  const wake = watchForWake({
+    logger,
+    onWake: (reason) => {
+      logger.info('woke up: reconnecting', { reason });
+      engine.connection.reconnect(reason);
+      engine.wake();
+    },
+  });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    wake.stop();
     await control?.close();
     await engine.stop();
     writeStatus('stopped');
