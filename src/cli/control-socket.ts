@@ -32,7 +32,8 @@ export type ControlHandler = (args: Record<string, unknown>) => Promise<unknown>
 /** The directory for this user's control sockets. */
 export function controlDir(env: NodeJS.ProcessEnv = process.env, uid: number = process.getuid?.() ?? 0): string {
   const runtime = env.XDG_RUNTIME_DIR;
-  if (runtime && path.isAbsolute(runtime)) return path.join(runtime, 'push-agent');
+  // A runtime dir that is set but absent (a su'd shell, a stale variable) is as good as unset.
+  if (runtime && path.isAbsolute(runtime) && fs.existsSync(runtime)) return path.join(runtime, 'push-agent');
   return path.join(os.tmpdir(), `push-agent-${uid}`);
 }
 
