@@ -10,6 +10,11 @@ import { StateError } from '../engine/state-schema.ts';
 import { embeddedServiceUrl, PushServiceError, startEmbeddedService, type PushService } from '../push-service/index.ts';
 import { HELP, LOCAL_SERVICE, parseCommand, UsageError, type Command, type Common } from './args.ts';
 import { openConfStore } from './conf-store.ts';
+import { printList, printStatus, statusReport, subscriptionOutput } from './command-output.ts';
+import { routeCommand, type Route } from './control-client.ts';
+import { agentHandlers } from './control-handlers.ts';
+import { ControlError } from './control-protocol.ts';
+import { controlPath, startControlServer, type ControlServer } from './control-socket.ts';
 import { DataDirLockedError, lockDataDir, lockOwner, type DataDirLock } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
 import { linuxPowerSource } from '../host/linux-power.ts';
@@ -18,7 +23,9 @@ import { proxyFromEnv, ResolvingProxyAgent } from '../host/proxy.ts';
 import { keyFilePath, keyFileProblem, openKeyFileSecretBox } from './key-file-secret-box.ts';
 import { Progress } from './progress.ts';
 import { runSend, SendInputError, SendNetworkError } from './send.ts';
-import { liveStatus, statusLine, writeLiveStatus } from './status.ts';
+import { runOnListener } from './remote-command.ts';
+import { watchForWake } from './wake.ts';
+import { liveStatus, writeLiveStatus } from './status.ts';
 
 const out = (line: string): void => {
   process.stdout.write(line + '\n');
@@ -144,46 +151,28 @@ async function run(cmd: Command): Promise<void> {
     process.exit(code); // not held open by fetch's idle keep-alive socket
   }
 
-  if (cmd.name === 'list' || cmd.name === 'status') {
-    // Read-only: allowed while a `listen` holds the data dir.
-    const engine = await createEngine(common, knownServiceUrl(common), noNotifier);
-    if (cmd.name === 'list') {
-      const subs = engine.list();
-      if (cmd.json) return out(JSON.stringify(subs));
-      if (subs.length === 0) return out('No subscriptions. Create one with: push-agent subscribe --label <name>');
-      for (const s of subs) out(`${s.id}  ${s.kind.padEnd(8)}  ${s.label}  ${s.origin.startsWith('push-agent:') ? '' : s.origin}${s.pendingReregistration ? '  (endpoint dead after a service reset; waiting to re-register)' : ''}`);
-      return;
+  if (cmd.name === 'list' || cmd.name === 'status' || cmd.name === 'subscribe' || cmd.name === 'unsubscribe') {
+    // A running `listen` does them (control-client.ts); otherwise they work on the data dir, as below.
+    let route: Route;
+    try {
+      route = await routeCommand(common.dataDir, { needLock: cmd.name === 'subscribe' || cmd.name === 'unsubscribe' });
+    } catch (err) {
+      if (err instanceof DataDirLockedError) return fail(3, err.message);
+      if (err instanceof ControlError) return fail(1, err.message);
+      throw err;
     }
+    if (route.kind === 'listener') return runOnListener(cmd, route.client, { out, fail, step: (w) => progress.step(w) });
+  }
+
+  if (cmd.name === 'list' || cmd.name === 'status') {
+    // Read-only: allowed while another command holds the data dir.
+    const engine = await createEngine(common, knownServiceUrl(common), noNotifier);
+    if (cmd.name === 'list') return printList(engine.list(), cmd.json, out);
     const holder = await lockOwner(common.dataDir);
     const running = holder !== null;
     const pid = holder !== null && holder > 0 ? holder : null;
     const live = running ? liveStatus(common.dataDir) : null;
-    const s = engine.status();
-    const status = {
-      running,
-      pid,
-      ...s,
-      state: live?.state ?? 'not running',
-      connected: live?.state === 'connected',
-      messagesHandled: live?.messagesHandled ?? 0,
-      // From the stored marks: true whether or not a listener runs.
-      awaitingReregistration: s.pendingReregistrations,
-      serviceUrl: live?.serviceUrl ?? s.serviceUrl,
-      dataDir: common.dataDir,
-    };
-    if (cmd.json) return out(JSON.stringify(status));
-    out(statusLine(status));
-    const aside = s.subscriptionsAside.unopened + s.subscriptionsAside.badShape;
-    if (aside) out(`kept aside: ${aside} subscription(s) in state.json could not be read; kept as they are`);
-    return;
-  }
-
-  let lock: DataDirLock;
-  try {
-    lock = await lockDataDir(common.dataDir);
-  } catch (err) {
-    if (err instanceof DataDirLockedError) return fail(3, err.message);
-    throw err;
+    return printStatus(statusReport({ running, pid, engine: engine.status(), live, dataDir: common.dataDir }), cmd.json, out);
   }
 
   const service = await openService(common);
@@ -202,7 +191,7 @@ async function run(cmd: Command): Promise<void> {
         ...(cmd.applicationServerKey ? { applicationServerKey: cmd.applicationServerKey } : {}),
         ...(cmd.origin ? { origin: cmd.origin } : {}),
       });
-      out(JSON.stringify({ id: info.id, endpoint: info.endpoint, expirationTime: info.expirationTime, keys: info.keys }));
+      out(subscriptionOutput(info));
     } catch (err) {
       await engine.stop();
       await closeService();
@@ -225,7 +214,15 @@ async function run(cmd: Command): Promise<void> {
     return out(`unsubscribed ${cmd.id}`);
   }
 
-  // listen
+  // listen: owns the data dir, and tells commands where its control socket is.
+  let control: ControlServer | null = null;
+  let lock: DataDirLock;
+  try {
+    lock = await lockDataDir(common.dataDir, { control: () => control?.path ?? null });
+  } catch (err) {
+    if (err instanceof DataDirLockedError) return fail(3, err.message);
+    throw err;
+  }
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
   const desktop = cmd.json ? null : desktopNotifier(logger);
   const engine = await createEngine(common, service.url, desktop ?? noNotifier);
@@ -263,10 +260,21 @@ async function run(cmd: Command): Promise<void> {
     if (cmd.json) out(JSON.stringify({ type: 'subscriptionchange', subscription: c.subscriptionId, newSubscription: c.newSubscription }));
     else out(`endpoint changed for ${c.subscriptionId}: ${JSON.stringify(c.newSubscription)}`);
   });
+  // After a suspend the socket may be dead without a word: reconnect now, not when a ping finally goes unanswered.
+  const wake = watchForWake({
+    logger,
+    onWake: (reason) => {
+      logger.info('woke up: reconnecting', { reason });
+      engine.connection.reconnect(reason);
+      engine.wake();
+    },
+  });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    wake.stop();
+    await control?.close();
     await engine.stop();
     await closeService();
     writeStatus('stopped');
@@ -276,6 +284,15 @@ async function run(cmd: Command): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
   await engine.start();
+  try {
+    control = await startControlServer(
+      controlPath(common.dataDir),
+      agentHandlers({ engine, dataDir: common.dataDir, serviceUrl: displayUrl(common.service), state: () => state, messagesHandled: () => messagesHandled }),
+    );
+  } catch (err) {
+    // Listening goes on; the other commands then find the data dir in use (exit 3), as before there was a socket.
+    process.stderr.write(`push-agent: no control socket, other commands cannot reach this listen: ${(err as Error).message}\n`);
+  }
   if (!cmd.json && engine.list().length === 0) out('No subscriptions yet. Create one with: push-agent subscribe --label <name>');
 }
 

@@ -126,12 +126,13 @@ export class PushConnection {
 
   /**
    * Reconnect at once, without counting it as a failure for the backoff: the service redelivers unacked messages
-   * only on a new connection, and the agent asks for that when it left some unacked (redelivery.ts).
+   * only on a new connection, and the agent asks for that when it left some unacked (redelivery.ts); a host asks
+   * for it after a resume from sleep, when the open socket may be dead.
    */
   reconnect(reason: string): void {
     if (this.#state === 'waiting' || this.#state === 'suspended') return this.wake();
     if (!this.#ws) return;
-    this.#opts.logger.info('reconnecting for redelivery', { reason });
+    this.#opts.logger.info('reconnecting at once', { reason });
     this.#reconnectNow = true;
     this.#ws.terminate();
   }

@@ -1,0 +1,80 @@
+// The control socket's wire format, shared by `listen` (control-socket.ts) and the commands (control-client.ts).
+// One JSON object per line each way. A request: {"id": <any JSON>, "command": "<name>", "args": {...}}; its answer
+// echoes the id: {"id", "ok": true, "result": ...} or {"id", "ok": false, "error": {"code", "message"}}.
+
+/** A line longer than this (bytes, newline excluded) is refused with `line-too-long` and the connection closed. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+export type ControlErrorCode =
+  /** The line is not a JSON object. */
+  | 'bad-json'
+  /** No `command` string, or `args` is not an object. */
+  | 'bad-request'
+  | 'line-too-long'
+  | 'unknown-command'
+  /** The command's arguments are wrong (wrong type, bad key, label too long...). */
+  | 'bad-arguments'
+  | 'not-found'
+  /** The push service is not reachable, or refused. */
+  | 'service-unavailable'
+  /** The command was understood and could not be done (the message says why). */
+  | 'failed'
+  /** `listen` is stopping. */
+  | 'stopping'
+  /** A fault in `listen` itself; the listener keeps running. */
+  | 'internal';
+
+export class ControlError extends Error {
+  override name = 'ControlError';
+  readonly code: ControlErrorCode;
+  constructor(code: ControlErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface ControlRequest {
+  id?: unknown;
+  command: string;
+  args?: Record<string, unknown>;
+}
+
+export type ControlResponse =
+  | { id: unknown; ok: true; result: unknown }
+  | { id: unknown; ok: false; error: { code: ControlErrorCode; message: string } };
+
+/**
+ * Splits a byte stream into lines of at most MAX_LINE_BYTES. `onLine` gets each complete line; `onTooLong` is called
+ * once, as soon as the buffered part of a line passes the limit (the caller then closes: the stream cannot resync).
+ */
+export function lineSplitter(onLine: (line: string) => void, onTooLong: () => void): (chunk: Buffer) => void {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let overflowed = false;
+  return (chunk) => {
+    if (overflowed) return;
+    let start = 0;
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, i);
+      if (size + piece.length > MAX_LINE_BYTES) {
+        overflowed = true;
+        return onTooLong();
+      }
+      const line = Buffer.concat([...parts, piece]).toString('utf8');
+      parts = [];
+      size = 0;
+      start = i + 1;
+      onLine(line);
+      if (overflowed) return;
+    }
+    const rest = chunk.subarray(start);
+    if (size + rest.length > MAX_LINE_BYTES) {
+      overflowed = true;
+      return onTooLong();
+    }
+    if (rest.length) {
+      parts.push(rest);
+      size += rest.length;
+    }
+  };
+}
