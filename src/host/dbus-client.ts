@@ -2,6 +2,7 @@
 // or a Secret Service is running (session bus). On @homebridge/dbus-native (pure JavaScript, no native build).
 // Every answer is "null = could not tell": a missing bus, a peer that does not answer within the timeout, or a
 // malformed reply never throws, and never reaches past this module.
+import { existsSync } from 'node:fs';
 import dbus from '@homebridge/dbus-native';
 
 export interface DBusClient {
@@ -9,11 +10,16 @@ export interface DBusClient {
   nameHasOwner(name: string): Promise<boolean | null>;
   /** A property's value (unwrapped from its variant); null when absent or unanswered. */
   getProperty(destination: string, path: string, iface: string, property: string): Promise<unknown>;
+  /** Calls `listener` with the body of each matching signal; resolves false when the bus refused the match. */
+  onSignal(sender: string, path: string, iface: string, member: string, listener: (body: unknown[]) => void): Promise<boolean>;
   close(): void;
 }
 
 interface RawBus {
   invoke(message: Record<string, unknown>, callback: (error: unknown, ...values: unknown[]) => void): void;
+  addMatch(match: string, callback: (error: unknown) => void): void;
+  mangle(path: string, iface: string, member: string): string;
+  signals: { on(event: string, fn: (body: unknown[]) => void): void };
   connection: { on(event: string, fn: (...args: unknown[]) => void): void; end(): void; stream?: { unref?(): void } };
 }
 
@@ -29,6 +35,9 @@ export function openSystemBus(address = process.env.DBUS_SYSTEM_BUS_ADDRESS ?? '
 
 /** Opens the bus at a D-Bus address (`unix:path=...`); null when it cannot. */
 export function openBus(address: string, timeoutMs = 2_000): DBusClient | null {
+  // A socket file that is not there is no bus: say so now rather than through a connection error later.
+  const socketPath = /^unix:path=([^,;]+)/.exec(address)?.[1];
+  if (socketPath && !existsSync(socketPath)) return null;
   let bus: RawBus;
   try {
     // The package's typings declare only systemBus(); sessionBus({ busAddress }) connects to any address.
@@ -73,6 +82,17 @@ export function openBus(address: string, timeoutMs = 2_000): DBusClient | null {
       const variant = r?.[0];
       if (!Array.isArray(variant) || !Array.isArray(variant[1])) return null;
       return variant[1][0] ?? null;
+    },
+    onSignal(sender, path, iface, member, listener) {
+      return new Promise<boolean>((resolve) => {
+        if (broken) return resolve(false);
+        bus.signals.on(bus.mangle(path, iface, member), (body) => listener(Array.isArray(body) ? body : []));
+        try {
+          bus.addMatch(`type='signal',sender='${sender}',path='${path}',interface='${iface}',member='${member}'`, (error) => resolve(!error));
+        } catch {
+          resolve(false);
+        }
+      });
     },
     close() {
       broken = true;
