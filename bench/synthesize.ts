@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generateSubscriptionKeys } from '../src/engine/crypto/index.ts';
 import { SCHEMA_VERSION, type StoredSubscription } from '../src/engine/state-schema.ts';
-import { openConfStore } from '../src/cli/conf-store.ts';
+import { openJsonFileStore } from '../src/cli/json-file-store.ts';
 import { openKeyFileSecretBox } from '../src/cli/key-file-secret-box.ts';
 import { RawPushClient } from '../tests/support/raw-push-client.ts';
 
@@ -65,7 +65,7 @@ export async function synthesizeDataDir(dataDir: string, serviceUrl: string, cou
       sealed: await secrets.seal(Buffer.concat([keys.privateKey, keys.authSecret])),
     };
   }
-  const store = openConfStore(dataDir);
+  const store = openJsonFileStore(dataDir);
   store.set('schemaVersion', SCHEMA_VERSION);
   store.set('uaid', uaid);
   store.set('serviceUrl', serviceUrl);

@@ -9,7 +9,7 @@ import { streamLogger, silentLogger } from '../engine/log.ts';
 import type { Notifier, UrlOpener } from '../engine/ports.ts';
 import { StateError } from '../engine/state-schema.ts';
 import { HELP, parseCommand, UsageError, type Command, type Common } from './args.ts';
-import { openConfStore } from './conf-store.ts';
+import { openJsonFileStore } from './json-file-store.ts';
 import { DataDirLockedError, lockDataDir, lockOwner } from './data-dir-lock.ts';
 import { desktopNotifier } from './desktop-notifier.ts';
 import { linuxPowerSource } from './linux-power-source.ts';
@@ -35,7 +35,7 @@ function createEngine(common: Common, notifier: Notifier): PushEngine {
   engine = new PushEngine({
     serviceUrl: common.service,
     dataDir: common.dataDir,
-    store: openConfStore(common.dataDir),
+    store: openJsonFileStore(common.dataDir),
     secrets: openKeyFileSecretBox(common.dataDir),
     notifier,
     opener,

@@ -11,7 +11,7 @@ import { streamLogger } from '../../src/engine/log.ts';
 import type { NotificationModel } from '../../src/engine/notification.ts';
 import type { Logger, Notifier } from '../../src/engine/ports.ts';
 import type { SubscriptionInfo } from '../../src/engine/subscription-record.ts';
-import { openConfStore } from '../../src/cli/conf-store.ts';
+import { openJsonFileStore } from '../../src/cli/json-file-store.ts';
 import { openKeyFileSecretBox } from '../../src/cli/key-file-secret-box.ts';
 
 export function tempDir(prefix = 'push-agent-test-'): string {
@@ -49,7 +49,7 @@ export async function startEngine(serviceUrl: string, overrides: Partial<EngineO
   const engine = new PushEngine({
     serviceUrl,
     dataDir,
-    store: openConfStore(dataDir),
+    store: openJsonFileStore(dataDir),
     secrets: openKeyFileSecretBox(dataDir),
     notifier,
     logger,
