@@ -26,7 +26,7 @@ const AREAS: Array<{ prefix: string; heading: string; about: string }> = [
     prefix: 'scale',
     heading: 'Scale: cost by number of subscriptions',
     about:
-      '`push-agent listen` over a synthesized data dir of 100, 1,000 and 10,000 endpoint subscriptions registered at the local service, with full de-duplication memory in the inbox journal (as after heavy traffic): memory, start-up, re-registration after a UAID reset, `list`.',
+      '`push-agent listen` over a synthesized data dir of 100, 1,000 and 10,000 endpoint subscriptions registered at the local service, with the de-duplication memory of the inbox journal full (as after heavy traffic): memory, start-up, re-registration after a UAID reset, `list`.',
   },
   {
     prefix: 'worker',

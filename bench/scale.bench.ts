@@ -10,8 +10,8 @@ import { synthesizeDataDir } from './synthesize.ts';
 import { summarize, type BenchContext, type Figure } from './lib.ts';
 
 const SIZES = [100, 1_000, 10_000];
-/** What a full de-duplication memory holds per subscription: the inbox's ring size (inbox.ts, ringSize). */
-const IDS_PER_SUBSCRIPTION = 1_000;
+/** A full de-duplication memory: the inbox's shared window (inbox.ts, ringSize default), for any number of subscriptions. */
+const WINDOW_IDS = 32_768;
 
 interface Sample {
   rssMiB: number;
@@ -42,11 +42,11 @@ export default async function scaleBench(ctx: BenchContext): Promise<Figure[]> {
   for (const n of SIZES) {
     const projected = samples.get(n)!.some((s) => s.projected);
     figures.push(
-      { id: `scale.${n}.rss`, title: `${n} subscriptions, rings full: RSS of push-agent listen, connected and idle`, unit: 'MiB', ...sum(n, 'rssMiB') },
-      { id: `scale.${n}.heap`, title: `${n} subscriptions, rings full: V8 heap used`, unit: 'MiB', ...sum(n, 'heapMiB') },
+      { id: `scale.${n}.rss`, title: `${n} subscriptions, de-duplication memory full: RSS of push-agent listen, connected and idle`, unit: 'MiB', ...sum(n, 'rssMiB') },
+      { id: `scale.${n}.heap`, title: `${n} subscriptions, de-duplication memory full: V8 heap used`, unit: 'MiB', ...sum(n, 'heapMiB') },
       {
         id: `scale.${n}.startup`,
-        title: `${n} subscriptions, rings full: start-up (spawn -> connected)`,
+        title: `${n} subscriptions, de-duplication memory full: start-up (spawn -> connected)`,
         unit: 'ms',
         ...sum(n, 'startupMs'),
         bound: { label: '`push-agent --version` (process start and module load only), same run', median: version.ms, min: version.ms, max: version.ms },
@@ -72,7 +72,7 @@ export default async function scaleBench(ctx: BenchContext): Promise<Figure[]> {
       unit: 'KiB',
       ...rssPer,
       target: { text: 'under 2 KiB per subscription', met: rssPer.median < 2 },
-      notes: `Heap per subscription, same runs: ${summarize(perSub('heapMiB')).median.toFixed(2)} KiB. Rings synthesized full (${IDS_PER_SUBSCRIPTION} remembered ids per subscription in the journal). ${notes.join(' ')}`.trim(),
+      notes: `Heap per subscription, same runs: ${summarize(perSub('heapMiB')).median.toFixed(2)} KiB. De-duplication memory synthesized full (the shared window of ${WINDOW_IDS} ids, whatever the number of subscriptions). ${notes.join(' ')}`.trim(),
     },
   );
   return figures;
@@ -84,8 +84,8 @@ async function measure(n: number, capMs: number, ctx: BenchContext, notes: strin
   const dir = tempDir('push-agent-scale-');
   try {
     const t = performance.now();
-    const synth = await synthesizeDataDir(dir, service.wsUrl, n, IDS_PER_SUBSCRIPTION);
-    ctx.log(`${n}: synthesized in ${((performance.now() - t) / 1000).toFixed(1)} s (journal ${(synth.journalBytes / 2 ** 20).toFixed(1)} MiB, ${synth.ringIds} ids)`);
+    const synth = await synthesizeDataDir(dir, service.wsUrl, n, { windowIds: WINDOW_IDS });
+    ctx.log(`${n}: synthesized in ${((performance.now() - t) / 1000).toFixed(1)} s (journal ${(synth.journalBytes / 2 ** 20).toFixed(1)} MiB, ${synth.ids} ids)`);
 
     let agent = await startListen(dir, service.wsUrl);
     const startupMs = agent.startupMs;

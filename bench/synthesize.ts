@@ -1,7 +1,8 @@
 // A synthesized data dir for the scale benchmark: N endpoint subscriptions really registered at the push service
 // (one UAID), stored as the engine stores them (records + sealed keys in the conf store), and an inbox journal
-// whose de-duplication memory is full, as after heavy traffic. Real traffic for ten million ids would take hours;
-// the journal is written in the inbox's own format instead (`r` lines, see src/engine/inbox.ts).
+// whose de-duplication memory is full, as after heavy traffic. Real traffic to fill it at every size would take
+// long; the journal is written in the inbox's own format instead (the `w` line its compaction writes, or with
+// `legacyRings` the per-subscription `r` lines of journals written before the shared window; src/engine/inbox.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,11 +16,18 @@ export interface Synthesized {
   uaid: string;
   endpoints: string[];
   /** Ids written into the journal's de-duplication memory. */
-  ringIds: number;
+  ids: number;
   journalBytes: number;
 }
 
-export async function synthesizeDataDir(dataDir: string, serviceUrl: string, count: number, idsPerSubscription: number): Promise<Synthesized> {
+export interface Dedup {
+  /** Ids in the shared window (inbox.ts ringSize when full). */
+  windowIds?: number;
+  /** Instead: ids per subscription in the old per-subscription rings. */
+  legacyRings?: number;
+}
+
+export async function synthesizeDataDir(dataDir: string, serviceUrl: string, count: number, dedup: Dedup): Promise<Synthesized> {
   const client = await RawPushClient.connect(serviceUrl);
   await client.hello();
   const uaid = client.uaid!;
@@ -71,18 +79,21 @@ export async function synthesizeDataDir(dataDir: string, serviceUrl: string, cou
   store.set('serviceUrl', serviceUrl);
   store.set('subscriptions', subscriptions);
 
-  // De-duplication memory: `idsPerSubscription` remembered message ids (16-char keys) per subscription.
+  // De-duplication memory of 12-byte message keys: the shared window, or per-subscription rings (16-char keys).
   const fd = fs.openSync(path.join(dataDir, 'inbox.jsonl'), 'w', 0o600);
   let bytes = 0;
   try {
-    for (const sub of ids) {
-      const raw = randomBytes(12 * idsPerSubscription);
-      const keys = Array.from({ length: idsPerSubscription }, (_, k) => raw.subarray(12 * k, 12 * k + 12).toString('base64url'));
-      const line = JSON.stringify({ t: 'r', sub, ids: keys }) + '\n';
-      bytes += fs.writeSync(fd, line);
+    if (dedup.legacyRings) {
+      for (const sub of ids) {
+        const raw = randomBytes(12 * dedup.legacyRings);
+        const keys = Array.from({ length: dedup.legacyRings }, (_, k) => raw.subarray(12 * k, 12 * k + 12).toString('base64url'));
+        bytes += fs.writeSync(fd, JSON.stringify({ t: 'r', sub, ids: keys }) + '\n');
+      }
+    } else if (dedup.windowIds) {
+      bytes += fs.writeSync(fd, JSON.stringify({ t: 'w', keys: randomBytes(12 * dedup.windowIds).toString('base64url') }) + '\n');
     }
   } finally {
     fs.closeSync(fd);
   }
-  return { uaid, endpoints, ringIds: count * idsPerSubscription, journalBytes: bytes };
+  return { uaid, endpoints, ids: dedup.legacyRings ? count * dedup.legacyRings : (dedup.windowIds ?? 0), journalBytes: bytes };
 }

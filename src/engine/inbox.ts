@@ -1,16 +1,18 @@
 // The inbox: a durable journal of accepted messages (design.md §4 steps 3 and 5).
 //
-// A message is appended (with the per-subscription de-duplication ring it updates) and fsync'd before it is
+// A message is appended (its id joins the de-duplication window) and fsync'd before it is
 // acked 100; from then on a crash is recovered by replaying the entries not yet marked done. The journal keeps
 // the message as it arrived (still encrypted): plaintext never touches the disk, and replay decrypts again.
 //
-// File format: JSON lines. `m` = message accepted, `d` = message done, `r` = ring snapshot written by compaction.
+// File format: JSON lines. `m` = message accepted, `d` = message done, `w` = the de-duplication window written by
+// compaction (its keys packed, oldest first). `r` = one subscription's ring, from journals written before the window.
 // A torn last line (crash mid-write) is ignored.
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PushHeaders } from './crypto/index.ts';
+import { DedupWindow, KEY_BYTES } from './dedup-window.ts';
 import type { Logger } from './ports.ts';
 
 export interface InboxMessage {
@@ -28,15 +30,20 @@ export interface InboxMessage {
 type Entry =
   | ({ t: 'm' } & InboxMessage)
   | { t: 'd'; id: string }
+  | { t: 'w'; keys: string }
   | { t: 'r'; sub: string; ids: string[] };
 
 export interface InboxOptions {
   file: string;
   logger: Logger;
   /**
-   * Versions remembered per subscription for de-duplication. Firefox keeps 10; that is not enough here: after a
-   * reconnect the service drains unacked messages in batches of 10 while new ones arrive live, so a redelivery can
-   * come hundreds of messages after the first delivery (the fault-proxy test shows it).
+   * Message ids remembered for de-duplication: the most recent ones across all subscriptions, in fixed memory
+   * (20 bytes each; dedup-window.ts). Firefox keeps 10 per subscription; that is not enough here: after a reconnect
+   * the service drains unacked messages in batches of 10 while new ones arrive live, so a redelivery can come
+   * hundreds of messages after the first delivery (the fault-proxy test shows it). What bounds that distance is the
+   * traffic of all subscriptions together (what the service holds for the UAID), not one subscription's, so one
+   * window serves them all and its memory does not multiply with their number. Service message ids are unique
+   * per message, so the window is keyed by id alone.
    */
   ringSize?: number;
   /** Pending messages held at most; beyond this new messages are not accepted (and so not acked: the service keeps them). */
@@ -50,13 +57,13 @@ export interface InboxOptions {
 export class Inbox {
   #fd: number;
   #pending = new Map<string, InboxMessage>();
-  #rings = new Map<string, string[]>();
-  #ringSets = new Map<string, Set<string>>();
+  #window: DedupWindow;
   #lines = 0;
   readonly #opts: Required<InboxOptions>;
 
   constructor(opts: InboxOptions) {
-    this.#opts = { ringSize: 1000, maxPending: 10_000, compactAfter: 2_000, fsync: true, ...opts };
+    this.#opts = { ringSize: 32_768, maxPending: 10_000, compactAfter: 2_000, fsync: true, ...opts };
+    this.#window = new DedupWindow(this.#opts.ringSize);
     fs.mkdirSync(path.dirname(opts.file), { recursive: true, mode: 0o700 });
     this.#load();
     this.#fd = fs.openSync(opts.file, 'a', 0o600);
@@ -71,8 +78,8 @@ export class Inbox {
     return this.#pending.size;
   }
 
-  isDuplicate(subscriptionId: string, version: string): boolean {
-    return this.#ringSets.get(subscriptionId)?.has(versionKey(version)) ?? false;
+  isDuplicate(_subscriptionId: string, version: string): boolean {
+    return this.#window.has(versionKey(version));
   }
 
   hasRoom(n: number): boolean {
@@ -86,7 +93,7 @@ export class Inbox {
     for (const m of messages) {
       out += JSON.stringify({ t: 'm', ...m }) + '\n';
       this.#pending.set(m.id, m);
-      this.#remember(m.subscriptionId, versionKey(m.version));
+      this.#window.add(versionKey(m.version));
     }
     fs.writeSync(this.#fd, out);
     if (this.#opts.fsync) fs.fdatasyncSync(this.#fd);
@@ -101,21 +108,18 @@ export class Inbox {
     if (!this.#pending.delete(id)) return;
     fs.writeSync(this.#fd, JSON.stringify({ t: 'd', id }) + '\n');
     this.#lines++;
-    if (this.#lines > this.#pending.size + this.#rings.size + this.#opts.compactAfter) this.compact();
+    if (this.#lines > this.#pending.size + 1 + this.#opts.compactAfter) this.compact();
   }
 
-  /** Forgets a subscription (removed): its pending messages and ring. */
+  /** Forgets a subscription (removed): its pending messages. Its ids age out of the shared window. */
   forget(subscriptionId: string): void {
     for (const [id, m] of this.#pending) if (m.subscriptionId === subscriptionId) this.done(id);
-    this.#rings.delete(subscriptionId);
-    this.#ringSets.delete(subscriptionId);
   }
 
-  /** Rewrites the journal with only what it needs: rings and pending messages. Atomic (write, fsync, rename). */
+  /** Rewrites the journal with only what it needs: the window and pending messages. Atomic (write, fsync, rename). */
   compact(): void {
     const tmp = `${this.#opts.file}.tmp`;
-    let out = '';
-    for (const [sub, ids] of this.#rings) out += JSON.stringify({ t: 'r', sub, ids }) + '\n';
+    let out = JSON.stringify({ t: 'w', keys: this.#window.packed().toString('base64url') }) + '\n';
     for (const m of this.#pending.values()) out += JSON.stringify({ t: 'm', ...m }) + '\n';
     const fd = fs.openSync(tmp, 'w', 0o600);
     try {
@@ -127,7 +131,7 @@ export class Inbox {
     fs.renameSync(tmp, this.#opts.file);
     fs.closeSync(this.#fd);
     this.#fd = fs.openSync(this.#opts.file, 'a', 0o600);
-    this.#lines = this.#rings.size + this.#pending.size;
+    this.#lines = 1 + this.#pending.size;
   }
 
   close(): void {
@@ -137,22 +141,6 @@ export class Inbox {
     } catch (err) {
       this.#opts.logger.warn('inbox close failed', { error: (err as Error).message });
     }
-  }
-
-  /** `key` is a versionKey: rings hold short hashes, since service message ids can be hundreds of bytes. */
-  #remember(sub: string, key: string): void {
-    let ring = this.#rings.get(sub);
-    let set = this.#ringSets.get(sub);
-    if (!ring || !set) {
-      ring = [];
-      set = new Set();
-      this.#rings.set(sub, ring);
-      this.#ringSets.set(sub, set);
-    }
-    if (set.has(key)) return;
-    ring.push(key);
-    set.add(key);
-    while (ring.length > this.#opts.ringSize) set.delete(ring.shift()!);
   }
 
   #load(): void {
@@ -176,11 +164,14 @@ export class Inbox {
       }
       if (e.t === 'm' && typeof e.id === 'string' && typeof e.subscriptionId === 'string' && typeof e.version === 'string') {
         this.#pending.set(e.id, { id: e.id, subscriptionId: e.subscriptionId, version: e.version, receivedAt: e.receivedAt, data: e.data ?? null, headers: e.headers ?? {} });
-        this.#remember(e.subscriptionId, versionKey(e.version));
+        this.#window.add(versionKey(e.version));
       } else if (e.t === 'd' && typeof e.id === 'string') {
         this.#pending.delete(e.id);
+      } else if (e.t === 'w' && typeof e.keys === 'string') {
+        const keys = Buffer.from(e.keys, 'base64url');
+        for (let i = 0; i + KEY_BYTES <= keys.length; i += KEY_BYTES) this.#window.add(keys.subarray(i, i + KEY_BYTES));
       } else if (e.t === 'r' && typeof e.sub === 'string' && Array.isArray(e.ids)) {
-        for (const v of e.ids) if (typeof v === 'string') this.#remember(e.sub, v);
+        for (const v of e.ids) if (typeof v === 'string' && v.length === 16) this.#window.add(Buffer.from(v, 'base64url'));
       } else {
         bad++;
       }
@@ -190,7 +181,7 @@ export class Inbox {
   }
 }
 
-/** 96 bits of SHA-256: collisions are out of reach for a ring of a thousand ids. */
-function versionKey(version: string): string {
-  return createHash('sha256').update(version).digest('base64url').slice(0, 16);
+/** 96 bits of SHA-256 (service message ids can be hundreds of bytes): collisions are out of reach for the window. */
+function versionKey(version: string): Buffer {
+  return createHash('sha256').update(version).digest().subarray(0, KEY_BYTES);
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -17,7 +18,7 @@ test('accepted messages survive a restart until done; the de-duplication ring su
   const b = new Inbox({ file, logger: silentLogger });
   assert.deepEqual(b.pending().map((m) => m.id), ['m1', 'm3']);
   assert.ok(b.isDuplicate('s1', 'v2'), 'a done message is still remembered');
-  assert.ok(!b.isDuplicate('s2', 'v2'), 'rings are per subscription');
+  assert.ok(!b.isDuplicate('s1', 'v9'), 'an id never received is not a duplicate');
   b.close();
   assert.equal((fs.statSync(file).mode & 0o777).toString(8), '600');
 });
@@ -58,4 +59,44 @@ test('a full inbox reports no room', () => {
   a.done('m1');
   assert.equal(a.hasRoom(1), true);
   a.close();
+});
+
+test('de-duplication memory is one window for all subscriptions: it does not grow with their number', () => {
+  const file = path.join(tempDir(), 'inbox.jsonl');
+  const a = new Inbox({ file, logger: silentLogger, ringSize: 100, compactAfter: 50 });
+  // 50 subscriptions x 10 messages: 500 ids; a per-subscription memory would keep all of them.
+  let n = 0;
+  for (let round = 0; round < 10; round++) {
+    for (let s = 0; s < 50; s++) {
+      a.accept([msg(n, `s${s}`)]);
+      a.done(`m${n}`);
+      n++;
+    }
+  }
+  const remembered = (inbox: Inbox) => Array.from({ length: n }, (_, i) => inbox.isDuplicate(`s${i % 50}`, `v${i}`)).filter(Boolean).length;
+  assert.equal(remembered(a), 100, 'the 100 most recent ids, across subscriptions');
+  assert.ok(a.isDuplicate('s49', `v${n - 1}`) && !a.isDuplicate('s0', 'v0'));
+  a.compact();
+  a.close();
+  assert.ok(fs.statSync(file).size < 4096, `compacted journal holds 100 ids, not 500 (${fs.statSync(file).size} bytes)`);
+  const b = new Inbox({ file, logger: silentLogger, ringSize: 100 });
+  assert.equal(remembered(b), 100, 'the same window after a restart');
+  assert.ok(b.isDuplicate('s49', `v${n - 1}`));
+  b.close();
+});
+
+test('a journal from before the shared window (per-subscription rings) is still honoured', () => {
+  const file = path.join(tempDir(), 'inbox.jsonl');
+  const a = new Inbox({ file, logger: silentLogger });
+  a.accept([msg(1, 'a'), msg(2, 'b')]);
+  a.done('m1');
+  a.done('m2');
+  a.close();
+  // The old compaction's format: one `r` line per subscription with its keys.
+  const keyOf = (v: string) => createHash('sha256').update(v).digest('base64url').slice(0, 16);
+  fs.writeFileSync(file, `${JSON.stringify({ t: 'r', sub: 'a', ids: [keyOf('v1'), keyOf('v7')] })}\n${JSON.stringify({ t: 'r', sub: 'b', ids: [keyOf('v2')] })}\n`);
+  const b = new Inbox({ file, logger: silentLogger });
+  assert.ok(b.isDuplicate('a', 'v1') && b.isDuplicate('a', 'v7') && b.isDuplicate('b', 'v2'));
+  assert.ok(!b.isDuplicate('a', 'v3'));
+  b.close();
 });
