@@ -11,7 +11,7 @@ import { summarize, type BenchContext, type Figure } from './lib.ts';
 
 const SIZES = [100, 1_000, 10_000];
 /** A full de-duplication memory: the inbox's shared window (inbox.ts, ringSize default), for any number of subscriptions. */
-const WINDOW_IDS = 32_768;
+const WINDOW_IDS = 16_384;
 
 interface Sample {
   rssMiB: number;

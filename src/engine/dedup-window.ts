@@ -31,13 +31,23 @@ export class DedupWindow {
   }
 
   has(key: Uint8Array): boolean {
-    return this.#find(key) >= 0;
+    return key.length === KEY_BYTES && this.#find(key, 0) >= 0;
   }
 
   /** Remembers `key` (no-op when remembered); when full, the oldest key is forgotten. */
   add(key: Uint8Array): void {
     if (key.length !== KEY_BYTES) throw new RangeError(`de-duplication keys are ${KEY_BYTES} bytes`);
-    if (this.#find(key) >= 0) return;
+    this.#add(key, 0);
+  }
+
+  /** Adds packed keys in order (as `packed()` returns them), without an object per key. */
+  addPacked(keys: Uint8Array): void {
+    if (keys.length % KEY_BYTES !== 0) throw new RangeError(`packed de-duplication keys are a multiple of ${KEY_BYTES} bytes`);
+    for (let offset = 0; offset < keys.length; offset += KEY_BYTES) this.#add(keys, offset);
+  }
+
+  #add(bytes: Uint8Array, offset: number): void {
+    if (this.#find(bytes, offset) >= 0) return;
     let pos: number;
     if (this.#size === this.capacity) {
       pos = this.#head;
@@ -47,7 +57,7 @@ export class DedupWindow {
       pos = (this.#head + this.#size) % this.capacity;
       this.#size++;
     }
-    this.#keys.set(key, pos * KEY_BYTES);
+    for (let i = 0; i < KEY_BYTES; i++) this.#keys[pos * KEY_BYTES + i] = bytes[offset + i]!;
     let slot = this.#home(this.#keys, pos * KEY_BYTES);
     while (this.#table[slot] !== 0) slot = (slot + 1) & this.#mask;
     this.#table[slot] = pos + 1;
@@ -63,13 +73,13 @@ export class DedupWindow {
     return out;
   }
 
-  /** Slot of `key` in the table, or -1. */
-  #find(key: Uint8Array): number {
-    let slot = this.#home(key, 0);
+  /** Slot of the key at `bytes[offset]` in the table, or -1. */
+  #find(bytes: Uint8Array, offset: number): number {
+    let slot = this.#home(bytes, offset);
     for (;;) {
       const entry = this.#table[slot]!;
       if (entry === 0) return -1;
-      if (this.#keys.compare(key, 0, KEY_BYTES, (entry - 1) * KEY_BYTES, entry * KEY_BYTES) === 0) return slot;
+      if (this.#same(bytes, offset, (entry - 1) * KEY_BYTES)) return slot;
       slot = (slot + 1) & this.#mask;
     }
   }
@@ -92,6 +102,12 @@ export class DedupWindow {
       }
     }
     this.#table[i] = 0;
+  }
+
+  #same(bytes: Uint8Array, offset: number, at: number): boolean {
+    const keys = this.#keys;
+    for (let i = 0; i < KEY_BYTES; i++) if (bytes[offset + i] !== keys[at + i]) return false;
+    return true;
   }
 
   /** Keys are digests: their first four bytes are already uniform. */

@@ -62,7 +62,7 @@ export class Inbox {
   readonly #opts: Required<InboxOptions>;
 
   constructor(opts: InboxOptions) {
-    this.#opts = { ringSize: 32_768, maxPending: 10_000, compactAfter: 2_000, fsync: true, ...opts };
+    this.#opts = { ringSize: 16_384, maxPending: 10_000, compactAfter: 2_000, fsync: true, ...opts };
     this.#window = new DedupWindow(this.#opts.ringSize);
     fs.mkdirSync(path.dirname(opts.file), { recursive: true, mode: 0o700 });
     this.#load();
@@ -169,7 +169,7 @@ export class Inbox {
         this.#pending.delete(e.id);
       } else if (e.t === 'w' && typeof e.keys === 'string') {
         const keys = Buffer.from(e.keys, 'base64url');
-        for (let i = 0; i + KEY_BYTES <= keys.length; i += KEY_BYTES) this.#window.add(keys.subarray(i, i + KEY_BYTES));
+        this.#window.addPacked(keys.subarray(0, keys.length - (keys.length % KEY_BYTES)));
       } else if (e.t === 'r' && typeof e.sub === 'string' && Array.isArray(e.ids)) {
         for (const v of e.ids) if (typeof v === 'string' && v.length === 16) this.#window.add(Buffer.from(v, 'base64url'));
       } else {

@@ -23,6 +23,9 @@ test('remembers exactly the most recent distinct keys, oldest evicted first', ()
       assert.equal(w.size, fifo.length);
       for (let n = 0; n <= 120; n++) assert.equal(w.has(key(n)), fifo.includes(n), `key ${n}`);
       assert.deepEqual(w.packed(), Buffer.concat(fifo.map(key)));
+      const copy = new DedupWindow(capacity);
+      copy.addPacked(w.packed());
+      assert.deepEqual(copy.packed(), w.packed(), 'packed keys load back in the same order');
     }),
     { numRuns: 300 },
   );
