@@ -59,6 +59,8 @@ export class Inbox {
   #pending = new Map<string, InboxMessage>();
   #window: DedupWindow;
   #lines = 0;
+  /** fsyncs running on the thread pool: compaction (which replaces the file descriptor) waits for them. */
+  #syncing = 0;
   readonly #opts: Required<InboxOptions>;
 
   constructor(opts: InboxOptions) {
@@ -101,6 +103,38 @@ export class Inbox {
   }
 
   /**
+   * As accept, with the fsync on the thread pool (a backlog's next frames are parsed meanwhile). Resolves once the
+   * batch is durable. On failure it leaves no trace: the file is cut back to where the batch began and nothing of
+   * it is pending or remembered, so a redelivery is accepted again.
+   */
+  async acceptAsync(messages: InboxMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    let out = '';
+    for (const m of messages) out += JSON.stringify({ t: 'm', ...m }) + '\n';
+    const fd = this.#fd;
+    const start = fs.fstatSync(fd).size;
+    this.#syncing++;
+    try {
+      const bytes = Buffer.from(out);
+      if (fs.writeSync(fd, bytes) !== bytes.length) throw new Error('short write to the inbox journal');
+      for (const m of messages) this.#pending.set(m.id, m);
+      if (this.#opts.fsync) await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      for (const m of messages) this.#pending.delete(m.id);
+      try {
+        fs.ftruncateSync(fd, start);
+      } catch {
+        // The lines may stay; a later start replays them at worst (the service redelivers them too: de-duplicated).
+      }
+      throw err;
+    } finally {
+      this.#syncing--;
+    }
+    this.#lines += messages.length;
+    for (const m of messages) this.#window.add(versionKey(m.version));
+  }
+
+  /**
    * Marks a message done. Not fsync'd: a kill loses nothing written to the page cache, and after a power loss the
    * worst case is one more delivery of a message that was already handled.
    */
@@ -108,7 +142,7 @@ export class Inbox {
     if (!this.#pending.delete(id)) return;
     fs.writeSync(this.#fd, JSON.stringify({ t: 'd', id }) + '\n');
     this.#lines++;
-    if (this.#lines > this.#pending.size + 1 + this.#opts.compactAfter) this.compact();
+    if (this.#syncing === 0 && this.#lines > this.#pending.size + 1 + this.#opts.compactAfter) this.compact();
   }
 
   /** Forgets a subscription (removed): its pending messages. Its ids age out of the shared window. */

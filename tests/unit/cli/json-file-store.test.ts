@@ -82,6 +82,6 @@ test('a write that fails on a full disk throws, and the file and memory keep the
     assert.equal(openJsonFileStore(dir).get('uaid'), 'abc');
     assert.deepEqual(fs.readdirSync(dir), ['state.json'], 'the partial temp file is removed');
   } finally {
-    execFileSync('umount', [mnt]);
+    execFileSync('umount', ['-l', mnt]);
   }
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -99,4 +100,48 @@ test('a journal from before the shared window (per-subscription rings) is still 
   assert.ok(b.isDuplicate('a', 'v1') && b.isDuplicate('a', 'v7') && b.isDuplicate('b', 'v2'));
   assert.ok(!b.isDuplicate('a', 'v3'));
   b.close();
+});
+
+test('acceptAsync: durable when it resolves, remembered, replayed after a restart', async () => {
+  const file = path.join(tempDir(), 'inbox.jsonl');
+  const a = new Inbox({ file, logger: silentLogger });
+  const p = a.acceptAsync([msg(1), msg(2)]);
+  assert.ok(!a.isDuplicate('s1', 'v1'), 'not remembered before it is durable');
+  await p;
+  assert.ok(a.isDuplicate('s1', 'v1') && a.isDuplicate('s1', 'v2'));
+  a.done('m1');
+  a.close();
+  const b = new Inbox({ file, logger: silentLogger });
+  assert.deepEqual(b.pending().map((m) => m.id), ['m2']);
+  assert.ok(b.isDuplicate('s1', 'v1'));
+  b.close();
+});
+
+test('acceptAsync on a full disk rejects and leaves no trace: not pending, not remembered, file cut back', async (t) => {
+  const mnt = tempDir('inbox-tmpfs-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'pipe' });
+  } catch (err) {
+    console.log(`SKIPPED: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]})`);
+    t.skip('mount refused');
+    return;
+  }
+  try {
+    const file = path.join(mnt, 'inbox.jsonl');
+    const a = new Inbox({ file, logger: silentLogger });
+    await a.acceptAsync([msg(1)]);
+    const size = fs.statSync(file).size;
+    const big = { ...msg(2), data: 'x'.repeat(100 * 1024) };
+    await assert.rejects(a.acceptAsync([big, msg(3)]), /ENOSPC|short write/);
+    assert.equal(fs.statSync(file).size, size, 'file cut back to before the batch');
+    assert.deepEqual(a.pending().map((m) => m.id), ['m1']);
+    assert.ok(!a.isDuplicate('s1', 'v2') && !a.isDuplicate('s1', 'v3'), 'a redelivery will be accepted');
+    await a.acceptAsync([msg(3)]);
+    a.close();
+    const b = new Inbox({ file, logger: silentLogger });
+    assert.deepEqual(b.pending().map((m) => m.id), ['m1', 'm3']);
+    b.close();
+  } finally {
+    execFileSync('umount', ['-l', mnt]);
+  }
 });
