@@ -1,6 +1,8 @@
 // Decryption on a second thread, for backlogs: one worker_threads Worker running decrypt-worker.ts, started on
 // first use and stopped after a few idle seconds (an idle agent keeps no second V8 heap). Same contract as
-// decryptPush: resolves with the plaintext (null for no data) or rejects with a DecryptError.
+// decryptPush: resolves with the plaintext (null for no data) or rejects with a DecryptError. If the thread fails
+// or is stopped, what it had not answered is decrypted on the calling thread instead: a message the agent has
+// already acked must not be lost to a thread.
 //
 // Where the worker script cannot be found (a bundle built without it, or a CommonJS bundle such as Electron's main
 // process, where import.meta.url is not available), `available` is false and callers decrypt on their own thread.
@@ -26,7 +28,7 @@ export class DecryptThread {
   readonly #script = workerScript();
   #worker: Worker | null = null;
   #next = 0;
-  #waiting = new Map<number, { resolve: (p: Buffer | null) => void; reject: (e: Error) => void }>();
+  #waiting = new Map<number, { msg: EncryptedPush; keys: SubscriptionKeys; resolve: (p: Buffer | null) => void; reject: (e: Error) => void }>();
   #idleTimer: NodeJS.Timeout | null = null;
 
   get available(): boolean {
@@ -45,18 +47,18 @@ export class DecryptThread {
     const id = this.#next++;
     const req: DecryptRequest = { id, data: msg.data, headers: msg.headers ?? {}, keys: { privateKey: keys.privateKey, publicKey: keys.publicKey, authSecret: keys.authSecret } };
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
+      this.#waiting.set(id, { msg, keys, resolve, reject });
       worker.postMessage(req);
     });
   }
 
-  /** Stops the thread; pending decryptions reject. */
+  /** Stops the thread; what it had not answered is decrypted on this thread. */
   async close(): Promise<void> {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
     const w = this.#worker;
     this.#worker = null;
-    this.#fail(new DecryptError('internal error', 'decryption thread stopped'));
+    this.#takeBack();
     await w?.terminate();
   }
 
@@ -78,13 +80,13 @@ export class DecryptThread {
       else w.resolve(reply.plaintext === null ? null : Buffer.from(reply.plaintext.buffer, reply.plaintext.byteOffset, reply.plaintext.byteLength));
       if (this.#waiting.size === 0) this.#scheduleStop();
     });
-    worker.on('error', (err) => {
-      this.#worker = null;
-      this.#fail(new DecryptError('internal error', `decryption thread failed: ${err.message}`));
+    worker.on('error', () => {
+      if (this.#worker === worker) this.#worker = null;
+      this.#takeBack();
     });
     worker.on('exit', () => {
       if (this.#worker === worker) this.#worker = null;
-      this.#fail(new DecryptError('internal error', 'decryption thread exited'));
+      this.#takeBack();
     });
     this.#worker = worker;
     return worker;
@@ -101,8 +103,15 @@ export class DecryptThread {
     this.#idleTimer.unref();
   }
 
-  #fail(err: Error): void {
-    for (const w of this.#waiting.values()) w.reject(err);
+  #takeBack(): void {
+    const waiting = [...this.#waiting.values()];
     this.#waiting.clear();
+    for (const w of waiting) {
+      try {
+        w.resolve(decryptPush(w.msg, w.keys));
+      } catch (err) {
+        w.reject(err as Error);
+      }
+    }
   }
 }
