@@ -1,14 +1,15 @@
 // The push engine end to end, on loopback: added latency per message, backlog drain rate, and idle cost.
 // Every sender-side cost (encryption, VAPID) is paid before timing starts: requests are built by web-push first.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
+import { createECDH, randomBytes } from 'node:crypto';
 import webpush from 'web-push';
 import { decryptPush } from '../src/engine/crypto/index.ts';
-import { startPushService, type PushService } from '../tools/push-service/index.ts';
+import { startPushService } from '../tools/push-service/index.ts';
+import { RawPushClient } from '../tests/support/raw-push-client.ts';
 import { startEngine, tempDir, waitFor } from '../tests/support/engine-harness.ts';
 import type { SubscriptionInfo } from '../src/engine/subscription-record.ts';
 import { percentile, summarize, type BenchContext, type Figure } from './lib.ts';
+import { startServiceProcess, type ServiceProcess } from './service-process.ts';
+import { startListen } from './cli-process.ts';
 
 interface Prepared {
   endpoint: string;
@@ -88,51 +89,114 @@ async function latency(ctx: BenchContext): Promise<Figure[]> {
   ];
 }
 
-/** A 5,000-message offline backlog drained through batch-of-10 gating, beside the single-core decryption rate. */
+/**
+ * A 5,000-message offline backlog drained by the agent, beside its bound measured in the same run: the lower of
+ * (a) single-core decryptPush on the same messages and (b) the service's own drain rate to a bare client that acks
+ * each message the moment it arrives (no decryption, no disk). The service runs in its own process, as a real one
+ * runs on another machine, so the agent does not share its event loop.
+ */
 async function backlog(ctx: BenchContext): Promise<Figure[]> {
-  const count = ctx.quick ? 500 : 5000;
+  const count = ctx.quick ? 1000 : 5000;
   const rates: number[] = [];
   const decryptRates: number[] = [];
+  const bareRates: number[] = [];
+  const boundRates: number[] = [];
+  const ratios: number[] = [];
   for (let run = 0; run < ctx.runs; run++) {
-    const service: PushService = await startPushService({ maxMessagesPerSession: count * 2, maxStoredPerChannel: count * 2 });
-    let h = await startEngine(service.wsUrl);
-    const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'backlog' });
-    const keys = h.engine.registry.keys(sub.id)!;
-    await h.stop();
-    const payload = 'b'.repeat(3 * 1024);
-    const prepared = Array.from({ length: count }, () => prepare(sub, payload));
-    for (let i = 0; i < count; i += 100) await Promise.all(prepared.slice(i, i + 100).map(post));
-    // The bound: decrypting the same messages on one core, nothing else.
-    const sample = prepared.slice(0, 500).map((p) => ({ data: Buffer.from(p.body), headers: { encoding: 'aes128gcm' } }));
-    const t = performance.now();
-    for (const m of sample) decryptPush(m, keys);
-    decryptRates.push(sample.length / ((performance.now() - t) / 1000));
-    const start = performance.now();
-    h = await startEngine(service.wsUrl, {}, h.dataDir);
-    await waitFor('backlog drained', () => h.notifier.shown.length >= count, 120_000, 5);
-    await h.engine.idle();
-    await waitFor('every message acked', () => service.stats().stored === 0, 10_000, 5);
-    if (h.notifier.shown.length !== count) throw new Error(`backlog: ${h.notifier.shown.length} of ${count} shown`);
-    rates.push(h.notifier.shown.length / ((performance.now() - start) / 1000));
-    await h.stop();
-    await service.close();
+    const service = await startServiceProcess({ maxMessagesPerSession: count * 2, maxStoredPerChannel: count * 2, maxStoredBytes: 512 * 2 ** 20 });
+    try {
+      let h = await startEngine(service.wsUrl);
+      const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'backlog' });
+      const keys = h.engine.registry.keys(sub.id)!;
+      await h.stop();
+      // Unique payloads, so that "every message exactly once" is checked message by message.
+      const payload = (i: number) => `${String(i).padStart(6, '0')} ${'b'.repeat(3 * 1024 - 7)}`;
+      const prepared = Array.from({ length: count }, (_, i) => prepare(sub, payload(i)));
+      for (let i = 0; i < count; i += 100) await Promise.all(prepared.slice(i, i + 100).map(post));
+
+      // (b) The service's own drain rate: the same number of same-sized messages to a bare client.
+      bareRates.push(await bareDrain(service, count, payload(0)));
+      // (a) Decrypting the same messages on one core, nothing else.
+      const sample = prepared.slice(0, 500).map((p) => ({ data: Buffer.from(p.body), headers: { encoding: 'aes128gcm' } }));
+      const t = performance.now();
+      for (const m of sample) decryptPush(m, keys);
+      decryptRates.push(sample.length / ((performance.now() - t) / 1000));
+
+      const start = performance.now();
+      h = await startEngine(service.wsUrl, {}, h.dataDir);
+      await waitFor('backlog drained', () => h.notifier.shown.length >= count, 120_000, 5);
+      const elapsed = (performance.now() - start) / 1000;
+      await h.engine.idle();
+      await new Promise((r) => setTimeout(r, 300)); // a late duplicate, if any, shows up here
+      const stats = await service.stats();
+      if (stats.stored !== 0) throw new Error(`backlog: ${stats.stored} messages still stored at the service (not acked)`);
+      const seen = new Set(h.notifier.shown.map((n) => (n.body ?? '').slice(0, 6)));
+      if (h.notifier.shown.length !== count || seen.size !== count) throw new Error(`backlog: ${h.notifier.shown.length} shown, ${seen.size} distinct, of ${count}`);
+      rates.push(count / elapsed);
+      boundRates.push(Math.min(decryptRates.at(-1)!, bareRates.at(-1)!));
+      ratios.push(rates.at(-1)! / boundRates.at(-1)!);
+      ctx.log(`backlog run ${run + 1}: agent ${rates.at(-1)!.toFixed(0)} msg/s; decrypt ${decryptRates.at(-1)!.toFixed(0)}, bare client ${bareRates.at(-1)!.toFixed(0)} msg/s; ratio ${ratios.at(-1)!.toFixed(2)}`);
+      await h.stop();
+    } finally {
+      await service.stop();
+    }
   }
   const r = summarize(rates);
-  const b = summarize(decryptRates);
+  const b = summarize(boundRates);
+  const f = (v: number[]) => summarize(v);
+  const fmtRange = (v: number[]) => `${f(v).median.toFixed(0)} [${f(v).min.toFixed(0)}..${f(v).max.toFixed(0)}]`;
   return [
     {
       id: 'engine.backlog.drain',
-      title: `Offline backlog of ${count} x 3 KiB aes128gcm drained (batch-of-10 gating, fsync per batch)`,
+      title: `Offline backlog of ${count} x 3 KiB aes128gcm drained (service in its own process)`,
       unit: 'msg/s',
       ...r,
-      bound: { label: 'single-core decryptPush rate on the same messages, same run', ...b },
+      bound: { label: 'lower of single-core decryptPush on the same messages and the service\'s drain to a bare client that acks at once, same run', ...b },
       ratio: r.median / b.median,
-      target: { text: '>= 0.5 of the single-core decryption bound, every message exactly once', met: r.median / b.median >= 0.5 },
+      target: { text: '>= 0.8 of the bound, every message exactly once', met: r.median / b.median >= 0.8 },
+      notes:
+        `Bound parts, same runs: single-core decryptPush ${fmtRange(decryptRates)} msg/s; service drain to a bare client ${fmtRange(bareRates)} msg/s. ` +
+        `Per-run ratios: ${ratios.map((x) => x.toFixed(2)).join(', ')}. Exactly once: every payload is distinct and each was shown once; nothing left stored at the service. ` +
+        'What dominates (profiled 2026-11-30, issue 19): before, everything ahead of the ack was on the critical path of each batch of 10 (the service sends the next batch only when all are acked): decryption on the main thread (~220 of ~390 us of main-thread CPU per message) and a synchronous fdatasync. ' +
+        'After, a backlog batch is acked once durable (fsync on the thread pool) and decrypted after, on a second thread: ~170-200 us of main-thread CPU per message, the main thread mostly idle, and the fdatasync per batch of 10 (0.7 ms median, 4 ms p90 on the shared disk) is what remains on the critical path.',
     },
+    { id: 'engine.backlog.bound.decrypt', title: 'Backlog bound (a): single-core decryptPush on the same messages', unit: 'msg/s', ...f(decryptRates) },
+    { id: 'engine.backlog.bound.service', title: "Backlog bound (b): the service's drain to a bare client that acks each message at once", unit: 'msg/s', ...f(bareRates) },
   ];
 }
 
-/** `push-agent listen` with 1,000 subscriptions on an idle connection: RSS and CPU over a window. */
+/** A bare protocol client: one channel, offline while `count` messages are stored, then drains them acking each at once. */
+async function bareDrain(service: ServiceProcess, count: number, payload: string): Promise<number> {
+  const receiver = createECDH('prime256v1');
+  receiver.generateKeys();
+  const keys = { p256dh: receiver.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+  let client = await RawPushClient.connect(service.wsUrl);
+  await client.hello();
+  const uaid = client.uaid!;
+  const reg = await client.register();
+  client.ws.close();
+  await client.closed;
+  const prepared = Array.from({ length: count }, () => prepare({ endpoint: reg.pushEndpoint as string, keys } as SubscriptionInfo, payload));
+  for (let i = 0; i < count; i += 100) await Promise.all(prepared.slice(i, i + 100).map(post));
+  client = await RawPushClient.connect(service.wsUrl);
+  let received = 0;
+  const start = performance.now();
+  const done = new Promise<number>((resolve) => {
+    client.ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as { messageType: string; channelID: string; version: string };
+      if (msg.messageType !== 'notification') return;
+      client.ws.send(JSON.stringify({ messageType: 'ack', updates: [{ channelID: msg.channelID, version: msg.version, code: 100 }] }));
+      if (++received === count) resolve(performance.now());
+    });
+  });
+  client.send({ messageType: 'hello', use_webpush: true, uaid });
+  const end = await done;
+  client.ws.close();
+  await client.closed;
+  return count / ((end - start) / 1000);
+}
+
+/** `push-agent listen` with 1,000 endpoint subscriptions (no sites, so no browser) on an idle connection: RSS, heap, CPU. */
 async function idle(ctx: BenchContext): Promise<Figure[]> {
   const subs = 1000;
   const windowS = ctx.quick ? 10 : 60;
@@ -142,40 +206,37 @@ async function idle(ctx: BenchContext): Promise<Figure[]> {
   for (let i = 0; i < subs; i += 50) await Promise.all(Array.from({ length: 50 }, () => h.engine.subscribe({ kind: 'endpoint', label: 'idle' })));
   await h.stop();
   const rss: number[] = [];
+  const heap: number[] = [];
   const cpu: number[] = [];
   const runs = Math.min(ctx.runs, ctx.quick ? 1 : 2); // a minute each
   for (let run = 0; run < runs; run++) {
-    // The shipped bundle (npm run build), as users run it; the .ts source would add Node's type-stripping cost.
-    const bundle = path.join(import.meta.dirname, '../dist/cli/push-agent.js');
-    const cli = fs.existsSync(bundle) ? bundle : path.join(import.meta.dirname, '../src/cli/push-agent.ts');
-    const proc = spawn(process.execPath, [cli, 'listen', '--json', '--data-dir', dir, '--service', service.wsUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve) => proc.stdout.on('data', (c: Buffer) => c.toString().includes('"connected"') && resolve()));
+    const agent = await startListen(dir, service.wsUrl);
     await new Promise((r) => setTimeout(r, 2000)); // start-up settles
-    const before = procStat(proc.pid!);
+    const before = agent.stat();
     await new Promise((r) => setTimeout(r, windowS * 1000));
-    const after = procStat(proc.pid!);
+    const after = agent.stat();
     rss.push(after.rssMiB);
     cpu.push(((after.cpuS - before.cpuS) / windowS) * 100);
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.on('exit', r));
+    heap.push((await agent.heap()).heapUsedMiB);
+    await agent.stop();
   }
   await service.close();
   const r = summarize(rss);
   const c = summarize(cpu);
   return [
-    { id: 'engine.idle.rss', title: `Idle push-agent listen with ${subs} subscriptions: RSS`, unit: 'MiB', ...r, target: { text: 'under 80 MiB', met: r.median < 80 } },
-    { id: 'engine.idle.cpu', title: `Idle push-agent listen with ${subs} subscriptions: CPU over ${windowS} s`, unit: '% of a core', ...c, target: { text: 'under 0.1% of a core', met: c.median < 0.1 } },
+    {
+      id: 'engine.idle.rss',
+      title: `Idle push-agent listen with ${subs} subscriptions: RSS`,
+      unit: 'MiB',
+      ...r,
+      target: { text: 'under 60 MiB', met: r.median < 60 },
+      notes:
+        'What it is (measured 2026-11-30, issue 19): a bare Node 24 process is ~44 MiB RSS; loading ws adds ~12 MiB (node:tls/https initialisation, needed for wss://), the engine ~3 MiB, and 1,000 subscriptions ~10 MiB (~2 KiB each live in the V8 heap: registry records, keys, sealed secrets, the store\'s JSON text; the rest is heap left committed after start-up and malloc\'d cipher contexts). ' +
+        'Before: conf loaded ajv, ajv-formats and semver (140 of 198 modules, ~20 MiB) and rings held 1,000 ids per subscription; the CLI now uses a JSON file store and one fixed 320 KiB de-duplication window (82 -> ~68-70 MiB).',
+    },
+    { id: 'engine.idle.heap', title: `Idle push-agent listen with ${subs} subscriptions: V8 heap used`, unit: 'MiB', ...summarize(heap) },
+    { id: 'engine.idle.cpu', title: `Idle push-agent listen with ${subs} subscriptions: CPU over ${windowS} s`, unit: '% of a core', ...c, target: { text: 'under 0.05% of a core', met: c.median < 0.05 } },
   ];
-}
-
-function procStat(pid: number): { rssMiB: number; cpuS: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = 100; // USER_HZ on Linux
-  const cpuS = (Number(fields[11]) + Number(fields[12])) / ticks;
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { rssMiB: rssKiB / 1024, cpuS };
 }
 
 export default async function engineBench(ctx: BenchContext): Promise<Figure[]> {

@@ -20,7 +20,13 @@ const AREAS: Array<{ prefix: string; heading: string; about: string }> = [
   {
     prefix: 'engine',
     heading: 'Push engine end to end',
-    about: "The agent's added latency beside the service's own forwarding time, backlog drain beside single-core decryption, and the idle cost of `push-agent listen`.",
+    about: "The agent's added latency beside the service's own forwarding time, backlog drain beside its bound (the lower of single-core decryption and the service's own drain rate), and the idle cost of `push-agent listen`.",
+  },
+  {
+    prefix: 'scale',
+    heading: 'Scale: cost by number of subscriptions',
+    about:
+      '`push-agent listen` over a synthesized data dir of 100, 1,000 and 10,000 endpoint subscriptions registered at the local service, with the de-duplication memory of the inbox journal full (as after heavy traffic): memory, start-up, re-registration after a UAID reset, `list`.',
   },
   {
     prefix: 'worker',

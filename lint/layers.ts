@@ -37,7 +37,6 @@ export const LAYERS: Record<string, { runs: Runtime; may: string[] | '*' }> = {
 export const PACKAGES: Record<string, Runtime[]> = {
   // Runtime dependencies: Node only.
   ws: ['node', 'electron-main'],
-  conf: ['node', 'electron-main'],
   http_ece: ['node', 'electron-main'],
   'web-push': ['node', 'electron-main'],
   '@homebridge/dbus-native': ['node', 'electron-main'],

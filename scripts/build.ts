@@ -29,6 +29,11 @@ const entries: Entry[] = [
       banner: { js: "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);" },
     },
   },
+  // Its decryption thread (src/engine/crypto/decrypt-thread.ts looks for it beside the bundle).
+  {
+    what: 'CLI decryption thread',
+    options: { entryPoints: ['src/engine/crypto/decrypt-worker.ts'], outfile: 'dist/cli/decrypt-worker.js', platform: 'node', format: 'esm', packages: 'external' },
+  },
   // The worker runtime, served at https://<origin>/__push-agent__/ in the site's partition (design.md §2).
   {
     what: 'worker host page',
@@ -72,7 +77,9 @@ const preload = (name: string, plugins: Plugin[] = []): Entry => ({
 const optional: Entry[] = [
   {
     what: 'Electron main process',
-    options: { entryPoints: ['src/main/main.ts'], outfile: 'dist/main/main.cjs', platform: 'node', format: 'cjs', external: ['electron'] },
+    // No import.meta in CommonJS: the engine's decryption thread finds no script there and backlogs are decrypted on
+    // the main process's thread, as before it existed (src/engine/crypto/decrypt-thread.ts).
+    options: { entryPoints: ['src/main/main.ts'], outfile: 'dist/main/main.cjs', platform: 'node', format: 'cjs', external: ['electron'], logOverride: { 'empty-import-meta': 'silent' } },
   },
   preload('settings'),
   preload('worker'),

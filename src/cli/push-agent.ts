@@ -9,7 +9,7 @@ import type { Notifier, UrlOpener } from '../engine/ports.ts';
 import { StateError } from '../engine/state-schema.ts';
 import { embeddedServiceUrl, PushServiceError, startEmbeddedService, type PushService } from '../push-service/index.ts';
 import { HELP, LOCAL_SERVICE, parseCommand, UsageError, type Command, type Common } from './args.ts';
-import { openConfStore } from './conf-store.ts';
+import { openJsonFileStore } from './json-file-store.ts';
 import { printList, printStatus, statusReport, subscriptionOutput } from './command-output.ts';
 import { routeCommand, type Route } from './control-client.ts';
 import { agentHandlers } from './control-handlers.ts';
@@ -38,7 +38,7 @@ const fail = (code: number, message: string): never => {
 /** The engine on this data dir, its state loaded. Stops the command, changing nothing, when the key cannot open it. */
 async function createEngine(common: Common, serviceUrl: string, notifier: Notifier): Promise<PushEngine> {
   fs.mkdirSync(common.dataDir, { recursive: true, mode: 0o700 });
-  const store = openConfStore(common.dataDir);
+  const store = openJsonFileStore(common.dataDir);
   const problem = keyFileProblem(common.dataDir, store);
   if (problem) fail(1, problem.message);
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;

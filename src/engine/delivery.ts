@@ -1,9 +1,12 @@
 // The delivery pipeline (design.md §4), one numbered step per stage:
 //   1 receive -> 2 find -> 3 de-duplicate -> 4 decrypt -> 5 persist + ack -> 6 decide -> 7 dispatch -> 8 account.
-// Frames that arrive together are handled as one batch: one fsync and one ack frame for all of them.
+// Frames that arrive together are handled as one batch: one fsync and one ack frame for all of them. A batch of
+// several (a backlog draining) is journaled as received, acked once durable and decrypted after, on a second
+// thread; frames arriving during its fsync form the next batch (group commit). See #backlog.
 
 import { randomUUID } from 'node:crypto';
 import { decryptPush, DecryptError } from './crypto/index.ts';
+import { DecryptThread } from './crypto/decrypt-thread.ts';
 import type { PushConnection } from './connection.ts';
 import { displayPayload } from './declarative.ts';
 import { InboxWriteError, type Inbox, type InboxMessage } from './inbox.ts';
@@ -91,9 +94,27 @@ export interface DeliveryHost {
 
 type Notification = Extract<ServerMessage, { type: 'notification' }>;
 
+/** A message past steps 2-3, to decrypt and persist. */
+interface Candidate {
+  sub: SubscriptionRecord;
+  entry: InboxMessage;
+  keys: NonNullable<ReturnType<SubscriptionRegistry['keys']>>;
+}
+
+type Decrypted = { plaintext: Buffer | null } | { error: unknown };
+
+const encrypted = (e: InboxMessage) => ({ data: e.data === null ? null : Buffer.from(e.data, 'base64url'), headers: e.headers });
+
 export class DeliveryPipeline {
   #queue: Notification[] = [];
   #flushScheduled = false;
+  /** A backlog batch waiting for its fsync: the next batch is flushed after it, so batches are acked in order. */
+  #flushing: Promise<void> | null = null;
+  /** Backlog messages acked (durable), decrypting, to dispatch in arrival order. */
+  #toDecrypt: Array<Candidate & { result: Promise<Decrypted> }> = [];
+  #pumping = false;
+  /** A second thread for backlogs' decryption (stops itself when idle). */
+  #thread = new DecryptThread();
   /** Per-subscription chains keep each subscription's messages in order through async dispatch. */
   #chains = new Map<string, Promise<void>>();
   #closed = false;
@@ -117,10 +138,13 @@ export class DeliveryPipeline {
   /** Step 1: a validated notification frame (the connection has checked its shape). */
   receive(message: Notification): void {
     this.#queue.push(message);
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
-    }
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#flushing || !this.#queue.length) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
   }
 
   /** Re-runs steps 6-8 for messages persisted but not done when the agent last stopped. */
@@ -145,8 +169,9 @@ export class DeliveryPipeline {
 
   /** Resolves when every accepted message has been dispatched (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.#queue.length || this.#chains.size) {
+    while (this.#queue.length || this.#chains.size || this.#flushing || this.#toDecrypt.length) {
       await new Promise((r) => setImmediate(r));
+      await this.#flushing;
       await Promise.all([...this.#chains.values()]);
     }
   }
@@ -156,7 +181,7 @@ export class DeliveryPipeline {
     const batch = this.#queue.splice(0);
     const h = this.#host;
     const acks: Array<{ channelID: string; version: string; code: AckCode }> = [];
-    const accepted: Array<{ sub: SubscriptionRecord; entry: InboxMessage; plaintext: Buffer | null }> = [];
+    const candidates: Candidate[] = [];
     const seen = new Set<string>();
     for (const m of batch) {
       const receivedAt = h.clock.now();
@@ -187,42 +212,119 @@ export class DeliveryPipeline {
         record(sub, 'paused', sub.paused.reason);
         continue;
       }
-      // 4. Decrypt.
-      let plaintext: Buffer | null;
+      candidates.push({ sub, keys, entry: { id: messageId, subscriptionId: sub.id, version: m.version, receivedAt, data: m.data, headers: m.headers } });
+    }
+
+    const sendAcks = () => {
+      if (acks.length && !h.connection.send(clientFrames.ack(acks))) h.logger.info('ack not sent: no connection; the service will redeliver', { count: acks.length });
+    };
+    if (candidates.length > 1) return this.#backlog(candidates, acks, sendAcks);
+
+    // 4. Decrypt (one message: here, before the ack, so a failure is acked 101).
+    const accepted: Array<{ c: Candidate; plaintext: Buffer | null }> = [];
+    for (const c of candidates) {
       try {
-        plaintext = decryptPush({ data: m.data === null ? null : Buffer.from(m.data, 'base64url'), headers: m.headers }, keys);
+        accepted.push({ c, plaintext: decryptPush(encrypted(c.entry), c.keys) });
       } catch (err) {
-        const kind = err instanceof DecryptError ? err.kind : 'internal';
-        acks.push({ channelID: m.channelID, version: m.version, code: 101 });
-        record(sub, 'undecryptable', kind);
-        h.logger.warn('push message could not be decrypted', { subscription: sub.id, kind });
-        continue;
+        this.#undecryptable(c, err);
+        acks.push({ channelID: c.sub.channelID, version: c.entry.version, code: 101 });
       }
-      accepted.push({ sub, entry: { id: messageId, subscriptionId: sub.id, version: m.version, receivedAt, data: m.data, headers: m.headers }, plaintext });
     }
 
     // 5. Persist (one fsync for the batch), then ack. What does not fit or cannot be written is left unacked, with
     // no fate: the service keeps it and redelivers it on a new connection, which Redelivery opens when it is time.
-    const room = h.inbox.room();
-    let durable = accepted.length <= room ? accepted : accepted.slice(0, room);
-    if (durable.length < accepted.length) {
-      h.logger.warn('inbox full: messages left with the service', { count: accepted.length - durable.length });
-      this.#redelivery.refusedFull();
-    }
+    let durable = this.#fitting(accepted);
     if (durable.length) {
       try {
-        h.inbox.accept(durable.map((a) => a.entry));
+        h.inbox.accept(durable.map((a) => a.c.entry));
         this.#redelivery.writeSucceeded();
       } catch (err) {
-        // The inbox kept nothing of the batch (not pending, not in the de-duplication ring), so the redelivery counts.
+        // The inbox kept nothing of the batch (not pending, not in the de-duplication window), so the redelivery counts.
         h.logger.error('inbox write failed; messages left with the service', { code: err instanceof InboxWriteError ? err.code : errorKind(err), count: durable.length });
         durable = [];
         this.#redelivery.writeFailed();
       }
     }
-    for (const a of durable) acks.push({ channelID: a.sub.channelID, version: a.entry.version, code: 100 });
-    if (acks.length && !h.connection.send(clientFrames.ack(acks))) h.logger.info('ack not sent: no connection; the service will redeliver', { count: acks.length });
-    for (const a of durable) this.#enqueue(a.sub, a.entry, a.plaintext);
+    for (const a of durable) acks.push({ channelID: a.c.sub.channelID, version: a.c.entry.version, code: 100 });
+    sendAcks();
+    // Behind any backlog messages still to decrypt, so that dispatch stays in arrival order.
+    if (!this.#toDecrypt.length) durable.forEach((a) => this.#enqueue(a.c.sub, a.c.entry, a.plaintext));
+    else for (const a of durable) this.#toDecrypt.push({ ...a.c, result: Promise.resolve({ plaintext: a.plaintext }) });
+  }
+
+  /**
+   * Steps 4-5 for a backlog (several messages in one batch): persisted as received (the fsync on the thread pool),
+   * acked 100 once durable, then decrypted on the decryption thread (crypto/decrypt-thread.ts). The service sends
+   * the next batch only when this one is acked, so decrypting first would put it on the critical path of every
+   * batch; after the ack it overlaps the round trip and the next batch's journaling. The ack then says "stored
+   * durably", not "decrypted": a message that turns out undecryptable was acked 100, not 101
+   * (docs/protocol-notes.md). Batches are flushed one at a time (frames arriving meanwhile form the next: group
+   * commit) and dispatched in arrival order.
+   */
+  #backlog(candidates: Candidate[], acks: Array<{ channelID: string; version: string; code: AckCode }>, sendAcks: () => void): void {
+    const h = this.#host;
+    const fitting = this.#fitting(candidates);
+    if (!fitting.length) return sendAcks();
+    this.#flushing = h.inbox
+      .acceptAsync(fitting.map((c) => c.entry))
+      .then(
+        () => {
+          this.#redelivery.writeSucceeded();
+          for (const c of fitting) acks.push({ channelID: c.sub.channelID, version: c.entry.version, code: 100 });
+          sendAcks();
+          for (const c of fitting) {
+            const result = this.#thread.decrypt(encrypted(c.entry), c.keys).then((plaintext): Decrypted => ({ plaintext }), (error: unknown): Decrypted => ({ error }));
+            this.#toDecrypt.push({ ...c, result });
+          }
+          this.#pumpDecrypt();
+        },
+        (err: unknown) => {
+          // The inbox kept nothing of the batch, so the redelivery counts.
+          h.logger.error('inbox write failed; messages left with the service', { code: err instanceof InboxWriteError ? err.code : errorKind(err), count: fitting.length });
+          this.#redelivery.writeFailed();
+          sendAcks();
+        },
+      )
+      .finally(() => {
+        this.#flushing = null;
+        this.#scheduleFlush();
+      });
+  }
+
+  /** Dispatches backlog messages in arrival order as their decryption (on the second thread) completes. */
+  #pumpDecrypt(): void {
+    const head = this.#toDecrypt[0];
+    if (this.#pumping || !head) return;
+    this.#pumping = true;
+    void head.result.then((o) => {
+      this.#pumping = false;
+      this.#toDecrypt.shift();
+      try {
+        if ('plaintext' in o) {
+          this.#enqueue(head.sub, head.entry, o.plaintext);
+        } else {
+          this.#undecryptable(head, o.error);
+          this.#host.inbox.done(head.entry.id);
+        }
+      } finally {
+        this.#pumpDecrypt();
+      }
+    });
+  }
+
+  #undecryptable(c: Candidate, err: unknown): void {
+    const kind = err instanceof DecryptError ? err.kind : 'internal';
+    this.#host.fate({ messageId: c.entry.id, subscriptionId: c.sub.id, origin: c.sub.origin, fate: 'undecryptable', detail: kind, receivedAt: c.entry.receivedAt, at: this.#host.clock.now() });
+    this.#host.logger.warn('push message could not be decrypted', { subscription: c.sub.id, kind });
+  }
+
+  /** What fits in the inbox; the rest is left with the service, and Redelivery asks for it once there is room again. */
+  #fitting<T>(items: T[]): T[] {
+    const room = this.#host.inbox.room();
+    if (items.length <= room) return items;
+    this.#host.logger.warn('inbox full: messages left with the service', { count: items.length - room });
+    this.#redelivery.refusedFull();
+    return items.slice(0, room);
   }
 
   /** Messages held for a coalesced worker wake-up (under `low`), by origin. */

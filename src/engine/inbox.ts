@@ -1,13 +1,14 @@
 // The inbox: a durable journal of accepted messages (design.md §4 steps 3 and 5).
 //
 // A message is appended and fsync'd before it is acked 100; only once the whole batch is on disk does it join the
-// pending set and the per-subscription de-duplication ring. A write that fails or is short leaves no trace: the
+// pending set and the de-duplication window (dedup-window.ts). A write that fails or is short leaves no trace: the
 // file is cut back to its last good length and memory is unchanged, so the service's redelivery is accepted
 // afresh rather than taken for a duplicate. From an ack on, a crash is recovered by replaying the entries not yet
 // marked done. The journal keeps the message as it arrived (still encrypted): plaintext never touches the disk,
 // and replay decrypts again.
 //
-// File format: JSON lines. `m` = message accepted, `d` = message done, `r` = ring snapshot written by compaction.
+// File format: JSON lines. `m` = message accepted, `d` = message done, `w` = the de-duplication window written by
+// compaction (its keys packed, oldest first); `r` = one subscription's ring, from journals written before the window.
 // A torn last line (crash mid-write) is ignored, and the next append starts on a new line. Any other unreadable
 // line is kept aside in a copy of the journal before compaction could drop it.
 
@@ -15,6 +16,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PushHeaders } from './crypto/index.ts';
+import { DedupWindow, KEY_BYTES } from './dedup-window.ts';
 import type { Logger } from './ports.ts';
 
 export interface InboxMessage {
@@ -32,15 +34,20 @@ export interface InboxMessage {
 type Entry =
   | ({ t: 'm' } & InboxMessage)
   | { t: 'd'; id: string }
+  | { t: 'w'; keys: string }
   | { t: 'r'; sub: string; ids: string[] };
 
 export interface InboxOptions {
   file: string;
   logger: Logger;
   /**
-   * Versions remembered per subscription for de-duplication. Firefox keeps 10; that is not enough here: after a
-   * reconnect the service drains unacked messages in batches of 10 while new ones arrive live, so a redelivery can
-   * come hundreds of messages after the first delivery (the fault-proxy test shows it).
+   * Message ids remembered for de-duplication: the most recent ones across all subscriptions, in fixed memory
+   * (20 bytes each; dedup-window.ts). Firefox keeps 10 per subscription; that is not enough here: after a reconnect
+   * the service drains unacked messages in batches of 10 while new ones arrive live, so a redelivery can come
+   * hundreds of messages after the first delivery (the fault-proxy test shows it). What bounds that distance is the
+   * traffic of all subscriptions together (what the service holds for the UAID), not one subscription's, so one
+   * window serves them all and its memory does not multiply with their number. Service message ids are unique
+   * per message, so the window is keyed by id alone.
    */
   ringSize?: number;
   /** Pending messages held at most; beyond this new messages are not accepted (and so not acked: the service keeps them). */
@@ -75,8 +82,9 @@ function errorCode(err: unknown): string {
 export class Inbox {
   #fd: number;
   #pending = new Map<string, InboxMessage>();
-  #rings = new Map<string, string[]>();
-  #ringSets = new Map<string, Set<string>>();
+  #window: DedupWindow;
+  /** fsyncs running on the thread pool (acceptAsync): compaction, which replaces the file, waits for them. */
+  #syncing = 0;
   #lines = 0;
   /** Bytes of the journal that are whole lines; a failed write is cut back to this. Null: unknown until the next write. */
   #size: number | null = 0;
@@ -92,7 +100,8 @@ export class Inbox {
   readonly #opts: Required<InboxOptions>;
 
   constructor(opts: InboxOptions) {
-    this.#opts = { ringSize: 1000, maxPending: 10_000, compactAfter: 2_000, fsync: true, write: (fd, data) => fs.writeSync(fd, data), ...opts };
+    this.#opts = { ringSize: 16_384, maxPending: 10_000, compactAfter: 2_000, fsync: true, write: (fd, data) => fs.writeSync(fd, data), ...opts };
+    this.#window = new DedupWindow(this.#opts.ringSize);
     fs.mkdirSync(path.dirname(opts.file), { recursive: true, mode: 0o700 });
     this.#load();
     this.#fd = fs.openSync(opts.file, 'a', 0o600);
@@ -112,8 +121,8 @@ export class Inbox {
     return this.#opts.maxPending;
   }
 
-  isDuplicate(subscriptionId: string, version: string): boolean {
-    return this.#ringSets.get(subscriptionId)?.has(versionKey(version)) ?? false;
+  isDuplicate(_subscriptionId: string, version: string): boolean {
+    return this.#window.has(versionKey(version));
   }
 
   /** How many more messages may be accepted now. */
@@ -139,9 +148,50 @@ export class Inbox {
     this.#doneFailing = false;
     for (const m of messages) {
       this.#pending.set(m.id, m);
-      this.#remember(m.subscriptionId, versionKey(m.version));
+      this.#window.add(versionKey(m.version));
     }
     this.#lines += messages.length + done;
+  }
+
+  /**
+   * As accept, with the fsync on the thread pool (a backlog's next frames are parsed meanwhile). Resolves once the
+   * batch is durable; rejects with InboxWriteError when it is not, and then nothing of it is pending or remembered,
+   * so a redelivery is accepted again. Its lines are cut back off the file when nothing was written after them, and
+   * otherwise marked done, so a restart does not replay what was never acked.
+   */
+  async acceptAsync(messages: InboxMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const doneIds = this.#unwrittenDone;
+    let out = this.#doneLines();
+    for (const m of messages) out += JSON.stringify({ t: 'm', ...m }) + '\n';
+    const start = this.#size;
+    this.#append(out, false);
+    this.#unwrittenDone = [];
+    this.#doneFailing = false;
+    this.#lines += messages.length + doneIds.length;
+    const end = this.#size;
+    const fd = this.#fd;
+    this.#syncing++;
+    try {
+      if (this.#opts.fsync) await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      if (start !== null && end !== null && this.#size === end && this.#fd === fd) {
+        // Nothing written since: take the batch (and the done markers it carried) back off the file.
+        this.#size = start;
+        this.#cutBack();
+        this.#lines -= messages.length + doneIds.length;
+        this.#unwrittenDone = [...doneIds, ...this.#unwrittenDone];
+      } else {
+        this.#unwrittenDone.push(...messages.map((m) => m.id));
+      }
+      throw new InboxWriteError(errorCode(err));
+    } finally {
+      this.#syncing--;
+    }
+    for (const m of messages) {
+      this.#pending.set(m.id, m);
+      this.#window.add(versionKey(m.version));
+    }
   }
 
   /**
@@ -163,26 +213,23 @@ export class Inbox {
     this.#lines += this.#unwrittenDone.length;
     this.#unwrittenDone = [];
     this.#doneFailing = false;
-    if (this.#lines > this.#pending.size + this.#rings.size + this.#opts.compactAfter && this.#lines >= this.#nextCompactAt) this.compact();
+    if (this.#syncing === 0 && this.#lines > this.#pending.size + 1 + this.#opts.compactAfter && this.#lines >= this.#nextCompactAt) this.compact();
   }
 
-  /** Forgets a subscription (removed): its pending messages and ring. */
+  /** Forgets a subscription (removed): its pending messages. Its ids age out of the shared window. */
   forget(subscriptionId: string): void {
     for (const [id, m] of this.#pending) if (m.subscriptionId === subscriptionId) this.done(id);
-    this.#rings.delete(subscriptionId);
-    this.#ringSets.delete(subscriptionId);
   }
 
   /**
-   * Rewrites the journal with only what it needs: rings and pending messages. The new file is written to a temporary
+   * Rewrites the journal with only what it needs: the window and pending messages. The new file is written to a temporary
    * name, its length checked and fsync'd, and only then renamed over the old one; on any failure the old journal
    * stays as it was. Returns whether it compacted.
    */
   compact(): boolean {
-    if (this.#keepAsIs) return false;
+    if (this.#keepAsIs || this.#syncing > 0) return false;
     const tmp = `${this.#opts.file}.tmp`;
-    let out = '';
-    for (const [sub, ids] of this.#rings) out += JSON.stringify({ t: 'r', sub, ids }) + '\n';
+    let out = JSON.stringify({ t: 'w', keys: this.#window.packed().toString('base64url') }) + '\n';
     for (const m of this.#pending.values()) out += JSON.stringify({ t: 'm', ...m }) + '\n';
     const data = Buffer.from(out, 'utf8');
     let fd: number | null = null;
@@ -208,7 +255,7 @@ export class Inbox {
     this.#torn = false;
     // Done markers not yet written are moot: those messages are not in the new file.
     this.#unwrittenDone = [];
-    this.#lines = this.#rings.size + this.#pending.size;
+    this.#lines = 1 + this.#pending.size;
     this.#nextCompactAt = 0;
     return true;
   }
@@ -264,22 +311,6 @@ export class Inbox {
     this.#torn = true;
   }
 
-  /** `key` is a versionKey: rings hold short hashes, since service message ids can be hundreds of bytes. */
-  #remember(sub: string, key: string): void {
-    let ring = this.#rings.get(sub);
-    let set = this.#ringSets.get(sub);
-    if (!ring || !set) {
-      ring = [];
-      set = new Set();
-      this.#rings.set(sub, ring);
-      this.#ringSets.set(sub, set);
-    }
-    if (set.has(key)) return;
-    ring.push(key);
-    set.add(key);
-    while (ring.length > this.#opts.ringSize) set.delete(ring.shift()!);
-  }
-
   #load(): void {
     let raw: Buffer;
     try {
@@ -311,11 +342,14 @@ export class Inbox {
         bad++;
       } else if (e.t === 'm' && typeof e.id === 'string' && typeof e.subscriptionId === 'string' && typeof e.version === 'string') {
         this.#pending.set(e.id, { id: e.id, subscriptionId: e.subscriptionId, version: e.version, receivedAt: e.receivedAt, data: e.data ?? null, headers: e.headers ?? {} });
-        this.#remember(e.subscriptionId, versionKey(e.version));
+        this.#window.add(versionKey(e.version));
       } else if (e.t === 'd' && typeof e.id === 'string') {
         this.#pending.delete(e.id);
+      } else if (e.t === 'w' && typeof e.keys === 'string') {
+        const keys = Buffer.from(e.keys, 'base64url');
+        this.#window.addPacked(keys.subarray(0, keys.length - (keys.length % KEY_BYTES)));
       } else if (e.t === 'r' && typeof e.sub === 'string' && Array.isArray(e.ids)) {
-        for (const v of e.ids) if (typeof v === 'string') this.#remember(e.sub, v);
+        for (const v of e.ids) if (typeof v === 'string' && v.length === 16) this.#window.add(Buffer.from(v, 'base64url'));
       } else {
         bad++;
       }
@@ -358,7 +392,7 @@ function syncDir(dir: string): void {
   }
 }
 
-/** 96 bits of SHA-256: collisions are out of reach for a ring of a thousand ids. */
-function versionKey(version: string): string {
-  return createHash('sha256').update(version).digest('base64url').slice(0, 16);
+/** 96 bits of SHA-256 (service message ids can be hundreds of bytes): collisions are out of reach for the window. */
+function versionKey(version: string): Buffer {
+  return createHash('sha256').update(version).digest().subarray(0, KEY_BYTES);
 }

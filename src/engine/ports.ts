@@ -16,8 +16,8 @@ export interface TimerHandle {
 }
 
 /**
- * A small key-value document store (electron-store in Electron, `conf` in plain Node).
- * Values are JSON. Writes must be durable when `set` returns (both libraries write atomically).
+ * A small key-value document store (electron-store in Electron, a JSON file store in the CLI).
+ * Values are JSON. Writes must be durable when `set` returns (both write atomically).
  */
 export interface Store {
   get(key: string): unknown;

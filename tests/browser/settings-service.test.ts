@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { SettingsError, SettingsService } from '../../src/engine/settings-service.ts';
 import type { SettingsEvent } from '../../src/shared/settings-api.ts';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
-import { openConfStore } from '../../src/cli/conf-store.ts';
+import { openJsonFileStore } from '../../src/cli/json-file-store.ts';
 import { send, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
 
 let push: PushService;
@@ -73,7 +73,7 @@ describe('SettingsService', () => {
     const status = await service.getStatus();
     assert.equal(status.state, 'connected');
     assert.match(status.uaidPrefix ?? '', /^[0-9a-f]{8}$/);
-    const uaid = openConfStore(h.dataDir).get('uaid');
+    const uaid = openJsonFileStore(h.dataDir).get('uaid');
     assert.equal(typeof uaid, 'string');
     assert.ok(!JSON.stringify(status).includes(uaid as string));
     await service.deleteSubscription(site.id);

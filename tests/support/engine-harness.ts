@@ -11,7 +11,7 @@ import { streamLogger } from '../../src/engine/log.ts';
 import type { NotificationModel } from '../../src/engine/notification.ts';
 import type { Logger, Notifier } from '../../src/engine/ports.ts';
 import type { SubscriptionInfo } from '../../src/engine/subscription-record.ts';
-import { openConfStore } from '../../src/cli/conf-store.ts';
+import { openJsonFileStore } from '../../src/cli/json-file-store.ts';
 import { openKeyFileSecretBox } from '../../src/cli/key-file-secret-box.ts';
 
 export function tempDir(prefix = 'push-agent-test-'): string {
@@ -46,7 +46,7 @@ export interface Harness {
 export async function startEngine(serviceUrl: string, overrides: Partial<EngineOptions> = {}, dataDir = tempDir()): Promise<Harness> {
   const notifier = new RecordingNotifier();
   const logger = memoryLogger();
-  const store = openConfStore(dataDir);
+  const store = openJsonFileStore(dataDir);
   const engine = new PushEngine({
     serviceUrl,
     dataDir,

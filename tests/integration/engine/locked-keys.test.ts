@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { startPushService } from '../../../tools/push-service/index.ts';
 import { PushEngine } from '../../../src/engine/engine.ts';
 import { SecretsUnavailableError, type SecretBox } from '../../../src/engine/ports.ts';
-import { openConfStore } from '../../../src/cli/conf-store.ts';
+import { openJsonFileStore } from '../../../src/cli/json-file-store.ts';
 import { openKeyFileSecretBox } from '../../../src/cli/key-file-secret-box.ts';
 import { countBodies, memoryLogger, RecordingNotifier, send, startEngine, waitFor } from '../../support/engine-harness.ts';
 
@@ -35,7 +35,7 @@ test('keys locked at start: nothing rewritten, not connected; unlocked, every su
   // Sent while the agent is down; delivered only once the keys open.
   for (const [i, sub] of subs.entries()) assert.equal(await send(sub, `while locked ${i}`), 201);
 
-  const store = openConfStore(first.dataDir);
+  const store = openJsonFileStore(first.dataDir);
   const secrets = lockable(openKeyFileSecretBox(first.dataDir, store));
   const notifier = new RecordingNotifier();
   const logger = memoryLogger();

@@ -7,7 +7,7 @@ import { startPushService } from '../../../tools/push-service/index.ts';
 import { startFaultProxy } from '../../support/fault-proxy.ts';
 import { RecordingNotifier, send, sendStatus, startEngine, waitFor, type Harness } from '../../support/engine-harness.ts';
 import { PushEngine } from '../../../src/engine/engine.ts';
-import { openConfStore } from '../../../src/cli/conf-store.ts';
+import { openJsonFileStore } from '../../../src/cli/json-file-store.ts';
 import { openKeyFileSecretBox } from '../../../src/cli/key-file-secret-box.ts';
 import type { SubscriptionInfo } from '../../../src/engine/subscription-record.ts';
 
@@ -96,7 +96,7 @@ describe('interrupted UAID reset', () => {
       await h.stop();
       assert.equal(changedBeforeStop, 0, 'nothing re-registered before the cut');
       // Stored state says all three wait, before any connection.
-      const store = openConfStore(h.dataDir);
+      const store = openJsonFileStore(h.dataDir);
       const offline = new PushEngine({ serviceUrl: proxy.url, dataDir: h.dataDir, store, secrets: openKeyFileSecretBox(h.dataDir, store), notifier: new RecordingNotifier() });
       await offline.load();
       assert.deepEqual(offline.list().map((s) => s.pendingReregistration), [true, true, true]);

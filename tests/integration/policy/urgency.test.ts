@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startPushService, type PushService } from '../../../tools/push-service/index.ts';
 import { send, startEngine, tempDir, waitFor } from '../../support/engine-harness.ts';
 import { FixedPowerSource } from '../../../src/engine/policy/power.ts';
-import { openConfStore } from '../../../src/cli/conf-store.ts';
+import { openJsonFileStore } from '../../../src/cli/json-file-store.ts';
 
 function urgencyFrames(service: PushService): Array<{ uaid: string; min: string }> {
   const seen: Array<{ uaid: string; min: string }> = [];
@@ -32,7 +32,7 @@ describe('urgency negotiation with real push services', () => {
     const power = new FixedPowerSource('battery');
     const h = await startEngine(withUrgency.wsUrl, { power });
     try {
-      const uaid = () => openConfStore(h.dataDir).get('uaid') as string;
+      const uaid = () => openJsonFileStore(h.dataDir).get('uaid') as string;
       await waitFor('battery: low', () => frames.length === 1);
       assert.equal(frames[0]!.min, 'low');
       await waitFor('confirmed', () => withUrgency.lastUrgency(uaid()) === 'low');
@@ -41,7 +41,7 @@ describe('urgency negotiation with real push services', () => {
       power.set('ac');
       await waitFor('ac: very-low (filtering lifted)', () => withUrgency.lastUrgency(uaid()) === 'very-low');
       assert.deepEqual(frames.map((f) => f.min), ['low', 'high', 'very-low']);
-      assert.equal(openConfStore(h.dataDir).get('urgencySupport') && (openConfStore(h.dataDir).get('urgencySupport') as Record<string, string>)[withUrgency.wsUrl], 'supported');
+      assert.equal(openJsonFileStore(h.dataDir).get('urgencySupport') && (openJsonFileStore(h.dataDir).get('urgencySupport') as Record<string, string>)[withUrgency.wsUrl], 'supported');
       // A changed setting applies live.
       h.engine.preferences.set({ policy: { minUrgency: { ac: 'normal', battery: 'low', low: 'high' } } });
       await waitFor('the new setting sent', () => withUrgency.lastUrgency(uaid()) === 'normal');

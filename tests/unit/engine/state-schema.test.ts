@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { migrate, SCHEMA_VERSION, StateError } from '../../../src/engine/state-schema.ts';
 import type { Store } from '../../../src/engine/ports.ts';
-import { openConfStore } from '../../../src/cli/conf-store.ts';
+import { openJsonFileStore } from '../../../src/cli/json-file-store.ts';
 import { tempDir } from '../../support/engine-harness.ts';
 
 function memoryStore(init: Record<string, unknown> = {}): Store & { doc: Record<string, unknown> } {
@@ -18,8 +18,8 @@ test('a fresh store is migrated to the current schema', () => {
   assert.deepEqual(migrate(s), { from: SCHEMA_VERSION, to: SCHEMA_VERSION }, 'idempotent');
 });
 
-test('migrations run in order and keep what they do not touch (on conf, the real store)', () => {
-  const store = openConfStore(tempDir());
+test('migrations run in order and keep what they do not touch (on the CLI JSON file store, the real store)', () => {
+  const store = openJsonFileStore(tempDir());
   store.set('uaid', 'u');
   store.set('subscriptions', { a: { id: 'a' } });
   const steps = [

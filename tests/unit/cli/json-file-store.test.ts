@@ -1,0 +1,87 @@
+// The headless command's Store: one JSON document on real disk, atomic rewrites, nothing it cannot read rewritten.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { openJsonFileStore, stateFile } from '../../../src/cli/json-file-store.ts';
+import { StateError } from '../../../src/engine/state-schema.ts';
+import { tempDir } from '../../support/engine-harness.ts';
+
+test('values survive a reopen; the file is 0600 plain JSON', () => {
+  const dir = tempDir();
+  const store = openJsonFileStore(dir);
+  assert.equal(store.get('uaid'), undefined);
+  store.set('uaid', 'abc');
+  store.set('subscriptions', { a: { id: 'a', n: 1 } });
+  store.set('gone', 1);
+  store.delete('gone');
+  const again = openJsonFileStore(dir);
+  assert.equal(again.get('uaid'), 'abc');
+  assert.deepEqual(again.get('subscriptions'), { a: { id: 'a', n: 1 } });
+  assert.equal(again.get('gone'), undefined);
+  assert.deepEqual(JSON.parse(fs.readFileSync(stateFile(dir), 'utf8')), { uaid: 'abc', subscriptions: { a: { id: 'a', n: 1 } } });
+  assert.equal(fs.statSync(stateFile(dir)).mode & 0o777, 0o600);
+  assert.deepEqual(fs.readdirSync(dir), ['state.json'], 'no temp file left behind');
+});
+
+test('get returns a copy: mutating it changes nothing stored', () => {
+  const store = openJsonFileStore(tempDir());
+  store.set('subscriptions', { a: { label: 'x' } });
+  (store.get('subscriptions') as Record<string, { label: string }>).a!.label = 'mutated';
+  assert.deepEqual(store.get('subscriptions'), { a: { label: 'x' } });
+});
+
+test('setting a value it already holds does not rewrite the file', () => {
+  const dir = tempDir();
+  const store = openJsonFileStore(dir);
+  store.set('uaid', 'abc');
+  const inode = fs.statSync(stateFile(dir)).ino;
+  store.set('uaid', 'abc');
+  assert.equal(fs.statSync(stateFile(dir)).ino, inode, 'same file: not replaced');
+  store.set('uaid', 'def');
+  assert.notEqual(fs.statSync(stateFile(dir)).ino, inode, 'a change replaces it');
+});
+
+test('a value that is not JSON is refused with a TypeError and nothing changes', () => {
+  const dir = tempDir();
+  const store = openJsonFileStore(dir);
+  store.set('k', 1);
+  assert.throws(() => store.set('k', undefined), TypeError);
+  assert.throws(() => store.set('k', () => 1), TypeError);
+  assert.equal(openJsonFileStore(dir).get('k'), 1);
+});
+
+test('a state file that is not a JSON object is refused with a StateError and left as it is', () => {
+  for (const text of ['{"uaid": "abc", "subs', '[1,2]', 'null']) {
+    const dir = tempDir();
+    fs.writeFileSync(stateFile(dir), text);
+    assert.throws(() => openJsonFileStore(dir), (err: unknown) => err instanceof StateError && err.kind === 'corrupt');
+    assert.equal(fs.readFileSync(stateFile(dir), 'utf8'), text);
+  }
+});
+
+test('a write that fails on a full disk throws, and the file and memory keep the old value', (t) => {
+  // A real full disk: a 64 KiB tmpfs (needs root; skipped with the reason otherwise).
+  const mnt = tempDir('json-store-tmpfs-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'pipe' });
+  } catch (err) {
+    console.log(`SKIPPED: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]})`);
+    t.skip('mount refused');
+    return;
+  }
+  try {
+    const dir = path.join(mnt, 'data');
+    const store = openJsonFileStore(dir);
+    store.set('uaid', 'abc');
+    const before = fs.readFileSync(stateFile(dir), 'utf8');
+    assert.throws(() => store.set('subscriptions', { big: 'x'.repeat(200 * 1024) }), (err: NodeJS.ErrnoException) => err.code === 'ENOSPC');
+    assert.equal(store.get('subscriptions'), undefined, 'memory rolled back');
+    assert.equal(fs.readFileSync(stateFile(dir), 'utf8'), before, 'file untouched');
+    assert.equal(openJsonFileStore(dir).get('uaid'), 'abc');
+    assert.deepEqual(fs.readdirSync(dir), ['state.json'], 'the partial temp file is removed');
+  } finally {
+    execFileSync('umount', ['-l', mnt]);
+  }
+});
