@@ -24,15 +24,18 @@ export function runCli(args: string[], opts: { input?: string; env?: NodeJS.Proc
 
 export interface Listener {
   proc: ChildProcessWithoutNullStreams;
+  /** stdout lines: parsed JSON with `json` (the default), else `{ text }`. */
   lines: Array<Record<string, unknown>>;
   stderr: () => string;
   exited: Promise<number | null>;
+  /** SIGTERM, then its exit code (at once when it already ended). */
   stop(): Promise<number | null>;
 }
 
-/** `push-agent listen --json` with its stdout parsed line by line. */
-export function listenCli(args: string[]): Listener {
-  const proc = spawn(process.execPath, [CLI, 'listen', '--json', ...args]);
+/** `push-agent <args>` as a long-running process, its stdout read line by line. */
+export function spawnCli(args: string[], opts: { json?: boolean; env?: NodeJS.ProcessEnv } = {}): Listener {
+  const json = opts.json ?? true;
+  const proc = spawn(process.execPath, [CLI, ...args], { env: opts.env ?? process.env });
   const lines: Array<Record<string, unknown>> = [];
   let buf = '';
   let err = '';
@@ -42,7 +45,7 @@ export function listenCli(args: string[]): Listener {
     while ((i = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      lines.push(JSON.parse(line) as Record<string, unknown>);
+      lines.push(json ? (JSON.parse(line) as Record<string, unknown>) : { text: line });
     }
   });
   proc.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
@@ -53,8 +56,13 @@ export function listenCli(args: string[]): Listener {
     stderr: () => err,
     exited,
     stop: () => {
-      proc.kill('SIGTERM');
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       return exited;
     },
   };
+}
+
+/** `push-agent listen --json` with its stdout parsed line by line. */
+export function listenCli(args: string[]): Listener {
+  return spawnCli(['listen', '--json', ...args]);
 }

@@ -3,39 +3,17 @@
 // runs, senders get "connection refused". Senders are `web-push` (request details) over fetch, since the
 // endpoints are plain http on loopback.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { spawnCli, type Listener } from '../../support/cli.ts';
 import { send, tempDir, waitFor } from '../../support/engine-harness.ts';
 
-const CLI = new URL('../../../src/cli/push-agent.ts', import.meta.url).pathname;
+type Agent = Listener;
 
-interface Agent {
-  proc: ChildProcessWithoutNullStreams;
-  lines: Array<Record<string, unknown>>;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `push-agent <args>` as a process; stdout parsed as JSON lines when `json`. */
+/** `push-agent <args>` as a process; stdout parsed as JSON lines. */
 function start(args: string[], env: NodeJS.ProcessEnv = process.env): Agent {
-  const proc = spawn(process.execPath, [CLI, ...args], { env });
-  const lines: Array<Record<string, unknown>> = [];
-  let buf = '';
-  let err = '';
-  proc.stdout.on('data', (chunk: Buffer) => {
-    buf += chunk.toString('utf8');
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      lines.push(JSON.parse(line) as Record<string, unknown>);
-    }
-  });
-  proc.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, lines, stderr: () => err, exited };
+  return spawnCli(args, { env });
 }
 
 async function stop(agent: Agent): Promise<void> {

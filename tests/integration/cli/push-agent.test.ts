@@ -1,46 +1,12 @@
 // The headless command as a user runs it: real processes, the local push service, `web-push` as the sender.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { startPushService, type PushService } from '../../../tools/push-service/index.ts';
+import { runCli, spawnCli, type Listener } from '../../support/cli.ts';
 import { send, tempDir, waitFor } from '../../support/engine-harness.ts';
 
-const CLI = new URL('../../../src/cli/push-agent.ts', import.meta.url).pathname;
-
-/** Runs the command to completion. Async: the push service lives in this process and must keep answering. */
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { timeout: 30_000 });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    p.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-interface Listener {
-  proc: ChildProcessWithoutNullStreams;
-  lines: Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-function listen(dataDir: string, service: string): Listener {
-  const proc = spawn(process.execPath, [CLI, 'listen', '--json', '--data-dir', dataDir, '--service', service]);
-  const lines: Array<Record<string, unknown>> = [];
-  let buf = '';
-  proc.stdout.on('data', (chunk: Buffer) => {
-    buf += chunk.toString('utf8');
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      lines.push(JSON.parse(line) as Record<string, unknown>);
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, lines, exited };
-}
+const run = (args: string[]) => runCli(args);
+const listen = (dataDir: string, service: string) => spawnCli(['listen', '--json', '--data-dir', dataDir, '--service', service]);
 
 describe('push-agent command', () => {
   let service: PushService;

@@ -48,7 +48,9 @@ test("the README's quick-start block, run as printed, shows the sent message in 
   try {
     const seen = await new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no notification line within 180 s\nstdout:\n${out}\nstderr:\n${err}`)), 180_000);
+      // The agent may print the message before `send` prints the service's answer: wait for both.
       const check = () => {
+        if (!/^201 Created$/m.test(out)) return;
         for (const line of out.split('\n')) {
           if (!line.startsWith('{')) continue;
           const j = JSON.parse(line) as Record<string, unknown>;
