@@ -14,10 +14,15 @@ export function stateFile(dataDir: string): string {
   return path.join(dataDir, 'state.json');
 }
 
-export function openJsonFileStore(dataDir: string): Store {
+/**
+ * `readOnly`: for commands that only read (`list`, `status`): what they set (a migration's result, the service URL)
+ * stays in memory, so they never create or rewrite the data dir.
+ */
+export function openJsonFileStore(dataDir: string, opts: { readOnly?: boolean } = {}): Store {
   const file = stateFile(dataDir);
   const texts = read(file);
   const write = (): void => {
+    if (opts.readOnly) return;
     let out = '{';
     let first = true;
     for (const [key, text] of texts) {

@@ -36,9 +36,9 @@ const fail = (code: number, message: string): never => {
 };
 
 /** The engine on this data dir, its state loaded. Stops the command, changing nothing, when the key cannot open it. */
-async function createEngine(common: Common, serviceUrl: string, notifier: Notifier): Promise<PushEngine> {
-  fs.mkdirSync(common.dataDir, { recursive: true, mode: 0o700 });
-  const store = openJsonFileStore(common.dataDir);
+async function createEngine(common: Common, serviceUrl: string, notifier: Notifier, opts: { readOnly?: boolean } = {}): Promise<PushEngine> {
+  if (!opts.readOnly) fs.mkdirSync(common.dataDir, { recursive: true, mode: 0o700 });
+  const store = openJsonFileStore(common.dataDir, { readOnly: opts.readOnly === true });
   const problem = keyFileProblem(common.dataDir, store);
   if (problem) fail(1, problem.message);
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
@@ -133,7 +133,7 @@ async function run(cmd: Command): Promise<void> {
     try {
       code = await runSend(cmd, {
         lookup: async (id) => {
-          const engine = await createEngine(common, knownServiceUrl(common), noNotifier);
+          const engine = await createEngine(common, knownServiceUrl(common), noNotifier, { readOnly: true });
           const record = engine.registry.get(id);
           const json = engine.registry.toJSON(id);
           if (!record || !json) return null;
@@ -166,7 +166,7 @@ async function run(cmd: Command): Promise<void> {
 
   if (cmd.name === 'list' || cmd.name === 'status') {
     // Read-only: allowed while another command holds the data dir.
-    const engine = await createEngine(common, knownServiceUrl(common), noNotifier);
+    const engine = await createEngine(common, knownServiceUrl(common), noNotifier, { readOnly: true });
     if (cmd.name === 'list') return printList(engine.list(), cmd.json, out);
     const holder = await lockOwner(common.dataDir);
     const running = holder !== null;
