@@ -16,7 +16,7 @@ const noHostCode = hostDirs.map((dir) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'release/**', 'bench/results/**', 'test-results/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'release/**', 'bench/results/**', 'test-results/**', 'tests/wpt/tree/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

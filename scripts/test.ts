@@ -14,7 +14,7 @@ const steps: Array<[string, string[]]> = [
   ['lint (including architecture boundaries)', ['eslint', '--max-warnings=0', '.']],
   ['build (esbuild bundles for Electron and the CLI)', ['node', 'scripts/build.ts']],
   [
-    'tests (unit, integration, browser, firefox)',
+    'tests (unit, integration, browser, firefox, wpt)',
     [
       'node',
       '--test',
@@ -24,6 +24,7 @@ const steps: Array<[string, string[]]> = [
       'tests/integration/**/*.test.ts',
       'tests/browser/**/*.test.ts',
       'tests/firefox/**/*.test.ts',
+      'tests/wpt/**/*.test.ts',
     ],
   ],
 ];
