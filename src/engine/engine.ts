@@ -606,6 +606,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #dispatch(sub: SubscriptionRecord, event: WorkerEvent, run?: Omit<WorkerRun, 'outcome'>, keepAliveMs?: number): Promise<WorkerOutcome> {
     const host = this.#opts.workerHost!;
     const receivedAt = this.#clock.now();
+    let windows = 0;
     const client: WorkerClient = {
       showNotification: async (title, options) => {
         const request = validateNotification(title, options, sub.scope);
@@ -615,12 +616,19 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       },
       getNotifications: (tag) => this.notifications.list(sub.origin, tag),
       openWindow: async (url) => {
+        // One window per click, counted here where the URL is opened; no other event may open one.
+        if (event.type !== 'notificationclick' || windows >= 1) return false;
         const safe = httpUrl(url, sub.scope);
         if (!safe) return false;
+        windows++;
         await this.#open(safe);
         return true;
       },
       getSubscription: () => this.registry.toJSON(sub.id),
+      closeNotification: (id) => {
+        const n = this.notifications.closeFor(sub.origin, id);
+        if (n && this.#hasWorker(sub)) void this.#dispatch(sub, { type: 'notificationclose', notification: n });
+      },
     };
     return host.dispatch(
       {

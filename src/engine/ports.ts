@@ -111,6 +111,8 @@ export interface WorkerClient {
   /** Opens an http(s) URL in the user's browser; false when refused. */
   openWindow(url: string): Promise<boolean>;
   getSubscription(): SubscriptionJSON | null;
+  /** The worker's `Notification.close()`: closes one of its origin's notifications (then `notificationclose` follows). */
+  closeNotification?(notificationId: string): void;
 }
 
 export type WorkerOutcome =
