@@ -19,6 +19,7 @@ import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerEv
 import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { silentLogger } from '../engine/log.ts';
 import { launchChromium, type LaunchedBrowser, type LaunchOptions } from './launch.ts';
+import { SITE_BRIDGE_GLOBAL, type SiteBridge } from '../shared/site-bridge.ts';
 
 /** WorkerOutcome without `shown`: the host counts notifications itself, from the calls it served. */
 type Result = { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string } | { status: 'timeout' };
@@ -37,6 +38,54 @@ export interface ChromiumWorkerHostOptions {
   logger?: Logger;
   /** How long a worker may take to start and reach its first statement (default 10 s). */
   startTimeoutMs?: number;
+  /**
+   * The page script (src/page/push-api.ts bundled as an IIFE) and the engine side of its calls, per origin: every
+   * page of the host's browser gets the script before its own, and its calls go to `sites(origin)`, the origin
+   * being the calling frame's context, never the message's. Without them pages get nothing.
+   */
+  pageScript?: string;
+  sites?: (origin: string) => SiteCalls | undefined;
+}
+
+/** The page script's calls (src/shared/site-bridge.ts), as SiteService (src/engine/site-service.ts) answers them. */
+export type SiteCalls = Pick<SiteBridge, 'permissionState' | 'subscribe' | 'getSubscription' | 'unsubscribe' | 'legacyRegister' | 'legacyUnregister' | 'legacyRegistrations'>;
+const SITE_METHODS = new Set(['permissionState', 'subscribe', 'getSubscription', 'unsubscribe', 'legacyRegister', 'legacyUnregister', 'legacyRegistrations']);
+
+/**
+ * Runs in every page before its scripts: the site bridge over the host's binding (captured and deleted first), then
+ * the page script, which reads the bridge once; the bridge's global is deleted after it. Replies come back through a
+ * non-enumerable function with a random name: a site that finds it can only answer its own calls.
+ */
+function pageBootstrap(binding: string, reply: string, pageScript: string, bridgeGlobal: string): string {
+  return `(() => {
+  const send = globalThis[${JSON.stringify(binding)}];
+  delete globalThis[${JSON.stringify(binding)}];
+  if (typeof send !== 'function') return;
+  const pending = new Map();
+  let next = 1;
+  const call = (method, args) => new Promise((resolve) => {
+    const id = next++;
+    pending.set(id, resolve);
+    send(JSON.stringify({ id, method, args }));
+  });
+  Object.defineProperty(globalThis, ${JSON.stringify(reply)}, { value: (id, value) => { const r = pending.get(id); pending.delete(id); if (r) r(value); } });
+  const bridge = Object.freeze({
+    permissionState: () => call('permissionState', []),
+    subscribe: (request) => call('subscribe', [request]),
+    getSubscription: (scope) => call('getSubscription', [scope]),
+    unsubscribe: (scope, endpoint) => call('unsubscribe', [scope, endpoint]),
+    legacyRegister: () => call('legacyRegister', []),
+    legacyUnregister: (endpoint) => call('legacyUnregister', [endpoint]),
+    legacyRegistrations: () => call('legacyRegistrations', []),
+    onMessage: () => {},
+  });
+  Object.defineProperty(globalThis, ${JSON.stringify(bridgeGlobal)}, { value: bridge, configurable: true });
+  try {
+${pageScript}
+  } finally {
+    delete globalThis[${JSON.stringify(bridgeGlobal)}];
+  }
+})();`;
 }
 
 interface WorkerTarget {
@@ -106,6 +155,10 @@ export class ChromiumWorkerHost implements WorkerHost {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #binding = `__pushAgent_${randomBytes(6).toString('hex')}`;
+  readonly #pageBinding = `__pushAgentPage_${randomBytes(6).toString('hex')}`;
+  readonly #pageReply = `__pushAgentReply_${randomBytes(6).toString('hex')}`;
+  /** Origins of the pages' execution contexts, by session and context id: where a page call comes from. */
+  readonly #contexts = new Map<string, string>();
   #browser: Promise<LaunchedBrowser> | null = null;
   #control: Promise<string> | null = null;
   readonly #workers = new Map<string, WorkerTarget>();
@@ -352,6 +405,34 @@ export class ChromiumWorkerHost implements WorkerHost {
     }
   }
 
+  /** A page script's call: answered by the SiteService of the calling context's origin. */
+  async #servePage(client: CDP.Client, sessionId: string, contextId: number, raw: string): Promise<void> {
+    let id: number;
+    let value: unknown;
+    try {
+      const msg = JSON.parse(raw) as { id?: unknown; method?: unknown; args?: unknown };
+      if (typeof msg.id !== 'number') return;
+      id = msg.id;
+      const origin = this.#contexts.get(`${sessionId}/${contextId}`);
+      const site = origin && origin !== 'null' ? this.#opts.sites?.(origin) : undefined;
+      if (!site) value = { ok: false, name: 'SecurityError', message: 'Push is not available to this page.' };
+      else if (typeof msg.method !== 'string' || !SITE_METHODS.has(msg.method) || !Array.isArray(msg.args)) value = { ok: false, name: 'InvalidAccessError', message: 'unknown bridge call' };
+      else value = await (site as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[msg.method]!(...(msg.args as unknown[]));
+    } catch (err) {
+      this.#logger.warn('page call failed', { error: short(err) });
+      return;
+    }
+    await client
+      .send('Runtime.evaluate', { expression: `globalThis[${JSON.stringify(this.#pageReply)}](${id}, ${JSON.stringify(value)})`, contextId }, sessionId)
+      .catch(() => undefined);
+  }
+
+  /** Sets the browser profile's notification permission for `origin` to the engine's (the engine is the authority). */
+  async followPermission(origin: string, state: 'granted' | 'denied' | 'prompt'): Promise<void> {
+    const client = await this.#client();
+    await client.send('Browser.setPermission', { permission: { name: 'notifications' }, setting: state, origin });
+  }
+
   /** Brings the host's page showing `url` (at the worker's origin) to the front. */
   async #focus(origin: string, url: string): Promise<boolean> {
     const client = await this.#client();
@@ -409,9 +490,16 @@ export class ChromiumWorkerHost implements WorkerHost {
       const w = sessionId ? this.#bySession.get(sessionId) : undefined;
       if (w) void this.#prepareWorker(client, w).catch((err: unknown) => this.#logger.warn('could not prepare a restarted worker', { error: short(err) }));
     });
-    client.on('Runtime.bindingCalled', (p: { name: string; payload: string }, sessionId?: string) => {
+    client.on('Runtime.bindingCalled', (p: { name: string; payload: string; executionContextId: number }, sessionId?: string) => {
       const w = sessionId ? this.#bySession.get(sessionId) : undefined;
       if (w && p.name === this.#binding) void this.#serve(w, p.payload);
+      if (!w && sessionId && p.name === this.#pageBinding) void this.#servePage(client, sessionId, p.executionContextId, p.payload);
+    });
+    client.on('Runtime.executionContextCreated', (p: { context: { id: number; origin: string } }, sessionId?: string) => {
+      if (sessionId && !this.#bySession.has(sessionId)) this.#contexts.set(`${sessionId}/${p.context.id}`, p.context.origin);
+    });
+    client.on('Runtime.executionContextDestroyed', (p: { executionContextId: number }, sessionId?: string) => {
+      this.#contexts.delete(`${sessionId}/${p.executionContextId}`);
     });
     client.on('Page.loadEventFired', (_p: unknown, sessionId?: string) => {
       if (sessionId) this.#pageLoads.get(sessionId)?.();
@@ -436,6 +524,12 @@ export class ChromiumWorkerHost implements WorkerHost {
       return;
     }
     if (targetInfo.type === 'page') {
+      if (this.#opts.pageScript && this.#opts.sites) {
+        await client.send('Runtime.addBinding', { name: this.#pageBinding }, sessionId);
+        await client.send('Runtime.enable', undefined, sessionId);
+        await client.send('Page.enable', undefined, sessionId);
+        await client.send('Page.addScriptToEvaluateOnNewDocument', { source: pageBootstrap(this.#pageBinding, this.#pageReply, this.#opts.pageScript, SITE_BRIDGE_GLOBAL) }, sessionId);
+      }
       this.#pageSessions.set(targetInfo.targetId, sessionId);
       this.#notify();
     }

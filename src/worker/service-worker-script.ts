@@ -77,7 +77,8 @@ export function install(bindingName: string): ServiceWorkerAgent {
       post(JSON.stringify({ id, method, args }));
     });
 
-  const define = (target: object, name: string, value: unknown) => Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: false });
+  // As WebIDL defines operations: writable, enumerable, configurable.
+  const define = (target: object, name: string, value: unknown) => Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: true });
   const g = self as unknown as Record<string, { prototype: Record<string, unknown> } & (new (...a: unknown[]) => Event)>;
 
   // ---- structured-clone notification data, kept in the origin's IndexedDB ----

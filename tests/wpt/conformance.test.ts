@@ -1,6 +1,7 @@
 // The web-platform-tests for the Push API and service-worker notifications (copied under tests/wpt/tree), run in
-// real Chromium against the agent's page API, with a real engine on the local push service behind it; testdriver's
-// set_permission sets the engine's permission. Each variant's pass count is compared with the one committed in
+// real Chromium by the agent's Chromium host (src/chromium-host: the page script in every page, the service-worker
+// script in every service worker), with a real engine on the local push service behind it; testdriver's
+// set_permission sets the engine's permission (and the host makes the browser profile follow it). Each variant's pass count is compared with the one committed in
 // docs/conformance.md: a count that falls fails this test. `WPT_RECORD=1` rewrites the table with today's counts.
 
 import { after, before, describe, test } from 'node:test';
@@ -8,13 +9,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
 import { startPushService } from '../../tools/push-service/index.ts';
 import { SiteService, type PermissionPort } from '../../src/engine/site-service.ts';
 import type { SitePermissionState } from '../../src/shared/site-bridge.ts';
 import { startEngine, type Harness } from '../support/engine-harness.ts';
-import { launchChromium } from '../support/playwright-worker-host.ts';
-import { bindSiteBridge } from '../support/playwright-site-bridge.ts';
+import type { ChromiumWorkerHost } from '../../src/chromium-host/chromium-worker-host.ts';
+import { chromiumHost } from '../support/chromium-host.ts';
+import { buildPageScript } from '../support/playwright-site-bridge.ts';
 import { startWptServer, variantsOf, type WptServer, type WptVariant } from './wpt-server.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -53,8 +54,9 @@ function recordCounts(results: Map<string, { passed: number; total: number }>): 
 
 let wpt: WptServer;
 let service: Awaited<ReturnType<typeof startPushService>>;
-let browser: Browser;
+let host: ChromiumWorkerHost;
 let h: Harness;
+const sites = new Map<string, SiteService>();
 const permissions = new Map<string, SitePermissionState>();
 const permission: PermissionPort = {
   state: (o) => permissions.get(o) ?? 'prompt',
@@ -63,39 +65,48 @@ const permission: PermissionPort = {
 const results = new Map<string, { passed: number; total: number }>();
 
 before(async () => {
-  wpt = await startWptServer();
+  wpt = await startWptServer(async (origin, name, state) => {
+    if (name !== 'notifications' && name !== 'push') throw new Error(`set_permission: ${name} is not a permission the agent has`);
+    if (state !== 'granted' && state !== 'denied' && state !== 'prompt') throw new Error('set_permission: bad state');
+    permissions.set(origin, state);
+    await host.followPermission(origin, state);
+  });
   service = await startPushService();
-  browser = await launchChromium();
-  h = await startEngine(service.wsUrl);
+  host = await chromiumHost({
+    pageScript: await buildPageScript(),
+    sites: (origin) => {
+      let site = sites.get(origin);
+      if (!site && /^http:\/\/[\w.-]+\.localhost:\d+$/.test(origin)) sites.set(origin, (site = new SiteService(h.engine, origin, permission, h.logger)));
+      return site;
+    },
+  });
+  h = await startEngine(service.wsUrl, { workerHost: host });
 });
 
 after(async () => {
   if (process.env.WPT_RECORD === '1' && results.size) recordCounts(results);
-  await h?.stop();
-  await browser?.close();
+  for (const site of sites.values()) site.close();
+  await h?.stop(); // closes the host and its browser
   await service?.close();
   await wpt?.close();
 });
 
+let runs = 0;
+
 async function run(variant: WptVariant): Promise<Report> {
-  const origin = `http://wpt.localhost:${wpt.port}`;
-  const site = new SiteService(h.engine, origin, permission, h.logger);
-  const context = await browser.newContext();
+  // A fresh origin per variant: registrations and permissions of one file never leak into the next.
+  const origin = `http://r${++runs}.wpt.localhost:${wpt.port}`;
+  const page = await host.openPage(`${origin}${variant.url}`);
   try {
-    const page = await context.newPage();
-    await bindSiteBridge(page, () => site);
-    await page.exposeBinding('__wptSetPermission', (source, descriptor: string, state: string) => {
-      const name = (JSON.parse(descriptor) as { name?: string }).name;
-      if (name !== 'notifications' && name !== 'push') throw new Error(`set_permission: ${name} is not a permission the agent has`);
-      if (state !== 'granted' && state !== 'denied' && state !== 'prompt') throw new Error('set_permission: bad state');
-      permissions.set(new URL(source.frame.url()).origin, state);
-    });
-    await page.goto(`${origin}${variant.url}`);
-    await page.waitForFunction(() => (globalThis as { __wptReport?: unknown }).__wptReport !== undefined, null, { timeout: 120_000, polling: 100 });
-    return (await page.evaluate(() => (globalThis as unknown as { __wptReport: Report }).__wptReport)) as Report;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const report = await page.evaluate<string | null>('self.__wptReport ? JSON.stringify(self.__wptReport) : null');
+      if (report) return JSON.parse(report) as Report;
+      if (Date.now() > deadline) throw new Error(`${variant.url}: no report within 120 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } finally {
-    site.close();
-    await context.close();
+    await page.close();
   }
 }
 

@@ -115,8 +115,32 @@ function fileUnder(root: string, urlPath: string): string | null {
   return fs.existsSync(file) && fs.statSync(file).isFile() ? file : null;
 }
 
-function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+/** What testdriver's set_permission does (WPT's server does it through WebDriver; here the runner decides). */
+export type SetPermission = (origin: string, name: string, state: string) => Promise<void>;
+
+function setPermission(req: http.IncomingMessage, res: http.ServerResponse, hook: SetPermission): void {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (c: string) => (body = (body + c).slice(0, 4096)));
+  req.on('end', () => {
+    // The origin is the page's, from the Host it was served under: never from the body.
+    const origin = `http://${req.headers.host ?? ''}`;
+    let parsed: { descriptor?: { name?: unknown }; state?: unknown } = {};
+    try {
+      parsed = JSON.parse(body) as typeof parsed;
+    } catch {
+      // answered below
+    }
+    hook(origin, String(parsed.descriptor?.name), String(parsed.state)).then(
+      () => reply(res, 200, 'application/json', '{}'),
+      (err: unknown) => reply(res, 400, 'text/plain', (err as Error).message),
+    );
+  });
+}
+
+function handle(req: http.IncomingMessage, res: http.ServerResponse, hook: SetPermission): void {
   const p = new URL(req.url ?? '/', 'http://wpt').pathname;
+  if (p === '/__wpt__/set_permission' && req.method === 'POST') return setPermission(req, res, hook);
   const idl = /^\/interfaces\/([\w-]+\.idl)$/.exec(p);
   if (idl) {
     const file = fileUnder(IDL_DIR, idl[1]!);
@@ -142,8 +166,8 @@ export interface WptServer {
   close(): Promise<void>;
 }
 
-export function startWptServer(): Promise<WptServer> {
-  const server = http.createServer(handle);
+export function startWptServer(hook: SetPermission): Promise<WptServer> {
+  const server = http.createServer((req, res) => handle(req, res, hook));
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
       resolve({
