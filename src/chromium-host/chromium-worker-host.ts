@@ -211,6 +211,12 @@ export class ChromiumWorkerHost implements WorkerHost {
     if (browser) await (await browser.catch(() => null))?.close();
   }
 
+  readonly #deletedListeners = new Set<(scope: string) => void>();
+
+  onRegistrationDeleted(listener: (scope: string) => void): void {
+    this.#deletedListeners.add(listener);
+  }
+
   /** Origins with a worker the host started and has not stopped. */
   runningOrigins(): string[] {
     return this.#origins.states().filter((s) => s.running.size > 0).map((s) => s.origin);
@@ -505,7 +511,11 @@ export class ChromiumWorkerHost implements WorkerHost {
       if (sessionId) this.#pageLoads.get(sessionId)?.();
     });
     client.on('ServiceWorker.workerRegistrationUpdated', (p: { registrations: Array<{ registrationId: string; scopeURL: string; isDeleted: boolean }> }) => {
-      for (const r of p.registrations) this.#registrations.set(r.registrationId, { scopeURL: r.scopeURL, isDeleted: r.isDeleted });
+      for (const r of p.registrations) {
+        const before = this.#registrations.get(r.registrationId);
+        this.#registrations.set(r.registrationId, { scopeURL: r.scopeURL, isDeleted: r.isDeleted });
+        if (r.isDeleted && before && !before.isDeleted) for (const l of this.#deletedListeners) l(r.scopeURL);
+      }
       this.#notify();
     });
     client.on('ServiceWorker.workerVersionUpdated', (p: { versions: Version[] }) => {

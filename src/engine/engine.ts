@@ -138,6 +138,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.preferences = new PreferencesService(opts.store, defaultPreferences(opts.serviceUrl), (p) => this.#onPreferences(p));
     this.history = new History({ dataDir: opts.dataDir, clock: this.#clock, logger: this.#logger, ...opts.history });
     this.#budgets = new BudgetLedger(opts.store);
+    opts.workerHost?.onRegistrationDeleted?.((scope) => void this.#registrationDeleted(scope));
     this.#power = new PowerPolicy(opts.power ?? new FixedPowerSource('ac'), () => this.preferences.current.policy, this.#logger, (s) => this.#onPower(s));
     this.#quiet = new QuietHoursTracker(this.#clock, () => this.preferences.current.quietHours, (held) => this.#quietHoursEnded(held), opts.timeOfDay);
     this.registry = new SubscriptionRegistry(opts.store, opts.secrets, this.#logger);
@@ -641,6 +642,20 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       },
       client,
     );
+  }
+
+  /** The site unregistered its service worker: its push subscription for that scope ends with it. */
+  async #registrationDeleted(scope: string): Promise<void> {
+    for (const info of this.list()) {
+      const record = this.registry.get(info.id);
+      if (record?.kind !== 'site' || record.scope !== scope) continue;
+      try {
+        await this.unsubscribe(record.id);
+        this.#logger.info('subscription ended with its service worker registration', { subscription: record.id, origin: record.origin });
+      } catch (err) {
+        this.#logger.warn('could not end the subscription of an unregistered worker', { subscription: record.id, error: (err as Error).message });
+      }
+    }
   }
 
   async #open(url: string): Promise<void> {

@@ -85,6 +85,11 @@ export interface WorkerHost {
   dispatch(request: WorkerDispatch, client: WorkerClient): Promise<WorkerOutcome>;
   /** Stops the origin's worker now (e.g. on unsubscribe). */
   stop(origin: string): Promise<void>;
+  /**
+   * Optional: calls `listener` with the scope of every registration the site deleted (`registration.unregister()`,
+   * its data cleared): the engine then ends that scope's push subscription, as a browser does.
+   */
+  onRegistrationDeleted?(listener: (scope: string) => void): void;
   close(): Promise<void>;
 }
 

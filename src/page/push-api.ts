@@ -152,11 +152,9 @@ function patchPushManager(): void {
     if (typeof options !== 'object' || options === null) throw new TypeError(`${SUBSCRIBE}The provided value is not of type 'PushSubscriptionOptionsInit'.`);
     const o = options as { userVisibleOnly?: unknown; applicationServerKey?: unknown };
     const applicationServerKey = normalizeKey(o.applicationServerKey);
-    // Chrome's rule: every push must show something. (WebIDL converts the member to a boolean.)
-    if (!o.userVisibleOnly) throw dom('NotAllowedError', 'Registration failed - permission denied');
     if (!reg.active) throw dom('InvalidStateError', 'Subscription failed - no active Service Worker');
     if (!bridge) throw dom('AbortError', 'Registration failed - push service not available');
-    const state = await call(bridge.subscribe({ scope: reg.scope, workerScriptURL: scriptURLOf(reg), applicationServerKey, userVisibleOnly: true }));
+    const state = await call(bridge.subscribe({ scope: reg.scope, workerScriptURL: scriptURLOf(reg), applicationServerKey, userVisibleOnly: Boolean(o.userVisibleOnly) }));
     return new AgentPushSubscription(INTERNAL, state, reg.scope);
   });
 
@@ -169,8 +167,7 @@ function patchPushManager(): void {
 
   define(proto, 'permissionState', async function permissionState(this: unknown, options: unknown = {}): Promise<string> {
     registrationOf(this);
-    const o = (typeof options === 'object' && options !== null ? options : {}) as { userVisibleOnly?: unknown };
-    if (!o.userVisibleOnly) throw dom('NotSupportedError', 'Push subscriptions that don\'t enable userVisibleOnly are not supported.');
+    if (options !== undefined && options !== null && typeof options !== 'object') throw new TypeError("Failed to execute 'permissionState' on 'PushManager': The provided value is not of type 'PushSubscriptionOptionsInit'.");
     if (!bridge) return 'denied';
     return call(bridge.permissionState());
   });
