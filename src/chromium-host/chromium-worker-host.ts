@@ -24,6 +24,9 @@ import { SITE_BRIDGE_GLOBAL, type SiteBridge } from '../shared/site-bridge.ts';
 /** WorkerOutcome without `shown`: the host counts notifications itself, from the calls it served. */
 type Result = { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string } | { status: 'timeout' };
 
+/** How long `openPage` waits for the load event. */
+const PAGE_LOAD_MS = 30_000;
+
 /** Notifications one event may show; further calls resolve without showing. */
 export const MAX_NOTIFICATIONS_PER_EVENT = 8;
 
@@ -146,7 +149,10 @@ const short = (err: unknown) => String((err as Error)?.message ?? err).split('\n
 
 /** The engine's event in the shape the service-worker script dispatches (push data as base64). */
 function hostEvent(event: WorkerEvent): unknown {
-  if (event.type === 'push') return { type: 'push', data: event.data ? Buffer.from(event.data).toString('base64') : null };
+  if (event.type === 'push') {
+    const data = event.data ? Buffer.from(event.data).toString('base64') : null;
+    return event.notification ? { type: 'push', data, notification: JSON.parse(JSON.stringify(event.notification)) as unknown } : { type: 'push', data };
+  }
   return JSON.parse(JSON.stringify(event)) as unknown;
 }
 
@@ -166,7 +172,7 @@ export class ChromiumWorkerHost implements WorkerHost {
   readonly #registrations = new Map<string, { scopeURL: string; isDeleted: boolean }>();
   readonly #versions = new Map<string, Version>();
   readonly #waiters = new Set<() => void>();
-  readonly #pageLoads = new Map<string, () => void>();
+  readonly #pageLoads = new Map<string, (err?: Error) => void>();
   readonly #origins = new OriginLanes<OriginState>((origin) => ({ origin, client: null, event: null, idle: null, running: new Set() }));
   #closed = false;
 
@@ -229,8 +235,19 @@ export class ChromiumWorkerHost implements WorkerHost {
     const { targetId } = await client.send('Target.createTarget', { url: 'about:blank' });
     const sessionId = await this.#waitFor(`the page target ${targetId}`, () => this.#pageSessions.get(targetId), 10_000);
     await client.send('Page.enable', undefined, sessionId);
-    const loaded = new Promise<void>((resolve) => this.#pageLoads.set(sessionId, resolve));
-    await client.send('Page.navigate', { url }, sessionId);
+    const loaded = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the page did not load within ${PAGE_LOAD_MS} ms`)), PAGE_LOAD_MS);
+      this.#pageLoads.set(sessionId, (err) => {
+        clearTimeout(timer);
+        this.#pageLoads.delete(sessionId);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+    const nav = await client.send('Page.navigate', { url }, sessionId);
+    if (nav.errorText) {
+      this.#pageLoads.get(sessionId)?.(new Error(`the page could not load: ${nav.errorText}`));
+    }
     await loaded;
     const evaluate = async <T>(expression: string): Promise<T> => {
       const r = await client.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId);
@@ -457,10 +474,33 @@ export class ChromiumWorkerHost implements WorkerHost {
     if (this.#closed) return Promise.reject(Object.assign(new Error('host closed'), { kind: 'worker-terminated' }));
     this.#browser ??= launchChromium(this.#opts.launch).then(async (b) => {
       this.#wire(b.client);
+      b.client.on('disconnect', () => this.#lost(b));
       await b.client.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
       return b;
     });
     return this.#browser.then((b) => b.client);
+  }
+
+  /** The browser went away (crashed, killed): forget its targets; the next call starts a new one. */
+  #lost(b: LaunchedBrowser): void {
+    if (this.#closed) return;
+    this.#logger.warn('the browser of the worker host went away');
+    const current = this.#browser;
+    void current?.then((c) => {
+      if (c !== b || this.#browser !== current) return;
+      this.#browser = null;
+      this.#control = null;
+      for (const w of this.#workers.values()) this.#resetWorker(w);
+      this.#workers.clear();
+      this.#bySession.clear();
+      this.#pageSessions.clear();
+      this.#registrations.clear();
+      this.#versions.clear();
+      this.#contexts.clear();
+      for (const done of [...this.#pageLoads.values()]) done(new Error('the browser went away'));
+      for (const s of this.#origins.states()) s.running.clear();
+      void b.close();
+    });
   }
 
   #controlSession(): Promise<string> {

@@ -97,11 +97,15 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Launched
     process: child,
     userDataDir,
     close: async () => {
-      await client.send('Browser.close').catch(() => undefined);
-      await client.close().catch(() => undefined);
+      // Not awaited: the browser may close the socket before it answers, and the client then never settles it.
+      // The process's exit is what we wait for (killed if it takes longer than 5 s).
       const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      client.send('Browser.close').catch(() => undefined);
       await exited;
       clearTimeout(killer);
+      // A helper process of the browser may outlive it holding the stderr pipe: that must not keep us alive.
+      child.stderr?.destroy();
+      void client.close().catch(() => undefined);
       removeProfile();
     },
   };

@@ -17,7 +17,7 @@
 
 /** What the host sends to dispatch; push data is base64 (standard alphabet). */
 export type HostEvent =
-  | { type: 'push'; data: string | null }
+  | { type: 'push'; data: string | null; notification?: Omit<HostNotification, 'id'> }
   | { type: 'pushsubscriptionchange'; oldSubscription: unknown; newSubscription: unknown }
   | { type: 'notificationclick'; notification: HostNotification; action: string }
   | { type: 'notificationclose'; notification: HostNotification };
@@ -189,6 +189,23 @@ export function install(bindingName: string): ServiceWorkerAgent {
     state.promises.push(Promise.resolve(promise));
   });
 
+  // Declarative Web Push: `PushEvent.notification`, the notification a declarative message proposes (null if none).
+  const declared = new WeakMap<Event, Notification>();
+  const pushProto = g.PushEvent?.prototype;
+  const dataGetter = pushProto ? Object.getOwnPropertyDescriptor(pushProto, 'data')?.get : undefined;
+  if (pushProto && dataGetter && !('notification' in pushProto)) {
+    const get = Object.getOwnPropertyDescriptor(
+      {
+        get notification() {
+          dataGetter.call(this); // the brand check: a TypeError on anything but a PushEvent, as WebIDL requires
+          return declared.get(this as unknown as Event) ?? null;
+        },
+      },
+      'notification',
+    )!.get;
+    Object.defineProperty(pushProto, 'notification', { get, enumerable: true, configurable: true });
+  }
+
   const fromBase64 = (b64: string): Uint8Array => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 
   /** A native event object of `proto`'s class carrying `fields` (for classes whose init dictionary needs objects we cannot make). */
@@ -202,8 +219,11 @@ export function install(bindingName: string): ServiceWorkerAgent {
 
   const build = async (e: HostEvent): Promise<Event> => {
     switch (e.type) {
-      case 'push':
-        return new g.PushEvent!('push', e.data === null ? {} : { data: fromBase64(e.data) });
+      case 'push': {
+        const event = new g.PushEvent!('push', e.data === null ? {} : { data: fromBase64(e.data) });
+        if (e.notification) declared.set(event, await makeNotification({ ...e.notification, id: '' }));
+        return event;
+      }
       case 'pushsubscriptionchange':
         return eventAs('pushsubscriptionchange', 'PushSubscriptionChangeEvent', { oldSubscription: e.oldSubscription ?? null, newSubscription: e.newSubscription ?? null });
       case 'notificationclick':

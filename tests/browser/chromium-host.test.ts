@@ -42,6 +42,9 @@ function startSites(): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+/** A test that hangs fails after a minute instead of holding up the run. */
+const BOUNDED = { timeout: 60_000 };
+
 let sites: http.Server;
 let port: number;
 let service: Awaited<ReturnType<typeof startPushService>>;
@@ -73,7 +76,7 @@ async function registerSite(name: string): Promise<{ origin: string; sub: Subscr
 }
 
 describe('Chromium host', () => {
-  test('a push reaches the site\'s own worker; waitUntil(fetch().then(showNotification)) shows; our globals exist at its first statement', async () => {
+  test('a push reaches the site\'s own worker; waitUntil(fetch().then(showNotification)) shows; our globals exist at its first statement', BOUNDED, async () => {
     const { sub } = await registerSite('first');
     await send(sub, 'hello');
     await waitFor('the notification', () => h.notifier.shown.some((n) => n.title === 'pushed' && n.body?.startsWith('hello ')), 20_000);
@@ -82,7 +85,7 @@ describe('Chromium host', () => {
     assert.deepEqual(JSON.parse(shown.body!.slice('hello '.length)), { patched: true, leaked: [] });
   });
 
-  test('a worker Chromium starts on its own (a navigation after the host stopped it) also has our globals at its first statement', async () => {
+  test('a worker Chromium starts on its own (a navigation after the host stopped it) also has our globals at its first statement', BOUNDED, async () => {
     const { origin } = await registerSite('own');
     await host.stop(origin);
     const page = await host.openPage(`${origin}/probe`);
@@ -91,7 +94,7 @@ describe('Chromium host', () => {
     assert.deepEqual(seen, { patched: true, leaked: [] });
   });
 
-  test('a worker that loops forever is stopped at its deadline while another origin is served', async () => {
+  test('a worker that loops forever is stopped at its deadline while another origin is served', BOUNDED, async () => {
     const looping = await registerSite('loop');
     const other = await registerSite('other');
     const before = h.notifier.shown.length;

@@ -65,6 +65,9 @@ function startSites(): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+/** A test that hangs fails after a minute instead of holding up the run. */
+const BOUNDED = { timeout: 60_000 };
+
 let sites: http.Server;
 let port: number;
 let service: Awaited<ReturnType<typeof startPushService>>;
@@ -108,7 +111,10 @@ interface Subscribed {
 function subscribeIn(page: HostPage, script: string, scope: string, userVisibleOnly = true): Promise<Subscribed> {
   return page.evaluate<Subscribed>(`(async () => {
     const reg = await navigator.serviceWorker.register(${JSON.stringify(script)}, { scope: ${JSON.stringify(scope)} });
-    while (!reg.active) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; !reg.active; i++) {
+      if (i > 500) throw new Error('the worker did not activate within 10 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const sub = await reg.pushManager.subscribe({ userVisibleOnly: ${userVisibleOnly}, applicationServerKey: ${JSON.stringify(vapid.publicKey)} });
     return { ...sub.toJSON(), userVisibleOnly: sub.options.userVisibleOnly };
   })()`);
@@ -117,7 +123,7 @@ function subscribeIn(page: HostPage, script: string, scope: string, userVisibleO
 const shownFor = (body: string) => (n: NotificationModel) => n.body === body;
 
 describe('sites\' own service workers on the Chromium host', () => {
-  test('a site reached through a redirect (apex -> www): the subscription belongs to the final origin', async () => {
+  test('a site reached through a redirect (apex -> www): the subscription belongs to the final origin', BOUNDED, async () => {
     const page = await host.openPage(`http://apex.localhost:${port}/`);
     const www = `http://www.apex.localhost:${port}`;
     assert.equal(new URL(await page.url()).origin, www);
@@ -130,7 +136,7 @@ describe('sites\' own service workers on the Chromium host', () => {
     assert.equal(h.notifier.shown.find((n) => n.title === 'redirected')!.origin, www);
   });
 
-  test('two registrations with different scopes on one origin: each has its own subscription and its own worker', async () => {
+  test('two registrations with different scopes on one origin: each has its own subscription and its own worker', BOUNDED, async () => {
     const origin = `http://scopes.localhost:${port}`;
     const page = await host.openPage(`${origin}/`);
     const a = await subscribeIn(page, '/a/sw.js', '/a/');
@@ -144,7 +150,7 @@ describe('sites\' own service workers on the Chromium host', () => {
     assert.equal(h.notifier.shown.find(shownFor(`${origin}/b/`))!.title, 'to b');
   });
 
-  test('registration.unregister() ends the push subscription: the sender then gets 410', async () => {
+  test('registration.unregister() ends the push subscription: the sender then gets 410', BOUNDED, async () => {
     const origin = `http://unreg.localhost:${port}`;
     const page = await host.openPage(`${origin}/`);
     const sub = await subscribeIn(page, '/sw.js', '/');
@@ -155,7 +161,7 @@ describe('sites\' own service workers on the Chromium host', () => {
     assert.ok([404, 410].includes(await sendStatus(sub, JSON.stringify({ title: 'after' }), { vapid })));
   });
 
-  test('notification data holding a Date, a Map and an ArrayBuffer is a structured clone in notificationclick', async () => {
+  test('notification data holding a Date, a Map and an ArrayBuffer is a structured clone in notificationclick', BOUNDED, async () => {
     const origin = `http://clone.localhost:${port}`;
     const page = await host.openPage(`${origin}/`);
     const sub = await subscribeIn(page, '/sw.js', '/');
@@ -167,7 +173,7 @@ describe('sites\' own service workers on the Chromium host', () => {
     assert.deepEqual(JSON.parse(reports[0]!), { date: '2020-01-02T00:00:00.000Z', map: 42, buf: [1, 2, 3] });
   });
 
-  test('a click focuses the open window found by clients.matchAll() and sends it a postMessage', async () => {
+  test('a click focuses the open window found by clients.matchAll() and sends it a postMessage', BOUNDED, async () => {
     const origin = `http://focus.localhost:${port}`;
     const page = await host.openPage(`${origin}/app`);
     const sub = await subscribeIn(page, '/sw.js', '/');
@@ -185,7 +191,7 @@ describe('sites\' own service workers on the Chromium host', () => {
     assert.equal(got, 'hello from the worker');
   });
 
-  test('a click handler calling clients.openWindow 100 times opens one window', async () => {
+  test('a click handler calling clients.openWindow 100 times opens one window', BOUNDED, async () => {
     const origin = `http://windows.localhost:${port}`;
     const page = await host.openPage(`${origin}/`);
     const sub = await subscribeIn(page, '/sw.js', '/');
@@ -200,7 +206,7 @@ describe('sites\' own service workers on the Chromium host', () => {
     assert.deepEqual(opened.slice(before), [`${origin}/opened/0`]);
   });
 
-  test('userVisibleOnly: false is accepted, and a push that shows nothing is charged to the budget', async () => {
+  test('userVisibleOnly: false is accepted, and a push that shows nothing is charged to the budget', BOUNDED, async () => {
     const origin = `http://silent.localhost:${port}`;
     const page = await host.openPage(`${origin}/`);
     const sub = await subscribeIn(page, '/sw.js', '/', false);

@@ -16,6 +16,9 @@ import { chromiumHost } from '../support/chromium-host.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/** A test that hangs fails after a minute instead of holding up the run. */
+const BOUNDED = { timeout: 60_000 };
+
 let sw: string;
 let site: http.Server;
 let origin: string;
@@ -54,7 +57,7 @@ after(async () => {
 });
 
 describe('a Workbox app shell', () => {
-  test('its navigation route answers every navigation, and its push handler shows the notification', async () => {
+  test('its navigation route answers every navigation, and its push handler shows the notification', BOUNDED, async () => {
     const page = await host.openPage(`${origin}/`);
     await page.evaluate(`navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`);
     await page.close();

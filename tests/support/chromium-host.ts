@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { streamLogger } from '../../src/engine/log.ts';
 import { ChromiumWorkerHost, type ChromiumWorkerHostOptions } from '../../src/chromium-host/chromium-worker-host.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,6 +24,8 @@ export function buildServiceWorkerScript(): Promise<string> {
   return script;
 }
 
+/** `PUSH_AGENT_DEBUG_HOST=1` prints the host's log lines to stderr. */
 export async function chromiumHost(opts: Partial<ChromiumWorkerHostOptions> = {}): Promise<ChromiumWorkerHost> {
-  return new ChromiumWorkerHost({ serviceWorkerScript: await buildServiceWorkerScript(), ...opts });
+  const logger = process.env.PUSH_AGENT_DEBUG_HOST === '1' ? streamLogger((l) => process.stderr.write(`${l}\n`), 'debug') : undefined;
+  return new ChromiumWorkerHost({ serviceWorkerScript: await buildServiceWorkerScript(), ...(logger ? { logger } : {}), ...opts });
 }
