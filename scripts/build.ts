@@ -34,7 +34,7 @@ const entries: Entry[] = [
     what: 'CLI decryption thread',
     options: { entryPoints: ['src/engine/crypto/decrypt-worker.ts'], outfile: 'dist/cli/decrypt-worker.js', platform: 'node', format: 'esm', packages: 'external' },
   },
-  // The worker runtime, served at https://<origin>/__push-agent__/ in the site's partition (design.md §2).
+  // The worker runtime, served at https://<origin>/__push-agent__/ in the site's partition (docs/architecture.md "Processes").
   {
     what: 'worker host page',
     options: { entryPoints: ['src/worker/host-page.ts'], outfile: 'dist/worker/host.js', platform: 'browser', format: 'iife' },

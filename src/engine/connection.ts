@@ -1,4 +1,4 @@
-// The WebSocket transport to the push service (protocol.md §1, design.md §4 "Connection rules").
+// The WebSocket transport to the push service (docs/protocol-notes.md §1, docs/architecture.md "The delivery pipeline", its connection rules).
 // It owns the socket, the hello handshake, register/unregister requests with their deadlines, keepalive and
 // reconnecting. It knows nothing about subscriptions or messages: frames go up to the engine through `handlers`.
 
@@ -205,7 +205,7 @@ export class PushConnection {
       const timer = this.#opts.clock.setTimeout(() => {
         this.#pending.delete(channelID);
         reject(new RequestError('timeout', `${type} unanswered in ${this.#opts.requestTimeoutMs} ms`));
-        // An unanswered request means the socket is not to be trusted (design.md §4).
+        // An unanswered request means the socket is not to be trusted (docs/architecture.md "The delivery pipeline").
         this.recycle(`${type} timeout`);
       }, this.#opts.requestTimeoutMs);
       this.#pending.set(channelID, { type, resolve, reject, timer });

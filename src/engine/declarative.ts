@@ -1,4 +1,4 @@
-// Turning a payload into a notification without running a worker (design.md §4, protocol.md §4):
+// Turning a payload into a notification without running a worker (docs/architecture.md "The delivery pipeline", docs/protocol-notes.md §4):
 // Declarative Web Push JSON, then our simple JSON form, then UTF-8 text, then binary.
 // The result is data only: titles and bodies are plain text, never markup. Title and body are kept whole (a payload
 // is at most 4 KiB); only the notifier caps them on screen.

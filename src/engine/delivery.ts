@@ -1,4 +1,4 @@
-// The delivery pipeline (design.md §4), one numbered step per stage:
+// The delivery pipeline (docs/architecture.md "The delivery pipeline"), one numbered step per stage:
 //   1 receive -> 2 find -> 3 de-duplicate -> 4 decrypt -> 5 persist + ack -> 6 decide -> 7 dispatch -> 8 account.
 // Frames that arrive together are handled as one batch: one fsync and one ack frame for all of them. A batch of
 // several (a backlog draining) is journaled as received, acked once durable and decrypted after, on a second
@@ -20,7 +20,7 @@ import type { FateView } from '../shared/settings-api.ts';
 
 /**
  * What became of a message; every message ends in exactly one fate (the history records it). The same words as the
- * settings window's FateView. Choices made here (design.md §7):
+ * settings window's FateView. Choices made here (docs/policies.md):
  * - 'quiet-hours': a notification held back by quiet hours (recorded with its title and body; counted in the summary).
  * - 'shown-silently': a push that showed nothing and was not charged: burst grace or a subscription without a
  *   budget (the detail says which).
@@ -206,7 +206,7 @@ export class DeliveryPipeline {
         continue;
       }
       seen.add(key);
-      // A paused subscription refuses deliveries (design.md §7): acked 102 and recorded.
+      // A paused subscription refuses deliveries (docs/policies.md): acked 102 and recorded.
       if (sub.paused) {
         acks.push({ channelID: m.channelID, version: m.version, code: 102 });
         record(sub, 'paused', sub.paused.reason);
@@ -443,7 +443,7 @@ export class DeliveryPipeline {
         const n = declared ? declared.notification : (payload as Extract<typeof payload, { kind: 'plain' }>).notification;
         return await display(n, declared ? 'declarative' : 'payload');
       }
-      // Worker failures are nacked (301/302/303, metrics only) and retried with backoff (design.md §4 step 8),
+      // Worker failures are nacked (301/302/303, metrics only) and retried with backoff (docs/architecture.md "The delivery pipeline", step 8),
       // unless the worker already showed something: a retry would show it twice.
       let run: WorkerRun;
       for (let attempt = 0; ; attempt++) {

@@ -1,4 +1,4 @@
-// The inbox: a durable journal of accepted messages (design.md §4 steps 3 and 5).
+// The inbox: a durable journal of accepted messages (docs/architecture.md "The delivery pipeline", steps 3 and 5).
 //
 // A message is appended and fsync'd before it is acked 100; only once the whole batch is on disk does it join the
 // pending set and the de-duplication window (dedup-window.ts). A write that fails or is short leaves no trace: the

@@ -1,4 +1,4 @@
-// Mozilla push protocol frames (protocol.md §1): parsing what the service sends, building what we send.
+// Mozilla push protocol frames (docs/protocol-notes.md §1): parsing what the service sends, building what we send.
 // Parsing is total: any input yields a typed message or a ProtocolError, never an exception.
 // Unknown fields are ignored, as the protocol requires of clients.
 

@@ -1,7 +1,7 @@
-// Simple Push, the deprecated Firefox OS API (design.md §5): version-only pushes.
+// Simple Push, the deprecated Firefox OS API (docs/architecture.md "Subscriptions"): version-only pushes.
 //
 // A Web Push session (hello with use_webpush) gets a PUT to /spush/v1 as a data-less message, which loses the
-// version (protocol.md §1-2). So legacy registrations live on a second, Simple Push session: its own socket and
+// version (docs/protocol-notes.md §1-2). So legacy registrations live on a second, Simple Push session: its own socket and
 // UAID, hello without use_webpush, /spush/v1 endpoints, and `updates` notifications carrying integer versions.
 // It is opened only while legacy registrations exist.
 
@@ -123,7 +123,7 @@ export class SimplePushSession {
       for (const u of m.updates) {
         const sub = h.registry.byChannel(u.channelID);
         if (sub?.kind !== 'legacy') continue;
-        // Versions not above the last one seen are ignored (design.md §5).
+        // Versions not above the last one seen are ignored (docs/architecture.md "Subscriptions").
         if (u.version <= (sub.legacyVersion ?? 0)) continue;
         h.registry.update(sub.id, { legacyVersion: u.version });
         h.push(sub, u.version);

@@ -1,3 +1,3 @@
 // The installer's appId (electron-builder.yml). Windows ties notifications to it through app.setAppUserModelId
-// (design.md §8), and the Linux autostart entry is named after it; a unit test keeps the two files in step.
+// (docs/architecture.md "Notifications"), and the Linux autostart entry is named after it; a unit test keeps the two files in step.
 export const APP_ID = 'org.pushagent.PushAgent';

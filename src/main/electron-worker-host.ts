@@ -1,4 +1,4 @@
-// Host windows for the WorkerHost (worker-host-core.ts) on Electron (design.md §2, §6): one hidden, sandboxed
+// Host windows for the WorkerHost (worker-host-core.ts) on Electron (docs/architecture.md "Processes", architecture.md "Service workers"): one hidden, sandboxed
 // BrowserWindow per origin at https://<origin>/__push-agent__/host.html in the site's session, with the worker
 // preload's bridge, registered with the IPC hub for that origin only.
 

@@ -1,4 +1,4 @@
-// Notification icons: fetched from the site over https, size-capped, cached (design.md §8). Pure apart from the
+// Notification icons: fetched from the site over https, size-capped, cached (docs/architecture.md "Notifications"). Pure apart from the
 // injected fetch (Electron's net.fetch in the app, a stub in tests). A bad, slow or huge icon costs at most the caps
 // and yields no icon, never an error: notifications show without one, as browsers do.
 

@@ -1,4 +1,4 @@
-// The one IPC hub (design.md §9). Every channel is accepted only from the frame that owns it: the settings page on
+// The one IPC hub (docs/architecture.md "Security model"). Every channel is accepted only from the frame that owns it: the settings page on
 // our scheme, a worker host page for the origin its window was created for, a site window's main frame for its
 // origin. Every argument is validated before anything runs; errors cross as { kind, message }. Main never trusts
 // a renderer's word about who it is: identity comes from the registered WebContents and the sending frame's URL.

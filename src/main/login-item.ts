@@ -1,4 +1,4 @@
-// Start at login, hidden (design.md §2): login items on macOS and Windows, an XDG autostart entry on Linux
+// Start at login, hidden (docs/architecture.md "Processes"): login items on macOS and Windows, an XDG autostart entry on Linux
 // (autostart.ts). Applied whenever the `startAtLogin` preference changes.
 import os from 'node:os';
 import { app } from 'electron';

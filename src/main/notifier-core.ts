@@ -1,4 +1,4 @@
-// The Notifier port (design.md §8) over a "native notification" factory: mapping per platform
+// The Notifier port (docs/architecture.md "Notifications") over a "native notification" factory: mapping per platform
 // (notification-options.ts), icons through the icon cache, and click / action / close routed back as events.
 // Electron's Notification is wired in electron-notifier.ts; the unit tests use stand-ins.
 // Live notifications are kept in a map: Electron drops the events of a Notification object that was collected.

@@ -1,4 +1,4 @@
-// The app's own notification prompt for a site (design.md §9): a native dialog, "Block" by default.
+// The app's own notification prompt for a site (docs/architecture.md "Security model"): a native dialog, "Block" by default.
 import { BrowserWindow, dialog } from 'electron';
 import type { PermissionPrompt } from './site-permissions.ts';
 

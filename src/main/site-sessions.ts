@@ -1,4 +1,4 @@
-// One Electron session per site origin, shared by its site window and its worker host (design.md §2), configured
+// One Electron session per site origin, shared by its site window and its worker host (docs/architecture.md "Processes"), configured
 // once: `/__push-agent__/` at that origin is served from dist/worker and every other request goes to the network
 // unchanged (session.fetch, bypassing this handler); notifications are the only permission, and only for the
 // origin, after the user agreed; everything else is denied.

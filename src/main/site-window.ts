@@ -1,4 +1,4 @@
-// A site window (design.md §1-2): the site's own page in its origin's session, sandboxed, with the site preload's
+// A site window (README.md-2): the site's own page in its origin's session, sandboxed, with the site preload's
 // in-page Push API bound to this origin by main (engine SiteService). Navigation stays within the origin; links
 // elsewhere and window.open go to the default browser after validation.
 import { BrowserWindow, shell } from 'electron';
@@ -90,7 +90,7 @@ export class SiteWindows {
       service.close();
       if (this.#open.get(origin) === win) this.#open.delete(origin);
     });
-    // Opening the site refills its budget (design.md §7).
+    // Opening the site refills its budget (docs/policies.md).
     engine.siteOpened(origin);
     await win.loadURL(isSameOrigin(url, origin) ? url : `${origin}/`);
   }

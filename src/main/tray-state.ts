@@ -1,4 +1,4 @@
-// What the tray shows: the connection state in three words and the unread count (design.md §2). Pure.
+// What the tray shows: the connection state in three words and the unread count (docs/architecture.md "Processes"). Pure.
 import type { ConnectionStateView } from '../shared/settings-api.ts';
 
 export type TrayConnection = 'connected' | 'reconnecting' | 'offline';

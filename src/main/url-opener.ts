@@ -1,4 +1,4 @@
-// The UrlOpener port: the user's default browser, for http(s) URLs only (design.md §8).
+// The UrlOpener port: the user's default browser, for http(s) URLs only (docs/architecture.md "Notifications").
 import { shell } from 'electron';
 import type { UrlOpener } from '../engine/ports.ts';
 import { externalUrl } from './url-policy.ts';

@@ -1,5 +1,5 @@
 // Status and preferences: the connection (state, service, last connection, never the full UAID), the secret
-// storage warning, the test notification, and every preference of design.md §7 with validation in words.
+// storage warning, the test notification, and every preference of docs/policies.md with validation in words.
 
 import type { PolicyPreferences, PowerStateView, Preferences, PreferencesPatch, StatusView } from '../shared/settings-api.ts';
 import { POLICY_LIMITS, TIME_OF_DAY } from '../shared/preferences.ts';

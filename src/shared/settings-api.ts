@@ -1,4 +1,4 @@
-// The settings window's API: what `window.pushAgent` offers (design.md §2-3). Types only.
+// The settings window's API: what `window.pushAgent` offers (docs/architecture.md, "Processes" and the module map). Types only.
 //
 // One contract, three implementations of the transport:
 // - Electron: src/preload/settings.ts exposes these methods through contextBridge; src/main's IPC hub validates
@@ -68,7 +68,7 @@ export interface TestMessageResult {
   message: string;
 }
 
-/** What became of one message (design.md §7 history). */
+/** What became of one message (docs/policies.md history). */
 export type FateView =
   | 'shown'
   | 'shown-silently'

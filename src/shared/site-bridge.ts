@@ -16,7 +16,7 @@ export interface SiteBridge {
   /** True when the subscription existed and is gone. */
   unsubscribe(scope: string, endpoint: string): Promise<SiteResult<boolean>>;
 
-  // ---- Simple Push (design.md §5) ----
+  // ---- Simple Push (docs/architecture.md "Subscriptions") ----
   legacyRegister(): Promise<SiteResult<string>>;
   legacyUnregister(endpoint: string): Promise<SiteResult<boolean>>;
   legacyRegistrations(): Promise<SiteResult<string[]>>;

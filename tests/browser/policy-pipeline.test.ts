@@ -1,4 +1,4 @@
-// The policy (design.md §7) through the real pipeline: local push service -> engine -> site workers in real
+// The policy (docs/policies.md) through the real pipeline: local push service -> engine -> site workers in real
 // Chromium (PlaywrightWorkerHost), with web-push as the sender. Time-based rules run on a ManualClock given to the
 // engine, so grace periods, coalescing windows and quiet hours are moved by the test, never slept through.
 // The only stand-in is the Notifier (RecordingNotifier: desktop notifications cannot be observed here).

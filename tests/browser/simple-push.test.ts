@@ -1,4 +1,4 @@
-// Simple Push (design.md §5) in a site window on real Chromium: `navigator.push.register()` gives an endpoint,
+// Simple Push (docs/architecture.md "Subscriptions") in a site window on real Chromium: `navigator.push.register()` gives an endpoint,
 // the application server PUTs `version=N` to it at the local push service, and the page's
 // `mozSetMessageHandler('push')` handler receives it; stale versions are ignored; after the service drops the UAID,
 // `push-register` fires and `registrations()` has the renewed endpoint. Nothing is mocked.

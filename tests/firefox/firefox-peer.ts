@@ -1,4 +1,4 @@
-// Debian's firefox-esr as a real push client of a push service (docs: ../shared/docs/firefox-as-a-test-client.md):
+// Debian's firefox-esr as a real push client of a push service (docs/firefox-test-client.md):
 // headless, throwaway profile and HOME, kept off the network, pointed at the service by prefs. A page served here
 // registers a service worker and subscribes with a VAPID key; the worker reports every push event back over
 // fetch. Used by the Firefox test and reusable by benchmarks (measurePushLatency).

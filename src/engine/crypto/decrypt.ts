@@ -1,4 +1,4 @@
-// Web Push message decryption (protocol.md §3): aes128gcm (RFC 8291 on RFC 8188), aesgcm
+// Web Push message decryption (docs/protocol-notes.md §3): aes128gcm (RFC 8291 on RFC 8188), aesgcm
 // (draft-ietf-webpush-encryption-04) and the obsolete aesgcm128 (Firefox's first scheme, kept because it is cheap).
 //
 // Every check that needs no secret runs first, in `planOf` (header layout, lengths, curve membership, record

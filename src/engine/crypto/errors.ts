@@ -1,5 +1,5 @@
 // The one error type message decryption throws. `kind` is stable (logged, counted, shown to the user);
-// the kinds shared with shared/vectors/webpush-decrypt.json are spelled exactly as the vectors spell them.
+// the kinds shared with tests/fixtures/vectors/webpush-decrypt.json are spelled exactly as the vectors spell them.
 // Messages describe the failure only: never key material, secrets, salts, header values or payload bytes.
 
 export const DECRYPT_ERROR_KINDS = [

@@ -4,7 +4,7 @@
 // decryptor's business (decrypt.ts), so the failure kinds match Firefox's order of checks.
 import { DecryptError } from './errors.ts';
 
-/** The push-protocol notification `headers` field (protocol.md §1): quotes and padding may already be stripped. */
+/** The push-protocol notification `headers` field (docs/protocol-notes.md §1): quotes and padding may already be stripped. */
 export type PushHeaders = { encoding?: string; encryption?: string; crypto_key?: string; encryption_key?: string };
 
 export const DEFAULT_RS = 4096;

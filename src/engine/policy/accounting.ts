@@ -1,4 +1,4 @@
-// What a push that showed nothing costs (design.md §7). One job: the decision, as a pure function, plus the
+// What a push that showed nothing costs (docs/policies.md). One job: the decision, as a pure function, plus the
 // memory of when each origin last showed a notification (the burst grace). The ledger is budget.ts.
 //
 // - Declarative messages never cost anything (the caller does not ask).

@@ -1,4 +1,4 @@
-// The silent-push budget (design.md §7): one ledger entry per subscription that has one (sites, not user-made
+// The silent-push budget (docs/policies.md): one ledger entry per subscription that has one (sites, not user-made
 // endpoints). One job: how many units are left, given the cap and refill rate of the current power state.
 // Refill is computed lazily from the time of the last change, so no timer runs for it. A lower cap (e.g. switching
 // to battery) clamps what is left at once; a higher one is reached by refill. A subscription never seen starts full.

@@ -1,4 +1,4 @@
-// The notification history (design.md §7): the last N messages (500) and what became of each. One job: keep,
+// The notification history (docs/policies.md): the last N messages (500) and what became of each. One job: keep,
 // query and persist that list. Stored in `history.json` in the data dir (0600), not in the Store, so the state
 // document stays small. Writes are debounced (1 s on the engine's clock) and flushed on stop: a crash can lose
 // the last second of entries, never the messages themselves (those are in the inbox journal until handled).

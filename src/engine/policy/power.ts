@@ -1,4 +1,4 @@
-// Power state and what it means (design.md §7 table). One job: the current state from the host's PowerSource and
+// Power state and what it means (docs/policies.md table). One job: the current state from the host's PowerSource and
 // the per-state numbers, read live from the preferences so that a changed setting applies without a restart.
 
 import type { Logger, PowerReport, PowerSource, PowerState } from '../ports.ts';
@@ -96,7 +96,7 @@ export class PowerPolicy {
     return this.#policy().workerKeepAliveSeconds[this.#state] * 1000;
   }
 
-  /** Wake-up coalescing window: only under `low` (design.md §7); 0 = dispatch at once. */
+  /** Wake-up coalescing window: only under `low` (docs/policies.md); 0 = dispatch at once. */
   coalesceMs(): number {
     return this.#state === 'low' ? this.#policy().lowPowerCoalesceSeconds * 1000 : 0;
   }

@@ -1,4 +1,4 @@
-// The user's preferences (design.md §7: every number of the policy is a setting with the design's default).
+// The user's preferences (docs/policies.md: every number of the policy is a setting with that page's default).
 // One job: persist the preferences under the Store key 'preferences' and say when they changed. What is valid is
 // the one schema's (src/shared/preferences.ts); a bad patch changes nothing and throws its PreferencesError.
 

@@ -1,4 +1,4 @@
-// Quiet hours (design.md §7). One job: whether now is inside the user's quiet period, and one summary when a quiet
+// Quiet hours (docs/policies.md). One job: whether now is inside the user's quiet period, and one summary when a quiet
 // period in which something was held back ends. Notifications are never lost: they are in the history.
 // Times are local wall-clock "HH:MM"; a period may cross midnight (22:00-07:00); start == end means none.
 

@@ -1,4 +1,4 @@
-// The minimum urgency asked of the push service (protocol.md §1 "Urgency", design.md §7). One job: send
+// The minimum urgency asked of the push service (docs/protocol-notes.md §1 "Urgency", docs/policies.md). One job: send
 // `{"messageType":"urgency","min":...}` only to services that support it, and find out which do.
 // A service supports it when it answers status 200. It does not when it stays silent for `replyTimeoutMs`, answers
 // another status, or closes the socket within `closeGraceMs` of our frame (the released autopush closes on unknown

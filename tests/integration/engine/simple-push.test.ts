@@ -1,4 +1,4 @@
-// Simple Push (design.md §5): legacy registrations on their own session, version-only pushes, renewal on UAID change.
+// Simple Push (docs/architecture.md "Subscriptions"): legacy registrations on their own session, version-only pushes, renewal on UAID change.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startPushService } from '../../../tools/push-service/index.ts';

@@ -1,4 +1,4 @@
-// The minimum urgency of design.md §7 reaching the push service (protocol.md §1 "Urgency"): sent per power state
+// The minimum urgency of docs/policies.md reaching the push service (docs/protocol-notes.md §1 "Urgency"): sent per power state
 // to a service that supports it (local service with `urgency: true`), and detected as unsupported and dropped for
 // one that does not (it closes the socket, as the released autopush does), without losing the connection's state.
 

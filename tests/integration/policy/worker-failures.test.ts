@@ -1,4 +1,4 @@
-// Worker failures (design.md §4 step 8): nack 301/302/303 and up to 3 retries with backoff before giving up, then the
+// Worker failures (docs/architecture.md "The delivery pipeline", step 8): nack 301/302/303 and up to 3 retries with backoff before giving up, then the
 // userVisibleOnly rule (spend budget, else the generic notification) applies after rejection and timeout alike.
 // Real push service and engine; the WorkerHost is scripted (a stand-in) so that each attempt's outcome is chosen
 // exactly: how Chromium turns a throwing or hanging worker into those outcomes is tested in worker-runtime.test.ts.

@@ -1,4 +1,4 @@
-// HTTP send -> WebSocket delivery (protocol.md §1 notification/ack/delivery, §2 headers), with web-push as the
+// HTTP send -> WebSocket delivery (docs/protocol-notes.md §1 notification/ack/delivery, §2 headers), with web-push as the
 // independent sender and the delivered bytes decrypted with the receiver's keys.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// hello and the rules about what may come first (protocol.md §1 "hello"), close codes for bad input.
+// hello and the rules about what may come first (docs/protocol-notes.md §1 "hello"), close codes for bad input.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';

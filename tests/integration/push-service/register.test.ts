@@ -1,4 +1,4 @@
-// register / unregister (protocol.md §1) and what the endpoints they hand out do afterwards (§2: 404, 410).
+// register / unregister (docs/protocol-notes.md §1) and what the endpoints they hand out do afterwards (§2: 404, 410).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';

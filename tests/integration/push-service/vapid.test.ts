@@ -1,4 +1,4 @@
-// VAPID (protocol.md §2): both header forms via web-push, and hand-made JWTs for every way one can be wrong.
+// VAPID (docs/protocol-notes.md §2): both header forms via web-push, and hand-made JWTs for every way one can be wrong.
 import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';

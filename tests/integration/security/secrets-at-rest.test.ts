@@ -1,4 +1,4 @@
-// design.md §9: keys encrypted at rest, data files 0600, and nothing sensitive in logs. Message plaintext rests
+// docs/architecture.md "Security model": keys encrypted at rest, data files 0600, and nothing sensitive in logs. Message plaintext rests
 // only in the history, as shown to the user.
 // A real engine at debug log level goes through subscribe, delivery, a decryption failure, a UAID reset and
 // unsubscribe; then every log line and every file in the data dir is searched for the secrets.

@@ -1,4 +1,4 @@
-// Every vector of shared/vectors/webpush-decrypt.json, through both decryption paths and the header parser.
+// Every vector of tests/fixtures/vectors/webpush-decrypt.json (a copy of the project's shared vectors), through both decryption paths and the header parser.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
@@ -25,7 +25,7 @@ interface HeaderVector {
   rs: number;
 }
 
-const file = JSON.parse(readFileSync(new URL('../../../../shared/vectors/webpush-decrypt.json', import.meta.url), 'utf8')) as {
+const file = JSON.parse(readFileSync(new URL('../../fixtures/vectors/webpush-decrypt.json', import.meta.url), 'utf8')) as {
   decrypt: DecryptVector[];
   headerParsing: HeaderVector[];
 };

@@ -22,7 +22,7 @@ const subscription = { endpoint: 'https://push.example.com/wpush/v2/token', keys
 const vapid = webpush.generateVAPIDKeys();
 const vapidDetails = { subject: 'mailto:ops@example.com', publicKey: vapid.publicKey, privateKey: vapid.privateKey };
 
-/** HTTP request headers as the push service forwards them (protocol.md §1): renamed, quotes and padding stripped. */
+/** HTTP request headers as the push service forwards them (docs/protocol-notes.md §1): renamed, quotes and padding stripped. */
 function forwarded(http: Record<string, string>): PushHeaders {
   const clean = (v: string | undefined) => v?.replace(/"/g, '').replace(/=+(?=[;,]|$)/g, '');
   const out: PushHeaders = { encoding: http['Content-Encoding'] };

@@ -6,7 +6,7 @@ import { MemoryStore } from './memory-store.ts';
 
 const URL = 'wss://push.example/';
 
-test('defaults are the design.md §7 table', () => {
+test('defaults are the docs/policies.md table', () => {
   const p = defaultPreferences(URL);
   assert.equal(p.serviceUrl, URL);
   assert.equal(p.startAtLogin, false);
