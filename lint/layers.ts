@@ -52,6 +52,8 @@ export const PACKAGES: Record<string, Runtime[]> = {
   'rotating-file-stream': ['electron-main'],
   // Bundled into the site preload by scripts/build.ts (src/page compiled to a string).
   'push-agent:page-script': ['electron-sandbox'],
+  // Bundled into the service-worker preload by scripts/build.ts (src/worker/service-worker-script.ts as a function).
+  'push-agent:service-worker-script': ['electron-sandbox'],
   // Development only: tests, benchmarks, build and packaging.
   'playwright-core': [],
   esbuild: [],

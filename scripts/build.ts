@@ -48,6 +48,11 @@ const entries: Entry[] = [
     what: 'in-page Push API',
     options: { entryPoints: ['src/page/push-api.ts'], outfile: 'dist/page/push-api.js', platform: 'browser', format: 'iife' },
   },
+  // The service-worker script, inlined into the service-worker preload (below).
+  {
+    what: 'service-worker script',
+    options: { entryPoints: ['src/worker/service-worker-script.ts'], outfile: 'dist/worker/service-worker-script.js', platform: 'browser', format: 'iife', globalName: 'PushAgentServiceWorker' },
+  },
   // The settings window (loaded from the app's own scheme; its HTML and CSS are copied beside it).
   {
     what: 'settings window',
@@ -63,6 +68,27 @@ const pageScript: Plugin = {
     b.onResolve({ filter: /^push-agent:page-script$/ }, (args) => ({ path: args.path, namespace: 'page-script' }));
     b.onLoad({ filter: /.*/, namespace: 'page-script' }, () => ({
       contents: `export default function pageScript() {\n${readFileSync('dist/page/push-api.js', 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '')}\n}`,
+      loader: 'js',
+    }));
+  },
+};
+
+// The service-worker preload runs the service-worker script in the worker's main world: inlined as the body of a
+// function of the send function. `unregister()` is wrapped first: Electron has no registration-deleted event.
+const serviceWorkerScript: Plugin = {
+  name: 'service-worker-script',
+  setup(b) {
+    b.onResolve({ filter: /^push-agent:service-worker-script$/ }, (args) => ({ path: args.path, namespace: 'service-worker-script' }));
+    b.onLoad({ filter: /.*/, namespace: 'service-worker-script' }, () => ({
+      contents: `export default function serviceWorkerScript(send) {
+${readFileSync('dist/worker/service-worker-script.js', 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '')}
+  const proto = globalThis.ServiceWorkerRegistration && globalThis.ServiceWorkerRegistration.prototype;
+  const unregister = proto && proto.unregister;
+  if (unregister) Object.defineProperty(proto, 'unregister', { value: async function unregister() { const gone = await unregister.call(this); if (gone === true) send(JSON.stringify({ id: 0, method: 'unregistered', args: [] })); return gone; }, writable: true, enumerable: true, configurable: true });
+  const name = '__pushAgentSw_' + Math.random().toString(36).slice(2);
+  Object.defineProperty(globalThis, name, { value: send, configurable: true });
+  return PushAgentServiceWorker.install(name);
+}`,
       loader: 'js',
     }));
   },
@@ -84,6 +110,7 @@ const optional: Entry[] = [
   preload('settings'),
   preload('worker'),
   preload('site', [pageScript]),
+  preload('service-worker', [serviceWorkerScript]),
 ];
 
 rmSync('dist', { recursive: true, force: true });
