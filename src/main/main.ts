@@ -256,6 +256,11 @@ function exposeTestHooks(tray: AppTray, notifier: NativeNotifier, engine: PushEn
         const info = await engine.subscribe({ kind: 'endpoint', label });
         return engine.registry.toJSON(info.id);
       },
+      // What a site page's pushManager.subscribe() ends in (SiteService), without a page: there is none here.
+      subscribeSite: async (origin: string, scope: string, workerScriptURL: string) => {
+        const info = await engine.subscribe({ kind: 'site', origin, scope, workerScriptURL, applicationServerKey: null, userVisibleOnly: true });
+        return engine.registry.toJSON(info.id);
+      },
       quit,
     }),
   });
