@@ -34,15 +34,6 @@ const entries: Entry[] = [
     what: 'CLI decryption thread',
     options: { entryPoints: ['src/engine/crypto/decrypt-worker.ts'], outfile: 'dist/cli/decrypt-worker.js', platform: 'node', format: 'esm', packages: 'external' },
   },
-  // The worker runtime, served at https://<origin>/__push-agent__/ in the site's partition (docs/architecture.md "Processes").
-  {
-    what: 'worker host page',
-    options: { entryPoints: ['src/worker/host-page.ts'], outfile: 'dist/worker/host.js', platform: 'browser', format: 'iife' },
-  },
-  {
-    what: 'worker global scope',
-    options: { entryPoints: ['src/worker/scope.ts'], outfile: 'dist/worker/scope.js', platform: 'browser', format: 'iife' },
-  },
   // The in-page Push API, injected into site windows' main world before their scripts.
   {
     what: 'in-page Push API',
@@ -108,7 +99,6 @@ const optional: Entry[] = [
     options: { entryPoints: ['src/main/main.ts'], outfile: 'dist/main/main.cjs', platform: 'node', format: 'cjs', external: ['electron'], logOverride: { 'empty-import-meta': 'silent' } },
   },
   preload('settings'),
-  preload('worker'),
   preload('site', [pageScript]),
   preload('service-worker', [serviceWorkerScript]),
 ];
@@ -118,5 +108,4 @@ for (const e of [...entries, ...optional.filter((o) => existsSync((o.options.ent
   await build({ ...common, ...e.options });
   console.log(`built ${e.what} -> ${e.options.outfile}`);
 }
-copyFileSync('src/worker/host.html', 'dist/worker/host.html');
 for (const f of ['settings.html', 'settings.css']) copyFileSync(`src/renderer/${f}`, `dist/renderer/${f}`);

@@ -42,6 +42,9 @@ export interface ServiceWorkerStarter {
   startWorkerForScope(origin: string, scope: string): Promise<ServiceWorkerHandle>;
 }
 
+/** The largest call a worker may send (notification options and arguments as JSON; `data` stays in the worker). */
+const MAX_CALL_JSON = 64 * 1024;
+
 type Result = { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string } | { status: 'timeout' };
 
 interface OriginState {
@@ -222,7 +225,8 @@ export class ServiceWorkerHost implements WorkerHost {
     let ok = true;
     let value: unknown = null;
     try {
-      if (typeof raw !== 'string') return;
+      // A worker's call is the site's code talking: bounded before it is parsed.
+      if (typeof raw !== 'string' || raw.length > MAX_CALL_JSON) return;
       const msg = JSON.parse(raw) as { id?: unknown; method?: unknown; args?: unknown };
       if (typeof msg.id !== 'number' || typeof msg.method !== 'string' || !Array.isArray(msg.args)) return;
       id = msg.id;
