@@ -67,10 +67,14 @@ function hostEvent(event: WorkerEvent): unknown {
   return JSON.parse(JSON.stringify(event)) as unknown;
 }
 
-function isResult(v: unknown): v is Result {
-  const r = v as { status?: unknown; code?: unknown } | null;
-  if (!r || typeof r !== 'object') return false;
-  return r.status === 'ok' || (r.status === 'error' && (r.code === 301 || r.code === 302 || r.code === 303));
+/** A worker's outcome, rebuilt from the fields the contract has: anything else from the site's side is dropped. */
+function toResult(v: unknown): Result {
+  const r = v as { status?: unknown; code?: unknown; kind?: unknown; message?: unknown } | null;
+  if (r && typeof r === 'object' && r.status === 'ok') return { status: 'ok' };
+  if (r && typeof r === 'object' && r.status === 'error' && (r.code === 301 || r.code === 302 || r.code === 303)) {
+    return { status: 'error', code: r.code, kind: typeof r.kind === 'string' ? r.kind.slice(0, 64) : 'bridge-error', message: short(r.message) };
+  }
+  return { status: 'error', code: 303, kind: 'bridge-error', message: 'malformed outcome' };
 }
 
 export class ServiceWorkerHost implements WorkerHost {
@@ -215,7 +219,7 @@ export class ServiceWorkerHost implements WorkerHost {
     this.#wired.add(worker);
     worker.ipc.on(SW_CHANNEL.outcome, (_e, id, result) => {
       if (typeof id !== 'number') return;
-      this.#pending.get(id)?.(isResult(result) ? result : { status: 'error', code: 303, kind: 'bridge-error', message: 'malformed outcome' });
+      this.#pending.get(id)?.(toResult(result));
     });
     worker.ipc.on(SW_CHANNEL.call, (_e, raw) => void this.#serve(origin, worker, raw));
   }
