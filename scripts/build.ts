@@ -2,6 +2,7 @@
 // Source also runs unbundled on Node 24 (npm run push-agent / push-service); bundles are for shipping.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { serviceWorkerScriptFunction } from './service-worker-wrapper.ts';
 
 const common: BuildOptions = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'es2023', legalComments: 'none' };
 
@@ -64,22 +65,13 @@ const pageScript: Plugin = {
   },
 };
 
-// The service-worker preload runs the service-worker script in the worker's main world: inlined as the body of a
-// function of the send function. `unregister()` is wrapped first: Electron has no registration-deleted event.
+// The service-worker preload runs the service-worker script in the worker's main world (service-worker-wrapper.ts).
 const serviceWorkerScript: Plugin = {
   name: 'service-worker-script',
   setup(b) {
     b.onResolve({ filter: /^push-agent:service-worker-script$/ }, (args) => ({ path: args.path, namespace: 'service-worker-script' }));
     b.onLoad({ filter: /.*/, namespace: 'service-worker-script' }, () => ({
-      contents: `export default function serviceWorkerScript(send) {
-${readFileSync('dist/worker/service-worker-script.js', 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '')}
-  const proto = globalThis.ServiceWorkerRegistration && globalThis.ServiceWorkerRegistration.prototype;
-  const unregister = proto && proto.unregister;
-  if (unregister) Object.defineProperty(proto, 'unregister', { value: async function unregister() { const gone = await unregister.call(this); if (gone === true) send(JSON.stringify({ id: 0, method: 'unregistered', args: [] })); return gone; }, writable: true, enumerable: true, configurable: true });
-  const name = '__pushAgentSw_' + Math.random().toString(36).slice(2);
-  Object.defineProperty(globalThis, name, { value: send, configurable: true });
-  return PushAgentServiceWorker.install(name);
-}`,
+      contents: serviceWorkerScriptFunction(readFileSync('dist/worker/service-worker-script.js', 'utf8')),
       loader: 'js',
     }));
   },
