@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import { layersPlugin } from './lint/layers.ts';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'release/**', 'bench/results/**', 'test-results/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'release/**', 'bench/results/**', 'test-results/**', 'tests/wpt/tree/**'] },
   ...tseslint.configs.recommended,
   {
     plugins: { layers: layersPlugin },

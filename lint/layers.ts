@@ -18,8 +18,8 @@ export const LAYERS: Record<string, { runs: Runtime; may: string[] | '*' }> = {
   'src/engine': { runs: 'node', may: ['src/shared'] },
   'src/push-service': { runs: 'node', may: ['src/shared'] },
   'src/host': { runs: 'node', may: ['src/shared', 'src/engine'] },
-  'src/browser': { runs: 'node', may: ['src/shared', 'src/engine', 'src/host'] },
-  'src/cli': { runs: 'node', may: ['src/shared', 'src/engine', 'src/host', 'src/browser', 'src/push-service'] },
+  'src/chromium-host': { runs: 'node', may: ['src/shared', 'src/engine', 'src/host'] },
+  'src/cli': { runs: 'node', may: ['src/shared', 'src/engine', 'src/host', 'src/chromium-host', 'src/push-service'] },
   'src/main': { runs: 'electron-main', may: ['src/shared', 'src/engine', 'src/host', 'src/push-service'] },
   'src/preload': { runs: 'electron-sandbox', may: ['src/shared'] },
   'src/renderer': { runs: 'web', may: ['src/shared'] },
@@ -43,12 +43,17 @@ export const PACKAGES: Record<string, Runtime[]> = {
   'https-proxy-agent': ['node', 'electron-main'],
   'agent-base': ['node', 'electron-main'],
   'proxy-from-env': ['node', 'electron-main'],
+  // The DevTools-protocol client of the Chromium host (src/chromium-host), and the protocol's types.
+  'chrome-remote-interface': ['node'],
+  'devtools-protocol': ['node'],
   // The Electron app only.
   electron: ['electron-main', 'electron-sandbox'],
   'electron-store': ['electron-main'],
   'rotating-file-stream': ['electron-main'],
   // Bundled into the site preload by scripts/build.ts (src/page compiled to a string).
   'push-agent:page-script': ['electron-sandbox'],
+  // Bundled into the service-worker preload by scripts/build.ts (src/worker/service-worker-script.ts as a function).
+  'push-agent:service-worker-script': ['electron-sandbox'],
   // Development only: tests, benchmarks, build and packaging.
   'playwright-core': [],
   esbuild: [],
@@ -57,6 +62,11 @@ export const PACKAGES: Record<string, Runtime[]> = {
   'typescript-eslint': [],
   eslint: [],
   'axe-core': [],
+  // Test sites and the conformance runner: a Workbox app shell, the web platform's IDL.
+  'workbox-precaching': [],
+  'workbox-routing': [],
+  'workbox-strategies': [],
+  '@webref/idl': [],
   '@electron/fuses': [],
   'electron-builder': [],
   // Come with electron-builder: the packaging test reads its deb template and validates electron-builder.yml.

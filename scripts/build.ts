@@ -2,6 +2,7 @@
 // Source also runs unbundled on Node 24 (npm run push-agent / push-service); bundles are for shipping.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { serviceWorkerScriptFunction } from './service-worker-wrapper.ts';
 
 const common: BuildOptions = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'es2023', legalComments: 'none' };
 
@@ -34,19 +35,15 @@ const entries: Entry[] = [
     what: 'CLI decryption thread',
     options: { entryPoints: ['src/engine/crypto/decrypt-worker.ts'], outfile: 'dist/cli/decrypt-worker.js', platform: 'node', format: 'esm', packages: 'external' },
   },
-  // The worker runtime, served at https://<origin>/__push-agent__/ in the site's partition (docs/architecture.md "Processes").
-  {
-    what: 'worker host page',
-    options: { entryPoints: ['src/worker/host-page.ts'], outfile: 'dist/worker/host.js', platform: 'browser', format: 'iife' },
-  },
-  {
-    what: 'worker global scope',
-    options: { entryPoints: ['src/worker/scope.ts'], outfile: 'dist/worker/scope.js', platform: 'browser', format: 'iife' },
-  },
   // The in-page Push API, injected into site windows' main world before their scripts.
   {
     what: 'in-page Push API',
     options: { entryPoints: ['src/page/push-api.ts'], outfile: 'dist/page/push-api.js', platform: 'browser', format: 'iife' },
+  },
+  // The service-worker script, inlined into the service-worker preload (below).
+  {
+    what: 'service-worker script',
+    options: { entryPoints: ['src/worker/service-worker-script.ts'], outfile: 'dist/worker/service-worker-script.js', platform: 'browser', format: 'iife', globalName: 'PushAgentServiceWorker' },
   },
   // The settings window (loaded from the app's own scheme; its HTML and CSS are copied beside it).
   {
@@ -68,6 +65,18 @@ const pageScript: Plugin = {
   },
 };
 
+// The service-worker preload runs the service-worker script in the worker's main world (service-worker-wrapper.ts).
+const serviceWorkerScript: Plugin = {
+  name: 'service-worker-script',
+  setup(b) {
+    b.onResolve({ filter: /^push-agent:service-worker-script$/ }, (args) => ({ path: args.path, namespace: 'service-worker-script' }));
+    b.onLoad({ filter: /.*/, namespace: 'service-worker-script' }, () => ({
+      contents: serviceWorkerScriptFunction(readFileSync('dist/worker/service-worker-script.js', 'utf8')),
+      loader: 'js',
+    }));
+  },
+};
+
 // Sandboxed preloads must be single CommonJS files whose only require is 'electron'.
 const preload = (name: string, plugins: Plugin[] = []): Entry => ({
   what: `${name} preload`,
@@ -82,8 +91,8 @@ const optional: Entry[] = [
     options: { entryPoints: ['src/main/main.ts'], outfile: 'dist/main/main.cjs', platform: 'node', format: 'cjs', external: ['electron'], logOverride: { 'empty-import-meta': 'silent' } },
   },
   preload('settings'),
-  preload('worker'),
   preload('site', [pageScript]),
+  preload('service-worker', [serviceWorkerScript]),
 ];
 
 rmSync('dist', { recursive: true, force: true });
@@ -91,5 +100,4 @@ for (const e of [...entries, ...optional.filter((o) => existsSync((o.options.ent
   await build({ ...common, ...e.options });
   console.log(`built ${e.what} -> ${e.options.outfile}`);
 }
-copyFileSync('src/worker/host.html', 'dist/worker/host.html');
 for (const f of ['settings.html', 'settings.css']) copyFileSync(`src/renderer/${f}`, `dist/renderer/${f}`);

@@ -26,7 +26,7 @@ const steps: Array<[string, string[]]> = [
   ['lint (including architecture boundaries)', ['eslint', '--max-warnings=0', '.']],
   ['build (esbuild bundles for Electron and the CLI)', ['node', 'scripts/build.ts']],
   [
-    'tests (unit, integration, browser, firefox)',
+    'tests (unit, integration, browser, firefox, wpt)',
     ['node', ...nodeTestArgs(TEST_GLOBS)],
   ],
 ];

@@ -159,6 +159,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.preferences = new PreferencesService(opts.store, defaultPreferences(opts.serviceChoice ?? opts.serviceUrl), (p) => this.#onPreferences(p));
     this.history = new History({ dataDir: opts.dataDir, clock: this.#clock, logger: this.#logger, ...opts.history });
     this.#budgets = new BudgetLedger(opts.store);
+    opts.workerHost?.onRegistrationDeleted?.((scope) => void this.#registrationDeleted(scope));
     this.#power = new PowerPolicy(opts.power ?? new FixedPowerSource('ac'), () => this.preferences.current.policy, this.#logger, (s) => this.#onPower(s));
     this.#quiet = new QuietHoursTracker(this.#clock, () => this.preferences.current.quietHours, (held) => this.#quietHoursEnded(held), opts.timeOfDay);
     this.registry = new SubscriptionRegistry(opts.store, opts.secrets, this.#logger);
@@ -719,6 +720,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #dispatch(sub: SubscriptionRecord, event: WorkerEvent, run?: Omit<WorkerRun, 'outcome'>, keepAliveMs?: number): Promise<WorkerOutcome> {
     const host = this.#opts.workerHost!;
     const receivedAt = this.#clock.now();
+    let windows = 0;
     const client: WorkerClient = {
       showNotification: async (title, options) => {
         const request = validateNotification(title, options, sub.scope);
@@ -728,12 +730,19 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       },
       getNotifications: (tag) => this.notifications.list(sub.origin, tag),
       openWindow: async (url) => {
+        // One window per click, counted here where the URL is opened; no other event may open one.
+        if (event.type !== 'notificationclick' || windows >= 1) return false;
         const safe = httpUrl(url, sub.scope);
         if (!safe) return false;
+        windows++;
         await this.#open(safe);
         return true;
       },
       getSubscription: () => this.registry.toJSON(sub.id),
+      closeNotification: (id) => {
+        const n = this.notifications.closeFor(sub.origin, id);
+        if (n && this.#hasWorker(sub)) void this.#dispatch(sub, { type: 'notificationclose', notification: n });
+      },
     };
     return host.dispatch(
       {
@@ -746,6 +755,20 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       },
       client,
     );
+  }
+
+  /** The site unregistered its service worker: its push subscription for that scope ends with it. */
+  async #registrationDeleted(scope: string): Promise<void> {
+    for (const info of this.list()) {
+      const record = this.registry.get(info.id);
+      if (record?.kind !== 'site' || record.scope !== scope) continue;
+      try {
+        await this.unsubscribe(record.id);
+        this.#logger.info('subscription ended with its service worker registration', { subscription: record.id, origin: record.origin });
+      } catch (err) {
+        this.#logger.warn('could not end the subscription of an unregistered worker', { subscription: record.id, error: (err as Error).message });
+      }
+    }
   }
 
   async #open(url: string): Promise<void> {

@@ -91,6 +91,14 @@ export class NotificationCenter {
     return n;
   }
 
+  /** A site's script closed one of its origin's notifications. Returns it, for notificationclose. */
+  closeFor(origin: string, id: string): NotificationModel | undefined {
+    const n = this.#active.get(id);
+    if (!n || n.origin !== origin) return undefined;
+    this.#remove(id, true);
+    return n;
+  }
+
   closeOrigin(origin: string): void {
     for (const n of this.list(origin)) this.#remove(n.id, true);
   }

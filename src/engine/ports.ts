@@ -106,6 +106,11 @@ export interface WorkerHost {
   dispatch(request: WorkerDispatch, client: WorkerClient): Promise<WorkerOutcome>;
   /** Stops the origin's worker now (e.g. on unsubscribe). */
   stop(origin: string): Promise<void>;
+  /**
+   * Optional: calls `listener` with the scope of every registration the site deleted (`registration.unregister()`,
+   * its data cleared): the engine then ends that scope's push subscription, as a browser does.
+   */
+  onRegistrationDeleted?(listener: (scope: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -132,6 +137,8 @@ export interface WorkerClient {
   /** Opens an http(s) URL in the user's browser; false when refused. */
   openWindow(url: string): Promise<boolean>;
   getSubscription(): SubscriptionJSON | null;
+  /** The worker's `Notification.close()`: closes one of its origin's notifications (then `notificationclose` follows). */
+  closeNotification?(notificationId: string): void;
 }
 
 export type WorkerOutcome =

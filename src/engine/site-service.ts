@@ -88,7 +88,8 @@ export class SiteService {
   subscribe(request: unknown): Promise<SiteResult<SiteSubscription>> {
     return this.#run(async () => {
       const req = this.#subscribeRequest(request);
-      if (!req.userVisibleOnly) throw new SiteError('NotAllowedError', 'Push subscriptions must be userVisibleOnly.');
+      // userVisibleOnly: false is accepted: the engine's silent-push budget (Firefox's model) pays for pushes that
+      // show nothing, and pauses the subscription when it is spent.
       await this.#requirePermission();
       const existing = this.#siteRecord(req.scope);
       if (existing) {
@@ -105,7 +106,7 @@ export class SiteService {
           origin: this.origin,
           scope: req.scope,
           applicationServerKey: req.applicationServerKey,
-          userVisibleOnly: true,
+          userVisibleOnly: req.userVisibleOnly,
           workerScriptURL: req.workerScriptURL,
         });
         this.#logger.info('site subscribed', { subscription: info.id, origin: this.origin });

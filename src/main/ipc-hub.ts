@@ -1,23 +1,16 @@
 // The one IPC hub (docs/architecture.md "Security model"). Every channel is accepted only from the frame that owns it: the settings page on
-// our scheme, a worker host page for the origin its window was created for, a site window's main frame for its
-// origin. Every argument is validated before anything runs; errors cross as { kind, message }. Main never trusts
+// our scheme, a site window's main frame for its origin (service workers use ServiceWorkerMain.ipc instead,
+// scoped to one worker by Electron: src/main/service-worker-host.ts). Every argument is validated before anything runs; errors cross as { kind, message }. Main never trusts
 // a renderer's word about who it is: identity comes from the registered WebContents and the sending frame's URL.
 
-import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron';
+import type { IpcMain, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron';
 import type { Logger } from '../engine/ports.ts';
-import { IpcChannel, SITE_METHODS, type IpcResult, type SettingsCall, type SiteMethod, type WorkerCall } from '../shared/ipc.ts';
+import { IpcChannel, SITE_METHODS, type IpcResult, type SettingsCall, type SiteMethod } from '../shared/ipc.ts';
 import type { ApiError, PushAgentApi, SettingsEvent } from '../shared/settings-api.ts';
 import type { SiteMessage } from '../shared/site-bridge.ts';
 import { validateSettingsCall } from '../shared/settings-validate.ts';
-import type { BridgeOutcome } from '../shared/worker-bridge.ts';
-import { isDispatchId, validateOutcome, validateWorkerCall } from './bridge-validate.ts';
-import { isSettingsFrame, isWorkerHostFrame } from './sender-policy.ts';
+import { isSettingsFrame } from './sender-policy.ts';
 import { isSameOrigin } from './url-policy.ts';
-
-export interface WorkerFrameHandlers {
-  call(call: WorkerCall): Promise<unknown>;
-  outcome(dispatchId: number, outcome: BridgeOutcome): void;
-}
 
 /** SiteService's methods (src/engine/site-service.ts); they validate deeply and never reject. */
 export type SiteFrameHandlers = Record<SiteMethod, (...args: unknown[]) => Promise<unknown>>;
@@ -40,26 +33,21 @@ export class IpcHub {
   #settings: Omit<PushAgentApi, 'onEvent'> | null = null;
   readonly #logger: Logger;
   #settingsContents: WebContents | null = null;
-  readonly #workers = new Map<number, { origin: string; handlers: WorkerFrameHandlers }>();
   readonly #sites = new Map<number, { origin: string; handlers: SiteFrameHandlers }>();
 
   constructor(ipc: IpcMain, logger: Logger) {
     this.#ipc = ipc;
     this.#logger = logger;
     ipc.handle(IpcChannel.settingsCall, (event, method: unknown, args: unknown) => this.#onSettingsCall(event, method, args));
-    ipc.handle(IpcChannel.workerCall, (event, method: unknown, args: unknown) => this.#onWorkerCall(event, method, args));
-    ipc.on(IpcChannel.workerOutcome, (event, id: unknown, outcome: unknown) => this.#onWorkerOutcome(event, id, outcome));
     ipc.handle(IpcChannel.siteCall, (event, method: unknown, args: unknown) => this.#onSiteCall(event, method, args));
   }
 
   dispose(): void {
     this.#ipc.removeHandler(IpcChannel.settingsCall);
-    this.#ipc.removeHandler(IpcChannel.workerCall);
-    this.#ipc.removeAllListeners(IpcChannel.workerOutcome);
     this.#ipc.removeHandler(IpcChannel.siteCall);
   }
 
-  /** The SettingsService: created after the engine, which needs the worker host, which needs this hub. */
+  /** The SettingsService: created after the engine. */
   setSettingsApi(api: Omit<PushAgentApi, 'onEvent'>): void {
     this.#settings = api;
   }
@@ -71,11 +59,6 @@ export class IpcHub {
   sendSettingsEvent(event: SettingsEvent): void {
     const wc = this.#settingsContents;
     if (wc && !wc.isDestroyed() && isSettingsFrame(wc.getURL())) wc.send(IpcChannel.settingsEvent, event);
-  }
-
-  registerWorker(contents: WebContents, origin: string, handlers: WorkerFrameHandlers): void {
-    this.#workers.set(contents.id, { origin, handlers });
-    contents.once('destroyed', () => this.#workers.delete(contents.id));
   }
 
   registerSite(contents: WebContents, origin: string, handlers: SiteFrameHandlers): void {
@@ -111,34 +94,6 @@ export class IpcHub {
       if (error.kind === 'internal') this.#logger.error('settings call failed', { method: call.method, error: (err as Error)?.name ?? 'unknown' });
       return { ok: false, error };
     }
-  }
-
-  #worker(event: IpcMainEvent | IpcMainInvokeEvent): WorkerFrameHandlers | null {
-    const entry = this.#workers.get(event.sender.id);
-    const frame = event.senderFrame;
-    if (!entry || !isMainFrame(event.sender, frame) || !isWorkerHostFrame(frame.url, entry.origin)) return null;
-    return entry.handlers;
-  }
-
-  async #onWorkerCall(event: IpcMainInvokeEvent, method: unknown, args: unknown): Promise<IpcResult> {
-    const handlers = this.#worker(event);
-    if (!handlers) {
-      this.#logger.warn('ipc: worker call from a frame that does not own the channel');
-      return { ok: false, error: { kind: 'forbidden', message: 'Not allowed.' } };
-    }
-    try {
-      return { ok: true, value: await handlers.call(validateWorkerCall(method, args)) };
-    } catch (err) {
-      // The message is what the worker sees as its TypeError (e.g. the engine's notification validation).
-      const e = err as { kind?: unknown; message?: unknown } | null;
-      return { ok: false, error: { kind: typeof e?.kind === 'string' ? e.kind : 'worker-call-failed', message: typeof e?.message === 'string' ? e.message.slice(0, 500) : 'failed' } };
-    }
-  }
-
-  #onWorkerOutcome(event: IpcMainEvent, id: unknown, outcome: unknown): void {
-    const handlers = this.#worker(event);
-    if (!handlers || !isDispatchId(id)) return;
-    handlers.outcome(id, validateOutcome(outcome));
   }
 
   async #onSiteCall(event: IpcMainInvokeEvent, method: unknown, args: unknown): Promise<unknown> {

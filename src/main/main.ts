@@ -15,7 +15,7 @@ import type { ConnectionStateView, Preferences, SettingsEvent } from '../shared/
 import { APP_ID } from './app-id.ts';
 import { electronNotifier } from './electron-notifier.ts';
 import { openElectronStore } from './electron-store.ts';
-import { electronHostWindows } from './electron-worker-host.ts';
+import { electronServiceWorkers } from './electron-service-workers.ts';
 import { IpcHub } from './ipc-hub.ts';
 import { chooseServiceUrl, parseLaunch } from './launch-config.ts';
 import { applyStartAtLogin, launchedHidden } from './login-item.ts';
@@ -35,7 +35,7 @@ import { SiteWindows } from './site-window.ts';
 import { createTray, type AppTray } from './tray.ts';
 import { electronUrlOpener } from './url-opener.ts';
 import type { NativeNotifier } from './notifier-core.ts';
-import { WindowedWorkerHost } from './worker-host-core.ts';
+import { ServiceWorkerHost } from './service-worker-host.ts';
 import { startEmbeddedService } from '../push-service/embedded.ts';
 import { EMBEDDED_SERVICE } from '../shared/service-choice.ts';
 
@@ -90,10 +90,11 @@ async function start(): Promise<void> {
 
   const hub = new IpcHub(ipcMain, logger);
   const permissions = new SitePermissions(openElectronStore(dataDir, 'permissions'), dialogPermissionPrompt);
-  const sessions = new SiteSessions({ workerDir: path.join(dist, 'worker'), permissions, logger });
+  const sessions = new SiteSessions({ serviceWorkerPreload: path.join(dist, 'preload/service-worker.cjs'), permissions });
   const power = electronPowerSource({ platform: process.platform, ...(process.platform === 'linux' ? { linux: linuxPowerSource({ bus: openSystemBus() }) } : {}) });
   const notifier = electronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });
-  const workerHost = new WindowedWorkerHost({ windows: electronHostWindows({ hub, sessions, preload: path.join(dist, 'preload/worker.cjs'), logger }), clock: systemClock, logger });
+  // Sites' own service workers, run by Electron's Chromium in each site's session (docs/architecture.md "The Electron host").
+  const workerHost: ServiceWorkerHost = new ServiceWorkerHost({ workers: electronServiceWorkers(sessions, (versionId) => workerHost.versionStopped(versionId)), clock: systemClock, logger });
   // The push service through the system's proxy settings (PAC included), asked at each connection attempt.
   const agent = new ResolvingProxyAgent(async (target) => {
     const answer = parsePacAnswer(await session.defaultSession.resolveProxy(target));
@@ -222,10 +223,23 @@ async function start(): Promise<void> {
   if (launch.dev || process.env.PUSH_AGENT_TEST === '1') exposeTestHooks(tray, notifier, engine, quit);
 
   await engine.start();
+  // Electron reports no deleted registrations: a registration unregistered while the app was not running ends its
+  // subscription now.
+  void workerHost.reconcile(siteScopes(engine)).catch(reportFailure('service worker reconciliation failed'));
   applyPreferences(engine.preferences.current);
   // Hidden start is for the tray; with no tray to come back from, the window is the app.
   if (secondInstanceEarly || !trayShown || (!launch.hidden && !launchedHidden(process.argv))) showSettings();
   if (launch.openSite) await siteWindows.open(launch.openSite).catch((err: Error) => logger.warn('could not open the site', { error: err.message }));
+}
+
+/** The scopes of the sites' subscriptions, with their origins. */
+function siteScopes(engine: PushEngine): Array<{ origin: string; scope: string }> {
+  const scopes: Array<{ origin: string; scope: string }> = [];
+  for (const info of engine.list()) {
+    const record = engine.registry.get(info.id);
+    if (record?.kind === 'site' && record.workerScriptURL) scopes.push({ origin: record.origin, scope: record.scope });
+  }
+  return scopes;
 }
 
 /** What tests/electron reads through Playwright's `electronApp.evaluate` (only with PUSH_AGENT_TEST=1 or in dev). */
@@ -240,6 +254,11 @@ function exposeTestHooks(tray: AppTray, notifier: NativeNotifier, engine: PushEn
       status: () => engine.status(),
       subscribe: async (label: string) => {
         const info = await engine.subscribe({ kind: 'endpoint', label });
+        return engine.registry.toJSON(info.id);
+      },
+      // What a site page's pushManager.subscribe() ends in (SiteService), without a page: there is none here.
+      subscribeSite: async (origin: string, scope: string, workerScriptURL: string) => {
+        const info = await engine.subscribe({ kind: 'site', origin, scope, workerScriptURL, applicationServerKey: null, userVisibleOnly: true });
         return engine.registry.toJSON(info.id);
       },
       quit,

@@ -1,24 +1,21 @@
-// One Electron session per site origin, shared by its site window and its worker host (docs/architecture.md "Processes"), configured
-// once: `/__push-agent__/` at that origin is served from dist/worker and every other request goes to the network
-// unchanged (session.fetch, bypassing this handler); notifications are the only permission, and only for the
-// origin, after the user agreed; everything else is denied.
-import fs from 'node:fs/promises';
+// One Electron session per site origin, shared by its site window and its service workers (docs/architecture.md
+// "The Electron host"), configured once: the site's requests go to the network as in a browser (no protocol
+// handler: redirects, CORS and will-redirect are Chromium's); the service-worker preload is registered for the
+// session (Electron 35+ `registerPreloadScript`); notifications are the only permission, and only for the origin,
+// after the user agreed; everything else is denied.
 import { session, type Session } from 'electron';
-import type { Logger } from '../engine/ports.ts';
-import { routeSiteRequest } from './app-assets.ts';
 import { sitePartition } from './partition.ts';
 import type { SitePermissions } from './site-permissions.ts';
 
 export class SiteSessions {
-  readonly #workerDir: string;
+  readonly #serviceWorkerPreload: string;
   readonly #permissions: SitePermissions;
-  readonly #logger: Logger;
   readonly #ready = new Map<string, Session>();
 
-  constructor(opts: { workerDir: string; permissions: SitePermissions; logger: Logger }) {
-    this.#workerDir = opts.workerDir;
+  /** `serviceWorkerPreload`: absolute path of dist/preload/service-worker.cjs. */
+  constructor(opts: { serviceWorkerPreload: string; permissions: SitePermissions }) {
+    this.#serviceWorkerPreload = opts.serviceWorkerPreload;
     this.#permissions = opts.permissions;
-    this.#logger = opts.logger;
   }
 
   /** The origin's session (`origin` already validated by url-policy's siteOrigin). */
@@ -26,18 +23,8 @@ export class SiteSessions {
     const existing = this.#ready.get(origin);
     if (existing) return existing;
     const ses = session.fromPartition(sitePartition(origin));
-    const scheme = new URL(origin).protocol.slice(0, -1);
-    ses.protocol.handle(scheme, async (request) => {
-      const route = routeSiteRequest(request.url, request.method, origin, this.#workerDir);
-      if (route.kind === 'network') return ses.fetch(request, { bypassCustomProtocolHandlers: true });
-      if (route.kind === 'not-found') return new Response('', { status: 404 });
-      try {
-        return new Response(await fs.readFile(route.asset.file), { headers: route.asset.headers });
-      } catch {
-        this.#logger.error('worker runtime file missing (run the build)');
-        return new Response('', { status: 500 });
-      }
-    });
+    // Runs in every service worker of the session before the site's script (docs/api/session.md, v45).
+    ses.registerPreloadScript({ type: 'service-worker', filePath: this.#serviceWorkerPreload });
     ses.setPermissionRequestHandler((_contents, permission, callback, details) => {
       if (permission !== 'notifications' || !sameOrigin(details.requestingUrl, origin)) return callback(false);
       this.#permissions.ask(origin).then(

@@ -9,6 +9,7 @@ import type { IpcHub, SiteFrameHandlers } from './ipc-hub.ts';
 import type { SitePermissions } from './site-permissions.ts';
 import type { SiteSessions } from './site-sessions.ts';
 import { decideNavigation, isSameOrigin, siteOrigin } from './url-policy.ts';
+import { ClickGate } from './click-gate.ts';
 
 export class InvalidSiteError extends Error {
   readonly kind = 'invalid-site';
@@ -71,17 +72,27 @@ export class SiteWindows {
     };
     hub.registerSite(contents, origin, handlers);
     const stopListening = service.listen((message) => hub.sendSiteMessage(contents, message));
+    // One browser window per click: a page's 100 window.open calls in one handler open one.
+    const gate = new ClickGate();
+    contents.on('input-event', (_event, input) => gate.input(input.type));
+    const refused = () => logger.info('a site window asked to open a window without a click: refused', { origin });
     const navigate = (event: { preventDefault(): void }, target: string) => {
       const decision = decideNavigation(target, origin, 'navigate');
       if (decision.action === 'allow') return;
       event.preventDefault();
-      if (decision.action === 'external') void shell.openExternal(decision.url);
+      if (decision.action === 'external') {
+        if (gate.take()) void shell.openExternal(decision.url);
+        else refused();
+      }
     };
     contents.on('will-navigate', (event, target) => navigate(event, target));
     contents.on('will-redirect', (event, target) => navigate(event, target));
     contents.setWindowOpenHandler(({ url: target }) => {
       const decision = decideNavigation(target, origin, 'window-open');
-      if (decision.action === 'external') void shell.openExternal(decision.url);
+      if (decision.action === 'external') {
+        if (gate.take()) void shell.openExternal(decision.url);
+        else refused();
+      }
       return { action: 'deny' };
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());

@@ -118,6 +118,9 @@ class AgentPushSubscription {
 /** PushManager has no link back to its registration: remember it when the page reads `registration.pushManager`. */
 const registrations = new WeakMap<object, ServiceWorkerRegistration>();
 
+/** Marks the pseudo-registration behind `window.pushManager`. */
+const WINDOW = Symbol('window.pushManager');
+
 function registrationOf(manager: unknown): ServiceWorkerRegistration {
   const reg = typeof manager === 'object' && manager !== null ? registrations.get(manager) : undefined;
   if (!reg) throw dom('InvalidStateError', 'Subscription failed - no active Service Worker');
@@ -134,15 +137,33 @@ function patchPushManager(): void {
   const regProto = g.ServiceWorkerRegistration.prototype;
   const getter = Object.getOwnPropertyDescriptor(regProto, 'pushManager')?.get;
   if (getter) {
-    Object.defineProperty(regProto, 'pushManager', {
-      configurable: true,
-      enumerable: true,
-      get(this: ServiceWorkerRegistration) {
-        const manager = getter.call(this) as object;
-        registrations.set(manager, this);
-        return manager;
+    // An object-literal getter, so that the function's name is 'get pushManager' as WebIDL makes it.
+    const patched = Object.getOwnPropertyDescriptor(
+      {
+        get pushManager() {
+          const reg = this as unknown as ServiceWorkerRegistration;
+          const manager = getter.call(reg) as object;
+          registrations.set(manager, reg);
+          return manager;
+        },
       },
-    });
+      'pushManager',
+    )!.get;
+    Object.defineProperty(regProto, 'pushManager', { configurable: true, enumerable: true, get: patched });
+  }
+  // Declarative Web Push: `window.pushManager`, whose subscription belongs to the origin's root scope and needs no
+  // service worker.
+  if (typeof window !== 'undefined' && !('pushManager' in globalThis)) {
+    const windowManager = Object.create(g.PushManager.prototype) as object;
+    registrations.set(windowManager, { scope: `${location.origin}/`, active: null, waiting: null, installing: null, [WINDOW]: true } as unknown as ServiceWorkerRegistration);
+    const get = Object.getOwnPropertyDescriptor({
+        get pushManager() {
+          // As for any attribute of the global: callable on the global (or with no receiver), a TypeError otherwise.
+          if (this !== undefined && this !== null && this !== globalThis) throw new TypeError('Illegal invocation');
+          return windowManager;
+        },
+      }, 'pushManager')!.get;
+    Object.defineProperty(globalThis, 'pushManager', { configurable: true, enumerable: true, get });
   }
   const proto = g.PushManager.prototype;
   const define = (target: object, name: string, value: unknown) => Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: true });
@@ -152,11 +173,9 @@ function patchPushManager(): void {
     if (typeof options !== 'object' || options === null) throw new TypeError(`${SUBSCRIBE}The provided value is not of type 'PushSubscriptionOptionsInit'.`);
     const o = options as { userVisibleOnly?: unknown; applicationServerKey?: unknown };
     const applicationServerKey = normalizeKey(o.applicationServerKey);
-    // Chrome's rule: every push must show something. (WebIDL converts the member to a boolean.)
-    if (!o.userVisibleOnly) throw dom('NotAllowedError', 'Registration failed - permission denied');
-    if (!reg.active) throw dom('InvalidStateError', 'Subscription failed - no active Service Worker');
+    if (!reg.active && !(WINDOW in reg)) throw dom('InvalidStateError', 'Subscription failed - no active Service Worker');
     if (!bridge) throw dom('AbortError', 'Registration failed - push service not available');
-    const state = await call(bridge.subscribe({ scope: reg.scope, workerScriptURL: scriptURLOf(reg), applicationServerKey, userVisibleOnly: true }));
+    const state = await call(bridge.subscribe({ scope: reg.scope, workerScriptURL: scriptURLOf(reg), applicationServerKey, userVisibleOnly: Boolean(o.userVisibleOnly) }));
     return new AgentPushSubscription(INTERNAL, state, reg.scope);
   });
 
@@ -169,8 +188,7 @@ function patchPushManager(): void {
 
   define(proto, 'permissionState', async function permissionState(this: unknown, options: unknown = {}): Promise<string> {
     registrationOf(this);
-    const o = (typeof options === 'object' && options !== null ? options : {}) as { userVisibleOnly?: unknown };
-    if (!o.userVisibleOnly) throw dom('NotSupportedError', 'Push subscriptions that don\'t enable userVisibleOnly are not supported.');
+    if (options !== undefined && options !== null && typeof options !== 'object') throw new TypeError("Failed to execute 'permissionState' on 'PushManager': The provided value is not of type 'PushSubscriptionOptionsInit'.");
     if (!bridge) return 'denied';
     return call(bridge.permissionState());
   });

@@ -1,23 +1,17 @@
 // The IPC contract between Electron's main process and its preloads: every channel, who owns it and what crosses
 // it. Types and constants only. The hub (src/main/ipc-hub.ts) accepts each channel only from the frame that owns
-// it and validates every argument (src/shared/settings-validate.ts, src/main/bridge-validate.ts); preloads never
+// it and validates every argument (src/shared/settings-validate.ts, SiteService); preloads never
 // expose ipcRenderer itself, only the narrow bridges built on these channels.
 
 import type { ApiError, PushAgentApi, SettingsEvent } from './settings-api.ts';
 import type { SiteBridge, SiteMessage } from './site-bridge.ts';
-import type { BridgeDispatch, BridgeOutcome, WorkerBridge } from './worker-bridge.ts';
+import type { WorkerBridge } from './worker-bridge.ts';
 
 export const IpcChannel = {
   /** settings frame -> main (invoke): `(method: SettingsMethod, args: unknown[])` -> IpcResult. */
   settingsCall: 'push-agent:settings:call',
   /** main -> settings frame (send): `(event: SettingsEvent)`. */
   settingsEvent: 'push-agent:settings:event',
-  /** worker host frame -> main (invoke): `(method: WorkerMethod, args: unknown[])` -> IpcResult. */
-  workerCall: 'push-agent:worker:call',
-  /** main -> worker host frame (send): `(dispatchId: number, request: BridgeDispatch)`. */
-  workerDispatch: 'push-agent:worker:dispatch',
-  /** worker host frame -> main (send): `(dispatchId: number, outcome: BridgeOutcome)`. */
-  workerOutcome: 'push-agent:worker:outcome',
   /** site window's main frame -> main (invoke): `(method: SiteMethod, args: unknown[])` -> SiteResult (never rejects). */
   siteCall: 'push-agent:site:call',
   /** main -> site window (send): `(message: SiteMessage)`, Simple Push messages for the page. */
@@ -26,12 +20,9 @@ export const IpcChannel = {
 export type IpcChannelName = (typeof IpcChannel)[keyof typeof IpcChannel];
 
 /** Which kind of frame owns a channel; a message from any other frame is dropped. */
-export const CHANNEL_OWNER: Record<IpcChannelName, 'settings' | 'worker' | 'site'> = {
+export const CHANNEL_OWNER: Record<IpcChannelName, 'settings' | 'site'> = {
   [IpcChannel.settingsCall]: 'settings',
   [IpcChannel.settingsEvent]: 'settings',
-  [IpcChannel.workerCall]: 'worker',
-  [IpcChannel.workerDispatch]: 'worker',
-  [IpcChannel.workerOutcome]: 'worker',
   [IpcChannel.siteCall]: 'site',
   [IpcChannel.siteMessage]: 'site',
 };
@@ -69,7 +60,9 @@ export type SettingsCall = { [M in SettingsMethod]: { method: M; args: SettingsA
 
 export type SettingsEventMessage = SettingsEvent;
 
-// ---- worker host ----
+// Service workers talk to main over ServiceWorkerMain.ipc, scoped to one worker by Electron: their channels are
+// src/shared/service-worker-channel.ts. What follows is the emulated worker host's call shape, kept only while
+// src/main/bridge-validate.ts (used by tests/browser/hostile-workers.test.ts) is: both go with the emulation.
 
 export const WORKER_METHODS = ['showNotification', 'getNotifications', 'openWindow', 'getSubscription'] as const satisfies readonly Exclude<
   keyof WorkerBridge,
@@ -78,8 +71,6 @@ export const WORKER_METHODS = ['showNotification', 'getNotifications', 'openWind
 export type WorkerMethod = (typeof WORKER_METHODS)[number];
 export type WorkerArgs = { [M in WorkerMethod]: Parameters<WorkerBridge[M]> };
 export type WorkerCall = { [M in WorkerMethod]: { method: M; args: WorkerArgs[M] } }[WorkerMethod];
-export type WorkerDispatchMessage = [dispatchId: number, request: BridgeDispatch];
-export type WorkerOutcomeMessage = [dispatchId: number, outcome: BridgeOutcome];
 
 // ---- site windows ----
 

@@ -308,3 +308,74 @@ test('--service=local: main runs the embedded push service; an endpoint made in 
     local.child.kill();
   }
 });
+
+// Sites' own service workers through the stand-in's serviceWorkers (Electron 45's startWorkerForScope, send,
+// startTask/end, ipc), the real service-worker preload logic inside it and the real ServiceWorkerHost in main.
+test('a push goes from the engine to the site\'s service worker and back: start, event, settle, deadline, one window per click, unregister and reconciliation', { timeout: 120_000 }, async () => {
+  const swData = tempDir('push-agent-main-sw-');
+  // "Chromium" stops a worker 300 ms after its last task ended (30 s in Chromium).
+  const env = { PUSH_AGENT_STUB_SW_IDLE_MS: '300' };
+  let sw = launch(service, swData, [], env);
+  await sw.waitFor('Connected', (r) => r.tray === 'Push Agent: Connected');
+  const site = (name: string) => ({ origin: `https://${name}.example`, scope: `https://${name}.example/`, scriptURL: `https://${name}.example/sw.js` });
+  const a = site('alpha');
+  const b = site('beta');
+  for (const s of [a, b]) assert.equal((await sw.command({ type: 'sw-register', ...s })).result, true);
+  const subA = (await sw.command({ type: 'site-subscribe', ...a })).result as { endpoint: string; keys: { p256dh: string; auth: string } };
+  const subB = (await sw.command({ type: 'site-subscribe', ...b })).result as { endpoint: string; keys: { p256dh: string; auth: string } };
+
+  // Start, event, settle: the worker was stopped, is started, shows the notification it was asked for.
+  assert.equal(await send(subA, 'Hello from the worker'), 201);
+  await sw.waitFor('the worker started', (r) => r.serviceWorker === 'started' && r.scope === a.scope);
+  const shown = await sw.waitFor('the worker\'s notification', (r) => (r.notification as { title?: string } | undefined)?.title === 'Hello from the worker');
+  assert.equal((shown.notification as { body: string }).body, `from ${a.scope}`);
+  assert.ok(sw.records.some((r) => r.preloadScript === 'service-worker'), 'the service-worker preload is registered in the site session');
+
+  // One window per click, counted in main: the click handler asks 100 times.
+  assert.deepEqual((await sw.command({ type: 'notification', title: 'Hello from the worker', event: 'click' })).result, { emitted: true });
+  const opened = await sw.waitFor('the click handler', (r) => r.serviceWorker === 'openWindow');
+  assert.equal(opened.opened, 1);
+  assert.equal(sw.records.filter((r) => typeof r.openExternal === 'string' && (r.openExternal as string).startsWith(a.origin)).length, 1);
+
+  // Deadline: a worker that never settles is given up at 1 s, its task ended, and "Chromium" stops it; another
+  // origin is served meanwhile.
+  await sw.command({ type: 'settings', method: 'setPreferences', args: [{ eventDeadlineSeconds: { ac: 1, battery: 1, low: 1 } }] });
+  const stoppedBefore = sw.records.filter((r) => r.serviceWorker === 'stopped' && r.scope === b.scope).length;
+  assert.equal(await send(subB, 'hang'), 201);
+  await sw.waitFor('the hanging worker started', (r) => r.serviceWorker === 'started' && r.scope === b.scope);
+  assert.equal(await send(subA, 'Alpha meanwhile'), 201);
+  await sw.waitFor('the other origin served', (r) => (r.notification as { title?: string } | undefined)?.title === 'Alpha meanwhile');
+  await sw.waitFor('the hanging worker stopped after its deadline', () => sw.records.filter((r) => r.serviceWorker === 'stopped' && r.scope === b.scope).length > stoppedBefore);
+
+  // registration.unregister() in the running worker ends the push subscription.
+  assert.equal(await send(subA, 'Wake alpha'), 201);
+  await sw.waitFor('alpha shown', (r) => (r.notification as { title?: string } | undefined)?.title === 'Wake alpha');
+  assert.equal((await sw.command({ type: 'sw-unregister', origin: a.origin, scope: a.scope })).result, true);
+  await waitUntil(async () => !(await labels(sw)).includes('alpha.example'), 'alpha\'s subscription ended');
+
+  // Reconciliation: beta's registration is gone while the app is not running (the stand-in keeps none across
+  // launches); at the next start its subscription ends.
+  assert.deepEqual(await labels(sw), ['beta.example']);
+  await sw.command({ type: 'quit' }).catch(() => undefined);
+  assert.equal(await sw.exited, 0);
+  sw = launch(service, swData, [], env);
+  await sw.waitFor('Connected', (r) => r.tray === 'Push Agent: Connected');
+  await waitUntil(async () => !(await labels(sw)).includes('beta.example'), 'beta\'s subscription ended by reconciliation');
+  assert.ok((await labels(sw)).length === 0);
+  assert.ok(!sw.logs.some((l) => l.includes(subB.endpoint) || l.includes(subB.keys.auth)), 'no endpoint or key in the logs');
+  await sw.command({ type: 'quit' }).catch(() => undefined);
+  assert.equal(await sw.exited, 0);
+});
+
+async function labels(app: RunningApp): Promise<string[]> {
+  const list = (await app.command({ type: 'settings', method: 'listSubscriptions', args: [] })).result as { value: Array<{ label: string }> };
+  return list.value.map((s) => s.label);
+}
+
+async function waitUntil(probe: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -52,7 +52,7 @@ function assertSubscription(v: unknown): void {
   const s = v as Record<string, unknown>;
   assert.equal(typeof s.endpoint, 'string');
   assert.equal(s.expirationTime, null);
-  assert.equal(s.userVisibleOnly, true);
+  assert.equal(typeof s.userVisibleOnly, 'boolean');
   assert.ok(s.applicationServerKey === null || s.applicationServerKey === KEY);
   const keys = s.keys as Record<string, unknown>;
   assert.ok(typeof keys.p256dh === 'string' && typeof keys.auth === 'string');

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { IpcHub, type SiteFrameHandlers } from '../../../src/main/ipc-hub.ts';
 import { silentLogger } from '../../../src/engine/log.ts';
-import { IpcChannel, type IpcResult, type WorkerCall } from '../../../src/shared/ipc.ts';
+import { IpcChannel, type IpcResult } from '../../../src/shared/ipc.ts';
 import type { PushAgentApi } from '../../../src/shared/settings-api.ts';
-import type { BridgeOutcome } from '../../../src/shared/worker-bridge.ts';
 
 type Handler = (event: unknown, ...args: unknown[]) => unknown;
 
@@ -103,36 +102,6 @@ test('events go to the settings window only while it shows our page', () => {
   settings.mainFrame.url = 'https://elsewhere.example/';
   hub.sendSettingsEvent({ type: 'subscriptions' });
   assert.deepEqual(settings.sent, [[IpcChannel.settingsEvent, { type: 'subscriptions' }]]);
-});
-
-test('a worker host frame speaks only for the origin its window was created for', async () => {
-  const { hub, invoke, ipc } = setup();
-  const served: WorkerCall[] = [];
-  const outcomes: Array<[number, BridgeOutcome]> = [];
-  const worker = new FakeContents('https://a.example/__push-agent__/host.html');
-  hub.registerWorker(worker as never, 'https://a.example', { call: async (c) => (served.push(c), 'done'), outcome: (id, o) => outcomes.push([id, o]) });
-  assert.deepEqual(await invoke(IpcChannel.workerCall, worker.event(), 'openWindow', ['https://a.example/x']), { ok: true, value: 'done' });
-  const forbidden = { ok: false, error: { kind: 'forbidden', message: 'Not allowed.' } };
-  // The same window after navigating elsewhere, an iframe inside it, and an unregistered window.
-  assert.deepEqual(await invoke(IpcChannel.workerCall, worker.event({ url: 'https://b.example/__push-agent__/host.html' }), 'getSubscription', []), forbidden);
-  const other = new FakeContents('https://b.example/__push-agent__/host.html');
-  assert.deepEqual(await invoke(IpcChannel.workerCall, other.event(), 'getSubscription', []), forbidden);
-  worker.mainFrame.url = 'https://b.example/__push-agent__/host.html';
-  assert.deepEqual(await invoke(IpcChannel.workerCall, worker.event(), 'getSubscription', []), forbidden);
-  worker.mainFrame.url = 'https://a.example/__push-agent__/host.html';
-  const invalid = (await invoke(IpcChannel.workerCall, worker.event(), 'showNotification', [42])) as IpcResult;
-  assert.equal(!invalid.ok && invalid.error.kind, 'invalid-argument');
-  assert.equal(served.length, 1);
-  ipc.emit(IpcChannel.workerOutcome, worker.event(), 5, { status: 'ok' });
-  ipc.emit(IpcChannel.workerOutcome, worker.event(), 'x', { status: 'ok' });
-  ipc.emit(IpcChannel.workerOutcome, other.event(), 6, { status: 'ok' });
-  ipc.emit(IpcChannel.workerOutcome, worker.event(), 7, { status: 'bogus' });
-  assert.deepEqual(outcomes, [
-    [5, { status: 'ok' }],
-    [7, { status: 'error', code: 303, kind: 'bridge-error', message: 'malformed outcome from the worker host' }],
-  ]);
-  worker.emit('destroyed');
-  assert.deepEqual(await invoke(IpcChannel.workerCall, worker.event(), 'getSubscription', []), forbidden);
 });
 
 test("a site window's main frame reaches its own SiteService; other frames and unknown methods do not", async () => {

@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import ts from 'typescript';
-import { SETTINGS_CSP, routeSiteRequest, settingsAsset } from '../../../src/main/app-assets.ts';
+import { SETTINGS_CSP, settingsAsset } from '../../../src/main/app-assets.ts';
 
 const MAIN_DIR = fileURLToPath(new URL('../../../src/main/', import.meta.url));
 const RENDERER_HTML = fileURLToPath(new URL('../../../src/renderer/settings.html', import.meta.url));
@@ -193,7 +193,10 @@ export function checkElectronConfig(sources: Sources): Finding[] {
       // protocol: handlers serve only through the pure routers, never file:// or a path built from the request.
       if (m === 'handle' && /protocol$/.test((call.expression as ts.PropertyAccessExpression).expression.getText())) {
         const body = call.arguments[1]?.getText() ?? '';
-        if (!/settingsAsset\(|routeSiteRequest\(/.test(body)) add('protocol', file, 'protocol.handle does not route through app-assets');
+        if (!/settingsAsset\(/.test(body)) add('protocol', file, 'protocol.handle does not route through app-assets');
+        // A site's session loads from the network as a browser does: a handler there would re-fetch the site's
+        // requests in main (redirects followed there, CORS bypassed, will-redirect never fired).
+        if ((call.expression as ts.PropertyAccessExpression).expression.getText() !== 'protocol') add('protocol', file, "a session's protocol.handle intercepts the site's own requests");
         if (/file:|pathToFileURL|request\.url\s*\)?\s*[,)]\s*.*readFile|readFile\(\s*(request|new URL)/.test(body) || /net\.fetch\(\s*['"`]file/.test(body)) add('protocol', file, 'protocol.handle reads a path taken from the request');
       }
     }
@@ -233,9 +236,9 @@ describe('Electron configuration of src/main', () => {
   const sources = mainSources();
   const findings = checkElectronConfig(sources);
 
-  test('the checker sees the app: at least the settings, site and worker host windows and the hub', () => {
+  test('the checker sees the app: at least the settings and site windows and the hub', () => {
     const windows = Object.values(sources).reduce((n, text) => n + newBrowserWindows(parse('x.ts', text)).length, 0);
-    assert.ok(windows >= 3, `found ${windows} BrowserWindow(s)`);
+    assert.ok(windows >= 2, `found ${windows} BrowserWindow(s)`);
     assert.ok(sources['ipc-hub.ts']?.includes('ipc.handle'), 'the hub registers its channels');
   });
 
@@ -294,6 +297,7 @@ export function make() {
     ['permissions', 'inline partition session', goodWindow.replace('session: ses,', "session: session.fromPartition('y'),")],
     ['permissions', 'partition webPreference', goodWindow.replace('session: ses,', "partition: 'persist:x',")],
     ['permissions', 'default session without handlers', goodWindow.replace('session: ses, ', '')],
+    ['protocol', 'a site session intercepting its https requests', `import { session } from 'electron';\nconst ses = session.fromPartition('persist:x');\nses.setPermissionRequestHandler((_w, _p, cb) => cb(false));\nses.setPermissionCheckHandler(() => false);\nses.protocol.handle('https', (request) => settingsAsset(request.url, '/r') ? new Response('') : ses.fetch(request, { bypassCustomProtocolHandlers: true }));`],
     ['protocol', 'protocol.handle serving request paths from disk', `import { protocol, net } from 'electron';\nprotocol.handle('app', (request) => net.fetch('file://' + new URL(request.url).pathname));`],
   ];
   for (const [rule, what, source] of cases) {
@@ -327,8 +331,6 @@ export function make() {
 
 describe('protocol request routers refuse traversal', () => {
   const RENDERER = path.resolve('/opt/push-agent/renderer');
-  const WORKER = path.resolve('/opt/push-agent/worker');
-  const ORIGIN = 'https://site.example';
 
   test('settings scheme: .., encoded %2e%2e and %2f, absolute paths, backslashes and NUL are refused', () => {
     for (const p of ['/../main.js', '/..%2fmain.js', '/%2e%2e/%2e%2e/etc/passwd', '/%2e%2e%5csecret.js', '/%2Fetc%2Fpasswd.html', '/..\\..\\x.js', '/a/b.js', '/.env.js', '/%00settings.html', '//etc/passwd.html', '/%252e%252e/x.js', '/%E0%A4%A.js']) {
@@ -340,16 +342,6 @@ describe('protocol request routers refuse traversal', () => {
     assert.equal(settingsAsset('push-agent://settings/', RENDERER)?.file, path.join(RENDERER, 'settings.html'));
   });
 
-  test('site sessions: only the three runtime files at the own origin are served; traversal never reaches the disk', () => {
-    for (const p of ['/__push-agent__/../__push-agent__/host.html', '/__push-agent__/%2e%2e/host.js', '/__push-agent__/..%2f..%2fetc%2fpasswd', '/__push-agent__//etc/passwd', '/__push-agent__/host.html/..', '/__push-agent__/HOST.html']) {
-      const r = routeSiteRequest(`${ORIGIN}${p}`, 'GET', ORIGIN, WORKER);
-      if (r.kind === 'asset') assert.ok(['host.html', 'host.js', 'scope.js'].includes(path.basename(r.asset.file)) && path.dirname(r.asset.file) === WORKER, `${p} -> ${r.asset.file}`);
-    }
-    assert.equal(routeSiteRequest(`${ORIGIN}/__push-agent__/host.html`, 'POST', ORIGIN, WORKER).kind, 'not-found');
-    assert.equal(routeSiteRequest('https://other.example/__push-agent__/host.html', 'GET', ORIGIN, WORKER).kind, 'network', 'another origin is the network, not our files');
-    assert.equal(routeSiteRequest(`${ORIGIN}/__push-agent__/host.html`, 'GET', ORIGIN, WORKER).kind, 'asset');
-  });
-
   test('fuzz: any request path maps to a file directly inside the served directory, or to nothing', () => {
     const segment = fc.oneof(fc.constantFrom('..', '.', '%2e%2e', '%2E%2e', '%2f', '%5c', '\\', '', 'settings.html', 'host.js', '__push-agent__', '%00', 'etc', 'passwd'), fc.string({ maxLength: 8 }));
     fc.assert(
@@ -357,8 +349,6 @@ describe('protocol request routers refuse traversal', () => {
         const p = `/${parts.join('/')}`;
         const s = settingsAsset(`push-agent://settings${p}`, RENDERER);
         if (s) assert.equal(path.dirname(s.file), RENDERER, `${p} -> ${s.file}`);
-        const r = routeSiteRequest(`${ORIGIN}${p}`, 'GET', ORIGIN, WORKER);
-        if (r.kind === 'asset') assert.equal(path.dirname(r.asset.file), WORKER, `${p} -> ${r.asset.file}`);
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 5000) },
     );

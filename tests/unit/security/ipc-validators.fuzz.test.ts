@@ -13,7 +13,7 @@ import { SETTINGS_METHODS, WORKER_METHODS, type SettingsCall, type WorkerCall } 
 import { InvalidArgumentError, SETTINGS_LIMITS, validateSettingsCall } from '../../../src/shared/settings-validate.ts';
 import { MAX_OPTIONS_JSON, isDispatchId, validateOutcome, validateWorkerCall } from '../../../src/main/bridge-validate.ts';
 import { decideNavigation, externalUrl, isSameOrigin, siteOrigin } from '../../../src/main/url-policy.ts';
-import { isSettingsFrame, isWorkerHostFrame } from '../../../src/main/sender-policy.ts';
+import { isSettingsFrame } from '../../../src/main/sender-policy.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 5000);
 const params = { numRuns: RUNS };
@@ -328,7 +328,6 @@ describe('url-policy and sender-policy', () => {
         if (d.action === 'allow') assert.ok(kind === 'navigate' && same);
         if (d.action === 'external') assert.equal(d.url, externalUrl(t));
         assert.equal(typeof isSettingsFrame(t), 'boolean');
-        assert.equal(typeof isWorkerHostFrame(t, origin), 'boolean');
       }),
       params,
     );

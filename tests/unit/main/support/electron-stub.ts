@@ -9,9 +9,23 @@
 //   Notification.handleActivation only on Windows, shell.writeShortcutLink only on Windows;
 // - safeStorage can be unavailable (PUSH_AGENT_STUB_KEYRING=unavailable: isAsyncEncryptionAvailable resolves
 //   false and encrypt/decrypt reject), fail (=rejects), or be slow to answer (=slow: until a `keyring` command);
+// - service workers (Electron 45 docs/api/service-workers.md, service-worker-main.md, and
+//   lib/browser/api/service-worker-main.ts, shell/browser/api/electron_api_service_worker_{main,context}.cc of
+//   v45.0.0-nightly.20260821): `startWorkerForScope` starts a stopped worker and rejects "Failed to start service
+//   worker." for a scope without a registration; a worker with no task is stopped by "Chromium" after an idle
+//   timeout (PUSH_AGENT_STUB_SW_IDLE_MS, Chromium's 30 s by default) and `running-status-changed` says so; each
+//   start of a version is a new ServiceWorkerMain, the stopped one destroyed; `send` to a worker that is not running
+//   drops the message (Electron's JS wrapper catches and logs: it does not throw to the caller); `startTask` on a
+//   destroyed worker throws TypeError "ServiceWorkerMain is destroyed", and `end()` twice throws. The worker's
+//   code is the real preload logic (src/preload/service-worker-bridge.ts) over a scripted main world (below):
+//   `push` shows a notification titled by the push data, or never settles when the data is "hang";
+//   `notificationclick` opens its notification's data URL 100 times.
 // - the single-instance lock can be refused (PUSH_AGENT_STUB_LOCK=refused), as when another instance holds it.
 import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
 import readline from 'node:readline';
+import { sitePartition } from '../../../../src/main/partition.ts';
+import { connectServiceWorker } from '../../../../src/preload/service-worker-bridge.ts';
 
 type Handler = (event: unknown, ...args: unknown[]) => unknown;
 const out = (record: Record<string, unknown>) => process.stdout.write(`STUB ${JSON.stringify(record)}\n`);
@@ -241,6 +255,167 @@ export class BrowserWindow extends EventEmitter {
   }
 }
 
+// ---- stand-in service workers ----
+const SW_IDLE_MS = Number(process.env.PUSH_AGENT_STUB_SW_IDLE_MS ?? 30_000);
+let nextVersionId = 1;
+interface StandInRegistration {
+  scope: string;
+  scriptURL: string;
+  versionId: number;
+  preloads: string[];
+  running: ServiceWorkerMain | null;
+}
+
+class IpcMainServiceWorker extends EventEmitter {}
+
+/** A stand-in of Electron's ServiceWorkerMain: one per start of a version (see the header). */
+class ServiceWorkerMain {
+  readonly ipc = new IpcMainServiceWorker();
+  readonly #reg: StandInRegistration;
+  readonly #owner: ServiceWorkers;
+  readonly #tasks = new Set<string>();
+  readonly #toWorker = new EventEmitter();
+  #destroyed = false;
+  #idle: ReturnType<typeof setTimeout> | null = null;
+  constructor(reg: StandInRegistration, owner: ServiceWorkers) {
+    this.#reg = reg;
+    this.#owner = owner;
+    this.#boot();
+    this.#armIdle();
+  }
+  get scope() {
+    return this.#reg.scope;
+  }
+  get scriptURL() {
+    return this.#reg.scriptURL;
+  }
+  get versionId() {
+    return this.#reg.versionId;
+  }
+  isDestroyed() {
+    return this.#destroyed;
+  }
+  send(channel: string, ...args: unknown[]) {
+    if (typeof channel !== 'string') throw new TypeError('Missing required channel argument');
+    // A worker that is not running anymore gets nothing (Electron: no renderer API, the message is dropped).
+    if (this.#destroyed) return;
+    const copy = structuredClone(args);
+    setImmediate(() => this.#toWorker.emit(channel, ...copy));
+  }
+  startTask() {
+    if (this.#destroyed) throw new TypeError('ServiceWorkerMain is destroyed');
+    const id = randomUUID();
+    this.#tasks.add(id);
+    this.#armIdle();
+    return {
+      end: () => {
+        if (!this.#tasks.delete(id)) throw new TypeError('Unknown or already finished external request');
+        this.#armIdle();
+      },
+    };
+  }
+  /** "Chromium" stops the worker (idle timeout, or its registration deleted). */
+  stop() {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#reg.running = null;
+    out({ serviceWorker: 'stopped', scope: this.scope });
+    this.#owner.emit('running-status-changed', { versionId: this.versionId, runningStatus: 'stopped' });
+  }
+  #armIdle() {
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = null;
+    if (this.#tasks.size === 0 && !this.#destroyed) this.#idle = setTimeout(() => this.stop(), SW_IDLE_MS);
+  }
+  /** The service-worker preload registered for the session runs first, as Electron runs it. */
+  #boot() {
+    if (!this.#reg.preloads.length) return;
+    const fromWorker = (channel: string, ...args: unknown[]) => {
+      if (this.#destroyed) return;
+      const copy = structuredClone(args);
+      setImmediate(() => this.ipc.emit(channel, { type: 'service-worker' }, ...copy));
+    };
+    const reg = this.#reg;
+    connectServiceWorker(() => undefined, {
+      // The scripted main world: what a site's worker with the service-worker script in it does.
+      runInMainWorld: ({ args }) => standInWorld(args[0] as (json: string) => void, reg),
+      send: fromWorker,
+      on: (channel, listener) => void this.#toWorker.on(channel, (...args: unknown[]) => listener(...args)),
+    });
+  }
+}
+
+/** The main world of a stand-in worker: the agent the service-worker script returns, and its calls as JSON. */
+function standInWorld(send: (json: string) => void, reg: StandInRegistration) {
+  const pending = new Map<number, (v: { ok: boolean; value: unknown }) => void>();
+  let next = 1;
+  const call = (method: string, args: unknown[]) =>
+    new Promise<{ ok: boolean; value: unknown }>((resolve) => {
+      const id = next++;
+      pending.set(id, resolve);
+      send(JSON.stringify({ id, method, args }));
+    });
+  const agent = {
+    async dispatch(e: { type: string; data?: string | null; notification?: { data?: { url?: string } } }) {
+      if (e.type === 'push') {
+        const text = e.data ? Buffer.from(e.data, 'base64').toString() : '';
+        if (text === 'hang') return new Promise(() => {});
+        const r = await call('showNotification', [text, { body: `from ${reg.scope}` }]);
+        return r.ok ? { status: 'ok' } : { status: 'error', code: 302, kind: 'waituntil-rejected', message: String((r.value as { message?: string })?.message) };
+      }
+      if (e.type === 'notificationclick') {
+        const opened = await Promise.all(Array.from({ length: 100 }, () => call('openWindow', [`${reg.scope}clicked`])));
+        out({ serviceWorker: 'openWindow', opened: opened.filter((o) => o.value === true).length });
+      }
+      return { status: 'ok' };
+    },
+    reply(id: number, ok: boolean, value: unknown) {
+      pending.get(id)?.({ ok, value });
+      pending.delete(id);
+    },
+  };
+  // What the build's wrapper of registration.unregister() sends once Chromium deleted the registration.
+  (reg as { unregister?: () => void }).unregister = () => send(JSON.stringify({ id: 0, method: 'unregistered', args: [] }));
+  return agent;
+}
+
+/** A stand-in of a session's `serviceWorkers` (ServiceWorkers, docs/api/service-workers.md). */
+class ServiceWorkers extends EventEmitter {
+  readonly registrations = new Map<string, StandInRegistration>();
+  readonly preloads: string[] = [];
+  async startWorkerForScope(scope: string) {
+    const reg = this.registrations.get(scope);
+    // Electron rejects with this one message, whatever the cause.
+    if (!reg) throw new Error('Failed to start service worker.');
+    if (!reg.running) {
+      reg.running = new ServiceWorkerMain(reg, this);
+      out({ serviceWorker: 'started', scope });
+    }
+    return reg.running;
+  }
+  getAllRunning() {
+    return Object.fromEntries([...this.registrations.values()].filter((r) => r.running).map((r) => [r.versionId, { scope: r.scope, scriptUrl: r.scriptURL }]));
+  }
+  getWorkerFromVersionID(versionId: number) {
+    return [...this.registrations.values()].find((r) => r.versionId === versionId)?.running ?? undefined;
+  }
+  /** What a site page's `navigator.serviceWorker.register()` leads to. */
+  register(scope: string, scriptURL: string) {
+    this.registrations.set(scope, { scope, scriptURL, versionId: nextVersionId++, preloads: this.preloads, running: null });
+    this.emit('registration-completed', { preventDefault() {} }, { scope });
+  }
+  /** The site's worker calls `registration.unregister()` (`running`: from inside the running worker). */
+  unregister(scope: string) {
+    const reg = this.registrations.get(scope);
+    if (!reg) return false;
+    this.registrations.delete(scope);
+    (reg as { unregister?: () => void }).unregister?.();
+    setTimeout(() => reg.running?.stop(), 50);
+    return true;
+  }
+}
+
 export const session = {
   defaultSession: {
     setPermissionRequestHandler() {},
@@ -262,6 +437,14 @@ export const session = {
         setPermissionCheckHandler() {},
         setDevicePermissionHandler() {},
         on() {},
+        serviceWorkers: new ServiceWorkers(),
+        registerPreloadScript(script: { type: string; filePath: string; id?: string }) {
+          if (script.type !== 'frame' && script.type !== 'service-worker') throw new Error(`Invalid type: ${script.type}`);
+          if (!script.filePath.startsWith('/')) throw new Error('Preload script must have absolute path');
+          if (script.type === 'service-worker') (this.serviceWorkers as ServiceWorkers).preloads.push(script.filePath);
+          out({ preloadScript: script.type });
+          return script.id ?? randomUUID();
+        },
         fetch: (r: Request) => fetch(r),
       };
       partitions.set(partition, s);
@@ -273,9 +456,19 @@ const partitions = new Map<string, { partition: string; handlers: Map<string, (r
 
 // ---- commands from the test ----
 readline.createInterface({ input: process.stdin }).on('line', async (line) => {
-  const cmd = JSON.parse(line) as { id: number; type: 'settings' | 'scheme' | 'power' | 'notification' | 'second-instance' | 'keyring' | 'quit'; method?: string; args?: unknown[]; url?: string; frameUrl?: string; event?: string; title?: string; actionIndex?: number; reason?: string };
+  const cmd = JSON.parse(line) as { id: number; type: 'settings' | 'scheme' | 'power' | 'notification' | 'second-instance' | 'keyring' | 'sw-register' | 'sw-unregister' | 'site-subscribe' | 'quit'; method?: string; args?: unknown[]; url?: string; frameUrl?: string; event?: string; title?: string; actionIndex?: number; reason?: string; origin?: string; scope?: string; scriptURL?: string };
   try {
-    if (cmd.type === 'notification') {
+    const workersOf = (origin: string) => session.fromPartition(sitePartition(origin)).serviceWorkers as ServiceWorkers;
+    if (cmd.type === 'sw-register') {
+      workersOf(cmd.origin!).register(cmd.scope!, cmd.scriptURL!);
+      out({ id: cmd.id, result: true });
+    } else if (cmd.type === 'sw-unregister') {
+      out({ id: cmd.id, result: workersOf(cmd.origin!).unregister(cmd.scope!) });
+    } else if (cmd.type === 'site-subscribe') {
+      // A page's pushManager.subscribe() through the app's test hook (main.ts exposeTestHooks).
+      const hooks = (globalThis as unknown as { __pushAgentTest: { subscribeSite(o: string, s: string, u: string): Promise<unknown> } }).__pushAgentTest;
+      out({ id: cmd.id, result: await hooks.subscribeSite(cmd.origin!, cmd.scope!, cmd.scriptURL!) });
+    } else if (cmd.type === 'notification') {
       const n = shownNotifications.findLast((x) => x.options.title === cmd.title);
       if (!n) throw new Error('no such notification');
       out({ id: cmd.id, result: { emitted: n.userEvent(cmd.event as 'click' | 'close' | 'action', { ...(cmd.actionIndex !== undefined ? { actionIndex: cmd.actionIndex } : {}), ...(cmd.reason ? { reason: cmd.reason } : {}) }) } });
