@@ -9,8 +9,6 @@
 // - Our engine, no worker: the Notifier's show() called (decrypted, journalled, notification model built).
 // - Our engine with a Chromium worker (PlaywrightWorkerHost, the test twin of Electron's worker host): the worker's
 //   showNotification reaching the Notifier, so it includes the worker dispatch, the push event and showNotification.
-// - Our engine with the site's own service worker on the Chromium host (src/chromium-host): the same, with the
-//   worker registered by the site's page in the host's Chromium and our script injected before its first statement.
 // Clocks: Firefox reports epoch ms from its own process; both read the same system clock (sub-ms agreement).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +20,6 @@ import { startPushService } from '../tools/push-service/index.ts';
 import { startEngine, type Harness } from '../tests/support/engine-harness.ts';
 import { PlaywrightWorkerHost, buildWorkerAssets, launchChromium } from '../tests/support/playwright-worker-host.ts';
 import { sendWebPush, type VapidKeys } from '../tests/support/raw-push-client.ts';
-import { chromiumHost } from '../tests/support/chromium-host.ts';
 import { findFirefox, measurePushLatency, startFirefoxPeer, type FirefoxPeer } from '../tests/firefox/firefox-peer.ts';
 import { percentile, summarize, type BenchContext, type Figure } from './lib.ts';
 
@@ -63,7 +60,7 @@ class TimingNotifier implements Notifier {
 interface Receiver {
   name: string;
   /** Part of the figure id. */
-  slug: 'firefox' | 'agent' | 'agent-worker' | 'agent-site-worker';
+  slug: 'firefox' | 'agent' | 'agent-worker';
   /** Latencies (ms) of `count` sequential messages. */
   measure(count: number, contentEncoding: Encoding): Promise<number[]>;
 }
@@ -135,29 +132,6 @@ export default async function peerBench(ctx: BenchContext): Promise<Figure[]> {
       receivers.push(ourReceiver('Push Agent + Chromium worker', 'agent-worker', withWorker, workerNotifier, workerSub, peer.vapid));
     } catch (err) {
       ctx.log(`worker row skipped: ${(err as Error).message}`);
-    }
-
-    // The site's own worker on the Chromium host: its page registers it in the host's browser.
-    try {
-      const site = http.createServer((req, res) => {
-        if (req.url === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
-        else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>peer</title>');
-      });
-      await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-      cleanups.push(() => new Promise((r) => site.close(r)));
-      const origin = `http://peer.localhost:${(site.address() as AddressInfo).port}`;
-      const host = await chromiumHost();
-      cleanups.push(() => host.close());
-      const page = await host.openPage(`${origin}/`);
-      await page.evaluate(`navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`);
-      await page.close();
-      const siteNotifier = new TimingNotifier();
-      const withSite = await startEngine(service.wsUrl, { notifier: siteNotifier, workerHost: host });
-      cleanups.push(() => withSite.stop());
-      const siteSub = await withSite.engine.subscribe({ kind: 'site', origin, scope: `${origin}/`, applicationServerKey: peer.vapid.publicKey, userVisibleOnly: true, workerScriptURL: `${origin}/sw.js` });
-      receivers.push(ourReceiver('Push Agent + site worker (Chromium host)', 'agent-site-worker', withSite, siteNotifier, siteSub, peer.vapid));
-    } catch (err) {
-      ctx.log(`site worker row skipped: ${(err as Error).message}`);
     }
 
     // Warm-up (not counted): Firefox's worker started, our worker installed, connections and JITs warm.

@@ -8,10 +8,6 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, CDPSession } from 'playwright-core';
 import type { WorkerClient, WorkerDispatch } from '../src/engine/ports.ts';
 import { PlaywrightWorkerHost, buildWorkerAssets, launchChromium } from '../tests/support/playwright-worker-host.ts';
-import os from 'node:os';
-import path from 'node:path';
-import { chromiumHost } from '../tests/support/chromium-host.ts';
-import type { ChromiumWorkerHost } from '../src/chromium-host/chromium-worker-host.ts';
 import { percentile, summarize, type BenchContext, type Figure } from './lib.ts';
 
 const SW = `self.addEventListener('push', (e) => e.waitUntil(self.registration.showNotification('bench', { body: e.data ? e.data.text() : '' })));`;
@@ -43,7 +39,7 @@ function request(origin: string, i: number, script = '/sw.js'): WorkerDispatch {
 }
 
 /** ms from dispatch to the notification; throws unless the worker showed it. */
-async function timedPush(host: PlaywrightWorkerHost | ChromiumWorkerHost, origin: string, i: number, script?: string): Promise<number> {
+async function timedPush(host: PlaywrightWorkerHost, origin: string, i: number, script?: string): Promise<number> {
   let shownAt = 0;
   const t0 = performance.now();
   const outcome = await host.dispatch(request(origin, i, script), timingClient(() => (shownAt = performance.now())));
@@ -62,74 +58,7 @@ function processMemory(pid: number): { rssKiB: number; pssKiB: number } {
   return { rssKiB: field(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS'), pssKiB: field(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss') };
 }
 
-/**
- * The site's own worker on the Chromium host (src/chromium-host): cold with the browser running and the worker
- * stopped (ServiceWorker.startWorker, injection at the first statement, the push), and cold with the browser stopped
- * (a new browser on the same profile, then the same). Warm dispatch beside Firefox ESR is peer.bench.ts.
- */
-async function chromiumHostFigures(ctx: BenchContext, coldCount: number): Promise<Figure[]> {
-  const site = http.createServer((req, res) => {
-    if (req.url === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title>');
-  });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  const origin = `http://bench.localhost:${(site.address() as AddressInfo).port}`;
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'push-agent-bench-profile-'));
-  const workerStopped: number[] = [];
-  const browserStopped: number[] = [];
-  try {
-    let host = await chromiumHost({ launch: { userDataDir: profile } });
-    try {
-      const page = await host.openPage(`${origin}/`);
-      await page.evaluate(`navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`);
-      await page.close();
-      await timedPush(host, origin, 0);
-    } finally {
-      await host.close();
-    }
-    for (let run = 0; run < ctx.runs; run++) {
-      const colds: number[] = [];
-      const fromBrowser: number[] = [];
-      for (let i = 0; i < coldCount; i++) {
-        host = await chromiumHost({ launch: { userDataDir: profile } });
-        try {
-          fromBrowser.push(await timedPush(host, origin, i));
-          await host.stop(origin);
-          colds.push(await timedPush(host, origin, i));
-        } finally {
-          await host.close();
-        }
-      }
-      workerStopped.push(percentile(colds, 50));
-      browserStopped.push(percentile(fromBrowser, 50));
-      ctx.log(`run ${run}: Chromium host cold (browser running) p50 ${workerStopped.at(-1)!.toFixed(1)} ms, cold (browser stopped) p50 ${browserStopped.at(-1)!.toFixed(1)} ms`);
-    }
-  } finally {
-    site.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
-  const c = summarize(workerStopped);
-  return [
-    {
-      id: 'worker.site-worker.cold.p50',
-      title: `Site's own worker on the Chromium host, cold: browser running, worker stopped -> its notification (median of ${coldCount} per run)`,
-      unit: 'ms',
-      ...c,
-      target: { text: 'cold <= 300 ms', met: c.median <= 300 },
-      notes: 'ServiceWorker.startWorker, the worker held at its first statement while the service-worker script is evaluated, resumed, the push.',
-    },
-    {
-      id: 'worker.site-worker.cold-browser.p50',
-      title: `Site's own worker on the Chromium host, cold with the browser stopped: Chromium launched on the profile, worker started, the push (median of ${coldCount} per run)`,
-      unit: 'ms',
-      ...summarize(browserStopped),
-      notes: 'Reported, no target.',
-    },
-  ];
-}
-
 export default async function workerBench(ctx: BenchContext): Promise<Figure[]> {
-  const siteWorker = await chromiumHostFigures(ctx, ctx.quick ? 3 : 10);
   const coldCount = ctx.quick ? 4 : 10;
   const warmCount = ctx.quick ? 40 : 200;
   const idleOrigins = ctx.quick ? 2 : 4;
@@ -198,7 +127,6 @@ export default async function workerBench(ctx: BenchContext): Promise<Figure[]> 
   const c = summarize(cold);
   const w99 = summarize(warm99);
   return [
-    ...siteWorker,
     {
       id: 'worker.cold-start.p50',
       title: `Worker cold start: push dispatched to a stopped origin -> its worker's notification (installed script; median of ${coldCount} per run)`,
