@@ -359,9 +359,13 @@ export class ChromiumWorkerHost implements WorkerHost {
   async #stopVersion(versionId: string): Promise<void> {
     const v = this.#versions.get(versionId);
     const worker = v?.targetId ? this.#workers.get(v.targetId) : undefined;
-    if (worker) this.#resetWorker(worker);
     try {
       const client = await this.#client();
+      if (worker) {
+        this.#resetWorker(worker);
+        // Armed before the stop: a restarted worker's agent restores this state and pauses before the site's script.
+        await this.#arm(client, worker).catch(() => undefined);
+      }
       await client.send('ServiceWorker.stopWorker', { versionId }, await this.#controlSession());
     } catch (err) {
       this.#logger.debug('stopWorker failed', { error: short(err) });
@@ -534,6 +538,7 @@ export class ChromiumWorkerHost implements WorkerHost {
     });
     client.on('Inspector.targetReloadedAfterCrash', (_p: unknown, sessionId?: string) => {
       const w = sessionId ? this.#bySession.get(sessionId) : undefined;
+      this.#logger.debug('worker restarted', { known: Boolean(w) });
       if (w) void this.#prepareWorker(client, w).catch((err: unknown) => this.#logger.warn('could not prepare a restarted worker', { error: short(err) }));
     });
     client.on('Runtime.bindingCalled', (p: { name: string; payload: string; executionContextId: number }, sessionId?: string) => {
@@ -559,13 +564,17 @@ export class ChromiumWorkerHost implements WorkerHost {
       this.#notify();
     });
     client.on('ServiceWorker.workerVersionUpdated', (p: { versions: Version[] }) => {
-      for (const v of p.versions) this.#versions.set(v.versionId, { ...v });
+      for (const v of p.versions) {
+        this.#versions.set(v.versionId, { ...v });
+        this.#logger.debug('worker version', { versionId: v.versionId, runningStatus: v.runningStatus, status: v.status, target: Boolean(v.targetId) });
+      }
       this.#notify();
     });
   }
 
   async #attached(client: CDP.Client, p: { sessionId: string; targetInfo: { targetId: string; type: string; url: string }; waitingForDebugger: boolean }): Promise<void> {
     const { sessionId, targetInfo } = p;
+    this.#logger.debug('target attached', { type: targetInfo.type, waiting: p.waitingForDebugger });
     if (targetInfo.type === 'service_worker') {
       const worker: WorkerTarget = { targetId: targetInfo.targetId, sessionId, scriptURL: targetInfo.url, origin: new URL(targetInfo.url).origin, ...this.#freshAgent(), injected: false };
       this.#workers.set(worker.targetId, worker);
@@ -604,19 +613,27 @@ export class ChromiumWorkerHost implements WorkerHost {
     await client.send('Runtime.addBinding', { name: this.#binding }, s);
     await client.send('Runtime.enable', undefined, s);
     await client.send('Debugger.enable', undefined, s);
-    w.breakpointId = (await client.send('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' }, s)).breakpointId;
+    await this.#arm(client, w);
     await client.send('Runtime.runIfWaitingForDebugger', undefined, s);
+  }
+
+  /** Sets the instrumentation breakpoint unless it is set: the next start of the worker pauses before its script. */
+  async #arm(client: CDP.Client, w: WorkerTarget): Promise<void> {
+    if (w.breakpointId) return;
+    w.breakpointId = (await client.send('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' }, w.sessionId)).breakpointId;
   }
 
   async #paused(client: CDP.Client, w: WorkerTarget, url: string | undefined): Promise<void> {
     const s = w.sessionId;
+    this.#logger.debug('worker paused', { atScript: url === w.scriptURL, injected: w.injected });
     try {
       if (!w.injected && url === w.scriptURL) {
         const expression = `(() => { ${this.#opts.serviceWorkerScript}\n; return PushAgentServiceWorker.install(${JSON.stringify(this.#binding)}); })()`;
         const r = await client.send('Runtime.evaluate', { expression, returnByValue: false }, s);
-        // Removed at once: while set, every later Runtime.evaluate in this worker would pause on it.
+        // Removed at once: while set, every later Runtime.evaluate in this worker would pause on it. The debugger
+        // stays enabled: the worker's agent keeps its state across a restart, and #stopVersion arms it again.
         if (w.breakpointId) await client.send('Debugger.removeBreakpoint', { breakpointId: w.breakpointId }, s);
-        await client.send('Debugger.disable', undefined, s);
+        w.breakpointId = undefined;
         if (r.exceptionDetails || !r.result.objectId) {
           w.settle.reject(new Error(`the service-worker script failed: ${short(r.exceptionDetails?.exception?.description ?? 'no object')}`));
         } else {

@@ -62,6 +62,8 @@ before(async () => {
 after(async () => {
   await h?.stop(); // closes the host
   await service?.close();
+  // Keep-alive connections from the browser would hold the server (and this process) open.
+  sites?.closeAllConnections();
   sites?.close();
 });
 

@@ -98,6 +98,8 @@ after(async () => {
   for (const s of services.values()) s.close();
   await h?.stop();
   await service?.close();
+  // Keep-alive connections from the browser would hold the server (and this process) open.
+  sites?.closeAllConnections();
   sites?.close();
 });
 

@@ -53,6 +53,8 @@ before(async () => {
 after(async () => {
   await h?.stop();
   await service?.close();
+  // Keep-alive connections from the browser would hold the server (and this process) open.
+  site?.closeAllConnections();
   site?.close();
 });
 

@@ -172,7 +172,11 @@ export function startWptServer(hook: SetPermission): Promise<WptServer> {
     server.listen(0, '127.0.0.1', () =>
       resolve({
         port: (server.address() as AddressInfo).port,
-        close: () => new Promise<void>((r) => server.close(() => r())),
+        close: () => {
+          const closed = new Promise<void>((r) => server.close(() => r()));
+          server.closeAllConnections();
+          return closed;
+        },
       }),
     ),
   );
