@@ -75,7 +75,7 @@ export const WORKER_HOST_PATH = '/__push-agent__/';
 export const WORKER_HOST_PAGE = '/__push-agent__/host.html';
 export const WORKER_HOST_SCRIPT = '/__push-agent__/host.js';
 export const WORKER_SCOPE_SCRIPT = '/__push-agent__/scope.js';
-/** Largest worker script the host page starts (docs/architecture.md "Service workers"); bigger ones fail with 303 'script-too-large'. */
+/** Largest worker script the host page starts (docs/architecture.md "Sites' own service workers"); bigger ones fail with 303 'script-too-large'. */
 export const MAX_WORKER_SCRIPT_BYTES = 2 * 1024 * 1024;
 /** Notifications one event may show; further calls resolve without showing. */
 export const MAX_NOTIFICATIONS_PER_EVENT = 8;

@@ -191,7 +191,7 @@ function runWireEvent(r: RunningWorker, event: WireEvent): Promise<EventResult |
 const TERMINATED: BridgeOutcome = { status: 'error', code: 303, kind: 'worker-terminated', message: 'worker terminated' };
 
 /**
- * The script size cap (docs/architecture.md "Service workers"), checked before a worker starts: the page fetches the script itself, reading at
+ * The script size cap (docs/architecture.md "Sites' own service workers"), checked before a worker starts: the page fetches the script itself, reading at
  * most the cap, and the worker's importScripts fetches it again (usually from the HTTP cache). A server that answers
  * the two fetches differently gets past the check; the worker's deadline and crash isolation still hold then.
  */
