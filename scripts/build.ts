@@ -48,6 +48,12 @@ const entries: Entry[] = [
     what: 'in-page Push API',
     options: { entryPoints: ['src/page/push-api.ts'], outfile: 'dist/page/push-api.js', platform: 'browser', format: 'iife' },
   },
+  // The service-worker script, evaluated in each site's service worker before its own script by the Chromium host
+  // (src/chromium-host); `push-agent` reads it from here (src/cli/browser-scripts.ts).
+  {
+    what: 'service-worker script',
+    options: { entryPoints: ['src/worker/service-worker-script.ts'], outfile: 'dist/worker/service-worker.js', platform: 'browser', format: 'iife', globalName: 'PushAgentServiceWorker' },
+  },
   // The settings window (loaded from the app's own scheme; its HTML and CSS are copied beside it).
   {
     what: 'settings window',

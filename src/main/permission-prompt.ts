@@ -1,6 +1,6 @@
 // The app's own notification prompt for a site (design.md §9): a native dialog, "Block" by default.
 import { BrowserWindow, dialog } from 'electron';
-import type { PermissionPrompt } from './site-permissions.ts';
+import type { PermissionPrompt } from '../engine/site-permissions.ts';
 
 export const dialogPermissionPrompt: PermissionPrompt = async (origin) => {
   const options = {

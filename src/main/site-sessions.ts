@@ -7,7 +7,7 @@ import { session, type Session } from 'electron';
 import type { Logger } from '../engine/ports.ts';
 import { routeSiteRequest } from './app-assets.ts';
 import { sitePartition } from './partition.ts';
-import type { SitePermissions } from './site-permissions.ts';
+import type { SitePermissions } from '../engine/site-permissions.ts';
 
 export class SiteSessions {
   readonly #workerDir: string;

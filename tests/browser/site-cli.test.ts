@@ -1,0 +1,174 @@
+// `push-agent site add|list|remove` and `listen` running sites' own service workers, end to end: real `push-agent`
+// processes, Debian's Chromium on the agent's profile in the data dir, test sites served on loopback under
+// *.localhost names, the local push service, web-push as the sender. Nothing is mocked: `listen --json` prints the
+// notifications it shows instead of showing them on a desktop.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import webpush from 'web-push';
+import { startPushService, type PushService } from '../../tools/push-service/index.ts';
+import { sendStatus, tempDir, waitFor } from '../support/engine-harness.ts';
+import { listen, type Listener } from '../support/push-agent-process.ts';
+import { runCli } from '../support/cli.ts';
+
+const vapid = webpush.generateVAPIDKeys();
+
+const SW = `
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+self.addEventListener('push', (e) => {
+  const text = e.data ? e.data.text() : '';
+  e.waitUntil(self.registration.showNotification('worker: ' + text, { body: self.registration.scope }));
+});
+`;
+
+/** Subscribes at load; `?close` then closes its own window. */
+const APP = `<!doctype html><title>app</title><script>
+(async () => {
+  const reg = await navigator.serviceWorker.register('/sw.js');
+  await navigator.serviceWorker.ready;
+  await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: ${JSON.stringify(vapid.publicKey)} });
+  await fetch('/report?subscribed=' + location.host);
+  if (location.search.includes('close')) window.close();
+})().catch((e) => fetch('/report?error=' + encodeURIComponent(e.message)));
+</script>`;
+
+/** Reports how many service workers its origin has registered, then closes. */
+const CHECK = `<!doctype html><title>check</title><script>
+navigator.serviceWorker.getRegistrations().then((r) => fetch('/report?registrations=' + r.length)).then(() => window.close());
+</script>`;
+
+const reports: string[] = [];
+
+function startSites(): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    if (url.hostname.startsWith('apex.')) {
+      res.writeHead(302, { location: `http://www.${url.host}${url.pathname}${url.search}` }).end();
+      return;
+    }
+    if (url.pathname === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
+    else if (url.pathname === '/report') {
+      reports.push(`${url.hostname} ${decodeURIComponent(url.search.slice(1))}`);
+      res.writeHead(204).end();
+    } else if (url.pathname === '/check') res.writeHead(200, { 'content-type': 'text/html' }).end(CHECK);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end(APP);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+interface SiteLine {
+  id: string;
+  endpoint: string;
+  expirationTime: null;
+  keys: { p256dh: string; auth: string };
+  origin: string;
+  scope: string;
+}
+
+const BOUNDED = { timeout: 120_000 };
+
+describe('push-agent site add, list, remove; listen runs the sites\' workers', () => {
+  let service: PushService;
+  let sites: http.Server;
+  let port: number;
+  const listeners: Listener[] = [];
+  before(async () => {
+    service = await startPushService();
+    sites = await startSites();
+    port = (sites.address() as AddressInfo).port;
+  });
+  after(async () => {
+    for (const l of listeners) await l.stop();
+    await service.close();
+    sites.close();
+  });
+
+  const cli = (dir: string, args: string[], env: NodeJS.ProcessEnv = process.env) => runCli([...args, '--data-dir', dir, '--service', service.wsUrl], { env, timeoutMs: 90_000 });
+  async function started(dir: string, env?: NodeJS.ProcessEnv): Promise<Listener> {
+    const l = listen(dir, service.wsUrl, env ? { env } : {});
+    listeners.push(l);
+    await waitFor('listen connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
+    return l;
+  }
+  const parseLines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SiteLine);
+
+  test('site add without listen: the page subscribes at load and closes itself; the JSON line; then listen runs its worker', BOUNDED, async () => {
+    const dir = tempDir();
+    const origin = `http://app.localhost:${port}`;
+    const r = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
+    assert.equal(r.code, 0, r.stderr);
+    const [line, ...more] = parseLines(r.stdout);
+    assert.equal(more.length, 0);
+    assert.deepEqual(Object.keys(line!), ['id', 'endpoint', 'expirationTime', 'keys', 'origin', 'scope']);
+    assert.equal(line!.origin, origin);
+    assert.equal(line!.scope, `${origin}/`);
+
+    const l = await started(dir);
+    assert.equal(await sendStatus(line!, 'hello', { vapid }), 201);
+    await waitFor('the worker\'s notification', () => l.lines.some((x) => x.type === 'notification' && x.title === 'worker: hello'), 60_000);
+    const n = l.lines.find((x) => x.type === 'notification' && x.title === 'worker: hello')!;
+    assert.equal(n.origin, origin);
+    assert.equal(n.body, `${origin}/`, 'shown by the site\'s own worker (its registration scope)');
+  });
+
+  test('site add while listen runs, through a redirect: the origin is the final one; its message reaches the worker', BOUNDED, async () => {
+    const dir = tempDir();
+    const l = await started(dir);
+    const r = await cli(dir, ['site', 'add', `http://apex.localhost:${port}/`, '--headless', '--allow-notifications', '--close-after', '8']);
+    assert.equal(r.code, 0, r.stderr);
+    const [line] = parseLines(r.stdout);
+    const www = `http://www.apex.localhost:${port}`;
+    assert.equal(line!.origin, www);
+    assert.equal(await sendStatus(line!, 'via listen', { vapid }), 201);
+    await waitFor('the worker\'s notification', () => l.lines.some((x) => x.type === 'notification' && x.title === 'worker: via listen'), 60_000);
+    assert.equal(l.lines.find((x) => x.title === 'worker: via listen')!.origin, www);
+  });
+
+  test('site list, site remove: unsubscribed at the service (404/410), no service worker left in the profile', BOUNDED, async () => {
+    const dir = tempDir();
+    const origin = `http://gone.localhost:${port}`;
+    const added = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
+    assert.equal(added.code, 0, added.stderr);
+    const [line] = parseLines(added.stdout);
+
+    const list = await cli(dir, ['site', 'list', '--json']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(JSON.parse(list.stdout), [line]);
+    const text = await cli(dir, ['site', 'list']);
+    assert.equal(text.stdout, `${origin}  ${origin}/  ${line!.id}\n`);
+
+    const l = await started(dir);
+    const removed = await cli(dir, ['site', 'remove', origin]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(removed.stdout, new RegExp(`^removed ${origin}: 1 subscription`));
+    assert.ok([404, 410].includes(await sendStatus(line!, 'after remove', { vapid })));
+    assert.equal((await cli(dir, ['site', 'list', '--json'])).stdout, '[]\n');
+    await l.stop();
+
+    reports.length = 0;
+    const check = await cli(dir, ['site', 'add', `${origin}/check`, '--headless', '--close-after', '30']);
+    assert.equal(check.code, 0, check.stderr);
+    assert.equal(check.stdout, '', 'nothing subscribed');
+    assert.match(check.stderr, /nothing subscribed in that window/);
+    assert.deepEqual(reports, [`gone.localhost registrations=0`]);
+    const again = await cli(dir, ['site', 'remove', origin]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /no site with origin/);
+  });
+
+  test('no browser: site add exits 1 with the reason; a page that cannot load exits 1; bad arguments exit 2', BOUNDED, async () => {
+    const dir = tempDir();
+    const r = await cli(dir, ['site', 'add', `http://app.localhost:${port}/`, '--headless'], { ...process.env, PUSH_AGENT_BROWSER: '/nonexistent' });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /PUSH_AGENT_BROWSER is '\/nonexistent', which is not an executable file/);
+    const unreachable = await cli(dir, ['site', 'add', 'http://127.0.0.1:1/', '--headless', '--close-after', '5']);
+    assert.equal(unreachable.code, 1, unreachable.stderr);
+    assert.match(unreachable.stderr, /cannot load http:\/\/127\.0\.0\.1:1\/: net::ERR_/);
+    for (const args of [['site', 'add', 'ftp://x/'], ['site', 'add'], ['site', 'add', 'http://a/', '--close-after', '0'], ['site', 'remove'], ['site', 'frob'], ['site', 'list', '--headless']]) {
+      const bad = await cli(dir, args);
+      assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
+    }
+  });
+});
