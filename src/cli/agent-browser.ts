@@ -8,7 +8,7 @@
 // next push after it closed starts the headless one again. A push in flight during the switch fails and is retried
 // by the engine.
 import type { PushEngine } from '../engine/engine.ts';
-import type { Logger, Store, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome } from '../engine/ports.ts';
+import { WORKER_HOST_UNAVAILABLE, type Logger, type Store, type WorkerClient, type WorkerDispatch, type WorkerHost, type WorkerOutcome } from '../engine/ports.ts';
 import { SiteService, type PermissionPort } from '../engine/site-service.ts';
 import { SitePermissions } from '../engine/site-permissions.ts';
 import { ChromiumWorkerHost } from '../chromium-host/chromium-worker-host.ts';
@@ -23,6 +23,8 @@ export interface AgentBrowserOptions {
   logger: Logger;
   /** Says where the profile went when it is not in the data dir (a snap's Chromium). */
   note?: (line: string) => void;
+  /** The browser started after a push found none: the engine delivers what it kept (workerHostAvailable). */
+  available?: () => void;
 }
 
 /** The browser cannot start or the page cannot load: `site add` exits 1 with the message. */
@@ -51,6 +53,9 @@ interface OpenWindow {
 
 /** Margin after the keep-alive time before the browser with no running worker is stopped. */
 const BROWSER_IDLE_MARGIN_MS = 1_000;
+/** After a push found no usable browser: how often to look for one (a stat of the candidates), and the longest wait. */
+const BROWSER_LOOK_FIRST_MS = 5_000;
+const BROWSER_LOOK_MAX_MS = 5 * 60_000;
 
 export class AgentBrowser implements WorkerHost {
   readonly #opts: AgentBrowserOptions;
@@ -65,6 +70,8 @@ export class AgentBrowser implements WorkerHost {
   readonly #sites = new Map<string, SiteService>();
   readonly #deleted = new Set<(scope: string) => void>();
   #noted = false;
+  /** Set while pushes wait for a browser: the next look for one. */
+  #look: { timer: NodeJS.Timeout | null; delayMs: number } | null = null;
 
   constructor(opts: AgentBrowserOptions) {
     this.#opts = opts;
@@ -95,8 +102,9 @@ export class AgentBrowser implements WorkerHost {
       try {
         host = await this.#ensure(null);
       } catch (err) {
-        const e = err as { kind?: string; message?: string };
-        return { status: 'error', code: 303, kind: e.kind ?? 'browser-unavailable', message: String(e.message ?? err), shown: 0 };
+        // The engine keeps the message and says what is missing; we look for a browser until one starts.
+        this.#lookForBrowser();
+        return { status: 'error', code: 303, kind: WORKER_HOST_UNAVAILABLE, message: `no browser to run the site's service worker: ${(err as Error).message}`, shown: 0 };
       }
       return await host.dispatch(request, client);
     } finally {
@@ -116,6 +124,8 @@ export class AgentBrowser implements WorkerHost {
   async close(): Promise<void> {
     this.#closed = true;
     this.#cancelIdle();
+    if (this.#look?.timer) clearTimeout(this.#look.timer);
+    this.#look = null;
     for (const s of this.#sites.values()) s.close();
     this.#sites.clear();
     await this.#closeHost();
@@ -172,6 +182,37 @@ export class AgentBrowser implements WorkerHost {
 
   // ---- internals ----
 
+  /**
+   * Looks for a usable browser, backing off: the lookup is a few stat calls; a launch is tried only once one is
+   * found, so a browser that is there but cannot start is tried at most every 5 min.
+   */
+  #lookForBrowser(): void {
+    if (this.#look || this.#closed) return;
+    const look = { timer: null as NodeJS.Timeout | null, delayMs: BROWSER_LOOK_FIRST_MS };
+    this.#look = look;
+    const tick = async () => {
+      look.timer = null;
+      if (this.#look !== look) return;
+      try {
+        findBrowser(this.#env());
+        await this.#ensure(null);
+      } catch {
+        look.delayMs = Math.min(look.delayMs * 2, BROWSER_LOOK_MAX_MS);
+        if (this.#look === look) look.timer = setTimeout(() => void tick(), look.delayMs).unref();
+        return;
+      }
+      this.#look = null;
+      this.#opts.logger.info('a browser is available: delivering the messages kept for it');
+      this.#opts.available?.();
+      this.#scheduleIdle(0);
+    };
+    look.timer = setTimeout(() => void tick(), look.delayMs).unref();
+  }
+
+  #env(): NodeJS.ProcessEnv {
+    return this.#opts.browser ? { ...process.env, PUSH_AGENT_BROWSER: this.#opts.browser } : process.env;
+  }
+
   #grant(origin: string): void {
     this.permissions.set(origin, 'granted');
     void this.#host?.host.followPermission(origin, 'granted').catch(() => undefined);
@@ -215,7 +256,7 @@ export class AgentBrowser implements WorkerHost {
   }
 
   async #launch(headed: boolean): Promise<ChromiumWorkerHost> {
-    const executablePath = findBrowser(this.#opts.browser ? { ...process.env, PUSH_AGENT_BROWSER: this.#opts.browser } : process.env);
+    const executablePath = findBrowser(this.#env());
     const profile = browserProfile(this.#opts.dataDir, executablePath);
     if (profile.note && !this.#noted) {
       this.#noted = true;

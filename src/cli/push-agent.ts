@@ -266,7 +266,13 @@ async function run(cmd: Command): Promise<void> {
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
   const desktop = cmd.json ? null : desktopNotifier(logger);
   // Sites' service workers run in the agent's browser, started when a push needs one (agent-browser.ts).
-  const browser = new AgentBrowser({ dataDir: common.dataDir, browser: cmd.browser ?? null, logger, note: (l) => process.stderr.write(`push-agent: ${l}\n`) });
+  const browser = new AgentBrowser({
+    dataDir: common.dataDir,
+    browser: cmd.browser ?? null,
+    logger,
+    note: (l) => process.stderr.write(`push-agent: ${l}\n`),
+    available: () => engine.workerHostAvailable(),
+  });
   const engine = await createEngine(common, service.url, desktop ?? noNotifier, browser);
   if (service.embedded) process.stderr.write(`push service: ${service.embedded.wsUrl} (embedded)\n`);
   // What `status` reports about this process: written on each state change and, at most once a second, as

@@ -3,7 +3,9 @@
 // *.localhost names, the local push service, web-push as the sender. Nothing is mocked: `listen --json` prints the
 // notifications it shows instead of showing them on a desktop.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import webpush from 'web-push';
@@ -169,6 +171,36 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     for (const args of [['site', 'add', 'ftp://x/'], ['site', 'add'], ['site', 'add', 'http://a/', '--close-after', '0'], ['site', 'remove'], ['site', 'frob'], ['site', 'list', '--headless']]) {
       const bad = await cli(dir, args);
       assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
+    }
+  });
+
+  test('listen with no usable browser: the message stays in the journal, a generic notification says what is missing; delivered once a browser is there', BOUNDED, async () => {
+    const dir = tempDir();
+    const origin = `http://kept.localhost:${port}`;
+    const added = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
+    assert.equal(added.code, 0, added.stderr);
+    const [line] = parseLines(added.stdout);
+
+    // The browser this listen is told to use does not exist yet; it appears later (a package being installed).
+    const browserPath = path.join(dir, 'chromium');
+    const env = { ...process.env, PUSH_AGENT_BROWSER: browserPath };
+    const l = await started(dir, env);
+    assert.equal(await sendStatus(line!, 'kept', { vapid }), 201);
+    await waitFor('the generic notification', () => l.lines.some((x) => x.type === 'notification' && x.title === `kept.localhost:${port} sent a message`), 30_000);
+    const generic = l.lines.find((x) => x.type === 'notification' && x.title === `kept.localhost:${port} sent a message`)!;
+    assert.match(String(generic.body), /no browser to run the site's service worker: PUSH_AGENT_BROWSER is '.*chromium', which is not an executable file/);
+    const status = await cli(dir, ['status', '--json']);
+    assert.equal((JSON.parse(status.stdout) as { pendingMessages: number }).pendingMessages, 1, 'kept in the journal');
+    assert.ok(!l.lines.some((x) => x.title === 'worker: kept'));
+
+    fs.symlinkSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', browserPath);
+    await waitFor('the worker\'s notification', () => l.lines.some((x) => x.type === 'notification' && x.title === 'worker: kept'), 60_000);
+    assert.equal(l.lines.filter((x) => x.type === 'notification' && x.title === 'worker: kept').length, 1);
+    for (let i = 0; ; i++) {
+      const pending = (JSON.parse((await cli(dir, ['status', '--json'])).stdout) as { pendingMessages: number }).pendingMessages;
+      if (pending === 0) break;
+      assert.ok(i < 20, 'the journal empties once the message is delivered');
+      await new Promise((r) => setTimeout(r, 250));
     }
   });
 });
