@@ -102,6 +102,7 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     const r = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
     assert.equal(r.code, 0, r.stderr);
     const [line, ...more] = parseLines(r.stdout);
+    assert.ok(line, r.stderr);
     assert.equal(more.length, 0);
     assert.deepEqual(Object.keys(line!), ['id', 'endpoint', 'expirationTime', 'keys', 'origin', 'scope']);
     assert.equal(line!.origin, origin);
@@ -134,6 +135,7 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     const added = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
     assert.equal(added.code, 0, added.stderr);
     const [line] = parseLines(added.stdout);
+    assert.ok(line, added.stderr);
 
     const list = await cli(dir, ['site', 'list', '--json']);
     assert.equal(list.code, 0, list.stderr);
