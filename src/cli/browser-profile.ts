@@ -13,11 +13,18 @@ export interface BrowserProfile {
   note: string | null;
 }
 
-/** True for a snap's Chromium: its path or its target is under /snap/, or it is a wrapper script that runs one. */
+/**
+ * True for a snap's Chromium: its path or a link on the way to its target is under /snap/ (/snap/bin/chromium is
+ * itself a link to /usr/bin/snap, so the real path alone does not tell), or it is a wrapper script that runs one.
+ */
 export function isSnapBrowser(executable: string): boolean {
-  if (executable.includes('/snap/')) return true;
   try {
-    if (fs.realpathSync(executable).includes('/snap/')) return true;
+    let file = executable;
+    for (let hops = 0; hops < 16; hops++) {
+      if (file.includes('/snap/')) return true;
+      if (!fs.lstatSync(file).isSymbolicLink()) break;
+      file = path.resolve(path.dirname(file), fs.readlinkSync(file));
+    }
     // Ubuntu's /usr/bin/chromium-browser is a small shell script that execs /snap/bin/chromium.
     const fd = fs.openSync(executable, 'r');
     try {
