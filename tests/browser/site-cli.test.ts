@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import webpush from 'web-push';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
+import { defaultPreferences } from '../../src/shared/preferences.ts';
 import { sendStatus, tempDir, waitFor } from '../support/engine-harness.ts';
 import { listen, type Listener } from '../support/push-agent-process.ts';
 import { runCli } from '../support/cli.ts';
@@ -203,6 +204,36 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
       if (pending === 0) break;
       assert.ok(i < 20, 'the journal empties once the message is delivered');
       await new Promise((r) => setTimeout(r, 250));
+    }
+  });
+
+  test('listen starts the browser when a push needs a worker and stops it after the keep-alive time with no worker needed', BOUNDED, async () => {
+    const dir = tempDir();
+    const origin = `http://idle.localhost:${port}`;
+    const added = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
+    assert.equal(added.code, 0, added.stderr);
+    const [line] = parseLines(added.stdout);
+    assert.ok(line, added.stderr);
+    // A 1 s keep-alive (the preference the settings window sets; per power state, all 1 s here).
+    const statePath = path.join(dir, 'state.json');
+    const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as Record<string, unknown>;
+    const prefs = defaultPreferences(service.wsUrl);
+    prefs.policy.workerKeepAliveSeconds = { ac: 1, battery: 1, low: 1 };
+    fs.writeFileSync(statePath, JSON.stringify({ ...state, preferences: prefs }));
+
+    const l = listen(dir, service.wsUrl, { extra: ['--verbose'] });
+    listeners.push(l);
+    await waitFor('listen connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
+    const log = () => l.stderr().split('\n').filter((x) => x.startsWith('{')).map((x) => JSON.parse(x) as { msg: string });
+    const count = (msg: string) => log().filter((x) => x.msg === msg).length;
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(count('browser started'), 0, 'not started before a push needs it');
+
+    for (const round of [1, 2]) {
+      assert.equal(await sendStatus(line!, `round ${round}`, { vapid }), 201);
+      await waitFor(`the worker's notification ${round}`, () => l.lines.some((x) => x.type === 'notification' && x.title === `worker: round ${round}`), 60_000);
+      assert.equal(count('browser started'), round);
+      await waitFor(`the browser stopped ${round}`, () => count('browser stopped') === round, 20_000);
     }
   });
 });
