@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import webpush from 'web-push';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
@@ -235,5 +236,44 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
       assert.equal(count('browser started'), round);
       await waitFor(`the browser stopped ${round}`, () => count('browser stopped') === round, 20_000);
     }
+  });
+
+  test('a visible site add window while listen runs headless: listen relaunches its browser headed on the same profile, then headless again', BOUNDED, async (t) => {
+    if (!fs.existsSync('/usr/bin/Xvfb')) {
+      console.log('SKIPPED: no X server for a visible window (sudo apt-get install xvfb)');
+      return t.skip('no Xvfb');
+    }
+    const display = `:${90 + (process.pid % 9)}`;
+    const xvfb = spawn('/usr/bin/Xvfb', [display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+    t.after(() => xvfb.kill());
+    await new Promise((r) => setTimeout(r, 500));
+    const env = { ...process.env, DISPLAY: display };
+
+    const dir = tempDir();
+    const first = `http://first.localhost:${port}`;
+    const added = await cli(dir, ['site', 'add', `${first}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
+    const [firstLine] = parseLines(added.stdout);
+    assert.ok(firstLine, added.stderr);
+    const l = listen(dir, service.wsUrl, { extra: ['--verbose'], env });
+    listeners.push(l);
+    await waitFor('listen connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
+    const log = () => l.stderr().split('\n').filter((x) => x.startsWith('{')).map((x) => JSON.parse(x) as { msg: string; headed?: boolean });
+    // A push starts the headless browser.
+    assert.equal(await sendStatus(firstLine!, 'before', { vapid }), 201);
+    await waitFor('the first worker notification', () => l.lines.some((x) => x.title === 'worker: before'), 60_000);
+    assert.deepEqual(log().filter((x) => x.msg === 'browser started').map((x) => x.headed), [false]);
+
+    const origin = `http://visible.localhost:${port}`;
+    const r = await cli(dir, ['site', 'add', `${origin}/?close`, '--allow-notifications', '--close-after', '60'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const [line] = parseLines(r.stdout);
+    assert.ok(line, r.stderr);
+    assert.equal(line!.origin, origin);
+    assert.deepEqual(log().filter((x) => x.msg === 'browser started').map((x) => x.headed), [false, true], 'relaunched headed for the window');
+
+    // The window's worker registered in the profile listen runs: the next push starts the headless browser again.
+    assert.equal(await sendStatus(line!, 'after', { vapid }), 201);
+    await waitFor('the worker notification after', () => l.lines.some((x) => x.title === 'worker: after'), 60_000);
+    assert.deepEqual(log().filter((x) => x.msg === 'browser started').map((x) => x.headed), [false, true, false]);
   });
 });
