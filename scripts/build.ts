@@ -40,7 +40,9 @@ const entries: Entry[] = [
     what: 'in-page Push API',
     options: { entryPoints: ['src/page/push-api.ts'], outfile: 'dist/page/push-api.js', platform: 'browser', format: 'iife' },
   },
-  // The service-worker script, inlined into the service-worker preload (below).
+  // The service-worker script: inlined into the Electron service-worker preload (below), and evaluated by the
+  // Chromium host in each site's service worker before its own script (`push-agent` reads it from here:
+  // src/cli/browser-scripts.ts).
   {
     what: 'service-worker script',
     options: { entryPoints: ['src/worker/service-worker-script.ts'], outfile: 'dist/worker/service-worker-script.js', platform: 'browser', format: 'iife', globalName: 'PushAgentServiceWorker' },

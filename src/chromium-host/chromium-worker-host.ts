@@ -126,6 +126,10 @@ export interface HostPage {
   url(): Promise<string>;
   evaluate<T>(expression: string): Promise<T>;
   close(): Promise<void>;
+  /** Resolves when the page's target is gone: closed by the user, by `window.close()`, by close() or with the browser. */
+  closed: Promise<void>;
+  /** The main frame's URL at its last navigation (still known after the page closed). */
+  lastUrl(): string;
 }
 
 const realClock: Clock = {
@@ -215,6 +219,8 @@ export class ChromiumWorkerHost implements WorkerHost {
     const browser = this.#browser;
     this.#browser = null;
     if (browser) await (await browser.catch(() => null))?.close();
+    for (const closed of this.#pageClosed.values()) closed();
+    this.#pageClosed.clear();
   }
 
   readonly #deletedListeners = new Set<(scope: string) => void>();
@@ -244,11 +250,18 @@ export class ChromiumWorkerHost implements WorkerHost {
         else resolve();
       });
     });
+    let lastUrl = url;
+    this.#pageUrls.set(sessionId, (u) => (lastUrl = u));
+    const closed = new Promise<void>((resolve) => this.#pageClosed.set(targetId, resolve));
     const nav = await client.send('Page.navigate', { url }, sessionId);
     if (nav.errorText) {
       this.#pageLoads.get(sessionId)?.(new Error(`the page could not load: ${nav.errorText}`));
     }
     await loaded;
+    // The about:blank the target was created on stays in its history; a window the user opened on `url` holds only
+    // `url`. Without this, Chromium refuses the site's own `window.close()` (a page with more than one history
+    // entry that no script opened).
+    await client.send('Page.resetNavigationHistory', undefined, sessionId).catch(() => undefined);
     const evaluate = async <T>(expression: string): Promise<T> => {
       const r = await client.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId);
       if (r.exceptionDetails) throw new Error(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text);
@@ -261,6 +274,8 @@ export class ChromiumWorkerHost implements WorkerHost {
       close: async () => {
         await client.send('Target.closeTarget', { targetId }).catch(() => undefined);
       },
+      closed,
+      lastUrl: () => lastUrl,
     };
   }
 
@@ -473,6 +488,19 @@ export class ChromiumWorkerHost implements WorkerHost {
   // ---- the browser and its targets ----
 
   readonly #pageSessions = new Map<string, string>();
+  /** openPage's pages: the main frame's navigations (by session) and their close (by target). */
+  readonly #pageUrls = new Map<string, (url: string) => void>();
+  readonly #pageClosed = new Map<string, () => void>();
+
+  /** Clears `origin`'s storage in the browser profile: service-worker registrations, caches, IndexedDB, cookies. */
+  async clearOrigin(origin: string): Promise<void> {
+    const client = await this.#client();
+    const control = await this.#controlSession();
+    // Registrations first (their workers stop, the engine hears of each deletion), then everything else stored.
+    const scopes = [...this.#registrations.values()].filter((r) => !r.isDeleted && new URL(r.scopeURL).origin === origin).map((r) => r.scopeURL);
+    for (const scopeURL of scopes) await client.send('ServiceWorker.unregister', { scopeURL }, control);
+    await client.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' }, control);
+  }
 
   #client(): Promise<CDP.Client> {
     if (this.#closed) return Promise.reject(Object.assign(new Error('host closed'), { kind: 'worker-terminated' }));
@@ -502,6 +530,8 @@ export class ChromiumWorkerHost implements WorkerHost {
       this.#versions.clear();
       this.#contexts.clear();
       for (const done of [...this.#pageLoads.values()]) done(new Error('the browser went away'));
+      for (const closed of this.#pageClosed.values()) closed();
+      this.#pageClosed.clear();
       for (const s of this.#origins.states()) s.running.clear();
       void b.close();
     });
@@ -529,7 +559,13 @@ export class ChromiumWorkerHost implements WorkerHost {
         this.#bySession.delete(p.sessionId);
         this.#workers.delete(w.targetId);
       }
-      for (const [t, s] of this.#pageSessions) if (s === p.sessionId) this.#pageSessions.delete(t);
+      for (const [t, s] of this.#pageSessions) {
+        if (s !== p.sessionId) continue;
+        this.#pageSessions.delete(t);
+        this.#pageClosed.get(t)?.();
+        this.#pageClosed.delete(t);
+      }
+      this.#pageUrls.delete(p.sessionId);
       this.#notify();
     });
     client.on('Debugger.paused', (p: { reason: string; data?: { url?: string } }, sessionId?: string) => {
@@ -551,6 +587,9 @@ export class ChromiumWorkerHost implements WorkerHost {
     });
     client.on('Runtime.executionContextDestroyed', (p: { executionContextId: number }, sessionId?: string) => {
       this.#contexts.delete(`${sessionId}/${p.executionContextId}`);
+    });
+    client.on('Page.frameNavigated', (p: { frame: { url: string; parentId?: string } }, sessionId?: string) => {
+      if (sessionId && !p.frame.parentId) this.#pageUrls.get(sessionId)?.(p.frame.url);
     });
     client.on('Page.loadEventFired', (_p: unknown, sessionId?: string) => {
       if (sessionId) this.#pageLoads.get(sessionId)?.();

@@ -56,6 +56,7 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Launched
   };
   const wsUrl = await new Promise<string>((resolve, reject) => {
     let stderr = '';
+    let found = false;
     const timer = setTimeout(() => fail(`no DevTools endpoint within ${opts.timeoutMs ?? 30_000} ms`), opts.timeoutMs ?? 30_000);
     const fail = (why: string) => {
       clearTimeout(timer);
@@ -66,9 +67,13 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Launched
     child.once('exit', (code, signal) => fail(`exited (${signal ?? code}) ${stderr.split('\n').slice(-3).join(' ').slice(0, 300)}`));
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
+      // Once found, later output is ignored: matching the kept line again would remove the exit listener that
+      // close() waits on (Chromium writes more to stderr under load), and close() would then never return.
+      if (found) return;
       stderr = (stderr + chunk).slice(-4096);
       const m = /DevTools listening on (ws:\/\/\S+)/.exec(stderr);
       if (m) {
+        found = true;
         clearTimeout(timer);
         child.removeAllListeners('exit');
         child.removeAllListeners('error');

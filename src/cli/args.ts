@@ -14,7 +14,10 @@ export type Command =
   | { name: 'help' }
   | { name: 'version' }
   | { name: 'subscribe'; common: Common; label?: string; applicationServerKey?: string; origin?: string; timeoutSeconds?: number }
-  | { name: 'listen'; common: Common; json: boolean }
+  | { name: 'listen'; common: Common; json: boolean; browser?: string }
+  | { name: 'site-add'; common: Common; url: string; allowNotifications: boolean; headless: boolean; closeAfterSeconds: number | null; browser: string | null }
+  | { name: 'site-list'; common: Common; json: boolean }
+  | { name: 'site-remove'; common: Common; origin: string; browser: string | null }
   | { name: 'list'; common: Common; json: boolean }
   | { name: 'unsubscribe'; common: Common; id: string; timeoutSeconds?: number }
   | { name: 'status'; common: Common; json: boolean; timeoutSeconds?: number }
@@ -38,8 +41,20 @@ Commands:
                    --label <text>                     a name for it (shown as the title of plain-text messages)
                    --application-server-key <b64url>  bind it to a VAPID key (65-byte P-256 public key)
                    --origin <url>                     the https origin it belongs to
-  listen         stay connected and show messages as they arrive (SIGINT/SIGTERM to stop)
+  listen         stay connected and show messages as they arrive (SIGINT/SIGTERM to stop); runs the
+                 service workers of added sites in the agent's browser, headless, when a push needs them
                    --json                             one JSON object per line on stdout
+                   --browser <path>                   the Chromium to run (default: $PUSH_AGENT_BROWSER,
+                                                      else chromium or chromium-browser on the PATH)
+  site add <url> open the site in the agent's browser so its own "enable notifications" subscribes here;
+                 when the window closes, print each subscription of the origin it ended on (JSON lines)
+                   --allow-notifications              grant the site's notification permission, no prompt
+                   --headless                         no window (with --close-after, or the page closes itself)
+                   --close-after <s>                  close the window after <s> seconds
+                   --browser <path>                   as for listen
+  site list      the added sites: origin, scope, subscription id  [--json]
+  site remove <origin>  unsubscribe the origin's subscriptions and clear its service workers and storage
+                 from the agent's browser profile    [--browser <path>]
   list           list subscriptions                   [--json]
   unsubscribe <id>  remove a subscription and unregister it at the push service
   status         one line: running or not, connected or not, messages handled, subscriptions waiting
@@ -57,7 +72,7 @@ Options for every command:
 
 Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 data dir in use by another push-agent.`;
 
-const COMMANDS = new Set(['subscribe', 'listen', 'list', 'unsubscribe', 'status', 'send']);
+const COMMANDS = new Set(['subscribe', 'listen', 'list', 'unsubscribe', 'status', 'send', 'site']);
 const TIMED = new Set(['subscribe', 'unsubscribe', 'status', 'send']);
 
 export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Command {
@@ -80,6 +95,10 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
         timeout: { type: 'string' },
+        'allow-notifications': { type: 'boolean' },
+        headless: { type: 'boolean' },
+        'close-after': { type: 'string' },
+        browser: { type: 'string' },
         ...SEND_OPTIONS,
       },
     });
@@ -112,6 +131,9 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     if ((v as Record<string, unknown>)[opt] !== undefined) throw new UsageError(`--${opt} does not apply to '${name}'`);
   }
 
+  if (name === 'site') return parseSite(common, v, rest);
+  for (const opt of SITE_OPTIONS) if (v[opt] !== undefined && !(opt === 'browser' && name === 'listen')) throw new UsageError(`--${opt} does not apply to '${name}'`);
+
   const allowed: Record<string, string[]> = {
     subscribe: ['label', 'application-server-key', 'origin'],
     listen: ['json'],
@@ -136,13 +158,72 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
       return { name, common, ...(v.label ? { label: v.label } : {}), ...(key ? { applicationServerKey: key } : {}), ...(v.origin ? { origin: v.origin } : {}), ...timed };
     }
     case 'listen':
-      return { name, common, json: v.json === true };
+      return { name, common, json: v.json === true, ...(v.browser !== undefined ? { browser: browserFlag(v.browser)! } : {}) };
     case 'list':
       return { name, common, json: v.json === true };
     case 'status':
       return { name, common, json: v.json === true, ...timed };
     default:
       return { name: 'unsubscribe', common, id: rest[0]!, ...timed };
+  }
+}
+
+const SITE_OPTIONS = ['allow-notifications', 'headless', 'close-after', 'browser'] as const;
+
+function browserFlag(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (value.trim() === '') throw new UsageError('--browser must name a Chromium binary');
+  return value;
+}
+
+/** `site add <url>`, `site list`, `site remove <origin>`. */
+function parseSite(common: Common, v: Record<string, string | boolean | undefined>, rest: string[]): Command {
+  const [sub, ...args] = rest;
+  const only = (cmd: string, options: readonly string[]) => {
+    for (const opt of ['label', 'application-server-key', 'origin', 'json', ...SITE_OPTIONS]) {
+      if (v[opt] !== undefined && !options.includes(opt)) throw new UsageError(`--${opt} does not apply to 'site ${cmd}'`);
+    }
+  };
+  const httpUrl = (value: string | undefined, what: string): URL => {
+    let url: URL | null = null;
+    try {
+      url = value !== undefined ? new URL(value) : null;
+    } catch {
+      url = null;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || value!.length > 2048) throw new UsageError(`${what} must be an http(s) URL`);
+    return url;
+  };
+  switch (sub) {
+    case 'add': {
+      only('add', ['allow-notifications', 'headless', 'close-after', 'browser']);
+      if (args.length !== 1) throw new UsageError('site add takes exactly one URL');
+      const url = httpUrl(args[0], 'site add: the URL');
+      const closeAfter = v['close-after'] === undefined ? null : Number(v['close-after']);
+      if (closeAfter !== null && !(Number.isFinite(closeAfter) && closeAfter > 0 && closeAfter <= 86_400)) {
+        throw new UsageError('--close-after must be a number of seconds, above 0 and at most 86400');
+      }
+      return {
+        name: 'site-add',
+        common,
+        url: url.href,
+        allowNotifications: v['allow-notifications'] === true,
+        headless: v.headless === true,
+        closeAfterSeconds: closeAfter,
+        browser: browserFlag(v.browser as string | undefined),
+      };
+    }
+    case 'list':
+      only('list', ['json']);
+      if (args.length !== 0) throw new UsageError("'site list' takes no arguments");
+      return { name: 'site-list', common, json: v.json === true };
+    case 'remove': {
+      only('remove', ['browser']);
+      if (args.length !== 1) throw new UsageError('site remove takes exactly one origin');
+      return { name: 'site-remove', common, origin: httpUrl(args[0], 'site remove: the origin').origin, browser: browserFlag(v.browser as string | undefined) };
+    }
+    default:
+      throw new UsageError(sub === undefined ? "'site' needs a subcommand: add, list or remove" : `unknown site subcommand '${sub}' (add, list, remove)`);
   }
 }
 

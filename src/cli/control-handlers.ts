@@ -4,9 +4,13 @@ import { SubscribeError, type PushEngine } from '../engine/engine.ts';
 import { statusReport, subscriptionOutput } from './command-output.ts';
 import { ControlError } from './control-protocol.ts';
 import type { ControlHandler } from './control-socket.ts';
+import { SiteWindowError, type AgentBrowser } from './agent-browser.ts';
+import { addSite, removeSite, siteLines, SiteNotFoundError } from './site-commands.ts';
 
 export interface ListenerContext {
   engine: PushEngine;
+  /** The agent's browser: sites' service workers and `site add` windows. */
+  browser: AgentBrowser;
   dataDir: string;
   /** The service URL as shown (no credentials). */
   serviceUrl: string;
@@ -67,6 +71,45 @@ export function agentHandlers(ctx: ListenerContext): Record<string, ControlHandl
           throw new ControlError(err.kind === 'invalid-key' || err.kind === 'invalid-origin' ? 'bad-arguments' : 'service-unavailable', err.message);
         }
         throw err;
+      }
+    },
+
+    async 'site-list'() {
+      return siteLines(ctx.engine);
+    },
+
+    // The window is `listen`'s (its browser, its profile). `listen` has no terminal to ask on: without
+    // allowNotifications a site's permission request is denied (and not remembered).
+    async 'site-add'(args) {
+      const url = optionalString(args, 'url', (v) => /^https?:\/\//.test(v) && v.length <= 2048 && URL.canParse(v), 'an http(s) URL');
+      if (!url) throw new ControlError('bad-arguments', 'url must be an http(s) URL');
+      const closeAfterMs = args.closeAfterMs;
+      if (closeAfterMs !== undefined && closeAfterMs !== null && !(typeof closeAfterMs === 'number' && closeAfterMs > 0 && closeAfterMs <= 86_400_000)) {
+        throw new ControlError('bad-arguments', 'closeAfterMs must be a number of ms, above 0 and at most 86400000');
+      }
+      await serviceReady(ctx);
+      try {
+        return await addSite(ctx.engine, ctx.browser, url, {
+          headless: args.headless === true,
+          allowNotifications: args.allowNotifications === true,
+          prompt: null,
+          closeAfterMs: typeof closeAfterMs === 'number' ? closeAfterMs : null,
+        });
+      } catch (err) {
+        if (err instanceof SiteWindowError) throw new ControlError('failed', err.message);
+        throw err;
+      }
+    },
+
+    async 'site-remove'(args) {
+      const origin = optionalString(args, 'origin', (v) => URL.canParse(v) && new URL(v).origin === v && /^https?:/.test(v), 'an http(s) origin');
+      if (!origin) throw new ControlError('bad-arguments', 'origin must be an http(s) origin');
+      await serviceReady(ctx);
+      try {
+        return await removeSite(ctx.engine, ctx.browser, origin);
+      } catch (err) {
+        if (err instanceof SiteNotFoundError) throw new ControlError('not-found', err.message);
+        throw new ControlError('failed', (err as Error).message);
       }
     },
 

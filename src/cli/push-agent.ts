@@ -25,6 +25,9 @@ import { Progress } from './progress.ts';
 import { runSend, SendInputError, SendNetworkError } from './send.ts';
 import { runOnListener } from './remote-command.ts';
 import { watchForWake } from './wake.ts';
+import { AgentBrowser, SiteWindowError } from './agent-browser.ts';
+import { addSite, printSiteAdd, printSiteList, removedLine, removeSite, siteLines, SiteNotFoundError } from './site-commands.ts';
+import { askOnTerminal } from './terminal-prompt.ts';
 import { liveStatus, writeLiveStatus } from './status.ts';
 
 const out = (line: string): void => {
@@ -36,7 +39,7 @@ const fail = (code: number, message: string): never => {
 };
 
 /** The engine on this data dir, its state loaded. Stops the command, changing nothing, when the key cannot open it. */
-async function createEngine(common: Common, serviceUrl: string, notifier: Notifier, opts: { readOnly?: boolean } = {}): Promise<PushEngine> {
+async function createEngine(common: Common, serviceUrl: string, notifier: Notifier, opts: { readOnly?: boolean; browser?: AgentBrowser } = {}): Promise<PushEngine> {
   if (!opts.readOnly) fs.mkdirSync(common.dataDir, { recursive: true, mode: 0o700 });
   const store = openJsonFileStore(common.dataDir, { readOnly: opts.readOnly === true });
   const problem = keyFileProblem(common.dataDir, store);
@@ -58,7 +61,9 @@ async function createEngine(common: Common, serviceUrl: string, notifier: Notifi
     power,
     // HTTPS_PROXY / https_proxy / NO_PROXY, read at each connection attempt (host/proxy.ts).
     connection: { agent: new ResolvingProxyAgent(async () => proxyFromEnv(serviceUrl)) },
+    ...(opts.browser ? { workerHost: opts.browser } : {}),
   });
+  opts.browser?.attach(engine, store);
   await engine.load();
   const aside = engine.registry.asideCounts();
   if (engine.registry.size === 0 && aside.locked + aside.unopened > 0) {
@@ -151,17 +156,22 @@ async function run(cmd: Command): Promise<void> {
     process.exit(code); // not held open by fetch's idle keep-alive socket
   }
 
-  if (cmd.name === 'list' || cmd.name === 'status' || cmd.name === 'subscribe' || cmd.name === 'unsubscribe') {
+  if (cmd.name !== 'listen') {
     // A running `listen` does them (control-client.ts); otherwise they work on the data dir, as below.
     let route: Route;
     try {
-      route = await routeCommand(common.dataDir, { needLock: cmd.name === 'subscribe' || cmd.name === 'unsubscribe' });
+      route = await routeCommand(common.dataDir, { needLock: cmd.name !== 'list' && cmd.name !== 'status' && cmd.name !== 'site-list' });
     } catch (err) {
       if (err instanceof DataDirLockedError) return fail(3, err.message);
       if (err instanceof ControlError) return fail(1, err.message);
       throw err;
     }
-    if (route.kind === 'listener') return runOnListener(cmd, route.client, { out, fail, step: (w) => progress.step(w) });
+    if (route.kind === 'listener') return runOnListener(cmd, route.client, { out, err: (l) => process.stderr.write(`${l}\n`), fail, step: (w) => progress.step(w) });
+  }
+
+  if (cmd.name === 'site-list') {
+    const engine = await createEngine(common, knownServiceUrl(common), noNotifier, { readOnly: true });
+    return printSiteList(siteLines(engine), cmd.json, out);
   }
 
   if (cmd.name === 'list' || cmd.name === 'status') {
@@ -203,6 +213,36 @@ async function run(cmd: Command): Promise<void> {
     return;
   }
 
+  if (cmd.name === 'site-add' || cmd.name === 'site-remove') {
+    const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
+    const browser = new AgentBrowser({ dataDir: common.dataDir, browser: cmd.browser ?? null, logger, note: (l) => process.stderr.write(`push-agent: ${l}\n`) });
+    const engine = await createEngine(common, service.url, noNotifier, { browser });
+    await connected(engine, service.url, null, closeService);
+    const finish = async () => {
+      await engine.stop(); // closes the browser too
+      await closeService();
+    };
+    try {
+      if (cmd.name === 'site-add') {
+        const prompt = cmd.allowNotifications ? null : async (origin: string) => {
+          if (!process.stdin.isTTY) process.stderr.write(`push-agent: ${origin} asked to show notifications: denied (no terminal to ask; use --allow-notifications)\n`);
+          return askOnTerminal(origin);
+        };
+        const result = await addSite(engine, browser, cmd.url, { headless: cmd.headless, allowNotifications: cmd.allowNotifications, prompt, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 });
+        await finish();
+        return printSiteAdd(result, out, (l) => process.stderr.write(`${l}\n`));
+      }
+      progress.step('the push service to unregister the endpoints');
+      const { removed, origin } = await removeSite(engine, browser, cmd.origin);
+      await finish();
+      return out(removedLine({ origin, removed }));
+    } catch (err) {
+      await finish();
+      if (err instanceof SiteWindowError || err instanceof SiteNotFoundError) return fail(1, err.message);
+      throw err;
+    }
+  }
+
   if (cmd.name === 'unsubscribe') {
     const engine = await createEngine(common, service.url, noNotifier);
     await connected(engine, service.url, cmd.timeoutSeconds ?? null, closeService);
@@ -225,7 +265,15 @@ async function run(cmd: Command): Promise<void> {
   }
   const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
   const desktop = cmd.json ? null : desktopNotifier(logger);
-  const engine = await createEngine(common, service.url, desktop ?? noNotifier);
+  // Sites' service workers run in the agent's browser, started when a push needs one (agent-browser.ts).
+  const browser = new AgentBrowser({
+    dataDir: common.dataDir,
+    browser: cmd.browser ?? null,
+    logger,
+    note: (l) => process.stderr.write(`push-agent: ${l}\n`),
+    available: () => engine.workerHostAvailable(),
+  });
+  const engine = await createEngine(common, service.url, desktop ?? noNotifier, { browser });
   if (service.embedded) process.stderr.write(`push service: ${service.embedded.wsUrl} (embedded)\n`);
   // What `status` reports about this process: written on each state change and, at most once a second, as
   // messages are handled.
@@ -287,7 +335,7 @@ async function run(cmd: Command): Promise<void> {
   try {
     control = await startControlServer(
       controlPath(common.dataDir),
-      agentHandlers({ engine, dataDir: common.dataDir, serviceUrl: displayUrl(common.service), state: () => state, messagesHandled: () => messagesHandled }),
+      agentHandlers({ engine, browser, dataDir: common.dataDir, serviceUrl: displayUrl(common.service), state: () => state, messagesHandled: () => messagesHandled }),
     );
   } catch (err) {
     // Listening goes on; the other commands then find the data dir in use (exit 3), as before there was a socket.

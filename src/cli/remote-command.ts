@@ -1,17 +1,18 @@
-// `list`, `status`, `subscribe`, `unsubscribe` done by the running `listen` (control-handlers.ts): the same output
+// `list`, `status`, `subscribe`, `unsubscribe`, `site add|list|remove` done by the running `listen` (control-handlers.ts): the same output
 // and exit codes as when the command works on the data dir itself.
 import type { SubscriptionInfo } from '../engine/subscription-record.ts';
 import type { Command } from './args.ts';
 import { printList, printStatus, subscriptionOutput, type StatusReport } from './command-output.ts';
 import type { ControlClient } from './control-client.ts';
 import { ControlError } from './control-protocol.ts';
+import { printSiteAdd, printSiteList, removedLine, type SiteLine } from './site-commands.ts';
 
-type RemoteCommand = Extract<Command, { name: 'list' | 'status' | 'subscribe' | 'unsubscribe' }>;
+type RemoteCommand = Exclude<Command, { name: 'help' | 'version' | 'send' | 'listen' }>;
 
 export async function runOnListener(
   cmd: RemoteCommand,
   client: ControlClient,
-  io: { out: (line: string) => void; fail: (code: number, message: string) => never; step: (waitingFor: string) => void },
+  io: { out: (line: string) => void; err: (line: string) => void; fail: (code: number, message: string) => never; step: (waitingFor: string) => void },
 ): Promise<void> {
   try {
     switch (cmd.name) {
@@ -28,6 +29,18 @@ export async function runOnListener(
         io.step('the push service to unregister the endpoint');
         await client.request('unsubscribe', { id: cmd.id });
         return io.out(`unsubscribed ${cmd.id}`);
+      case 'site-list':
+        return printSiteList((await client.request('site-list')) as SiteLine[], cmd.json, io.out);
+      case 'site-add': {
+        // --browser names the browser of a one-shot run; a running listen uses its own.
+        const args = { url: cmd.url, headless: cmd.headless, allowNotifications: cmd.allowNotifications, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 };
+        return printSiteAdd((await client.request('site-add', args)) as { origin: string; subscriptions: SiteLine[] }, io.out, io.err);
+      }
+      case 'site-remove': {
+        io.step('the push service to unregister the endpoints');
+        const r = (await client.request('site-remove', { origin: cmd.origin })) as { origin: string; removed: number };
+        return io.out(removedLine(r));
+      }
     }
   } catch (err) {
     // Every failure of these commands is exit 1, whichever process did the work.

@@ -11,7 +11,7 @@ import type { PushConnection } from './connection.ts';
 import { displayPayload } from './declarative.ts';
 import { InboxWriteError, type Inbox, type InboxMessage } from './inbox.ts';
 import { clientFrames, type AckCode, type ServerMessage } from './protocol.ts';
-import type { Clock, Logger, TimerHandle, WorkerOutcome } from './ports.ts';
+import { WORKER_HOST_UNAVAILABLE, type Clock, type Logger, type TimerHandle, type WorkerOutcome } from './ports.ts';
 import { Redelivery } from './redelivery.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
 import type { SubscriptionRecord } from './subscription-record.ts';
@@ -90,6 +90,8 @@ export interface DeliveryHost {
   retryDelayMs(attempt: number): number | null;
   /** The unknown channel should be dropped at the service too. */
   forgetChannel(channelID: string): void;
+  /** The first message of `sub`'s origin kept for want of a worker host: the generic notification saying why. */
+  hostUnavailable(sub: SubscriptionRecord, why: string, receivedAt: number): void;
 }
 
 type Notification = Extract<ServerMessage, { type: 'notification' }>;
@@ -121,6 +123,8 @@ export class DeliveryPipeline {
   /** Wakes the messages waiting to retry a worker event, so that stopping does not wait for their backoff. */
   #retryWaits = new Set<() => void>();
   #held = new Map<string, { items: Array<{ subscriptionId: string; entry: InboxMessage; plaintext: Buffer | null }>; timer: TimerHandle }>();
+  /** Messages kept (in the inbox, no fate yet) because the worker host had no browser, by origin, in order. */
+  #waitingForHost = new Map<string, Array<{ subscriptionId: string; entry: InboxMessage; plaintext: Buffer | null }>>();
   readonly #host: DeliveryHost;
   readonly #redelivery: Redelivery;
 
@@ -347,6 +351,31 @@ export class DeliveryPipeline {
     this.#retryWaits.clear();
   }
 
+  #waitForHost(sub: SubscriptionRecord, entry: InboxMessage, plaintext: Buffer | null, why: string): void {
+    let waiting = this.#waitingForHost.get(sub.origin);
+    if (!waiting) {
+      this.#waitingForHost.set(sub.origin, (waiting = []));
+      this.#host.hostUnavailable(sub, why, entry.receivedAt);
+    }
+    this.#host.logger.warn('message kept: no browser to run its worker', { subscription: sub.id });
+    waiting.push({ subscriptionId: sub.id, entry, plaintext });
+  }
+
+  /** Messages kept for the worker host's browser, not yet dispatched again. */
+  get waitingForHost(): number {
+    let n = 0;
+    for (const w of this.#waitingForHost.values()) n += w.length;
+    return n;
+  }
+
+  /** The worker host has a browser again: the kept messages are dispatched, in order. */
+  releaseWaitingForHost(): void {
+    if (this.#closed) return;
+    const all = [...this.#waitingForHost.values()].flat();
+    this.#waitingForHost.clear();
+    for (const it of all) this.#chain(it.subscriptionId, it.entry, it.plaintext, null);
+  }
+
   /** Dispatches every held batch now (e.g. the power state left `low`). */
   releaseHeld(): void {
     for (const [origin, b] of [...this.#held]) {
@@ -450,6 +479,12 @@ export class DeliveryPipeline {
         run = await worker;
         const o = run.outcome;
         if (o.status === 'ok') break;
+        if (o.status === 'error' && o.kind === WORKER_HOST_UNAVAILABLE && o.shown === 0 && !declared) {
+          // No browser to run the worker: kept, not lost, until the host has one (releaseWaitingForHost).
+          keep = true;
+          this.#waitForHost(sub, entry, plaintext, o.message);
+          return;
+        }
         h.connection.send(clientFrames.nack(entry.version, o.status === 'timeout' ? 303 : o.code));
         if (o.shown > 0) break;
         const delay = h.retryDelayMs(attempt);

@@ -241,6 +241,10 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       coalesceMs: (sub) => (this.#hasWorker(sub) ? this.#power.coalesceMs() : 0),
       retryDelayMs: (attempt) => (this.#opts.worker?.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)[attempt] ?? null,
       forgetChannel: (channelID) => this.#forgetChannel(channelID),
+      hostUnavailable: (sub, why, receivedAt) => {
+        const site = sub.label || new URL(sub.origin).host;
+        this.#show(sub, { title: `${site} sent a message`, body: `Kept until it can be delivered: ${why}` }, 'generic', receivedAt);
+      },
     });
     this.#pipeline.replay();
     if (this.registry.asideCounts().locked > 0) {
@@ -305,6 +309,14 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#urgency.close();
     this.#quiet.close();
     this.history.flush();
+  }
+
+  /**
+   * Host signal: the worker host can run workers again (a browser was installed or found). The messages kept for it
+   * (WORKER_HOST_UNAVAILABLE) are dispatched now.
+   */
+  workerHostAvailable(): void {
+    this.#pipeline?.releaseWaitingForHost();
   }
 
   /** Host signal: resumed from sleep or the network came back. */

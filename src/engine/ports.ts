@@ -141,6 +141,13 @@ export interface WorkerClient {
   closeNotification?(notificationId: string): void;
 }
 
+/**
+ * The error kind of a WorkerOutcome whose host has no browser to run the worker (none installed, it cannot start):
+ * the engine keeps the message in the journal, shows one generic notification saying what is missing, and delivers
+ * it once the host calls `PushEngine.workerHostAvailable()`. The outcome's message says what is missing.
+ */
+export const WORKER_HOST_UNAVAILABLE = 'host-unavailable';
+
 export type WorkerOutcome =
   | { status: 'ok'; shown: number }
   /** 301 handler threw, 302 waitUntil rejected, 303 other dispatch error (script failed to load, crash, ...). */

@@ -29,7 +29,7 @@ import { linuxKeyStorage, linuxTrayHostPresent } from './desktop-bus-probes.ts';
 import { devShortcut } from './windows-shortcut.ts';
 import { openSafeStorageSecretBox } from './safe-storage-secret-box.ts';
 import { createSettingsWindow, registerAppScheme, serveSettingsScheme } from './settings-window.ts';
-import { SitePermissions } from './site-permissions.ts';
+import { SitePermissions } from '../engine/site-permissions.ts';
 import { SiteSessions } from './site-sessions.ts';
 import { SiteWindows } from './site-window.ts';
 import { createTray, type AppTray } from './tray.ts';

@@ -1,6 +1,6 @@
 // The app's own notification prompt for a site (docs/architecture.md "Security model"): a native dialog, "Block" by default.
 import { BrowserWindow, dialog } from 'electron';
-import type { PermissionPrompt } from './site-permissions.ts';
+import type { PermissionPrompt } from '../engine/site-permissions.ts';
 
 export const dialogPermissionPrompt: PermissionPrompt = async (origin) => {
   const options = {

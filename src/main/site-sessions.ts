@@ -5,7 +5,7 @@
 // after the user agreed; everything else is denied.
 import { session, type Session } from 'electron';
 import { sitePartition } from './partition.ts';
-import type { SitePermissions } from './site-permissions.ts';
+import type { SitePermissions } from '../engine/site-permissions.ts';
 
 export class SiteSessions {
   readonly #serviceWorkerPreload: string;

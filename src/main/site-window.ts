@@ -6,7 +6,7 @@ import type { PushEngine } from '../engine/engine.ts';
 import type { Logger } from '../engine/ports.ts';
 import { SiteService } from '../engine/site-service.ts';
 import type { IpcHub, SiteFrameHandlers } from './ipc-hub.ts';
-import type { SitePermissions } from './site-permissions.ts';
+import type { SitePermissions } from '../engine/site-permissions.ts';
 import type { SiteSessions } from './site-sessions.ts';
 import { decideNavigation, isSameOrigin, siteOrigin } from './url-policy.ts';
 import { ClickGate } from './click-gate.ts';

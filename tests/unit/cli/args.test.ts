@@ -69,3 +69,50 @@ test('an empty --data-dir or PUSH_AGENT_DATA_DIR is refused, never the current d
   assert.throws(() => parseCommand(['listen'], { ...env, PUSH_AGENT_DATA_DIR: '' }), (e: unknown) => e instanceof UsageError && /PUSH_AGENT_DATA_DIR/.test(e.message));
   assert.throws(() => parseCommand(['listen', '--data-dir', '   '], env), UsageError);
 });
+
+test('site add, list, remove parse with their flags; --browser also on listen', () => {
+  const env = {};
+  const common = { dataDir: '/d', service: 'ws://127.0.0.1:9/', verbose: false };
+  const base = ['--data-dir', '/d', '--service', 'ws://127.0.0.1:9/'];
+  assert.deepEqual(parseCommand(['site', 'add', 'https://example.com', '--allow-notifications', '--headless', '--close-after', '2.5', '--browser', '/b', ...base], env), {
+    name: 'site-add',
+    common,
+    url: 'https://example.com/',
+    allowNotifications: true,
+    headless: true,
+    closeAfterSeconds: 2.5,
+    browser: '/b',
+  });
+  assert.deepEqual(parseCommand(['site', 'add', 'http://a.localhost:8/x', ...base], env), {
+    name: 'site-add',
+    common,
+    url: 'http://a.localhost:8/x',
+    allowNotifications: false,
+    headless: false,
+    closeAfterSeconds: null,
+    browser: null,
+  });
+  assert.deepEqual(parseCommand(['site', 'list', '--json', ...base], env), { name: 'site-list', common, json: true });
+  assert.deepEqual(parseCommand(['site', 'remove', 'https://www.example.com/some/path', ...base], env), { name: 'site-remove', common, origin: 'https://www.example.com', browser: null });
+  assert.deepEqual(parseCommand(['listen', '--browser', '/b', ...base], env), { name: 'listen', common, json: false, browser: '/b' });
+  for (const bad of [
+    ['site'],
+    ['site', 'frob'],
+    ['site', 'add'],
+    ['site', 'add', 'ftp://x/'],
+    ['site', 'add', 'not a url'],
+    ['site', 'add', 'https://a/', 'https://b/'],
+    ['site', 'add', 'https://a/', '--close-after', '0'],
+    ['site', 'add', 'https://a/', '--close-after', 'soon'],
+    ['site', 'add', 'https://a/', '--json'],
+    ['site', 'list', '--headless'],
+    ['site', 'remove'],
+    ['site', 'remove', 'mailto:x@y'],
+    ['site', 'remove', 'https://a/', '--headless'],
+    ['subscribe', '--headless'],
+    ['list', '--browser', '/b'],
+    ['listen', '--browser', ''],
+  ]) {
+    assert.throws(() => parseCommand(bad, env), UsageError, bad.join(' '));
+  }
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Store } from '../../../src/engine/ports.ts';
-import { SitePermissions } from '../../../src/main/site-permissions.ts';
+import { SitePermissions } from '../../../src/engine/site-permissions.ts';
 
 function memoryStore(): Store & { data: Map<string, unknown> } {
   const data = new Map<string, unknown>();

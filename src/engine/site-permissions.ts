@@ -1,8 +1,8 @@
 // Notification permission per site (the engine's PermissionPort, src/engine/site-service.ts): granted only after
-// the user agrees in the app's own prompt, remembered in a small store. Every other permission is denied by the
-// session handlers (site-sessions.ts). Pure apart from the injected prompt (a dialog in the app).
-import type { PermissionPort } from '../engine/site-service.ts';
-import type { Store } from '../engine/ports.ts';
+// the user agrees in the host's own prompt (a dialog in the app, the terminal for `push-agent site add`), remembered
+// in the engine's store: the one authority both hosts read. Pure apart from the injected prompt.
+import type { PermissionPort } from './site-service.ts';
+import type { Store } from './ports.ts';
 import type { SitePermissionState } from '../shared/site-bridge.ts';
 
 const KEY = 'notifications';
@@ -47,6 +47,11 @@ export class SitePermissions implements PermissionPort {
       this.#asking.set(origin, pending);
     }
     return pending;
+  }
+
+  /** Sets the decision without a prompt (`push-agent site add --allow-notifications`). */
+  set(origin: string, state: 'granted' | 'denied'): void {
+    this.#store.set(KEY, { ...this.#all(), [origin]: state });
   }
 
   /** Settings may reset a decision (the site can then ask again). */
