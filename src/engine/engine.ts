@@ -408,7 +408,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     return true;
   }
 
-  // ---- policy (design.md §7) ----
+  // ---- policy (docs/policies.md) ----
 
   /** The current power state. */
   get power(): PowerState {
@@ -548,7 +548,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     const n = this.notifications.get(id);
     const sub = n && this.registry.get(n.subscriptionId);
     if (!n || !sub) return;
-    // A click on one of the origin's notifications refills its budget (design.md §7).
+    // A click on one of the origin's notifications refills its budget (docs/policies.md).
     this.siteOpened(sub.origin);
     const fallback = sub.kind === 'endpoint' ? undefined : sub.origin;
     const what = this.notifications.activate(id, action, fallback, this.#hasWorker(sub));
@@ -573,7 +573,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     const previous = this.#storedUaid();
     const subs = this.#webPushSubs();
     if (previous !== uaid && subs.length > 0) {
-      // Every channel of the old UAID is dead (protocol.md §1). Mark each subscription before storing the new
+      // Every channel of the old UAID is dead (docs/protocol-notes.md §1). Mark each subscription before storing the new
       // UAID: a drop or a restart mid-way then resumes from the marks, never believes the old endpoints live.
       this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: subs.length });
       const since = this.#clock.now();

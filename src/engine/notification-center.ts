@@ -1,5 +1,5 @@
 // The notifications the engine has on screen: showing them through the Notifier (with tag replacement),
-// answering getNotifications, and resolving what an activation means (design.md §8).
+// answering getNotifications, and resolving what an activation means (docs/architecture.md "Notifications").
 
 import { randomUUID } from 'node:crypto';
 import { httpUrl, type NotificationModel, type NotificationRequest } from './notification.ts';

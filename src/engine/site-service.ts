@@ -5,7 +5,7 @@
 // Simple Push registrations live on the engine's own Simple Push session (src/engine/simple-push.ts), whose
 // endpoints are the service's `/spush/v1/<token>` and whose pushes carry their integer version.
 //
-// Not done: design.md §5 sends a version-only push to the origin's worker (a `push` with null data) when no page of
+// Not done: docs/architecture.md "Subscriptions" sends a version-only push to the origin's worker (a `push` with null data) when no page of
 // the origin is open. Legacy registrations carry no worker script and the engine does not know which pages are
 // open, so today such a push reaches open pages only (needs an engine API: workerScriptURL for legacy
 // registrations and an "origin has an open page" query).
