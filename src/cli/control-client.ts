@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { lockDataDir, lockHolder, DataDirLockedError, type DataDirLock } from './data-dir-lock.ts';
-import { ControlError, lineSplitter, type ControlErrorCode, type ControlResponse } from './control-protocol.ts';
+import { ControlError, lineSplitter, MAX_ANSWER_BYTES, type ControlErrorCode, type ControlResponse } from './control-protocol.ts';
 
 /** How long a command waits for a data dir held by something other than a listening `listen` (it may be starting). */
 const WAIT_FOR_OWNER_MS = 3_000;
@@ -38,6 +38,7 @@ export class ControlClient {
           w.resolve(r);
         },
         () => fail(new ControlError('internal', 'the running push-agent sent an answer too long to read')),
+        MAX_ANSWER_BYTES,
       ),
     );
     socket.on('error', (err) => fail(new ControlError('failed', `lost the connection to the running push-agent (${err.message})`)));

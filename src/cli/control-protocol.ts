@@ -4,6 +4,11 @@
 
 /** A line longer than this (bytes, newline excluded) is refused with `line-too-long` and the connection closed. */
 export const MAX_LINE_BYTES = 64 * 1024;
+/**
+ * What a client reads of one answer from its listener (which it has checked is its own user's): `list --json` of
+ * ten thousand subscriptions is several MiB, far past what a request may be.
+ */
+export const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
 export type ControlErrorCode =
   /** The line is not a JSON object. */
@@ -44,10 +49,11 @@ export type ControlResponse =
   | { id: unknown; ok: false; error: { code: ControlErrorCode; message: string } };
 
 /**
- * Splits a byte stream into lines of at most MAX_LINE_BYTES. `onLine` gets each complete line; `onTooLong` is called
- * once, as soon as the buffered part of a line passes the limit (the caller then closes: the stream cannot resync).
+ * Splits a byte stream into lines of at most `maxBytes` (requests: MAX_LINE_BYTES). `onLine` gets each complete line;
+ * `onTooLong` is called once, as soon as the buffered part of a line passes the limit (the caller then closes: the
+ * stream cannot resync).
  */
-export function lineSplitter(onLine: (line: string) => void, onTooLong: () => void): (chunk: Buffer) => void {
+export function lineSplitter(onLine: (line: string) => void, onTooLong: () => void, maxBytes = MAX_LINE_BYTES): (chunk: Buffer) => void {
   let parts: Buffer[] = [];
   let size = 0;
   let overflowed = false;
@@ -56,7 +62,7 @@ export function lineSplitter(onLine: (line: string) => void, onTooLong: () => vo
     let start = 0;
     for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, i);
-      if (size + piece.length > MAX_LINE_BYTES) {
+      if (size + piece.length > maxBytes) {
         overflowed = true;
         return onTooLong();
       }
@@ -68,7 +74,7 @@ export function lineSplitter(onLine: (line: string) => void, onTooLong: () => vo
       if (overflowed) return;
     }
     const rest = chunk.subarray(start);
-    if (size + rest.length > MAX_LINE_BYTES) {
+    if (size + rest.length > maxBytes) {
       overflowed = true;
       return onTooLong();
     }

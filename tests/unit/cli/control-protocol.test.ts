@@ -30,3 +30,24 @@ test('a line of exactly the limit passes; one byte more is reported once, in one
   // A complete short line before the long one is still delivered.
   assert.deepEqual(split([Buffer.from('{"ok":1}\n'), big]), { lines: ['{"ok":1}'], tooLong: 1 });
 });
+
+test("the client reads a listener's answer longer than the request limit (list --json of a thousand subscriptions)", async (t) => {
+  // Found by the scale bench: `list --json` through a running listen with 1,000 subscriptions answered ~600 KiB and
+  // the client gave up at the 64 KiB meant for requests. The listener is the user's own (its socket is checked).
+  const { ControlClient } = await import('../../../src/cli/control-client.ts');
+  const net = await import('node:net');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'push-agent-ctl-'));
+  const socketPath = path.join(dir, 'c.sock');
+  const big = Array.from({ length: 2_000 }, (_, i) => ({ id: `${i}`.padStart(36, '0'), label: 'x'.repeat(400) }));
+  const server = net.createServer((s) => s.on('data', (d) => s.write(`${JSON.stringify({ id: JSON.parse(d.toString()).id, ok: true, result: big })}\n`)));
+  await new Promise<void>((r) => server.listen(socketPath, () => r()));
+  t.after(() => server.close());
+  const client = await ControlClient.connect(socketPath);
+  t.after(() => client.close());
+  const answer = (await client.request('list')) as unknown[];
+  assert.ok(JSON.stringify(big).length > MAX_LINE_BYTES * 10);
+  assert.equal(answer.length, 2_000);
+});
