@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import CDP from 'chrome-remote-interface';
+import type CDP from 'chrome-remote-interface';
 
 export interface LaunchOptions {
   executablePath?: string;
@@ -87,7 +87,10 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Launched
   child.stderr!.resume();
   let client: CDP.Client;
   try {
-    client = await CDP({ target: wsUrl });
+    // Imported here, when a browser starts: an agent that never needs one never loads the client (also in the bundle,
+    // where a static import of an external package would load at start).
+    const { default: connect } = await import('chrome-remote-interface');
+    client = await connect({ target: wsUrl });
   } catch (err) {
     child.kill('SIGKILL');
     removeProfile();

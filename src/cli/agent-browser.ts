@@ -11,7 +11,7 @@ import type { PushEngine } from '../engine/engine.ts';
 import { WORKER_HOST_UNAVAILABLE, type Logger, type Store, type WorkerClient, type WorkerDispatch, type WorkerHost, type WorkerOutcome } from '../engine/ports.ts';
 import { SiteService, type PermissionPort } from '../engine/site-service.ts';
 import { SitePermissions } from '../engine/site-permissions.ts';
-import { ChromiumWorkerHost } from '../chromium-host/chromium-worker-host.ts';
+import type { ChromiumWorkerHost } from '../chromium-host/chromium-worker-host.ts';
 import { browserScripts } from './browser-scripts.ts';
 import { findBrowser } from './browser-path.ts';
 import { browserProfile } from './browser-profile.ts';
@@ -263,6 +263,8 @@ export class AgentBrowser implements WorkerHost {
       this.#opts.note?.(profile.note);
     }
     const scripts = await browserScripts();
+    // Loaded with the first browser: an agent with endpoints only never pays for the DevTools-protocol client.
+    const { ChromiumWorkerHost } = await import('../chromium-host/chromium-worker-host.ts');
     const host = new ChromiumWorkerHost({
       serviceWorkerScript: scripts.serviceWorkerScript,
       pageScript: scripts.pageScript,

@@ -40,7 +40,7 @@ test('listen with an endpoint subscription loads no validator, sender or browser
   assert.ok(loaded, 'the hook reported');
   const packages = new Set((loaded as string[]).map((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1]).filter(Boolean));
   assert.ok(packages.has('ws'), `ws is loaded (sanity): ${[...packages].join(', ')}`);
-  for (const unwanted of ['ajv', 'ajv-formats', 'semver', 'conf', 'web-push', 'playwright-core', 'http_ece']) {
+  for (const unwanted of ['ajv', 'ajv-formats', 'semver', 'conf', 'web-push', 'playwright-core', 'chrome-remote-interface', 'http_ece']) {
     assert.ok(!packages.has(unwanted), `${unwanted} is not loaded at start (loaded: ${[...packages].join(', ')})`);
   }
 });
