@@ -15,11 +15,12 @@
 
 import { randomBytes } from 'node:crypto';
 import type CDP from 'chrome-remote-interface';
-import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerEvent, WorkerHost, WorkerOutcome } from '../engine/ports.ts';
+import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome } from '../engine/ports.ts';
 import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { silentLogger } from '../engine/log.ts';
 import { launchChromium, type LaunchedBrowser, type LaunchOptions } from './launch.ts';
 import { SITE_BRIDGE_GLOBAL, type SiteBridge } from '../shared/site-bridge.ts';
+import { scriptEvent, shortMessage } from '../engine/service-worker-wire.ts';
 
 /** WorkerOutcome without `shown`: the host counts notifications itself, from the calls it served. */
 type Result = { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string } | { status: 'timeout' };
@@ -149,16 +150,7 @@ function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: Er
   return { promise, resolve, reject };
 }
 
-const short = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 512);
 
-/** The engine's event in the shape the service-worker script dispatches (push data as base64). */
-function hostEvent(event: WorkerEvent): unknown {
-  if (event.type === 'push') {
-    const data = event.data ? Buffer.from(event.data).toString('base64') : null;
-    return event.notification ? { type: 'push', data, notification: JSON.parse(JSON.stringify(event.notification)) as unknown } : { type: 'push', data };
-  }
-  return JSON.parse(JSON.stringify(event)) as unknown;
-}
 
 export class ChromiumWorkerHost implements WorkerHost {
   readonly #opts: ChromiumWorkerHostOptions;
@@ -295,7 +287,7 @@ export class ChromiumWorkerHost implements WorkerHost {
       state.event = counter;
       outcome = await this.#dispatchTo(worker, version, request);
     } catch (err) {
-      outcome = { status: 'error', code: 303, kind: (err as { kind?: string }).kind ?? 'worker-crashed', message: short(err) };
+      outcome = { status: 'error', code: 303, kind: (err as { kind?: string }).kind ?? 'worker-crashed', message: shortMessage(err) };
     } finally {
       state.client = null;
       state.event = null;
@@ -334,15 +326,15 @@ export class ChromiumWorkerHost implements WorkerHost {
       client
         .send(
           'Runtime.callFunctionOn',
-          { objectId, functionDeclaration: 'function (e) { return this.dispatch(e); }', arguments: [{ value: hostEvent(request.event) }], awaitPromise: true, returnByValue: true },
+          { objectId, functionDeclaration: 'function (e) { return this.dispatch(e); }', arguments: [{ value: scriptEvent(request.event) }], awaitPromise: true, returnByValue: true },
           worker.sessionId,
         )
         .then(
           (r) => {
-            if (r.exceptionDetails) finish({ status: 'error', code: 303, kind: 'worker-crashed', message: short(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text) });
+            if (r.exceptionDetails) finish({ status: 'error', code: 303, kind: 'worker-crashed', message: shortMessage(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text) });
             else finish(r.result.value as Result);
           },
-          (err: unknown) => finish({ status: 'error', code: 303, kind: 'worker-terminated', message: short(err) }),
+          (err: unknown) => finish({ status: 'error', code: 303, kind: 'worker-terminated', message: shortMessage(err) }),
         );
     });
   }
@@ -383,7 +375,7 @@ export class ChromiumWorkerHost implements WorkerHost {
       }
       await client.send('ServiceWorker.stopWorker', { versionId }, await this.#controlSession());
     } catch (err) {
-      this.#logger.debug('stopWorker failed', { error: short(err) });
+      this.#logger.debug('stopWorker failed', { error: shortMessage(err) });
     }
   }
 
@@ -400,7 +392,7 @@ export class ChromiumWorkerHost implements WorkerHost {
       value = await this.#call(worker.origin, msg.method, msg.args);
     } catch (err) {
       ok = false;
-      value = { name: (err as Error).name === 'TypeError' ? 'TypeError' : 'AbortError', message: short(err) };
+      value = { name: (err as Error).name === 'TypeError' ? 'TypeError' : 'AbortError', message: shortMessage(err) };
     }
     if (!id) return;
     try {
@@ -428,7 +420,7 @@ export class ChromiumWorkerHost implements WorkerHost {
           await client.showNotification(String(args[0]), args[1]);
         } catch (err) {
           event.reserved--;
-          throw Object.assign(new TypeError(short(err)));
+          throw Object.assign(new TypeError(shortMessage(err)));
         }
         event.shown++;
         return null;
@@ -461,7 +453,7 @@ export class ChromiumWorkerHost implements WorkerHost {
       else if (typeof msg.method !== 'string' || !SITE_METHODS.has(msg.method) || !Array.isArray(msg.args)) value = { ok: false, name: 'InvalidAccessError', message: 'unknown bridge call' };
       else value = await (site as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[msg.method]!(...(msg.args as unknown[]));
     } catch (err) {
-      this.#logger.warn('page call failed', { error: short(err) });
+      this.#logger.warn('page call failed', { error: shortMessage(err) });
       return;
     }
     await client
@@ -550,7 +542,7 @@ export class ChromiumWorkerHost implements WorkerHost {
 
   #wire(client: CDP.Client): void {
     client.on('Target.attachedToTarget', (p: { sessionId: string; targetInfo: { targetId: string; type: string; url: string }; waitingForDebugger: boolean }) => {
-      void this.#attached(client, p).catch((err: unknown) => this.#logger.warn('could not prepare a target', { type: p.targetInfo.type, error: short(err) }));
+      void this.#attached(client, p).catch((err: unknown) => this.#logger.warn('could not prepare a target', { type: p.targetInfo.type, error: shortMessage(err) }));
     });
     client.on('Target.detachedFromTarget', (p: { sessionId: string }) => {
       const w = this.#bySession.get(p.sessionId);
@@ -575,7 +567,7 @@ export class ChromiumWorkerHost implements WorkerHost {
     client.on('Inspector.targetReloadedAfterCrash', (_p: unknown, sessionId?: string) => {
       const w = sessionId ? this.#bySession.get(sessionId) : undefined;
       this.#logger.debug('worker restarted', { known: Boolean(w) });
-      if (w) void this.#prepareWorker(client, w).catch((err: unknown) => this.#logger.warn('could not prepare a restarted worker', { error: short(err) }));
+      if (w) void this.#prepareWorker(client, w).catch((err: unknown) => this.#logger.warn('could not prepare a restarted worker', { error: shortMessage(err) }));
     });
     client.on('Runtime.bindingCalled', (p: { name: string; payload: string; executionContextId: number }, sessionId?: string) => {
       const w = sessionId ? this.#bySession.get(sessionId) : undefined;
@@ -674,7 +666,7 @@ export class ChromiumWorkerHost implements WorkerHost {
         if (w.breakpointId) await client.send('Debugger.removeBreakpoint', { breakpointId: w.breakpointId }, s);
         w.breakpointId = undefined;
         if (r.exceptionDetails || !r.result.objectId) {
-          w.settle.reject(new Error(`the service-worker script failed: ${short(r.exceptionDetails?.exception?.description ?? 'no object')}`));
+          w.settle.reject(new Error(`the service-worker script failed: ${shortMessage(r.exceptionDetails?.exception?.description ?? 'no object')}`));
         } else {
           w.injected = true;
           w.settle.resolve(r.result.objectId);
@@ -682,7 +674,7 @@ export class ChromiumWorkerHost implements WorkerHost {
         }
       }
     } catch (err) {
-      w.settle.reject(new Error(short(err)));
+      w.settle.reject(new Error(shortMessage(err)));
     } finally {
       await client.send('Debugger.resume', undefined, s).catch(() => undefined);
     }

@@ -16,10 +16,11 @@
 // - `registration.unregister()`: the service-worker preload wraps it and reports the scope on CHANNEL.call; at
 //   start, `reconcile` starts the worker of each subscribed scope and reports scopes that cannot be started twice.
 
-import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerEvent, WorkerHost, WorkerOutcome } from '../engine/ports.ts';
+import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome } from '../engine/ports.ts';
 import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { siteOrigin } from './url-policy.ts';
 import { SW_CHANNEL } from '../shared/service-worker-channel.ts';
+import { scriptEvent, shortMessage } from '../engine/service-worker-wire.ts';
 
 export { SW_CHANNEL };
 
@@ -56,23 +57,14 @@ interface OriginState {
   idle: TimerHandle | null;
 }
 
-const short = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 512);
 
-/** The engine's event as the service-worker script dispatches it (push data as base64). */
-function hostEvent(event: WorkerEvent): unknown {
-  if (event.type === 'push') {
-    const data = event.data ? Buffer.from(event.data).toString('base64') : null;
-    return event.notification ? { type: 'push', data, notification: JSON.parse(JSON.stringify(event.notification)) as unknown } : { type: 'push', data };
-  }
-  return JSON.parse(JSON.stringify(event)) as unknown;
-}
 
 /** A worker's outcome, rebuilt from the fields the contract has: anything else from the site's side is dropped. */
 function toResult(v: unknown): Result {
   const r = v as { status?: unknown; code?: unknown; kind?: unknown; message?: unknown } | null;
   if (r && typeof r === 'object' && r.status === 'ok') return { status: 'ok' };
   if (r && typeof r === 'object' && r.status === 'error' && (r.code === 301 || r.code === 302 || r.code === 303)) {
-    return { status: 'error', code: r.code, kind: typeof r.kind === 'string' ? r.kind.slice(0, 64) : 'bridge-error', message: short(r.message) };
+    return { status: 'error', code: r.code, kind: typeof r.kind === 'string' ? r.kind.slice(0, 64) : 'bridge-error', message: shortMessage(r.message) };
   }
   return { status: 'error', code: 303, kind: 'bridge-error', message: 'malformed outcome' };
 }
@@ -172,7 +164,7 @@ export class ServiceWorkerHost implements WorkerHost {
         task = null;
       }
     } catch (err) {
-      outcome = { status: 'error', code: 303, kind: (err as { kind?: string }).kind ?? 'worker-crashed', message: short(err) };
+      outcome = { status: 'error', code: 303, kind: (err as { kind?: string }).kind ?? 'worker-crashed', message: shortMessage(err) };
       if (task) endQuietly(task);
       task = null;
     } finally {
@@ -201,7 +193,7 @@ export class ServiceWorkerHost implements WorkerHost {
       const deadline = this.#clock.setTimeout(() => finish({ status: 'timeout' }), request.deadlineMs);
       this.#pending.set(id, finish);
       if (worker.isDestroyed()) return finish({ status: 'error', code: 303, kind: 'worker-terminated', message: 'the worker stopped' });
-      worker.send(SW_CHANNEL.event, id, hostEvent(request.event));
+      worker.send(SW_CHANNEL.event, id, scriptEvent(request.event));
     });
   }
 
@@ -242,7 +234,7 @@ export class ServiceWorkerHost implements WorkerHost {
       value = await this.#call(origin, msg.method, msg.args as unknown[]);
     } catch (err) {
       ok = false;
-      value = { name: (err as Error).name === 'TypeError' ? 'TypeError' : 'AbortError', message: short(err) };
+      value = { name: (err as Error).name === 'TypeError' ? 'TypeError' : 'AbortError', message: shortMessage(err) };
     }
     if (id && !worker.isDestroyed()) worker.send(SW_CHANNEL.reply, id, ok, value ?? null);
   }
@@ -260,7 +252,7 @@ export class ServiceWorkerHost implements WorkerHost {
           await client.showNotification(String(args[0]), args[1]);
         } catch (err) {
           event.reserved--;
-          throw new TypeError(short(err));
+          throw new TypeError(shortMessage(err));
         }
         event.shown++;
         return null;
