@@ -1,12 +1,12 @@
 // The headless command's Store: one JSON document on real disk, atomic rewrites, nothing it cannot read rewritten.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openJsonFileStore, stateFile } from '../../../src/cli/json-file-store.ts';
 import { StateError } from '../../../src/engine/state-schema.ts';
 import { tempDir } from '../../support/engine-harness.ts';
+import { mountTmpfs } from '../../support/tmpfs.ts';
 
 test('values survive a reopen; the file is 0600 plain JSON', () => {
   const dir = tempDir();
@@ -63,14 +63,13 @@ test('a state file that is not a JSON object is refused with a StateError and le
 
 test('a write that fails on a full disk throws, and the file and memory keep the old value', (t) => {
   // A real full disk: a 64 KiB tmpfs (needs root; skipped with the reason otherwise).
-  const mnt = tempDir('json-store-tmpfs-');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'pipe' });
-  } catch (err) {
-    console.log(`SKIPPED: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]})`);
+  const tmpfs = mountTmpfs('64k');
+  if ('refused' in tmpfs) {
+    console.log(`SKIPPED: cannot mount a tmpfs here (${tmpfs.refused})`);
     t.skip('mount refused');
     return;
   }
+  const mnt = tmpfs.dir;
   try {
     const dir = path.join(mnt, 'data');
     const store = openJsonFileStore(dir);
@@ -82,6 +81,6 @@ test('a write that fails on a full disk throws, and the file and memory keep the
     assert.equal(openJsonFileStore(dir).get('uaid'), 'abc');
     assert.deepEqual(fs.readdirSync(dir), ['state.json'], 'the partial temp file is removed');
   } finally {
-    execFileSync('umount', ['-l', mnt]);
+    tmpfs.unmount();
   }
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { test } from 'node:test';
 import { Inbox, InboxWriteError, type InboxMessage } from '../../../src/engine/inbox.ts';
 import { silentLogger } from '../../../src/engine/log.ts';
 import { memoryLogger, tempDir } from '../../support/engine-harness.ts';
+import { mountTmpfs } from '../../support/tmpfs.ts';
 
 const msg = (i: number, sub = 's1'): InboxMessage => ({ id: `m${i}`, subscriptionId: sub, version: `v${i}`, receivedAt: i, data: null, headers: {} });
 
@@ -241,14 +241,13 @@ test('acceptAsync: durable when it resolves, remembered, replayed after a restar
 });
 
 test('acceptAsync on a full disk rejects and leaves no trace: not pending, not remembered, file cut back', async (t) => {
-  const mnt = tempDir('inbox-tmpfs-');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'pipe' });
-  } catch (err) {
-    console.log(`SKIPPED: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]})`);
+  const tmpfs = mountTmpfs('64k');
+  if ('refused' in tmpfs) {
+    console.log(`SKIPPED: cannot mount a tmpfs here (${tmpfs.refused})`);
     t.skip('mount refused');
     return;
   }
+  const mnt = tmpfs.dir;
   try {
     const file = path.join(mnt, 'inbox.jsonl');
     const a = new Inbox({ file, logger: silentLogger });
@@ -265,6 +264,6 @@ test('acceptAsync on a full disk rejects and leaves no trace: not pending, not r
     assert.deepEqual(b.pending().map((m) => m.id), ['m1', 'm3']);
     b.close();
   } finally {
-    execFileSync('umount', ['-l', mnt]);
+    tmpfs.unmount();
   }
 });
