@@ -15,6 +15,7 @@ import { defaultPreferences } from '../../src/shared/preferences.ts';
 import { sendStatus, tempDir, waitFor } from '../support/engine-harness.ts';
 import { listen, type Listener } from '../support/push-agent-process.ts';
 import { runCli } from '../support/cli.ts';
+import { workboxShellPage, workboxShellWorker } from '../support/workbox-shell-site.ts';
 
 const vapid = webpush.generateVAPIDKeys();
 
@@ -27,16 +28,26 @@ self.addEventListener('push', (e) => {
 });
 `;
 
-/** Subscribes at load; `?close` then closes its own window. */
-const APP = `<!doctype html><title>app</title><script>
+/**
+ * The sites' page script: subscribes at load (`?close` then closes its own window); with `?unregister` it
+ * unregisters its origin's service worker instead (which ends its push subscription) and closes.
+ */
+const PAGE_SCRIPT = `
 (async () => {
+  if (location.search.includes('unregister')) {
+    const reg = await navigator.serviceWorker.getRegistration('/');
+    await fetch('/report?unregistered=' + (reg ? await reg.unregister() : 'none'));
+    window.close();
+    return;
+  }
   const reg = await navigator.serviceWorker.register('/sw.js');
   await navigator.serviceWorker.ready;
   await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: ${JSON.stringify(vapid.publicKey)} });
-  await fetch('/report?subscribed=' + location.host);
+  await fetch('/report?subscribed=' + location.host + location.pathname);
   if (location.search.includes('close')) window.close();
 })().catch((e) => fetch('/report?error=' + encodeURIComponent(e.message)));
-</script>`;
+`;
+const APP = `<!doctype html><title>app</title><script>${PAGE_SCRIPT}</script>`;
 
 /** Reports how many service workers its origin has registered, then closes. */
 const CHECK = `<!doctype html><title>check</title><script>
@@ -45,9 +56,22 @@ navigator.serviceWorker.getRegistrations().then((r) => fetch('/report?registrati
 
 const reports: string[] = [];
 
+/** The Workbox app shell's worker (tests/support/workbox-shell-site.ts), built once. */
+let shellWorker = '';
+
 function startSites(): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    if (url.hostname.startsWith('shell')) {
+      // The app shell: the network has only the shell and its worker; every other navigation is the worker's.
+      if (url.pathname === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(shellWorker);
+      else if (url.pathname === '/' || url.pathname === '/index.html') res.writeHead(200, { 'content-type': 'text/html' }).end(workboxShellPage(PAGE_SCRIPT));
+      else if (url.pathname === '/report') {
+        reports.push(`${url.hostname} ${decodeURIComponent(url.search.slice(1))}`);
+        res.writeHead(204).end();
+      } else res.writeHead(404, { 'content-type': 'text/plain' }).end('the network has no such page');
+      return;
+    }
     if (url.hostname.startsWith('apex.')) {
       res.writeHead(302, { location: `http://www.${url.host}${url.pathname}${url.search}` }).end();
       return;
@@ -80,12 +104,15 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
   const listeners: Listener[] = [];
   before(async () => {
     service = await startPushService();
+    shellWorker = await workboxShellWorker();
     sites = await startSites();
     port = (sites.address() as AddressInfo).port;
   });
   after(async () => {
     for (const l of listeners) await l.stop();
     await service.close();
+    // Keep-alive connections from the browsers would hold the server (and this process) open.
+    sites.closeAllConnections();
     sites.close();
   });
 
@@ -275,5 +302,86 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     assert.equal(await sendStatus(line!, 'after', { vapid }), 201);
     await waitFor('the worker notification after', () => l.lines.some((x) => x.title === 'worker: after'), 60_000);
     assert.deepEqual(log().filter((x) => x.msg === 'browser started').map((x) => x.headed), [false, true, false]);
+  });
+
+  // ---- the test sites of the service-worker issue, through the command: the app shell and unregister ----
+
+  /** `site add` of the shell at `/`, then of a route only its worker answers: one subscription, found again. */
+  async function addShell(dir: string, origin: string): Promise<SiteLine> {
+    const r = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
+    assert.equal(r.code, 0, r.stderr);
+    const [line, ...more] = parseLines(r.stdout);
+    assert.ok(line, r.stderr);
+    assert.equal(more.length, 0);
+    assert.equal(line!.origin, origin);
+    assert.equal(line!.scope, `${origin}/`);
+    // The network has no /some/deep/route (404): the shell's navigation route answers it, with the page script,
+    // and its subscribe() finds the subscription the origin already has.
+    const deep = await cli(dir, ['site', 'add', `${origin}/some/deep/route?close`, '--headless', '--allow-notifications', '--close-after', '60']);
+    assert.equal(deep.code, 0, deep.stderr);
+    assert.deepEqual(parseLines(deep.stdout), [line]);
+    assert.ok(reports.includes(`${new URL(origin).hostname} subscribed=${new URL(origin).host}/some/deep/route`), reports.join('\n'));
+    return line!;
+  }
+
+  async function shellNotification(l: Listener, line: SiteLine, text: string): Promise<void> {
+    assert.equal(await sendStatus(line, text, { vapid }), 201);
+    await waitFor('the shell\'s notification', () => l.lines.some((x) => x.type === 'notification' && x.body === text), 60_000);
+    const n = l.lines.find((x) => x.type === 'notification' && x.body === text)!;
+    assert.equal(n.title, 'shell', 'shown by the shell\'s own worker');
+    assert.equal(n.origin, line.origin);
+  }
+
+  test('the Workbox app shell, site add without listen: its navigation route answers every navigation; listen then runs its push handler', BOUNDED, async () => {
+    const dir = tempDir();
+    const line = await addShell(dir, `http://shell-direct.localhost:${port}`);
+    const l = await started(dir);
+    await shellNotification(l, line, 'to the shell, added directly');
+  });
+
+  test('the Workbox app shell, site add while listen runs: the same, in listen\'s browser', BOUNDED, async () => {
+    const dir = tempDir();
+    const l = await started(dir);
+    const line = await addShell(dir, `http://shell-listen.localhost:${port}`);
+    await shellNotification(l, line, 'to the shell, added through listen');
+  });
+
+  /** The unregister site: `registration.unregister()` in a later `site add` window ends the push subscription. */
+  async function unregisterEnds(dir: string, origin: string, pushReachesWorker: (line: SiteLine) => Promise<void>): Promise<void> {
+    const r = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
+    assert.equal(r.code, 0, r.stderr);
+    const [line] = parseLines(r.stdout);
+    assert.ok(line, r.stderr);
+    await pushReachesWorker(line!);
+
+    reports.length = 0;
+    const u = await cli(dir, ['site', 'add', `${origin}/?unregister`, '--headless', '--close-after', '60']);
+    assert.equal(u.code, 0, u.stderr);
+    assert.deepEqual(reports, [`${new URL(origin).hostname} unregistered=true`]);
+    assert.equal(u.stdout, '', 'no subscription left for the origin');
+    assert.match(u.stderr, /nothing subscribed in that window/);
+    assert.ok([404, 410].includes(await sendStatus(line!, 'after unregister', { vapid })), 'the sender is told the subscription is gone');
+    assert.equal((await cli(dir, ['site', 'list', '--json'])).stdout, '[]\n');
+  }
+
+  const workerShows = (l: Listener, text: string) => async (line: SiteLine) => {
+    assert.equal(await sendStatus(line, text, { vapid }), 201);
+    await waitFor('the worker\'s notification', () => l.lines.some((x) => x.type === 'notification' && x.title === `worker: ${text}`), 60_000);
+    assert.equal(l.lines.find((x) => x.title === `worker: ${text}`)!.body, `${line.origin}/`, 'shown by the site\'s own worker');
+  };
+
+  test('the unregister site without listen: registration.unregister() ends the push subscription; the sender then gets 404/410', BOUNDED, async () => {
+    const dir = tempDir();
+    await unregisterEnds(dir, `http://unreg-direct.localhost:${port}`, async (line) => {
+      const l = await started(dir);
+      await workerShows(l, 'before unregister, direct')(line);
+      await l.stop();
+    });
+  });
+
+  test('the unregister site while listen runs: the same, in listen\'s browser', BOUNDED, async () => {
+    const dir = tempDir();
+    const l = await started(dir);
+    await unregisterEnds(dir, `http://unreg-listen.localhost:${port}`, workerShows(l, 'before unregister, through listen'));
   });
 });

@@ -66,3 +66,4 @@ export function spawnCli(args: string[], opts: { json?: boolean; env?: NodeJS.Pr
 export function listenCli(args: string[]): Listener {
   return spawnCli(['listen', '--json', ...args]);
 }
+
