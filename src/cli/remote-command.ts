@@ -6,6 +6,7 @@ import { printList, printStatus, subscriptionOutput, type StatusReport } from '.
 import type { ControlClient } from './control-client.ts';
 import { ControlError } from './control-protocol.ts';
 import { printSiteAdd, printSiteList, removedLine, type SiteLine } from './site-commands.ts';
+import { notificationPrompt } from './terminal-prompt.ts';
 
 type RemoteCommand = Exclude<Command, { name: 'help' | 'version' | 'send' | 'listen' }>;
 
@@ -33,8 +34,10 @@ export async function runOnListener(
         return printSiteList((await client.request('site-list')) as SiteLine[], cmd.json, io.out);
       case 'site-add': {
         // --browser names the browser of a one-shot run; a running listen uses its own.
-        const args = { url: cmd.url, headless: cmd.headless, allowNotifications: cmd.allowNotifications, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 };
-        return printSiteAdd((await client.request('site-add', args)) as { origin: string; subscriptions: SiteLine[] }, io.out, io.err);
+        // The site's notification request is asked here, on this command's terminal, as without listen.
+        const args = { url: cmd.url, headless: cmd.headless, allowNotifications: cmd.allowNotifications, prompt: !cmd.allowNotifications, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 };
+        const result = await client.request('site-add', args, { onAsk: (q) => notificationPrompt(q.origin) });
+        return printSiteAdd(result as { origin: string; subscriptions: SiteLine[] }, io.out, io.err);
       }
       case 'site-remove': {
         io.step('the push service to unregister the endpoints');
@@ -50,3 +53,4 @@ export async function runOnListener(
     client.close();
   }
 }
+

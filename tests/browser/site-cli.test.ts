@@ -14,7 +14,7 @@ import { startPushService, type PushService } from '../../tools/push-service/ind
 import { defaultPreferences } from '../../src/shared/preferences.ts';
 import { sendStatus, tempDir, waitFor } from '../support/engine-harness.ts';
 import { listen, type Listener } from '../support/push-agent-process.ts';
-import { runCli } from '../support/cli.ts';
+import { runCli, runCliOnTerminal } from '../support/cli.ts';
 import { workboxShellPage, workboxShellWorker } from '../support/workbox-shell-site.ts';
 
 const vapid = webpush.generateVAPIDKeys();
@@ -383,5 +383,55 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     const dir = tempDir();
     const l = await started(dir);
     await unregisterEnds(dir, `http://unreg-listen.localhost:${port}`, workerShows(l, 'before unregister, through listen'));
+  });
+
+  // ---- the agent's own prompt: on the terminal of `site add`, whether or not listen hosts the window ----
+
+  const PROMPT = (origin: string) => `Allow notifications from ${origin}? [y/N] `;
+  const NO_TERMINAL = (origin: string) => `push-agent: ${origin} asked to show notifications: denied (no terminal to ask; use --allow-notifications)`;
+
+  /** Without a terminal: denied, not remembered; then on a terminal: asked, and `answer` decides. */
+  async function promptScenario(dir: string, origin: string): Promise<SiteLine> {
+    const quiet = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--close-after', '8']);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stdout, '');
+    assert.ok(quiet.stderr.includes(NO_TERMINAL(origin)), quiet.stderr);
+
+    const no = await runCliOnTerminal(['site', 'add', `${origin}/?close`, '--headless', '--close-after', '8', '--data-dir', dir, '--service', service.wsUrl], { answer: 'n', timeoutMs: 90_000 });
+    assert.equal(no.code, 0, no.output);
+    assert.ok(no.output.includes(PROMPT(origin)), `asked again: the denial without a terminal was not remembered\n${no.output}`);
+    assert.match(no.output, /nothing subscribed in that window/);
+
+    // "n" on a terminal is the user's answer: remembered, as in the app. Another origin gets its own question.
+    const other = origin.replace('://', '://yes-');
+    const yes = await runCliOnTerminal(['site', 'add', `${other}/?close`, '--headless', '--close-after', '60', '--data-dir', dir, '--service', service.wsUrl], { answer: 'y', timeoutMs: 90_000 });
+    assert.equal(yes.code, 0, yes.output);
+    assert.ok(yes.output.includes(PROMPT(other)), yes.output);
+    const lines = yes.output.split(/\r?\n/).filter((x) => x.startsWith('{')).map((x) => JSON.parse(x) as SiteLine);
+    assert.equal(lines.length, 1, yes.output);
+    assert.equal(lines[0]!.origin, other);
+    return lines[0]!;
+  }
+
+  test('site add without listen asks on its terminal: "y" subscribes, "n" denies; no terminal denies without remembering', BOUNDED, async (t) => {
+    if (!fs.existsSync('/usr/bin/script')) {
+      console.log('SKIPPED: no script(1) to give the command a terminal (sudo apt-get install bsdutils)');
+      return t.skip('no script(1)');
+    }
+    const dir = tempDir();
+    const line = await promptScenario(dir, `http://ask-direct.localhost:${port}`);
+    const l = await started(dir);
+    await workerShows(l, 'allowed on the terminal')(line);
+  });
+
+  test('site add while listen runs: listen relays the site\'s permission request to the command\'s terminal', BOUNDED, async (t) => {
+    if (!fs.existsSync('/usr/bin/script')) {
+      console.log('SKIPPED: no script(1) to give the command a terminal (sudo apt-get install bsdutils)');
+      return t.skip('no script(1)');
+    }
+    const dir = tempDir();
+    const l = await started(dir);
+    const line = await promptScenario(dir, `http://ask-listen.localhost:${port}`);
+    await workerShows(l, 'allowed through listen')(line);
   });
 });

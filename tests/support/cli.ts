@@ -67,3 +67,27 @@ export function listenCli(args: string[]): Listener {
   return spawnCli(['listen', '--json', ...args]);
 }
 
+/**
+ * Runs the command on a pseudo-terminal (util-linux `script`): its stdin is a TTY, as a user's is. Answers `answer`
+ * to the agent's `[y/N]` question when it shows. `output` is what the terminal showed (stdout and stderr together,
+ * lines ending in \r\n); `code` the command's exit code.
+ */
+export function runCliOnTerminal(args: string[], opts: { answer: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<{ code: number | null; output: string }> {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  return new Promise((resolve) => {
+    const p = spawn('script', ['-qefc', command, '/dev/null'], { timeout: opts.timeoutMs ?? 30_000, env: opts.env ?? process.env });
+    let output = '';
+    let answered = false;
+    const onData = (c: Buffer) => {
+      output += c.toString('utf8');
+      if (!answered && output.includes('[y/N] ')) {
+        answered = true;
+        p.stdin.write(`${opts.answer}\r`);
+      }
+    };
+    p.stdout.on('data', onData);
+    p.stderr.on('data', onData);
+    p.on('close', (code) => resolve({ code, output }));
+  });
+}
