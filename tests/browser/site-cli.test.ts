@@ -434,4 +434,19 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     const line = await promptScenario(dir, `http://ask-listen.localhost:${port}`);
     await workerShows(l, 'allowed through listen')(line);
   });
+
+  test('--browser on site commands while listen runs: a one-line warning that listen\'s browser is used', BOUNDED, async () => {
+    const dir = tempDir();
+    await started(dir);
+    const warning = 'push-agent: --browser is ignored: the running listen uses its own browser\n';
+    const origin = `http://flag.localhost:${port}`;
+    const added = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60', '--browser', '/nonexistent/chromium']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(parseLines(added.stdout)[0]!.origin, origin);
+    assert.equal(added.stderr, warning);
+    const removed = await cli(dir, ['site', 'remove', origin, '--browser', '/nonexistent/chromium']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(removed.stdout, /^removed /);
+    assert.equal(removed.stderr, warning);
+  });
 });
