@@ -4,126 +4,24 @@
 // notifications it shows instead of showing them on a desktop.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
-import webpush from 'web-push';
-import { startPushService, type PushService } from '../../tools/push-service/index.ts';
+import { before, describe, test } from 'node:test';
 import { defaultPreferences } from '../../src/shared/preferences.ts';
 import { sendStatus, tempDir, waitFor } from '../support/engine-harness.ts';
-import { listen, type Listener } from '../support/push-agent-process.ts';
-import { runCli, runCliOnTerminal } from '../support/cli.ts';
-import { workboxShellPage, workboxShellWorker } from '../support/workbox-shell-site.ts';
-
-const vapid = webpush.generateVAPIDKeys();
-
-const SW = `
-self.addEventListener('install', () => self.skipWaiting());
-self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
-self.addEventListener('push', (e) => {
-  const text = e.data ? e.data.text() : '';
-  e.waitUntil(self.registration.showNotification('worker: ' + text, { body: self.registration.scope }));
-});
-`;
-
-/**
- * The sites' page script: subscribes at load (`?close` then closes its own window); with `?unregister` it
- * unregisters its origin's service worker instead (which ends its push subscription) and closes.
- */
-const PAGE_SCRIPT = `
-(async () => {
-  if (location.search.includes('unregister')) {
-    const reg = await navigator.serviceWorker.getRegistration('/');
-    await fetch('/report?unregistered=' + (reg ? await reg.unregister() : 'none'));
-    window.close();
-    return;
-  }
-  const reg = await navigator.serviceWorker.register('/sw.js');
-  await navigator.serviceWorker.ready;
-  await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: ${JSON.stringify(vapid.publicKey)} });
-  await fetch('/report?subscribed=' + location.host + location.pathname);
-  if (location.search.includes('close')) window.close();
-})().catch((e) => fetch('/report?error=' + encodeURIComponent(e.message)));
-`;
-const APP = `<!doctype html><title>app</title><script>${PAGE_SCRIPT}</script>`;
-
-/** Reports how many service workers its origin has registered, then closes. */
-const CHECK = `<!doctype html><title>check</title><script>
-navigator.serviceWorker.getRegistrations().then((r) => fetch('/report?registrations=' + r.length)).then(() => window.close());
-</script>`;
-
-const reports: string[] = [];
-
-/** The Workbox app shell's worker (tests/support/workbox-shell-site.ts), built once. */
-let shellWorker = '';
-
-function startSites(): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    if (url.hostname.startsWith('shell')) {
-      // The app shell: the network has only the shell and its worker; every other navigation is the worker's.
-      if (url.pathname === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(shellWorker);
-      else if (url.pathname === '/' || url.pathname === '/index.html') res.writeHead(200, { 'content-type': 'text/html' }).end(workboxShellPage(PAGE_SCRIPT));
-      else if (url.pathname === '/report') {
-        reports.push(`${url.hostname} ${decodeURIComponent(url.search.slice(1))}`);
-        res.writeHead(204).end();
-      } else res.writeHead(404, { 'content-type': 'text/plain' }).end('the network has no such page');
-      return;
-    }
-    if (url.hostname.startsWith('apex.')) {
-      res.writeHead(302, { location: `http://www.${url.host}${url.pathname}${url.search}` }).end();
-      return;
-    }
-    if (url.pathname === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
-    else if (url.pathname === '/report') {
-      reports.push(`${url.hostname} ${decodeURIComponent(url.search.slice(1))}`);
-      res.writeHead(204).end();
-    } else if (url.pathname === '/check') res.writeHead(200, { 'content-type': 'text/html' }).end(CHECK);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end(APP);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-interface SiteLine {
-  id: string;
-  endpoint: string;
-  expirationTime: null;
-  keys: { p256dh: string; auth: string };
-  origin: string;
-  scope: string;
-}
+import { listen } from '../support/push-agent-process.ts';
+import { parseSiteLines, reports, siteCli, vapid } from '../support/site-cli-sites.ts';
 
 const BOUNDED = { timeout: 120_000 };
 
 describe('push-agent site add, list, remove; listen runs the sites\' workers', () => {
-  let service: PushService;
-  let sites: http.Server;
+  const ctx = siteCli();
+  const { cli, started } = ctx;
+  const parseLines = parseSiteLines;
   let port: number;
-  const listeners: Listener[] = [];
-  before(async () => {
-    service = await startPushService();
-    shellWorker = await workboxShellWorker();
-    sites = await startSites();
-    port = (sites.address() as AddressInfo).port;
+  before(() => {
+    port = ctx.port;
   });
-  after(async () => {
-    for (const l of listeners) await l.stop();
-    await service.close();
-    // Keep-alive connections from the browsers would hold the server (and this process) open.
-    sites.closeAllConnections();
-    sites.close();
-  });
-
-  const cli = (dir: string, args: string[], env: NodeJS.ProcessEnv = process.env) => runCli([...args, '--data-dir', dir, '--service', service.wsUrl], { env, timeoutMs: 90_000 });
-  async function started(dir: string, env?: NodeJS.ProcessEnv): Promise<Listener> {
-    const l = listen(dir, service.wsUrl, env ? { env } : {});
-    listeners.push(l);
-    await waitFor('listen connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
-    return l;
-  }
-  const parseLines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SiteLine);
 
   test('site add without listen: the page subscribes at load and closes itself; the JSON line; then listen runs its worker', BOUNDED, async () => {
     const dir = tempDir();
@@ -245,12 +143,11 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     // A 1 s keep-alive (the preference the settings window sets; per power state, all 1 s here).
     const statePath = path.join(dir, 'state.json');
     const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as Record<string, unknown>;
-    const prefs = defaultPreferences(service.wsUrl);
+    const prefs = defaultPreferences(ctx.service.wsUrl);
     prefs.policy.workerKeepAliveSeconds = { ac: 1, battery: 1, low: 1 };
     fs.writeFileSync(statePath, JSON.stringify({ ...state, preferences: prefs }));
 
-    const l = listen(dir, service.wsUrl, { extra: ['--verbose'] });
-    listeners.push(l);
+    const l = ctx.track(listen(dir, ctx.service.wsUrl, { extra: ['--verbose'] }));
     await waitFor('listen connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
     const log = () => l.stderr().split('\n').filter((x) => x.startsWith('{')).map((x) => JSON.parse(x) as { msg: string });
     const count = (msg: string) => log().filter((x) => x.msg === msg).length;
@@ -281,8 +178,7 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     const added = await cli(dir, ['site', 'add', `${first}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
     const [firstLine] = parseLines(added.stdout);
     assert.ok(firstLine, added.stderr);
-    const l = listen(dir, service.wsUrl, { extra: ['--verbose'], env });
-    listeners.push(l);
+    const l = ctx.track(listen(dir, ctx.service.wsUrl, { extra: ['--verbose'], env }));
     await waitFor('listen connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
     const log = () => l.stderr().split('\n').filter((x) => x.startsWith('{')).map((x) => JSON.parse(x) as { msg: string; headed?: boolean });
     // A push starts the headless browser.
@@ -302,151 +198,5 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     assert.equal(await sendStatus(line!, 'after', { vapid }), 201);
     await waitFor('the worker notification after', () => l.lines.some((x) => x.title === 'worker: after'), 60_000);
     assert.deepEqual(log().filter((x) => x.msg === 'browser started').map((x) => x.headed), [false, true, false]);
-  });
-
-  // ---- the test sites of the service-worker issue, through the command: the app shell and unregister ----
-
-  /** `site add` of the shell at `/`, then of a route only its worker answers: one subscription, found again. */
-  async function addShell(dir: string, origin: string): Promise<SiteLine> {
-    const r = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
-    assert.equal(r.code, 0, r.stderr);
-    const [line, ...more] = parseLines(r.stdout);
-    assert.ok(line, r.stderr);
-    assert.equal(more.length, 0);
-    assert.equal(line!.origin, origin);
-    assert.equal(line!.scope, `${origin}/`);
-    // The network has no /some/deep/route (404): the shell's navigation route answers it, with the page script,
-    // and its subscribe() finds the subscription the origin already has.
-    const deep = await cli(dir, ['site', 'add', `${origin}/some/deep/route?close`, '--headless', '--allow-notifications', '--close-after', '60']);
-    assert.equal(deep.code, 0, deep.stderr);
-    assert.deepEqual(parseLines(deep.stdout), [line]);
-    assert.ok(reports.includes(`${new URL(origin).hostname} subscribed=${new URL(origin).host}/some/deep/route`), reports.join('\n'));
-    return line!;
-  }
-
-  async function shellNotification(l: Listener, line: SiteLine, text: string): Promise<void> {
-    assert.equal(await sendStatus(line, text, { vapid }), 201);
-    await waitFor('the shell\'s notification', () => l.lines.some((x) => x.type === 'notification' && x.body === text), 60_000);
-    const n = l.lines.find((x) => x.type === 'notification' && x.body === text)!;
-    assert.equal(n.title, 'shell', 'shown by the shell\'s own worker');
-    assert.equal(n.origin, line.origin);
-  }
-
-  test('the Workbox app shell, site add without listen: its navigation route answers every navigation; listen then runs its push handler', BOUNDED, async () => {
-    const dir = tempDir();
-    const line = await addShell(dir, `http://shell-direct.localhost:${port}`);
-    const l = await started(dir);
-    await shellNotification(l, line, 'to the shell, added directly');
-  });
-
-  test('the Workbox app shell, site add while listen runs: the same, in listen\'s browser', BOUNDED, async () => {
-    const dir = tempDir();
-    const l = await started(dir);
-    const line = await addShell(dir, `http://shell-listen.localhost:${port}`);
-    await shellNotification(l, line, 'to the shell, added through listen');
-  });
-
-  /** The unregister site: `registration.unregister()` in a later `site add` window ends the push subscription. */
-  async function unregisterEnds(dir: string, origin: string, pushReachesWorker: (line: SiteLine) => Promise<void>): Promise<void> {
-    const r = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
-    assert.equal(r.code, 0, r.stderr);
-    const [line] = parseLines(r.stdout);
-    assert.ok(line, r.stderr);
-    await pushReachesWorker(line!);
-
-    reports.length = 0;
-    const u = await cli(dir, ['site', 'add', `${origin}/?unregister`, '--headless', '--close-after', '60']);
-    assert.equal(u.code, 0, u.stderr);
-    assert.deepEqual(reports, [`${new URL(origin).hostname} unregistered=true`]);
-    assert.equal(u.stdout, '', 'no subscription left for the origin');
-    assert.match(u.stderr, /nothing subscribed in that window/);
-    assert.ok([404, 410].includes(await sendStatus(line!, 'after unregister', { vapid })), 'the sender is told the subscription is gone');
-    assert.equal((await cli(dir, ['site', 'list', '--json'])).stdout, '[]\n');
-  }
-
-  const workerShows = (l: Listener, text: string) => async (line: SiteLine) => {
-    assert.equal(await sendStatus(line, text, { vapid }), 201);
-    await waitFor('the worker\'s notification', () => l.lines.some((x) => x.type === 'notification' && x.title === `worker: ${text}`), 60_000);
-    assert.equal(l.lines.find((x) => x.title === `worker: ${text}`)!.body, `${line.origin}/`, 'shown by the site\'s own worker');
-  };
-
-  test('the unregister site without listen: registration.unregister() ends the push subscription; the sender then gets 404/410', BOUNDED, async () => {
-    const dir = tempDir();
-    await unregisterEnds(dir, `http://unreg-direct.localhost:${port}`, async (line) => {
-      const l = await started(dir);
-      await workerShows(l, 'before unregister, direct')(line);
-      await l.stop();
-    });
-  });
-
-  test('the unregister site while listen runs: the same, in listen\'s browser', BOUNDED, async () => {
-    const dir = tempDir();
-    const l = await started(dir);
-    await unregisterEnds(dir, `http://unreg-listen.localhost:${port}`, workerShows(l, 'before unregister, through listen'));
-  });
-
-  // ---- the agent's own prompt: on the terminal of `site add`, whether or not listen hosts the window ----
-
-  const PROMPT = (origin: string) => `Allow notifications from ${origin}? [y/N] `;
-  const NO_TERMINAL = (origin: string) => `push-agent: ${origin} asked to show notifications: denied (no terminal to ask; use --allow-notifications)`;
-
-  /** Without a terminal: denied, not remembered; then on a terminal: asked, and `answer` decides. */
-  async function promptScenario(dir: string, origin: string): Promise<SiteLine> {
-    const quiet = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--close-after', '8']);
-    assert.equal(quiet.code, 0, quiet.stderr);
-    assert.equal(quiet.stdout, '');
-    assert.ok(quiet.stderr.includes(NO_TERMINAL(origin)), quiet.stderr);
-
-    const no = await runCliOnTerminal(['site', 'add', `${origin}/?close`, '--headless', '--close-after', '8', '--data-dir', dir, '--service', service.wsUrl], { answer: 'n', timeoutMs: 90_000 });
-    assert.equal(no.code, 0, no.output);
-    assert.ok(no.output.includes(PROMPT(origin)), `asked again: the denial without a terminal was not remembered\n${no.output}`);
-    assert.match(no.output, /nothing subscribed in that window/);
-
-    // "n" on a terminal is the user's answer: remembered, as in the app. Another origin gets its own question.
-    const other = origin.replace('://', '://yes-');
-    const yes = await runCliOnTerminal(['site', 'add', `${other}/?close`, '--headless', '--close-after', '60', '--data-dir', dir, '--service', service.wsUrl], { answer: 'y', timeoutMs: 90_000 });
-    assert.equal(yes.code, 0, yes.output);
-    assert.ok(yes.output.includes(PROMPT(other)), yes.output);
-    const lines = yes.output.split(/\r?\n/).filter((x) => x.startsWith('{')).map((x) => JSON.parse(x) as SiteLine);
-    assert.equal(lines.length, 1, yes.output);
-    assert.equal(lines[0]!.origin, other);
-    return lines[0]!;
-  }
-
-  test('site add without listen asks on its terminal: "y" subscribes, "n" denies; no terminal denies without remembering', BOUNDED, async (t) => {
-    if (!fs.existsSync('/usr/bin/script')) {
-      console.log('SKIPPED: no script(1) to give the command a terminal (sudo apt-get install bsdutils)');
-      return t.skip('no script(1)');
-    }
-    const dir = tempDir();
-    const line = await promptScenario(dir, `http://ask-direct.localhost:${port}`);
-    const l = await started(dir);
-    await workerShows(l, 'allowed on the terminal')(line);
-  });
-
-  test('site add while listen runs: listen relays the site\'s permission request to the command\'s terminal', BOUNDED, async (t) => {
-    if (!fs.existsSync('/usr/bin/script')) {
-      console.log('SKIPPED: no script(1) to give the command a terminal (sudo apt-get install bsdutils)');
-      return t.skip('no script(1)');
-    }
-    const dir = tempDir();
-    const l = await started(dir);
-    const line = await promptScenario(dir, `http://ask-listen.localhost:${port}`);
-    await workerShows(l, 'allowed through listen')(line);
-  });
-
-  test('--browser on site commands while listen runs: a one-line warning that listen\'s browser is used', BOUNDED, async () => {
-    const dir = tempDir();
-    await started(dir);
-    const warning = 'push-agent: --browser is ignored: the running listen uses its own browser\n';
-    const origin = `http://flag.localhost:${port}`;
-    const added = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60', '--browser', '/nonexistent/chromium']);
-    assert.equal(added.code, 0, added.stderr);
-    assert.equal(parseLines(added.stdout)[0]!.origin, origin);
-    assert.equal(added.stderr, warning);
-    const removed = await cli(dir, ['site', 'remove', origin, '--browser', '/nonexistent/chromium']);
-    assert.equal(removed.code, 0, removed.stderr);
-    assert.match(removed.stdout, /^removed /);
-    assert.equal(removed.stderr, warning);
   });
 });
