@@ -27,7 +27,7 @@ import { runOnListener } from './remote-command.ts';
 import { watchForWake } from './wake.ts';
 import { AgentBrowser, SiteWindowError } from './agent-browser.ts';
 import { addSite, printSiteAdd, printSiteList, removedLine, removeSite, siteLines, SiteNotFoundError } from './site-commands.ts';
-import { notificationPrompt } from './terminal-prompt.ts';
+import { notificationPrompt, withdrawQuestions } from './terminal-prompt.ts';
 import { liveStatus, writeLiveStatus } from './status.ts';
 
 const out = (line: string): void => {
@@ -225,7 +225,7 @@ async function run(cmd: Command): Promise<void> {
     try {
       if (cmd.name === 'site-add') {
         const prompt = cmd.allowNotifications ? null : notificationPrompt;
-        const result = await addSite(engine, browser, cmd.url, { headless: cmd.headless, allowNotifications: cmd.allowNotifications, prompt, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 });
+        const result = await addSite(engine, browser, cmd.url, { headless: cmd.headless, allowNotifications: cmd.allowNotifications, prompt, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 }).finally(withdrawQuestions);
         await finish();
         return printSiteAdd(result, out, (l) => process.stderr.write(`${l}\n`));
       }

@@ -6,7 +6,7 @@ import { printList, printStatus, subscriptionOutput, type StatusReport } from '.
 import type { ControlClient } from './control-client.ts';
 import { ControlError } from './control-protocol.ts';
 import { printSiteAdd, printSiteList, removedLine, type SiteLine } from './site-commands.ts';
-import { notificationPrompt } from './terminal-prompt.ts';
+import { notificationPrompt, withdrawQuestions } from './terminal-prompt.ts';
 
 type RemoteCommand = Exclude<Command, { name: 'help' | 'version' | 'send' | 'listen' }>;
 
@@ -36,7 +36,7 @@ export async function runOnListener(
         ignoredBrowser(cmd.browser, io.err);
         // The site's notification request is asked here, on this command's terminal, as without listen.
         const args = { url: cmd.url, headless: cmd.headless, allowNotifications: cmd.allowNotifications, prompt: !cmd.allowNotifications, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 };
-        const result = await client.request('site-add', args, { onAsk: (q) => notificationPrompt(q.origin) });
+        const result = await client.request('site-add', args, { onAsk: (q) => notificationPrompt(q.origin) }).finally(withdrawQuestions);
         return printSiteAdd(result as { origin: string; subscriptions: SiteLine[] }, io.out, io.err);
       }
       case 'site-remove': {

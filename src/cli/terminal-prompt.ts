@@ -9,21 +9,38 @@ export class NoTerminalError extends Error {
 
 /** One question on the terminal at a time: two origins asking at once are asked one after the other. */
 let turn: Promise<unknown> = Promise.resolve();
+/** The questions asked or waiting their turn, to withdraw when the window that asked is gone. */
+const open = new Set<AbortController>();
 
 /** Asks on stderr, reads stdin; resolves false (deny) on anything but y/yes. Rejects at once when stdin is no TTY. */
 export async function askOnTerminal(origin: string): Promise<boolean> {
   if (!process.stdin.isTTY) throw new NoTerminalError('no terminal to ask');
+  const withdrawn = new AbortController();
+  open.add(withdrawn);
   const asked = turn.then(async () => {
+    withdrawn.signal.throwIfAborted();
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
     try {
-      const answer = await rl.question(`Allow notifications from ${origin}? [y/N] `);
+      const answer = await rl.question(`Allow notifications from ${origin}? [y/N] `, { signal: withdrawn.signal });
       return /^(y|yes)$/i.test(answer.trim());
+    } catch (err) {
+      if (withdrawn.signal.aborted) process.stderr.write('(the window closed; not asked any more)\n');
+      throw err;
     } finally {
       rl.close();
     }
   });
   turn = asked.catch(() => undefined);
-  return asked;
+  return asked.finally(() => open.delete(withdrawn));
+}
+
+/**
+ * The window closed: the questions it asked are moot (a prompt left open would keep the command from ending). Each
+ * rejects, which denies without remembering.
+ */
+export function withdrawQuestions(): void {
+  for (const q of open) q.abort();
+  open.clear();
 }
 
 /**

@@ -77,6 +77,18 @@ describe('site add asks its user, with and without listen', () => {
     await workerShows(l, 'allowed through listen')(line);
   });
 
+  test('a question left unanswered when the window closes is withdrawn: site add ends, with and without listen', BOUNDED, async () => {
+    const dir = tempDir();
+    for (const through of ['direct', 'listen']) {
+      if (through === 'listen') await started(dir);
+      const origin = `http://unanswered-${through}.localhost:${port}`;
+      const r = await runCliOnTerminal(['site', 'add', `${origin}/?close`, '--headless', '--close-after', '6', '--data-dir', dir, '--service', ctx.service.wsUrl], { answer: null, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, `${through}: ${r.output}`);
+      assert.ok(r.output.includes(PROMPT(origin)), r.output);
+      assert.match(r.output, /nothing subscribed in that window/);
+    }
+  });
+
   test('--browser on site commands while listen runs: a one-line warning that listen\'s browser is used', BOUNDED, async () => {
     const dir = tempDir();
     await started(dir);
