@@ -4,15 +4,24 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { lockDataDir, lockHolder, DataDirLockedError, type DataDirLock } from './data-dir-lock.ts';
-import { ControlError, lineSplitter, MAX_ANSWER_BYTES, type ControlErrorCode, type ControlResponse } from './control-protocol.ts';
+import { ControlError, lineSplitter, MAX_ANSWER_BYTES, type ControlAsk, type ControlErrorCode, type ControlResponse } from './control-protocol.ts';
 
 /** How long a command waits for a data dir held by something other than a listening `listen` (it may be starting). */
 const WAIT_FOR_OWNER_MS = 3_000;
 
+/** Answers a question `listen` asks while a request runs (control-protocol.ts); the answer is sent back as JSON. */
+export type AskHandler = (question: ControlAsk) => Promise<unknown>;
+
+interface Waiting {
+  resolve: (r: ControlResponse) => void;
+  reject: (e: Error) => void;
+  onAsk: AskHandler | null;
+}
+
 export class ControlClient {
   #socket: net.Socket;
   #next = 1;
-  #waiting = new Map<number, { resolve: (r: ControlResponse) => void; reject: (e: Error) => void }>();
+  #waiting = new Map<number, Waiting>();
   #closedError: Error | null = null;
 
   private constructor(socket: net.Socket) {
@@ -32,8 +41,9 @@ export class ControlClient {
           } catch {
             return fail(new ControlError('internal', 'the running push-agent sent an unreadable answer'));
           }
-          const w = typeof r.id === 'number' ? this.#waiting.get(r.id) : undefined;
+          const w = typeof r?.id === 'number' ? this.#waiting.get(r.id) : undefined;
           if (!w) return;
+          if ('ask' in r) return this.#answer(w, (r as { ask: unknown }).ask);
           this.#waiting.delete(r.id as number);
           w.resolve(r);
         },
@@ -58,16 +68,32 @@ export class ControlClient {
     return new ControlClient(socket);
   }
 
-  /** Sends one request; resolves with its result or rejects with the listener's ControlError. */
-  async request(command: string, args: Record<string, unknown> = {}): Promise<unknown> {
+  /**
+   * Sends one request; resolves with its result or rejects with the listener's ControlError. `onAsk` answers the
+   * questions the listener asks while it runs; without one they are answered null (not asked).
+   */
+  async request(command: string, args: Record<string, unknown> = {}, opts: { onAsk?: AskHandler } = {}): Promise<unknown> {
     if (this.#closedError) throw this.#closedError;
     const id = this.#next++;
-    const answer = new Promise<ControlResponse>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
+    const answer = new Promise<ControlResponse>((resolve, reject) => this.#waiting.set(id, { resolve, reject, onAsk: opts.onAsk ?? null }));
     this.#socket.write(`${JSON.stringify({ id, command, args })}\n`);
     const r = await answer;
     if (r.ok) return r.result;
     const code = typeof r.error?.code === 'string' ? (r.error.code as ControlErrorCode) : 'internal';
     throw new ControlError(code, typeof r.error?.message === 'string' ? r.error.message : 'the running push-agent refused the request');
+  }
+
+  #answer(w: Waiting, ask: unknown): void {
+    const a = ask as Partial<ControlAsk> | null;
+    if (typeof a !== 'object' || a === null || typeof a.question !== 'number') return;
+    const question = a.question;
+    const valid = a.kind === 'notification-permission' && typeof a.origin === 'string' && URL.canParse(a.origin) && new URL(a.origin).origin === a.origin;
+    const handled = valid && w.onAsk ? w.onAsk(a as ControlAsk) : Promise.resolve(null);
+    void handled
+      .catch(() => null)
+      .then((value) => {
+        if (!this.#socket.destroyed) this.#socket.write(`${JSON.stringify({ question, answer: value ?? null })}\n`);
+      });
   }
 
   close(): void {

@@ -3,7 +3,7 @@
 import { SubscribeError, type PushEngine } from '../engine/engine.ts';
 import { statusReport, subscriptionOutput } from './command-output.ts';
 import { ControlError } from './control-protocol.ts';
-import type { ControlHandler } from './control-socket.ts';
+import type { ControlHandler, ControlPeer } from './control-socket.ts';
 import { SiteWindowError, type AgentBrowser } from './agent-browser.ts';
 import { addSite, removeSite, siteLines, SiteNotFoundError } from './site-commands.ts';
 
@@ -35,6 +35,13 @@ async function serviceReady(ctx: ListenerContext): Promise<void> {
   } catch {
     throw new ControlError('service-unavailable', `cannot reach the push service at ${ctx.serviceUrl}`);
   }
+}
+
+/** The site's notification request, asked of the `site add` client's user: true/false, or throws when not asked. */
+async function askClient(peer: ControlPeer, origin: string): Promise<boolean> {
+  const answer = await peer.ask({ kind: 'notification-permission', origin });
+  if (typeof answer !== 'boolean') throw new Error('the command had no terminal to ask on');
+  return answer;
 }
 
 export function agentHandlers(ctx: ListenerContext): Record<string, ControlHandler> {
@@ -78,9 +85,10 @@ export function agentHandlers(ctx: ListenerContext): Record<string, ControlHandl
       return siteLines(ctx.engine);
     },
 
-    // The window is `listen`'s (its browser, its profile). `listen` has no terminal to ask on: without
-    // allowNotifications a site's permission request is denied (and not remembered).
-    async 'site-add'(args) {
+    // The window is `listen`'s (its browser, its profile). `listen` has no terminal to ask on: with `prompt` the
+    // client asks its user and answers (control-protocol.ts); the engine's permission store keeps the decision.
+    // Without `prompt` or `allowNotifications`, or with a null answer, a request is denied and not remembered.
+    async 'site-add'(args, peer) {
       const url = optionalString(args, 'url', (v) => /^https?:\/\//.test(v) && v.length <= 2048 && URL.canParse(v), 'an http(s) URL');
       if (!url) throw new ControlError('bad-arguments', 'url must be an http(s) URL');
       const closeAfterMs = args.closeAfterMs;
@@ -92,7 +100,7 @@ export function agentHandlers(ctx: ListenerContext): Record<string, ControlHandl
         return await addSite(ctx.engine, ctx.browser, url, {
           headless: args.headless === true,
           allowNotifications: args.allowNotifications === true,
-          prompt: null,
+          prompt: args.prompt === true ? (origin) => askClient(peer, origin) : null,
           closeAfterMs: typeof closeAfterMs === 'number' ? closeAfterMs : null,
         });
       } catch (err) {

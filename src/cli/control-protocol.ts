@@ -1,6 +1,9 @@
 // The control socket's wire format, shared by `listen` (control-socket.ts) and the commands (control-client.ts).
 // One JSON object per line each way. A request: {"id": <any JSON>, "command": "<name>", "args": {...}}; its answer
 // echoes the id: {"id", "ok": true, "result": ...} or {"id", "ok": false, "error": {"code", "message"}}.
+// While a request runs, `listen` may ask its client a question the command's user answers (a site's notification
+// request in a `site add` window): {"id": <the request's id>, "ask": {"question": <n>, ...}}; the client replies
+// {"question": <n>, "answer": <JSON>}, which is read at once, not queued behind the request it belongs to.
 
 /** A line longer than this (bytes, newline excluded) is refused with `line-too-long` and the connection closed. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -43,6 +46,20 @@ export interface ControlRequest {
   command: string;
   args?: Record<string, unknown>;
 }
+
+/** A question from `listen` to the client of a running request; `question` numbers it on its connection. */
+export interface ControlAsk {
+  question: number;
+  /** What is asked; the only kind so far. */
+  kind: 'notification-permission';
+  origin: string;
+}
+
+/**
+ * The answer to a `notification-permission` question: true (the user allowed), false (the user denied), null (not
+ * asked: the command has no terminal; the request is then denied and not remembered).
+ */
+export type PermissionAnswer = boolean | null;
 
 export type ControlResponse =
   | { id: unknown; ok: true; result: unknown }

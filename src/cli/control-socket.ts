@@ -17,17 +17,31 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { dataDirId } from './data-dir-lock.ts';
-import { ControlError, lineSplitter, MAX_LINE_BYTES, type ControlRequest, type ControlResponse } from './control-protocol.ts';
+import { ControlError, lineSplitter, MAX_LINE_BYTES, type ControlAsk, type ControlRequest, type ControlResponse } from './control-protocol.ts';
 
 /** sockaddr_un.sun_path is 108 bytes on Linux, 104 on macOS, both with the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 103;
 /** Clients at once; more wait in the kernel's backlog until one leaves. */
 const MAX_CONNECTIONS = 32;
-/** A connection idle for this long is closed (the longest request, subscribe, waits at most ~15 s for the service). */
+/**
+ * A connection with no request running and no traffic for this long is closed. A running request (a `site add`
+ * window, open as long as its user wants) keeps its connection.
+ */
 const IDLE_MS = 120_000;
+/** Questions a request may have open on its connection at once (a site asks once per origin at a time). */
+const MAX_OPEN_QUESTIONS = 16;
 
-/** A command's work in `listen`: gets the request's `args` (untrusted), returns the JSON result or throws ControlError. */
-export type ControlHandler = (args: Record<string, unknown>) => Promise<unknown>;
+/** The client of a running request, for the questions its user answers (control-protocol.ts). */
+export interface ControlPeer {
+  /** Resolves with the client's answer (untrusted JSON); rejects when the connection closes first. */
+  ask(question: Omit<ControlAsk, 'question'>): Promise<unknown>;
+}
+
+/**
+ * A command's work in `listen`: gets the request's `args` (untrusted) and its client, returns the JSON result or
+ * throws ControlError.
+ */
+export type ControlHandler = (args: Record<string, unknown>, peer: ControlPeer) => Promise<unknown>;
 
 /** The directory for this user's control sockets. */
 export function controlDir(env: NodeJS.ProcessEnv = process.env, uid: number = process.getuid?.() ?? 0): string {
@@ -76,7 +90,8 @@ export interface ControlServer {
  * Binds the control socket at `socketPath` and serves `handlers`. Call only while holding the data-dir lock.
  * Requests are answered in order per connection; connections run side by side.
  */
-export async function startControlServer(socketPath: string, handlers: Readonly<Record<string, ControlHandler>>): Promise<ControlServer> {
+export async function startControlServer(socketPath: string, handlers: Readonly<Record<string, ControlHandler>>, opts: { idleMs?: number } = {}): Promise<ControlServer> {
+  const idleMs = opts.idleMs ?? IDLE_MS;
   const isPipe = socketPath.startsWith('\\\\');
   if (!isPipe) {
     ensurePrivateDir(path.dirname(socketPath));
@@ -89,7 +104,6 @@ export async function startControlServer(socketPath: string, handlers: Readonly<
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
-    socket.setTimeout(IDLE_MS, () => socket.destroy());
     serve(socket);
   });
   server.maxConnections = MAX_CONNECTIONS;
@@ -97,12 +111,54 @@ export async function startControlServer(socketPath: string, handlers: Readonly<
   function serve(socket: net.Socket): void {
     // One request at a time per connection, so answers come back in the order asked.
     let queue = Promise.resolve();
-    const reply = (r: ControlResponse) => {
+    let running = 0;
+    const write = (r: unknown) => {
       if (!socket.destroyed && socket.writable) socket.write(`${JSON.stringify(r)}\n`);
+    };
+    const reply = (r: ControlResponse) => write(r);
+    socket.setTimeout(idleMs, () => {
+      if (running > 0) socket.setTimeout(idleMs); // a request is running: not idle, look again later
+      else socket.destroy();
+    });
+    // The questions the running request asked its client, by number; an answer settles one at once.
+    let nextQuestion = 1;
+    const questions = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+    socket.on('close', () => {
+      for (const q of questions.values()) q.reject(new Error('the command that asked is gone'));
+      questions.clear();
+    });
+    const peerFor = (id: unknown): ControlPeer => ({
+      ask(question) {
+        if (socket.destroyed) return Promise.reject(new Error('the command that asked is gone'));
+        if (questions.size >= MAX_OPEN_QUESTIONS) return Promise.reject(new Error('too many open questions'));
+        const n = nextQuestion++;
+        const settled = new Promise<unknown>((resolve, reject) => questions.set(n, { resolve, reject }));
+        write({ id, ask: { ...question, question: n } });
+        return settled;
+      },
+    });
+    /** An answer line: {"question": <n>, "answer": ...}, no "command". Unknown or late answers are dropped. */
+    const takeAnswer = (req: unknown): boolean => {
+      if (typeof req !== 'object' || req === null || Array.isArray(req) || 'command' in req || !('question' in req)) return false;
+      const { question, answer: value = null } = req as { question: unknown; answer?: unknown };
+      const q = typeof question === 'number' ? questions.get(question) : undefined;
+      if (q) {
+        questions.delete(question as number);
+        q.resolve(value);
+      }
+      return true;
     };
     const onData = lineSplitter(
       (line) => {
-        queue = queue.then(() => answer(line).then(reply));
+        let req: unknown;
+        try {
+          req = JSON.parse(line);
+        } catch {
+          req = undefined;
+        }
+        if (takeAnswer(req)) return;
+        running++;
+        queue = queue.then(() => answer(req, peerFor).then(reply)).finally(() => running--);
       },
       () => {
         socket.pause();
@@ -115,13 +171,8 @@ export async function startControlServer(socketPath: string, handlers: Readonly<
     socket.on('data', onData);
   }
 
-  async function answer(line: string): Promise<ControlResponse> {
-    let req: unknown;
-    try {
-      req = JSON.parse(line);
-    } catch {
-      return { id: null, ok: false, error: { code: 'bad-json', message: 'a request is one JSON object per line' } };
-    }
+  /** `req` is the parsed line (undefined when it was not JSON). */
+  async function answer(req: unknown, peerFor: (id: unknown) => ControlPeer): Promise<ControlResponse> {
     if (typeof req !== 'object' || req === null || Array.isArray(req)) {
       return { id: null, ok: false, error: { code: 'bad-json', message: 'a request is one JSON object per line' } };
     }
@@ -134,7 +185,7 @@ export async function startControlServer(socketPath: string, handlers: Readonly<
     if (!handler) return { id, ok: false, error: { code: 'unknown-command', message: `unknown command '${command.slice(0, 40)}'` } };
     if (closing) return { id, ok: false, error: { code: 'stopping', message: 'the running push-agent is stopping' } };
     try {
-      return { id, ok: true, result: (await handler(args)) ?? null };
+      return { id, ok: true, result: (await handler(args as Record<string, unknown>, peerFor(id))) ?? null };
     } catch (err) {
       if (err instanceof ControlError) return { id, ok: false, error: { code: err.code, message: err.message } };
       return { id, ok: false, error: { code: 'internal', message: (err as Error)?.message ?? String(err) } };

@@ -27,7 +27,7 @@ import { runOnListener } from './remote-command.ts';
 import { watchForWake } from './wake.ts';
 import { AgentBrowser, SiteWindowError } from './agent-browser.ts';
 import { addSite, printSiteAdd, printSiteList, removedLine, removeSite, siteLines, SiteNotFoundError } from './site-commands.ts';
-import { askOnTerminal } from './terminal-prompt.ts';
+import { notificationPrompt, withdrawQuestions } from './terminal-prompt.ts';
 import { liveStatus, writeLiveStatus } from './status.ts';
 
 const out = (line: string): void => {
@@ -224,11 +224,8 @@ async function run(cmd: Command): Promise<void> {
     };
     try {
       if (cmd.name === 'site-add') {
-        const prompt = cmd.allowNotifications ? null : async (origin: string) => {
-          if (!process.stdin.isTTY) process.stderr.write(`push-agent: ${origin} asked to show notifications: denied (no terminal to ask; use --allow-notifications)\n`);
-          return askOnTerminal(origin);
-        };
-        const result = await addSite(engine, browser, cmd.url, { headless: cmd.headless, allowNotifications: cmd.allowNotifications, prompt, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 });
+        const prompt = cmd.allowNotifications ? null : notificationPrompt;
+        const result = await addSite(engine, browser, cmd.url, { headless: cmd.headless, allowNotifications: cmd.allowNotifications, prompt, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 }).finally(withdrawQuestions);
         await finish();
         return printSiteAdd(result, out, (l) => process.stderr.write(`${l}\n`));
       }

@@ -6,6 +6,7 @@ import { printList, printStatus, subscriptionOutput, type StatusReport } from '.
 import type { ControlClient } from './control-client.ts';
 import { ControlError } from './control-protocol.ts';
 import { printSiteAdd, printSiteList, removedLine, type SiteLine } from './site-commands.ts';
+import { notificationPrompt, withdrawQuestions } from './terminal-prompt.ts';
 
 type RemoteCommand = Exclude<Command, { name: 'help' | 'version' | 'send' | 'listen' }>;
 
@@ -32,11 +33,14 @@ export async function runOnListener(
       case 'site-list':
         return printSiteList((await client.request('site-list')) as SiteLine[], cmd.json, io.out);
       case 'site-add': {
-        // --browser names the browser of a one-shot run; a running listen uses its own.
-        const args = { url: cmd.url, headless: cmd.headless, allowNotifications: cmd.allowNotifications, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 };
-        return printSiteAdd((await client.request('site-add', args)) as { origin: string; subscriptions: SiteLine[] }, io.out, io.err);
+        ignoredBrowser(cmd.browser, io.err);
+        // The site's notification request is asked here, on this command's terminal, as without listen.
+        const args = { url: cmd.url, headless: cmd.headless, allowNotifications: cmd.allowNotifications, prompt: !cmd.allowNotifications, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 };
+        const result = await client.request('site-add', args, { onAsk: (q) => notificationPrompt(q.origin) }).finally(withdrawQuestions);
+        return printSiteAdd(result as { origin: string; subscriptions: SiteLine[] }, io.out, io.err);
       }
       case 'site-remove': {
+        ignoredBrowser(cmd.browser, io.err);
         io.step('the push service to unregister the endpoints');
         const r = (await client.request('site-remove', { origin: cmd.origin })) as { origin: string; removed: number };
         return io.out(removedLine(r));
@@ -49,4 +53,9 @@ export async function runOnListener(
   } finally {
     client.close();
   }
+}
+
+/** --browser names the browser of a one-shot run; a running listen has its own, already running or configured. */
+function ignoredBrowser(browser: string | null, err: (line: string) => void): void {
+  if (browser !== null) err('push-agent: --browser is ignored: the running listen uses its own browser');
 }

@@ -4,99 +4,24 @@
 // notifications it shows instead of showing them on a desktop.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
-import webpush from 'web-push';
-import { startPushService, type PushService } from '../../tools/push-service/index.ts';
+import { before, describe, test } from 'node:test';
 import { defaultPreferences } from '../../src/shared/preferences.ts';
 import { sendStatus, tempDir, waitFor } from '../support/engine-harness.ts';
-import { listen, type Listener } from '../support/push-agent-process.ts';
-import { runCli } from '../support/cli.ts';
-
-const vapid = webpush.generateVAPIDKeys();
-
-const SW = `
-self.addEventListener('install', () => self.skipWaiting());
-self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
-self.addEventListener('push', (e) => {
-  const text = e.data ? e.data.text() : '';
-  e.waitUntil(self.registration.showNotification('worker: ' + text, { body: self.registration.scope }));
-});
-`;
-
-/** Subscribes at load; `?close` then closes its own window. */
-const APP = `<!doctype html><title>app</title><script>
-(async () => {
-  const reg = await navigator.serviceWorker.register('/sw.js');
-  await navigator.serviceWorker.ready;
-  await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: ${JSON.stringify(vapid.publicKey)} });
-  await fetch('/report?subscribed=' + location.host);
-  if (location.search.includes('close')) window.close();
-})().catch((e) => fetch('/report?error=' + encodeURIComponent(e.message)));
-</script>`;
-
-/** Reports how many service workers its origin has registered, then closes. */
-const CHECK = `<!doctype html><title>check</title><script>
-navigator.serviceWorker.getRegistrations().then((r) => fetch('/report?registrations=' + r.length)).then(() => window.close());
-</script>`;
-
-const reports: string[] = [];
-
-function startSites(): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    if (url.hostname.startsWith('apex.')) {
-      res.writeHead(302, { location: `http://www.${url.host}${url.pathname}${url.search}` }).end();
-      return;
-    }
-    if (url.pathname === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
-    else if (url.pathname === '/report') {
-      reports.push(`${url.hostname} ${decodeURIComponent(url.search.slice(1))}`);
-      res.writeHead(204).end();
-    } else if (url.pathname === '/check') res.writeHead(200, { 'content-type': 'text/html' }).end(CHECK);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end(APP);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-interface SiteLine {
-  id: string;
-  endpoint: string;
-  expirationTime: null;
-  keys: { p256dh: string; auth: string };
-  origin: string;
-  scope: string;
-}
+import { listen } from '../support/push-agent-process.ts';
+import { parseSiteLines, reports, siteCli, vapid } from '../support/site-cli-sites.ts';
 
 const BOUNDED = { timeout: 120_000 };
 
 describe('push-agent site add, list, remove; listen runs the sites\' workers', () => {
-  let service: PushService;
-  let sites: http.Server;
+  const ctx = siteCli();
+  const { cli, started } = ctx;
+  const parseLines = parseSiteLines;
   let port: number;
-  const listeners: Listener[] = [];
-  before(async () => {
-    service = await startPushService();
-    sites = await startSites();
-    port = (sites.address() as AddressInfo).port;
+  before(() => {
+    port = ctx.port;
   });
-  after(async () => {
-    for (const l of listeners) await l.stop();
-    await service.close();
-    sites.close();
-  });
-
-  const cli = (dir: string, args: string[], env: NodeJS.ProcessEnv = process.env) => runCli([...args, '--data-dir', dir, '--service', service.wsUrl], { env, timeoutMs: 90_000 });
-  async function started(dir: string, env?: NodeJS.ProcessEnv): Promise<Listener> {
-    const l = listen(dir, service.wsUrl, env ? { env } : {});
-    listeners.push(l);
-    await waitFor('listen connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
-    return l;
-  }
-  const parseLines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SiteLine);
 
   test('site add without listen: the page subscribes at load and closes itself; the JSON line; then listen runs its worker', BOUNDED, async () => {
     const dir = tempDir();
@@ -218,12 +143,11 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     // A 1 s keep-alive (the preference the settings window sets; per power state, all 1 s here).
     const statePath = path.join(dir, 'state.json');
     const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as Record<string, unknown>;
-    const prefs = defaultPreferences(service.wsUrl);
+    const prefs = defaultPreferences(ctx.service.wsUrl);
     prefs.policy.workerKeepAliveSeconds = { ac: 1, battery: 1, low: 1 };
     fs.writeFileSync(statePath, JSON.stringify({ ...state, preferences: prefs }));
 
-    const l = listen(dir, service.wsUrl, { extra: ['--verbose'] });
-    listeners.push(l);
+    const l = ctx.track(listen(dir, ctx.service.wsUrl, { extra: ['--verbose'] }));
     await waitFor('listen connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
     const log = () => l.stderr().split('\n').filter((x) => x.startsWith('{')).map((x) => JSON.parse(x) as { msg: string });
     const count = (msg: string) => log().filter((x) => x.msg === msg).length;
@@ -254,8 +178,7 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     const added = await cli(dir, ['site', 'add', `${first}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
     const [firstLine] = parseLines(added.stdout);
     assert.ok(firstLine, added.stderr);
-    const l = listen(dir, service.wsUrl, { extra: ['--verbose'], env });
-    listeners.push(l);
+    const l = ctx.track(listen(dir, ctx.service.wsUrl, { extra: ['--verbose'], env }));
     await waitFor('listen connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
     const log = () => l.stderr().split('\n').filter((x) => x.startsWith('{')).map((x) => JSON.parse(x) as { msg: string; headed?: boolean });
     // A push starts the headless browser.

@@ -5,16 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { build } from 'esbuild';
 import { startPushService } from '../../tools/push-service/index.ts';
 import type { ChromiumWorkerHost } from '../../src/chromium-host/chromium-worker-host.ts';
 import { send, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
 import { chromiumHost } from '../support/chromium-host.ts';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { workboxShellPage, workboxShellWorker } from '../support/workbox-shell-site.ts';
 
 /** A test that hangs fails after a minute instead of holding up the run. */
 const BOUNDED = { timeout: 60_000 };
@@ -27,20 +23,11 @@ let host: ChromiumWorkerHost;
 let h: Harness;
 
 before(async () => {
-  const out = await build({
-    entryPoints: [path.join(here, '../fixtures/workbox-shell/sw.js')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'silent',
-  });
-  sw = out.outputFiles[0]!.text;
+  sw = await workboxShellWorker();
   site = http.createServer((req, res) => {
     const p = new URL(req.url ?? '/', 'http://x').pathname;
     if (p === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(sw);
-    else if (p === '/' || p === '/index.html') res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>shell</title><p id="shell">the app shell</p>');
+    else if (p === '/' || p === '/index.html') res.writeHead(200, { 'content-type': 'text/html' }).end(workboxShellPage());
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('the network has no such page');
   });
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));

@@ -66,3 +66,29 @@ export function spawnCli(args: string[], opts: { json?: boolean; env?: NodeJS.Pr
 export function listenCli(args: string[]): Listener {
   return spawnCli(['listen', '--json', ...args]);
 }
+
+/**
+ * Runs the command on a pseudo-terminal (util-linux `script`): its stdin is a TTY, as a user's is. Answers `answer`
+ * to the agent's `[y/N]` question when it shows (null: leaves it unanswered). `output` is what the terminal showed (stdout and stderr together,
+ * lines ending in \r\n); `code` the command's exit code.
+ */
+export function runCliOnTerminal(args: string[], opts: { answer: string | null; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<{ code: number | null; output: string }> {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  return new Promise((resolve) => {
+    // SIGKILL at the time limit: script(1) outlives a SIGTERM while its command hangs; the command then gets SIGHUP.
+    const p = spawn('script', ['-qefc', command, '/dev/null'], { timeout: opts.timeoutMs ?? 30_000, killSignal: 'SIGKILL', env: opts.env ?? process.env });
+    let output = '';
+    let answered = false;
+    const onData = (c: Buffer) => {
+      output += c.toString('utf8');
+      if (!answered && opts.answer !== null && output.includes('[y/N] ')) {
+        answered = true;
+        p.stdin.write(`${opts.answer}\r`);
+      }
+    };
+    p.stdout.on('data', onData);
+    p.stderr.on('data', onData);
+    p.on('close', (code) => resolve({ code, output }));
+  });
+}
