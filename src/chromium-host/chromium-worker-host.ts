@@ -105,6 +105,8 @@ interface WorkerTarget {
   agent: Promise<string>;
   settle: { resolve(id: string): void; reject(err: Error): void };
   injected: boolean;
+  /** Events in flight in this run of the worker: told when it stops (a detached session never answers them). */
+  gone: Set<() => void>;
   /** The first-statement breakpoint (set once per session; the agent keeps it across restarts). */
   breakpointId?: string;
 }
@@ -321,8 +323,12 @@ export class ChromiumWorkerHost implements WorkerHost {
         if (done) return;
         done = true;
         this.#clock.clearTimeout(deadline);
+        worker.gone.delete(stopped);
         resolve(o);
       };
+      // Stopped meanwhile (by stop(), the idle stop, the browser's end): the call will never be answered.
+      const stopped = () => finish({ status: 'error', code: 303, kind: 'worker-terminated', message: 'the worker stopped during the event' });
+      worker.gone.add(stopped);
       // The deadline is the host's: a worker attached to DevTools is never stopped by Chromium.
       const deadline = this.#clock.setTimeout(() => {
         finish({ status: 'timeout' });
@@ -363,7 +369,10 @@ export class ChromiumWorkerHost implements WorkerHost {
     };
     if (!ready()) {
       const v = this.#versions.get(found.versionId)!;
-      if (v.runningStatus === 'stopped' || v.runningStatus === 'stopping') await client.send('ServiceWorker.startWorker', { scopeURL: scope }, control);
+      // A version still reported running whose target we left is one we are stopping (stopWorker answers before
+      // the version is reported stopped); a stopping one (a looping worker) may stay so until asked to start.
+      const leaving = v.runningStatus === 'running' && !(v.targetId && this.#workers.has(v.targetId));
+      if (v.runningStatus === 'stopped' || v.runningStatus === 'stopping' || leaving) await client.send('ServiceWorker.startWorker', { scopeURL: scope }, control);
     }
     return this.#waitFor('the worker to start', ready, this.#opts.startTimeoutMs ?? 10_000);
   }
@@ -619,7 +628,7 @@ export class ChromiumWorkerHost implements WorkerHost {
     const { sessionId, targetInfo } = p;
     this.#logger.debug('target attached', { type: targetInfo.type, waiting: p.waitingForDebugger });
     if (targetInfo.type === 'service_worker') {
-      const worker: WorkerTarget = { targetId: targetInfo.targetId, sessionId, scriptURL: targetInfo.url, origin: new URL(targetInfo.url).origin, ...this.#freshAgent(), injected: false };
+      const worker: WorkerTarget = { targetId: targetInfo.targetId, sessionId, scriptURL: targetInfo.url, origin: new URL(targetInfo.url).origin, ...this.#freshAgent(), injected: false, gone: new Set() };
       this.#workers.set(worker.targetId, worker);
       this.#bySession.set(sessionId, worker);
       await this.#prepareWorker(client, worker);
@@ -645,6 +654,8 @@ export class ChromiumWorkerHost implements WorkerHost {
 
   #resetWorker(w: WorkerTarget): void {
     if (!w.injected) w.settle.reject(new Error('the worker stopped before it was ready'));
+    for (const fn of [...w.gone]) fn();
+    w.gone.clear();
     w.injected = false;
     Object.assign(w, this.#freshAgent());
   }

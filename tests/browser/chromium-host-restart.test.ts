@@ -18,7 +18,12 @@ import { chromiumHost } from '../support/chromium-host.ts';
 const SW = `
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
-self.addEventListener('push', (e) => e.waitUntil(self.registration.showNotification('pushed', { body: e.data ? e.data.text() : '' })));
+self.addEventListener('push', (e) => {
+  const text = e.data ? e.data.text() : '';
+  const shown = self.registration.showNotification('pushed', { body: text });
+  // 'hold': the event stays open after its notification (until the host stops the worker or its deadline).
+  e.waitUntil(text === 'hold' ? shown.then(() => new Promise(() => {})) : shown);
+});
 `;
 
 const CYCLES = 5;
@@ -77,5 +82,25 @@ test(`a worker the host stopped starts with our script again in a browser relaun
     } finally {
       await h.stop();
     }
+  }
+});
+
+test('a stop while an event is still open ends that event at once: the next push is not held until its deadline', { timeout: 120_000 }, async () => {
+  const origin = `http://held.localhost:${(sites.address() as AddressInfo).port}`;
+  const host = await chromiumHost({ startTimeoutMs: 10_000 });
+  // The deadline (30 s) is far beyond the wait below: only an event ended by the stop lets the next push through.
+  const h = await startEngine(service.wsUrl, { workerHost: host, worker: { deadlineMs: 30_000, keepAliveMs: 30_000, retryDelaysMs: [] } });
+  try {
+    const page = await host.openPage(`${origin}/`);
+    await page.evaluate(`navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`);
+    await page.close();
+    const sub = await h.engine.subscribe({ kind: 'site', origin, scope: `${origin}/`, applicationServerKey: null, userVisibleOnly: true, workerScriptURL: `${origin}/sw.js` });
+    await send(sub, 'hold');
+    await waitFor('the held event\'s notification', () => h.notifier.shown.some((n) => n.body === 'hold'), 20_000);
+    await host.stop(origin);
+    await send(sub, 'after');
+    await waitFor('the next push\'s notification', () => h.notifier.shown.some((n) => n.body === 'after'), 8_000);
+  } finally {
+    await h.stop();
   }
 });
