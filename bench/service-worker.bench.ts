@@ -91,8 +91,18 @@ async function startAgent(serviceUrl: string, dataDir: string): Promise<Agent> {
   return { engine, browser, notifier, stop: () => engine.stop() };
 }
 
-/** ms from the send's start to the worker's notification; one message. */
-async function timedPush(agent: Agent, endpoint: string, keys: { p256dh: string; auth: string }, vapid: VapidKeys, label: string): Promise<number> {
+/** The same engine with no worker host, on its own data dir: the floor under the worker rows (same sender, service). */
+async function startPlainAgent(serviceUrl: string, dataDir: string): Promise<Pick<Agent, 'engine' | 'notifier' | 'stop'>> {
+  const notifier = new TimingNotifier();
+  const store = openJsonFileStore(dataDir);
+  const engine = new PushEngine({ serviceUrl, dataDir, store, secrets: openKeyFileSecretBox(dataDir, store), notifier, logger: silentLogger });
+  await engine.start();
+  await engine.connection.whenReady(10_000);
+  return { engine, notifier, stop: () => engine.stop() };
+}
+
+/** ms from the send's start to the (worker's) notification; one message. */
+async function timedPush(agent: Pick<Agent, 'engine' | 'notifier'>, endpoint: string, keys: { p256dh: string; auth: string }, vapid: VapidKeys, label: string): Promise<number> {
   const text = `${label} ${Math.random()}`;
   const shown = agent.notifier.next(text);
   const sentAt = now();
@@ -145,20 +155,28 @@ export default async function serviceWorkerBench(ctx: BenchContext): Promise<Fig
     const sub = agent.engine.list().find((s) => s.origin === origin);
     if (!sub) throw new Error('the site did not subscribe');
 
-    const ours = async (n: number, label: string) => {
+    const plainDir = fs.mkdtempSync(path.join(os.tmpdir(), 'push-agent-bench-plain-'));
+    cleanups.push(async () => fs.rmSync(plainDir, { recursive: true, force: true }));
+    const plain = await startPlainAgent(service.wsUrl, plainDir);
+    cleanups.push(() => plain.stop());
+    const plainSub = await plain.engine.subscribe({ kind: 'endpoint', label: 'bench', applicationServerKey: peer.vapid.publicKey });
+
+    const ours = async (n: number, label: string, a: Pick<Agent, 'engine' | 'notifier'> = agent, to: { endpoint: string; keys: { p256dh: string; auth: string } } = sub) => {
       const out: number[] = [];
-      for (let i = 0; i < n; i++) out.push(await timedPush(agent, sub.endpoint, sub.keys, peer.vapid, `${label} ${i}`));
-      await agent.engine.idle();
+      for (let i = 0; i < n; i++) out.push(await timedPush(a, to.endpoint, to.keys, peer.vapid, `${label} ${i}`));
+      await a.engine.idle();
       return out;
     };
     await ours(warmup, 'warm-up');
+    await ours(warmup, 'warm-up', plain, plainSub);
     await measurePushLatency(peer, warmup, { contentEncoding: 'aes128gcm' });
 
-    const warm = { ours50: [] as number[], ours99: [] as number[], ff50: [] as number[], ff99: [] as number[] };
+    const warm = { ours50: [] as number[], ours99: [] as number[], ff50: [] as number[], ff99: [] as number[], plain50: [] as number[] };
     const coldRunning: number[] = [];
     for (let run = 0; run < ctx.runs; run++) {
       const ff = await measurePushLatency(peer, count, { contentEncoding: 'aes128gcm' });
       const us = await ours(count, `warm ${run}`);
+      warm.plain50.push(percentile(await ours(count, `plain ${run}`, plain, plainSub), 50));
       warm.ff50.push(percentile(ff, 50));
       warm.ff99.push(percentile(ff, 99));
       warm.ours50.push(percentile(us, 50));
@@ -172,7 +190,7 @@ export default async function serviceWorkerBench(ctx: BenchContext): Promise<Fig
       }
       coldRunning.push(percentile(colds, 50));
       ctx.log(
-        `run ${run}: warm p50 ours ${warm.ours50.at(-1)!.toFixed(2)} ms / Firefox ${warm.ff50.at(-1)!.toFixed(2)} ms, p99 ours ${warm.ours99.at(-1)!.toFixed(2)} / Firefox ${warm.ff99.at(-1)!.toFixed(2)} ms; cold (browser running) p50 ${coldRunning.at(-1)!.toFixed(1)} ms [${colds.map((c) => c.toFixed(0)).join(', ')}]`,
+        `run ${run}: warm p50 ours ${warm.ours50.at(-1)!.toFixed(2)} ms (no worker ${warm.plain50.at(-1)!.toFixed(2)}) / Firefox ${warm.ff50.at(-1)!.toFixed(2)} ms, p99 ours ${warm.ours99.at(-1)!.toFixed(2)} / Firefox ${warm.ff99.at(-1)!.toFixed(2)} ms; cold (browser running) p50 ${coldRunning.at(-1)!.toFixed(1)} ms [${colds.map((c) => c.toFixed(0)).join(', ')}]`,
       );
     }
     await agent.stop();
@@ -232,6 +250,13 @@ export default async function serviceWorkerBench(ctx: BenchContext): Promise<Fig
         bound: { label: 'Firefox ESR p99, same run, same service and sender', ...ff99 },
         ratio: ff99.median / o99.median,
         target: { text: 'p99 <= Firefox ESR p99', met: o99.median <= ff99.median },
+      },
+      {
+        id: 'service-worker.agent-no-worker.warm.p50',
+        title: `Push Agent with no worker (an endpoint subscription, same sender and service): send start -> notification emitted, p50 (${count} sequential aes128gcm messages)`,
+        unit: 'ms',
+        ...summarize(warm.plain50),
+        notes: "The floor under the worker rows: the sender's encryption and VAPID signature, the local service, the engine's decryption, journal fsync and ack. The worker row minus this is what the worker path adds.",
       },
       {
         id: 'service-worker.agent.cold-worker.p50',
