@@ -39,6 +39,13 @@ const AREAS: Array<{ prefix: string; heading: string; about: string }> = [
     about: 'A 20-message burst to one origin through the real pipeline (service -> engine -> Chromium worker) in each power state: worker wake-ups and CPU per message, against `low` without coalescing (what coalescing saves).',
   },
   {
+    prefix: 'service-worker',
+    heading: "Sites' own service workers beside Firefox ESR",
+    about:
+      "A push sent with web-push (VAPID) through the local service to the engine wired as `push-agent listen` wires it (AgentBrowser: the agent's Chromium on its profile, the site's own worker held at its first statement while our script is evaluated), the worker's showNotification reaching the notifier; Firefox ESR on the same service and sender in the same run (its clock stops at the worker's push event). " +
+      'Warm: the worker running. Cold: the worker stopped by the host with the browser running, and with the browser stopped (a new agent on the same data dir; the push launches Chromium).',
+  },
+  {
     prefix: 'peer',
     heading: 'Peer: Firefox ESR beside Push Agent',
     about:

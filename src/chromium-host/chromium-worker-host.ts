@@ -2,11 +2,15 @@
 // DevTools protocol and is the one owner of the browser-level auto-attach.
 //
 // - Every new target waits for the debugger (`waitForDebuggerOnStart`). A service worker gets the host's binding
-//   (`Runtime.addBinding`) and an instrumentation breakpoint before it runs; at the pause before its own script
-//   (the pause whose `data.url` is the worker's script URL: at earlier pauses `self.registration` does not exist
-//   yet) the service-worker script (src/worker/service-worker-script.ts) is evaluated, the breakpoint removed (it
-//   would pause every later evaluation) and the worker resumed. A restarted worker keeps its target and session and
-//   gets `Inspector.targetReloadedAfterCrash`: the same steps again.
+//   (`Runtime.addBinding`) and a breakpoint at its own script's first statement (`Debugger.setBreakpointByUrl`,
+//   line 0, resolved by V8 to the first breakable statement) before it runs; at that pause the service-worker
+//   script (src/worker/service-worker-script.ts) is evaluated and the worker resumed. The breakpoint stays set: it
+//   pauses only the script's top level, which runs once per start, never a later evaluation.
+// - The host detaches from a worker before it stops it, so every start is a new target that waits for the
+//   debugger. A worker stopped while attached and started again keeps its target and session
+//   (`Inspector.targetReloadedAfterCrash`) but does not wait, nor keep its breakpoints: its script ran before any
+//   command sent on the reload was answered (seen in browsers started on an existing profile). Such a restart (a
+//   crash) is stopped again, so that the next start is a held one.
 // - One control page (about:blank) stays open: the `ServiceWorker` domain lives on page targets. It reports
 //   registrations and versions, and starts and stops workers.
 // - A worker attached to DevTools is never stopped by Chromium, so the idle stop and the deadline stop are here.
@@ -101,6 +105,9 @@ interface WorkerTarget {
   agent: Promise<string>;
   settle: { resolve(id: string): void; reject(err: Error): void };
   injected: boolean;
+  /** Events in flight in this run of the worker: told when it stops (a detached session never answers them). */
+  gone: Set<() => void>;
+  /** The first-statement breakpoint (set once per session; the agent keeps it across restarts). */
   breakpointId?: string;
 }
 
@@ -316,8 +323,12 @@ export class ChromiumWorkerHost implements WorkerHost {
         if (done) return;
         done = true;
         this.#clock.clearTimeout(deadline);
+        worker.gone.delete(stopped);
         resolve(o);
       };
+      // Stopped meanwhile (by stop(), the idle stop, the browser's end): the call will never be answered.
+      const stopped = () => finish({ status: 'error', code: 303, kind: 'worker-terminated', message: 'the worker stopped during the event' });
+      worker.gone.add(stopped);
       // The deadline is the host's: a worker attached to DevTools is never stopped by Chromium.
       const deadline = this.#clock.setTimeout(() => {
         finish({ status: 'timeout' });
@@ -358,7 +369,10 @@ export class ChromiumWorkerHost implements WorkerHost {
     };
     if (!ready()) {
       const v = this.#versions.get(found.versionId)!;
-      if (v.runningStatus === 'stopped' || v.runningStatus === 'stopping') await client.send('ServiceWorker.startWorker', { scopeURL: scope }, control);
+      // A version still reported running whose target we left is one we are stopping (stopWorker answers before
+      // the version is reported stopped); a stopping one (a looping worker) may stay so until asked to start.
+      const leaving = v.runningStatus === 'running' && !(v.targetId && this.#workers.has(v.targetId));
+      if (v.runningStatus === 'stopped' || v.runningStatus === 'stopping' || leaving) await client.send('ServiceWorker.startWorker', { scopeURL: scope }, control);
     }
     return this.#waitFor('the worker to start', ready, this.#opts.startTimeoutMs ?? 10_000);
   }
@@ -370,8 +384,8 @@ export class ChromiumWorkerHost implements WorkerHost {
       const client = await this.#client();
       if (worker) {
         this.#resetWorker(worker);
-        // Armed before the stop: a restarted worker's agent restores this state and pauses before the site's script.
-        await this.#arm(client, worker).catch(() => undefined);
+        // Detached first: the next start is then a new target held by the auto-attach (see the header).
+        await client.send('Target.detachFromTarget', { sessionId: worker.sessionId }).catch(() => undefined);
       }
       await client.send('ServiceWorker.stopWorker', { versionId }, await this.#controlSession());
     } catch (err) {
@@ -560,14 +574,21 @@ export class ChromiumWorkerHost implements WorkerHost {
       this.#pageUrls.delete(p.sessionId);
       this.#notify();
     });
-    client.on('Debugger.paused', (p: { reason: string; data?: { url?: string } }, sessionId?: string) => {
+    client.on('Debugger.paused', (p: { reason: string; hitBreakpoints?: string[] }, sessionId?: string) => {
       const w = sessionId ? this.#bySession.get(sessionId) : undefined;
-      if (w) void this.#paused(client, w, p.data?.url);
+      if (w) void this.#paused(client, w, p.hitBreakpoints ?? []);
+    });
+    client.on('Inspector.targetCrashed', (_p: unknown, sessionId?: string) => {
+      // The worker stopped (by us or by Chromium): its agent object is gone with it.
+      const w = sessionId ? this.#bySession.get(sessionId) : undefined;
+      if (w?.injected) this.#resetWorker(w);
     });
     client.on('Inspector.targetReloadedAfterCrash', (_p: unknown, sessionId?: string) => {
       const w = sessionId ? this.#bySession.get(sessionId) : undefined;
-      this.#logger.debug('worker restarted', { known: Boolean(w) });
-      if (w) void this.#prepareWorker(client, w).catch((err: unknown) => this.#logger.warn('could not prepare a restarted worker', { error: shortMessage(err) }));
+      this.#logger.debug('worker restarted while attached', { known: Boolean(w) });
+      // It did not wait for the debugger and runs without our script: stop it; the next start is held (header).
+      const v = w && [...this.#versions.values()].find((x) => x.targetId === w.targetId);
+      if (v) void this.#stopVersion(v.versionId);
     });
     client.on('Runtime.bindingCalled', (p: { name: string; payload: string; executionContextId: number }, sessionId?: string) => {
       const w = sessionId ? this.#bySession.get(sessionId) : undefined;
@@ -607,7 +628,7 @@ export class ChromiumWorkerHost implements WorkerHost {
     const { sessionId, targetInfo } = p;
     this.#logger.debug('target attached', { type: targetInfo.type, waiting: p.waitingForDebugger });
     if (targetInfo.type === 'service_worker') {
-      const worker: WorkerTarget = { targetId: targetInfo.targetId, sessionId, scriptURL: targetInfo.url, origin: new URL(targetInfo.url).origin, ...this.#freshAgent(), injected: false };
+      const worker: WorkerTarget = { targetId: targetInfo.targetId, sessionId, scriptURL: targetInfo.url, origin: new URL(targetInfo.url).origin, ...this.#freshAgent(), injected: false, gone: new Set() };
       this.#workers.set(worker.targetId, worker);
       this.#bySession.set(sessionId, worker);
       await this.#prepareWorker(client, worker);
@@ -633,38 +654,36 @@ export class ChromiumWorkerHost implements WorkerHost {
 
   #resetWorker(w: WorkerTarget): void {
     if (!w.injected) w.settle.reject(new Error('the worker stopped before it was ready'));
+    for (const fn of [...w.gone]) fn();
+    w.gone.clear();
     w.injected = false;
     Object.assign(w, this.#freshAgent());
   }
 
   /** Holds the waiting worker at its own script's first statement (see the header). */
   async #prepareWorker(client: CDP.Client, w: WorkerTarget): Promise<void> {
-    if (w.injected) this.#resetWorker(w);
     const s = w.sessionId;
     await client.send('Runtime.addBinding', { name: this.#binding }, s);
     await client.send('Runtime.enable', undefined, s);
     await client.send('Debugger.enable', undefined, s);
-    await this.#arm(client, w);
+    if (!w.breakpointId) {
+      // The worker's script URL is exact (a registration's script never changes URL); V8 moves line 0 to the first
+      // breakable statement.
+      w.breakpointId = (await client.send('Debugger.setBreakpointByUrl', { url: w.scriptURL, lineNumber: 0 }, s)).breakpointId;
+    }
     await client.send('Runtime.runIfWaitingForDebugger', undefined, s);
   }
 
-  /** Sets the instrumentation breakpoint unless it is set: the next start of the worker pauses before its script. */
-  async #arm(client: CDP.Client, w: WorkerTarget): Promise<void> {
-    if (w.breakpointId) return;
-    w.breakpointId = (await client.send('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' }, w.sessionId)).breakpointId;
-  }
-
-  async #paused(client: CDP.Client, w: WorkerTarget, url: string | undefined): Promise<void> {
+  async #paused(client: CDP.Client, w: WorkerTarget, hit: string[]): Promise<void> {
     const s = w.sessionId;
-    this.#logger.debug('worker paused', { atScript: url === w.scriptURL, injected: w.injected });
+    const atScript = Boolean(w.breakpointId && hit.includes(w.breakpointId));
+    this.#logger.debug('worker paused', { atScript, injected: w.injected });
     try {
-      if (!w.injected && url === w.scriptURL) {
+      if (atScript) {
+        // The top level runs once per start: a pause here is always a new start, even if no crash event told us.
+        if (w.injected) this.#resetWorker(w);
         const expression = `(() => { ${this.#opts.serviceWorkerScript}\n; return PushAgentServiceWorker.install(${JSON.stringify(this.#binding)}); })()`;
         const r = await client.send('Runtime.evaluate', { expression, returnByValue: false }, s);
-        // Removed at once: while set, every later Runtime.evaluate in this worker would pause on it. The debugger
-        // stays enabled: the worker's agent keeps its state across a restart, and #stopVersion arms it again.
-        if (w.breakpointId) await client.send('Debugger.removeBreakpoint', { breakpointId: w.breakpointId }, s);
-        w.breakpointId = undefined;
         if (r.exceptionDetails || !r.result.objectId) {
           w.settle.reject(new Error(`the service-worker script failed: ${shortMessage(r.exceptionDetails?.exception?.description ?? 'no object')}`));
         } else {

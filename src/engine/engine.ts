@@ -163,7 +163,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#power = new PowerPolicy(opts.power ?? new FixedPowerSource('ac'), () => this.preferences.current.policy, this.#logger, (s) => this.#onPower(s));
     this.#quiet = new QuietHoursTracker(this.#clock, () => this.preferences.current.quietHours, (held) => this.#quietHoursEnded(held), opts.timeOfDay);
     this.registry = new SubscriptionRegistry(opts.store, opts.secrets, this.#logger);
-    this.notifications = new NotificationCenter(opts.notifier, this.#clock, (err) => this.#logger.warn('notification failed', { kind: errorKind(err) }));
+    this.notifications = new NotificationCenter(opts.notifier, this.#clock, (err) => this.#logger.warn('notification failed', { kind: errorKind(err) }), { store: opts.store, logger: this.#logger });
     this.connection = new PushConnection(
       { ...opts.connection, url: opts.serviceUrl, clock: opts.connection?.clock ?? this.#clock, logger: this.#logger },
       {
@@ -220,6 +220,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#loaded = true;
     migrate(this.#opts.store);
     await this.registry.load();
+    this.notifications.load();
   }
 
   /** Loads state, replays the inbox, connects. */
@@ -309,6 +310,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#urgency.close();
     this.#quiet.close();
     this.history.flush();
+    this.notifications.flush();
   }
 
   /**

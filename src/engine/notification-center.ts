@@ -1,12 +1,30 @@
 // The notifications the engine has on screen: showing them through the Notifier (with tag replacement),
 // answering getNotifications, and resolving what an activation means (docs/architecture.md "Notifications").
+// They are kept in the engine's state (key `notifications`), so that a click on one shown before the agent
+// restarted still reaches its site's worker, `data` included (for a worker's notification the data is the key of a
+// structured clone in the origin's IndexedDB, kept by the service-worker script).
 
 import { randomUUID } from 'node:crypto';
 import { httpUrl, type NotificationModel, type NotificationRequest } from './notification.ts';
-import type { Clock, Notifier } from './ports.ts';
+import type { Clock, Logger, Notifier, Store, TimerHandle } from './ports.ts';
+import { isStoredNotification } from './state-schema.ts';
 
 /** At most this many notifications are remembered per origin; the oldest are closed first. */
 const MAX_ACTIVE_PER_ORIGIN = 50;
+/** At most this many in all (the state document is rewritten whole on each save); the oldest are closed first. */
+export const MAX_KEPT_NOTIFICATIONS = 100;
+/** Older than this, a notification is forgotten (a notification server has long dropped it from view). */
+export const MAX_KEPT_AGE_MS = 7 * 24 * 3600_000;
+/** Saves are grouped: a burst of notifications costs one state write, off the display's path. */
+const SAVE_DELAY_MS = 200;
+const STATE_KEY = 'notifications';
+/** Where a `notifications` value that is not a list is moved, once, instead of being overwritten. */
+const UNREADABLE_KEY = 'notificationsUnreadable';
+
+export interface NotificationCenterState {
+  store: Store;
+  logger: Logger;
+}
 
 export type Activation =
   | { kind: 'open'; url: string }
@@ -20,12 +38,70 @@ export class NotificationCenter {
   readonly #notifier: Notifier;
   readonly #clock: Clock;
   readonly #onAsyncError: (err: unknown) => void;
+  #state: NotificationCenterState | null;
+  /** Stored entries this build cannot read: written back as they are, never dropped. */
+  #unreadable: unknown[] = [];
+  #saveTimer: TimerHandle | null = null;
 
-  /** `onAsyncError`: a notifier's show() that rejects later (its synchronous throw reaches the caller of show()). */
-  constructor(notifier: Notifier, clock: Clock, onAsyncError: (err: unknown) => void = () => {}) {
+  /**
+   * `onAsyncError`: a notifier's show() that rejects later (its synchronous throw reaches the caller of show()).
+   * `state`: where the shown notifications are kept across restarts (load() reads them back); none in tests that
+   * need no restart.
+   */
+  constructor(notifier: Notifier, clock: Clock, onAsyncError: (err: unknown) => void = () => {}, state: NotificationCenterState | null = null) {
     this.#notifier = notifier;
     this.#clock = clock;
     this.#onAsyncError = onAsyncError;
+    this.#state = state;
+  }
+
+  /** Reads the notifications kept by an earlier run (after the state's migration; once, before anything is shown). */
+  load(): void {
+    if (!this.#state) return;
+    const { store, logger } = this.#state;
+    const raw = store.get(STATE_KEY);
+    if (raw === undefined) return;
+    if (!Array.isArray(raw)) {
+      // Not ours to overwrite: moved aside as it is, and the engine starts with none. When the place aside is taken
+      // (an earlier one), it stays where it is and this run keeps its notifications in memory only.
+      if (store.get(UNREADABLE_KEY) === undefined) {
+        store.set(UNREADABLE_KEY, raw);
+        store.delete(STATE_KEY);
+        logger.warn('kept notifications unreadable; moved aside', { key: UNREADABLE_KEY });
+      } else {
+        this.#state = null;
+        logger.warn('kept notifications unreadable; left as they are, notifications are not kept this run', { key: STATE_KEY });
+      }
+      return;
+    }
+    const oldest = this.#clock.now() - MAX_KEPT_AGE_MS;
+    for (const entry of raw) {
+      if (!isStoredNotification(entry)) this.#unreadable.push(entry);
+      else if (entry.shownAt >= oldest) this.#active.set(entry.id, entry);
+    }
+    if (this.#unreadable.length) logger.warn('kept notifications: entries not readable, left as they are', { count: this.#unreadable.length });
+  }
+
+  /** Writes a pending save now (the engine's stop). */
+  flush(): void {
+    if (this.#saveTimer) this.#clock.clearTimeout(this.#saveTimer);
+    this.#saveTimer = null;
+    if (!this.#state) return;
+    try {
+      this.#state.store.set(STATE_KEY, [...this.#unreadable, ...this.#active.values()]);
+    } catch (err) {
+      // The error's kind only: nothing of the notifications' text in the log.
+      this.#state.logger.warn('kept notifications not saved', { kind: (err as { code?: string }).code ?? (err as Error).name });
+    }
+  }
+
+  #changed(): void {
+    if (!this.#state || this.#saveTimer) return;
+    this.#saveTimer = this.#clock.setTimeout(() => {
+      this.#saveTimer = null;
+      this.flush();
+    }, SAVE_DELAY_MS);
+    this.#saveTimer.unref?.();
   }
 
   show(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source'] }): NotificationModel {
@@ -48,12 +124,17 @@ export class NotificationCenter {
     }
     const mine = [...this.#active.values()].filter((n) => n.origin === meta.origin);
     for (const old of mine.slice(0, Math.max(0, mine.length - MAX_ACTIVE_PER_ORIGIN + 1))) this.#remove(old.id, true);
+    // Map order is insertion order: the first entries are the oldest.
+    const oldest = model.shownAt - MAX_KEPT_AGE_MS;
+    for (const old of [...this.#active.values()]) if (old.shownAt < oldest) this.#remove(old.id, false);
+    for (const old of [...this.#active.values()].slice(0, Math.max(0, this.#active.size - MAX_KEPT_NOTIFICATIONS + 1))) this.#remove(old.id, true);
     // A notifier that throws leaves nothing remembered here; the caller records the failure.
     const pending = this.#notifier.show(model) ?? Promise.resolve();
     this.#active.set(model.id, model);
     this.#lastShownAt.set(meta.origin, model.shownAt);
+    this.#changed();
     const confirmed = pending.catch((err: unknown) => {
-      this.#active.delete(model.id);
+      if (this.#active.delete(model.id)) this.#changed();
       throw err;
     });
     return { model, confirmed };
@@ -87,7 +168,10 @@ export class NotificationCenter {
   /** The user (or the platform) dismissed it. Returns it, for notificationclose. */
   dismissed(id: string): NotificationModel | undefined {
     const n = this.#active.get(id);
-    if (n) this.#active.delete(id);
+    if (n) {
+      this.#active.delete(id);
+      this.#changed();
+    }
     return n;
   }
 
@@ -105,6 +189,7 @@ export class NotificationCenter {
 
   #remove(id: string, closeOnScreen: boolean): void {
     if (!this.#active.delete(id)) return;
+    this.#changed();
     if (closeOnScreen) this.#notifier.close(id);
   }
 }

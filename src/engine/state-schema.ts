@@ -2,6 +2,7 @@
 // so migrations live here, not in a host. A store written by a newer version is refused, never rewritten.
 
 import type { Store } from './ports.ts';
+import type { NotificationModel } from './notification.ts';
 import type { SubscriptionRecord } from './subscription-record.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -29,7 +30,7 @@ const MIGRATIONS: Array<(doc: Record<string, unknown>) => Record<string, unknown
   (doc) => ({ ...doc, subscriptions: doc.subscriptions ?? {}, uaid: doc.uaid ?? null }),
 ];
 
-const KEYS = ['schemaVersion', 'uaid', 'serviceUrl', 'subscriptions', 'quarantine'] as const;
+const KEYS = ['schemaVersion', 'uaid', 'serviceUrl', 'subscriptions', 'quarantine', 'notifications'] as const;
 
 export function migrate(store: Store, migrations = MIGRATIONS, target = SCHEMA_VERSION): { from: number; to: number } {
   const raw = store.get('schemaVersion');
@@ -68,6 +69,27 @@ export function isStoredSubscription(v: unknown): v is StoredSubscription {
     typeof s.label === 'string' &&
     typeof s.userVisibleOnly === 'boolean' &&
     typeof s.createdAt === 'number'
+  );
+}
+
+const NOTIFICATION_SOURCES = new Set(['worker', 'declarative', 'payload', 'generic']);
+
+/**
+ * Checks one kept notification (key `notifications`, notification-center.ts): what routing a click needs. The rest
+ * of the model was validated when it was shown.
+ */
+export function isStoredNotification(v: unknown): v is NotificationModel {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const n = v as Record<string, unknown>;
+  return (
+    typeof n.id === 'string' &&
+    typeof n.subscriptionId === 'string' &&
+    typeof n.origin === 'string' &&
+    typeof n.title === 'string' &&
+    typeof n.source === 'string' &&
+    NOTIFICATION_SOURCES.has(n.source) &&
+    typeof n.shownAt === 'number' &&
+    (n.actions === undefined || Array.isArray(n.actions))
   );
 }
 
