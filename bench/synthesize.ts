@@ -2,7 +2,7 @@
 // (one UAID), stored as the engine stores them (records + sealed keys in the conf store), and an inbox journal
 // whose de-duplication memory is full, as after heavy traffic. Real traffic to fill it at every size would take
 // long; the journal is written in the inbox's own format instead (the `w` line its compaction writes, or with
-// `legacyRings` the per-subscription `r` lines of journals written before the shared window; src/engine/inbox.ts).
+// `legacyRings` the per-subscription `r` lines of journals written before the shared window; src/engine/delivery/inbox.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

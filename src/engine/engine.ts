@@ -1,5 +1,6 @@
-// The push engine: composes the connection, the subscription registry, the inbox and the delivery pipeline,
-// and is the one object hosts talk to. Read this file first, then delivery.ts.
+// The push engine: the composition root (the connection, the subscription registry, the policies and the delivery
+// pipeline's parts) and the public API hosts talk to. A push's walk from frame to notification is in
+// delivery/pipeline.ts, top-down; this file only hands it the frames.
 
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -7,19 +8,24 @@ import path from 'node:path';
 import { generateSubscriptionKeys, isP256PublicKey } from './crypto/index.ts';
 import { systemClock } from './clock.ts';
 import { PushConnection, type ConnectionOptions, type ConnectionState } from './connection.ts';
-import { DeliveryPipeline, errorKind, type BatchPosition, type FateRecord, type Fate, type ShowResult, type WorkerRun } from './delivery.ts';
-import { Inbox } from './inbox.ts';
-import { displayUrl, silentLogger } from './log.ts';
+import { DeliveryPipeline } from './delivery/pipeline.ts';
+import { Display } from './delivery/display.ts';
+import { FateLog, type FateRecord } from './delivery/fates.ts';
+import { Inbox } from './delivery/inbox.ts';
+import { hasBudget, Settlement } from './delivery/settlement.ts';
+import { UnknownChannels } from './delivery/unknown-channels.ts';
+import { WorkerDispatcher } from './delivery/worker-dispatch.ts';
+import { displayUrl, errorKind, silentLogger } from './log.ts';
 import { NotificationCenter } from './notification-center.ts';
-import { httpUrl, validateNotification, type NotificationModel, type NotificationRequest } from './notification.ts';
-import type { ServerMessage } from './protocol.ts';
+import { httpUrl, type NotificationModel } from './notification.ts';
+import { clientFrames, type ServerMessage } from './protocol.ts';
 import { migrate } from './state-schema.ts';
 import { SubscriptionRegistry } from './subscriptions.ts';
 import { SimplePushSession } from './simple-push.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
-import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, TimerHandle, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
+import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, TimerHandle, UrlOpener, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
 import type { HistoryEntry, Preferences } from '../shared/settings-api.ts';
-import { BurstGrace, genericNotificationTitle, judgeSilentPush } from './policy/accounting.ts';
+import { BurstGrace } from './policy/accounting.ts';
 import { BudgetLedger } from './policy/budget.ts';
 import { History } from './policy/history.ts';
 import { FixedPowerSource, PowerPolicy } from './policy/power.ts';
@@ -61,8 +67,6 @@ export interface EngineOptions {
   history?: { limit?: number; debounceMs?: number };
 }
 
-/** A worker kept alive between the events of one coalesced batch: the next one is dispatched as soon as this ends. */
-const BATCH_BRIDGE_MS = 2_000;
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
 const QUIET_SUMMARY_ORIGIN = 'push-agent://quiet-hours';
 const SECRETS_RETRY_FIRST_MS = 2_000;
@@ -130,7 +134,6 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #logger: Logger;
   #lastConnectedAt: number | null = null;
   #resubscribing: Promise<void> | null = null;
-  #forgetting = new Set<string>();
   #started = false;
   /** `get()` / `set(patch)`: validated, persisted, emitted as 'preferences'; every policy number is read live. */
   readonly preferences: PreferencesService;
@@ -144,6 +147,12 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #connected = false;
   /** Legacy (Simple Push) registrations live on their own session: see simple-push.ts. */
   #simplePush: SimplePushSession;
+  // The delivery pipeline's parts (delivery/), built here and handed to it at start.
+  #display: Display;
+  #workers: WorkerDispatcher;
+  #settlement: Settlement;
+  #fates: FateLog;
+  #unknownChannels: UnknownChannels;
 
   /** Where this engine keeps its files (the sender's VAPID key pair lives there too). */
   get dataDir(): string {
@@ -192,6 +201,42 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       send: (frame) => this.connection.send(frame),
       ...opts.urgency,
     });
+    this.#display = new Display({
+      notifications: this.notifications,
+      quiet: this.#quiet,
+      grace: this.#grace,
+      clock: this.#clock,
+      logger: this.#logger,
+      shown: (model, receivedAt) => this.emit('notification', { ...model, receivedAt }),
+    });
+    this.#workers = new WorkerDispatcher({
+      host: opts.workerHost,
+      registry: this.registry,
+      notifications: this.notifications,
+      display: this.#display,
+      power: this.#power,
+      clock: this.#clock,
+      logger: this.#logger,
+      opener: opts.opener,
+      ...(opts.worker?.deadlineMs !== undefined ? { deadlineMs: opts.worker.deadlineMs } : {}),
+      ...(opts.worker?.keepAliveMs !== undefined ? { keepAliveMs: opts.worker.keepAliveMs } : {}),
+    });
+    this.#settlement = new Settlement({
+      registry: this.registry,
+      budgets: this.#budgets,
+      grace: this.#grace,
+      power: this.#power,
+      display: this.#display,
+      clock: this.#clock,
+      logger: this.#logger,
+      graceMs: () => this.preferences.current.policy.burstGraceSeconds * 1000,
+      paused: () => this.emit('subscriptions'),
+    });
+    this.#fates = new FateLog(this.history, (id) => this.registry.get(id)?.label ?? null, (record, entry) => {
+      this.emit('fate', record);
+      this.emit('history', entry);
+    });
+    this.#unknownChannels = new UnknownChannels(this.registry, this.connection);
     this.#simplePush = new SimplePushSession({
       registry: this.registry,
       store: opts.store,
@@ -232,19 +277,15 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       registry: this.registry,
       inbox: this.#inbox,
       connection: this.connection,
-      logger: this.#logger,
+      display: this.#display,
+      workers: this.#workers,
+      settlement: this.#settlement,
+      fates: this.#fates,
+      unknownChannels: this.#unknownChannels,
+      power: this.#power,
       clock: this.#clock,
-      fate: (r) => this.#onFate(r),
-      show: (sub, request, source, receivedAt) => this.#show(sub, request, source, receivedAt),
-      dispatchToWorker: (sub, data, declared, batch) => this.#dispatchPush(sub, data, declared, batch),
-      settleSilent: (sub, receivedAt) => this.#settleSilent(sub, receivedAt),
-      coalesceMs: (sub) => (this.#hasWorker(sub) ? this.#power.coalesceMs() : 0),
-      retryDelayMs: (attempt) => (this.#opts.worker?.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)[attempt] ?? null,
-      forgetChannel: (channelID) => this.#forgetChannel(channelID),
-      hostUnavailable: (sub, why, receivedAt) => {
-        const site = sub.label || new URL(sub.origin).host;
-        this.#show(sub, { title: `${site} sent a message`, body: `Kept until it can be delivered: ${why}` }, 'generic', receivedAt);
-      },
+      logger: this.#logger,
+      retryDelaysMs: this.#opts.worker?.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     });
     this.#pipeline.replay();
     if (this.registry.asideCounts().locked > 0) {
@@ -428,7 +469,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   /** Silent-push budget of a site subscription under the current power state; null where budgets do not apply. */
   budget(id: string): { left: number; cap: number } | null {
     const sub = this.registry.get(id);
-    if (!sub || !this.#hasBudget(sub)) return null;
+    if (!sub || !hasBudget(sub)) return null;
     return this.#budgets.get(id, this.#power.budgetRule(), this.#clock.now());
   }
 
@@ -436,7 +477,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   resume(id: string): boolean {
     const sub = this.registry.get(id);
     if (!sub) return false;
-    if (this.#hasBudget(sub)) this.#budgets.refill(id, this.#power.budgetRule(), this.#clock.now());
+    if (hasBudget(sub)) this.#budgets.refill(id, this.#power.budgetRule(), this.#clock.now());
     if (sub.paused) this.registry.update(id, { paused: null });
     this.emit('subscriptions');
     return true;
@@ -453,60 +494,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     } catch {
       return;
     }
-    for (const sub of this.registry.list()) if (sub.origin === normalized && this.#hasBudget(sub)) this.resume(sub.id);
-  }
-
-  #hasBudget(sub: SubscriptionRecord): boolean {
-    return sub.kind === 'site';
-  }
-
-  #onFate(r: FateRecord): void {
-    this.emit('fate', r);
-    const sub = r.subscriptionId ? this.registry.get(r.subscriptionId) : undefined;
-    const entry: HistoryEntry = {
-      id: r.messageId,
-      subscriptionId: r.subscriptionId,
-      origin: r.origin,
-      label: sub?.label ?? null,
-      fate: r.fate,
-      detail: r.detail ?? null,
-      title: r.title ?? null,
-      body: r.body ?? null,
-      receivedAt: r.receivedAt,
-      at: r.at,
-    };
-    this.history.add(entry);
-    this.emit('history', entry);
-  }
-
-  /** Step 8 for a push that showed nothing (policy/accounting.ts decides; this applies it). */
-  #settleSilent(sub: SubscriptionRecord, receivedAt: number): { fate: Fate; detail?: string } {
-    const now = this.#clock.now();
-    const rule = this.#power.budgetRule();
-    const hasBudget = this.#hasBudget(sub);
-    const verdict = judgeSilentPush({
-      hasBudget,
-      userVisibleOnly: sub.userVisibleOnly,
-      inGrace: this.#grace.inGrace(sub.origin, now, this.preferences.current.policy.burstGraceSeconds * 1000),
-      left: hasBudget ? this.#budgets.get(sub.id, rule, now).left : 0,
-    });
-    switch (verdict.kind) {
-      case 'free':
-        return { fate: 'shown-silently', detail: verdict.reason };
-      case 'generic': {
-        const site = sub.label || new URL(sub.origin).host;
-        this.#show(sub, { title: genericNotificationTitle(site) }, 'generic', receivedAt);
-        return { fate: 'generic-notification', detail: 'no budget left' };
-      }
-      case 'charge': {
-        this.#budgets.charge(sub.id, rule, now);
-        if (!verdict.pauseAfter) return { fate: 'charged' };
-        this.registry.update(sub.id, { paused: { reason: 'silent-push budget used up', since: now } });
-        this.#logger.info('subscription paused: silent-push budget used up', { subscription: sub.id });
-        this.emit('subscriptions');
-        return { fate: 'charged', detail: 'paused' };
-      }
-    }
+    for (const sub of this.registry.list()) if (sub.origin === normalized && hasBudget(sub)) this.resume(sub.id);
   }
 
   #onPower(state: PowerState): void {
@@ -552,7 +540,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.siteOpened(sub.origin);
     const fallback = sub.kind === 'endpoint' ? undefined : sub.origin;
     const what = this.notifications.activate(id, action, fallback, this.#hasWorker(sub));
-    if (what.kind === 'open') await this.#open(what.url);
+    if (what.kind === 'open') await this.#workers.open(what.url);
     else if (what.kind === 'worker-click') await this.#dispatch(sub, { type: 'notificationclick', notification: what.notification, action });
   }
 
@@ -672,7 +660,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
         return this.#pipeline?.receive(m);
       case 'legacy-updates':
         // Only the Simple Push session receives these (simple-push.ts); here they are acked and dropped.
-        this.connection.send(JSON.stringify({ messageType: 'ack', updates: m.updates }));
+        this.connection.send(clientFrames.ack(m.updates));
         return;
       case 'urgency':
         return this.#urgency.reply(m.status);
@@ -688,85 +676,17 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   }
 
   #forgetChannel(channelID: string): void {
-    // A subscription kept aside (its secrets did not open) is still ours: its channel stays registered.
-    if (this.registry.isAsideChannel(channelID)) return;
-    if (this.#forgetting.has(channelID) || this.#forgetting.size > 1000) return;
-    this.#forgetting.add(channelID);
-    this.connection
-      .unregister(channelID, 200)
-      .catch(() => {})
-      .finally(() => this.#forgetting.delete(channelID));
+    this.#unknownChannels.forget(channelID);
   }
 
   // ---- display and workers ----
 
-  /** Shows, or during quiet hours holds back (history only, one summary at their end). Either counts for the burst grace. */
-  #show(sub: SubscriptionRecord, request: NotificationRequest, source: NotificationModel['source'], receivedAt: number): ShowResult {
-    this.#grace.shown(sub.origin, this.#clock.now());
-    if (this.#quiet.isQuiet()) {
-      this.#quiet.hold();
-      return { quiet: true };
-    }
-    const { model, confirmed } = this.notifications.showConfirmed(request, { subscriptionId: sub.id, origin: sub.origin, source });
-    this.emit('notification', { ...model, receivedAt });
-    // Callers that do not wait for it (a worker's showNotification, the generic notification) still hear of a failure.
-    confirmed.catch((err: unknown) => this.#logger.warn('notification failed', { kind: errorKind(err) }));
-    return { quiet: false, confirmed };
-  }
-
   #hasWorker(sub: SubscriptionRecord): boolean {
-    return Boolean(this.#opts.workerHost && sub.workerScriptURL);
+    return this.#workers.has(sub);
   }
 
-  #dispatchPush(sub: SubscriptionRecord, data: Uint8Array | null, declared: NotificationRequest | undefined, batch: BatchPosition | null): Promise<WorkerRun> | null {
-    if (!this.#hasWorker(sub)) return null;
-    const run: Omit<WorkerRun, 'outcome'> = { first: null, quiet: false };
-    const keepAliveMs = batch && batch.index < batch.size - 1 ? Math.max(BATCH_BRIDGE_MS, this.#keepAliveMs()) : undefined;
-    return this.#dispatch(sub, { type: 'push', data, ...(declared ? { notification: declared } : {}) }, run, keepAliveMs).then((outcome) => ({ ...run, outcome }));
-  }
-
-  #keepAliveMs(): number {
-    return this.#opts.worker?.keepAliveMs ?? this.#power.keepAliveMs();
-  }
-
-  #dispatch(sub: SubscriptionRecord, event: WorkerEvent, run?: Omit<WorkerRun, 'outcome'>, keepAliveMs?: number): Promise<WorkerOutcome> {
-    const host = this.#opts.workerHost!;
-    const receivedAt = this.#clock.now();
-    let windows = 0;
-    const client: WorkerClient = {
-      showNotification: async (title, options) => {
-        const request = validateNotification(title, options, sub.scope);
-        const r = this.#show(sub, request, 'worker', receivedAt);
-        if (run && !run.first) run.first = { title: request.title, body: request.body ?? '' };
-        if (run && r.quiet) run.quiet = true;
-      },
-      getNotifications: (tag) => this.notifications.list(sub.origin, tag),
-      openWindow: async (url) => {
-        // One window per click, counted here where the URL is opened; no other event may open one.
-        if (event.type !== 'notificationclick' || windows >= 1) return false;
-        const safe = httpUrl(url, sub.scope);
-        if (!safe) return false;
-        windows++;
-        await this.#open(safe);
-        return true;
-      },
-      getSubscription: () => this.registry.toJSON(sub.id),
-      closeNotification: (id) => {
-        const n = this.notifications.closeFor(sub.origin, id);
-        if (n && this.#hasWorker(sub)) void this.#dispatch(sub, { type: 'notificationclose', notification: n });
-      },
-    };
-    return host.dispatch(
-      {
-        origin: sub.origin,
-        scope: sub.scope,
-        scriptURL: sub.workerScriptURL!,
-        event,
-        deadlineMs: this.#opts.worker?.deadlineMs ?? this.#power.deadlineMs(),
-        keepAliveMs: keepAliveMs ?? this.#keepAliveMs(),
-      },
-      client,
-    );
+  #dispatch(sub: SubscriptionRecord, event: WorkerEvent): Promise<WorkerOutcome> {
+    return this.#workers.dispatch(sub, event);
   }
 
   /** The site unregistered its service worker: its push subscription for that scope ends with it. */
@@ -783,13 +703,4 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     }
   }
 
-  async #open(url: string): Promise<void> {
-    const safe = httpUrl(url);
-    if (!safe || !this.#opts.opener) return;
-    try {
-      await this.#opts.opener.open(safe);
-    } catch (err) {
-      this.#logger.warn('could not open URL', { error: (err as Error).message });
-    }
-  }
 }

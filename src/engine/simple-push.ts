@@ -7,7 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { PushConnection, type ConnectionOptions } from './connection.ts';
-import type { ServerMessage } from './protocol.ts';
+import { clientFrames, type ServerMessage } from './protocol.ts';
 import type { Clock, Logger, Store } from './ports.ts';
 import type { SubscriptionRegistry } from './subscriptions.ts';
 import type { SubscriptionRecord } from './subscription-record.ts';
@@ -128,8 +128,7 @@ export class SimplePushSession {
         h.registry.update(sub.id, { legacyVersion: u.version });
         h.push(sub, u.version);
       }
-      // Simple Push acks carry the integer versions back.
-      this.#conn?.send(JSON.stringify({ messageType: 'ack', updates: m.updates }));
+      this.#conn?.send(clientFrames.ack(m.updates));
       return;
     }
     h.logger.debug('simple push session ignored a message', { type: m.type });

@@ -164,7 +164,7 @@ describe('settings window', () => {
     const w = await world();
     try {
       const sub = await w.h.engine.subscribe({ kind: 'site', origin: 'https://quiet.example', applicationServerKey: null, userVisibleOnly: false });
-      // Set the pause exactly as the policy does when the budget runs out (engine.ts #settleSilent): reaching it for
+      // Set the pause exactly as the policy does when the budget runs out (delivery/settlement.ts): reaching it for
       // real needs a site worker spending the budget, which the policy's own tests cover.
       w.h.engine.registry.update(sub.id, { paused: { reason: 'silent-push budget used up', since: Date.now() } });
       w.h.engine.emit('subscriptions');
