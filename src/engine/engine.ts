@@ -24,12 +24,13 @@ import { SubscriptionRegistry } from './subscriptions.ts';
 import { SimplePushSession } from './simple-push.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
 import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, TimerHandle, UrlOpener, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
-import type { HistoryEntry, Preferences } from '../shared/settings-api.ts';
+import type { HistoryEntry } from '../shared/history-entry.ts';
+import type { Preferences } from '../shared/preferences.ts';
 import { BurstGrace } from './policy/accounting.ts';
 import { BudgetLedger } from './policy/budget.ts';
-import { History } from './policy/history.ts';
+import { History } from './history.ts';
 import { FixedPowerSource, PowerPolicy } from './policy/power.ts';
-import { defaultPreferences, PreferencesService } from './policy/preferences.ts';
+import { defaultPreferences, PreferencesService } from './preferences-service.ts';
 import { QuietHoursTracker, type TimeOfDay } from './policy/quiet-hours.ts';
 import { UrgencyNegotiator } from './policy/urgency.ts';
 
@@ -137,7 +138,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #started = false;
   /** `get()` / `set(patch)`: validated, persisted, emitted as 'preferences'; every policy number is read live. */
   readonly preferences: PreferencesService;
-  /** `list(filter)` newest first / `clear()`: the last 500 messages and their fate (policy/history.ts). */
+  /** `list(filter)` newest first / `clear()`: the last 500 messages and their fate (history.ts). */
   readonly history: History;
   #power: PowerPolicy;
   #budgets: BudgetLedger;

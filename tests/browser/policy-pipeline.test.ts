@@ -13,7 +13,7 @@ import { ManualClock } from '../support/manual-clock.ts';
 import { PlaywrightWorkerHost, launchChromium } from '../support/playwright-worker-host.ts';
 import { FixedPowerSource } from '../../src/engine/policy/power.ts';
 import { systemClock } from '../../src/engine/clock.ts';
-import type { HistoryEntry } from '../../src/shared/settings-api.ts';
+import type { HistoryEntry } from '../../src/shared/history-entry.ts';
 import type { SubscriptionInfo } from '../../src/engine/subscription-record.ts';
 
 // ---- fixture sites: one worker script per host; each worker start (a wake-up) requests /wake once ----

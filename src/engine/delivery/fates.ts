@@ -1,13 +1,13 @@
 // What became of a message, and the one "still deliverable?" check. Every message ends in exactly one fate; the
 // FateLog turns it into a history entry and tells the engine's listeners.
 
-import type { FateView, HistoryEntry } from '../../shared/settings-api.ts';
+import type { Fate, HistoryEntry } from '../../shared/history-entry.ts';
 import type { SubscriptionRecord } from '../subscription-record.ts';
-import type { History } from '../policy/history.ts';
+import type { History } from '../history.ts';
 
-/**
- * What became of a message; every message ends in exactly one fate (the history records it). The same words as the
- * settings window's FateView. Choices made here (docs/policies.md):
+/*
+ * What became of a message (Fate, src/shared/history-entry.ts); every message ends in exactly one fate (the history
+ * records it). Choices made here (docs/policies.md):
  * - 'quiet-hours': a notification held back by quiet hours (recorded with its title and body; counted in the summary).
  * - 'shown-silently': a push that showed nothing and was not charged: burst grace or a subscription without a
  *   budget (the detail says which).
@@ -20,7 +20,7 @@ import type { History } from '../policy/history.ts';
  * A message left with the service (inbox full, journal not writable) has no fate yet: it is not acked, and its
  * redelivery ends in one.
  */
-export type Fate = FateView;
+export type { Fate };
 
 /** A fate with what the steps found: the result each step of the pipeline returns. */
 export interface Verdict {

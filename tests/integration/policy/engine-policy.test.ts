@@ -8,10 +8,11 @@ import { startPushService, type PushService } from '../../../tools/push-service/
 import { send, startEngine, waitFor } from '../../support/engine-harness.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 import { systemClock } from '../../../src/engine/clock.ts';
-import { PreferencesError } from '../../../src/engine/policy/preferences.ts';
+import { PreferencesError } from '../../../src/engine/preferences-service.ts';
 import { FixedPowerSource } from '../../../src/engine/policy/power.ts';
 import type { WorkerHost, WorkerOutcome } from '../../../src/engine/ports.ts';
-import type { HistoryEntry, Preferences } from '../../../src/shared/settings-api.ts';
+import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
+import type { Preferences } from '../../../src/shared/preferences.ts';
 
 const silentHost: WorkerHost = {
   dispatch: async (): Promise<WorkerOutcome> => ({ status: 'ok', shown: 0 }),

@@ -11,7 +11,7 @@ import { ManualClock } from '../../support/manual-clock.ts';
 import { FixedPowerSource } from '../../../src/engine/policy/power.ts';
 import { systemClock } from '../../../src/engine/clock.ts';
 import type { WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome } from '../../../src/engine/ports.ts';
-import type { HistoryEntry } from '../../../src/shared/settings-api.ts';
+import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
 
 class ScriptedWorkerHost implements WorkerHost {
   outcomes: Array<WorkerOutcome | 'show'> = [];

@@ -5,16 +5,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Clock, Logger, TimerHandle } from '../ports.ts';
-import type { FateView, HistoryEntry } from '../../shared/settings-api.ts';
+import type { Clock, Logger, TimerHandle } from './ports.ts';
+import { FATES as ALL_FATES, type Fate, type HistoryEntry } from '../shared/history-entry.ts';
 
 export const HISTORY_FILE = 'history.json';
 export const HISTORY_LIMIT = 500;
-const FATES = new Set<FateView>([
-  'shown', 'shown-silently', 'shown-by-worker', 'generic-notification', 'charged', 'muted', 'paused', 'duplicate',
-  'undecryptable', 'unknown-subscription', 'worker-error', 'worker-timeout', 'quiet-hours', 'display-failed',
-  'inbox-full',
-]);
+const FATES = new Set<Fate>(ALL_FATES);
 
 const str = (v: unknown): v is string | null => v === null || typeof v === 'string';
 
@@ -22,7 +18,7 @@ function isEntry(v: unknown): v is HistoryEntry {
   if (typeof v !== 'object' || v === null) return false;
   const e = v as Record<string, unknown>;
   return (
-    typeof e.id === 'string' && str(e.subscriptionId) && str(e.origin) && str(e.label) && FATES.has(e.fate as FateView) &&
+    typeof e.id === 'string' && str(e.subscriptionId) && str(e.origin) && str(e.label) && FATES.has(e.fate as Fate) &&
     str(e.detail) && str(e.title) && str(e.body) && typeof e.receivedAt === 'number' && typeof e.at === 'number'
   );
 }

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { History, HISTORY_FILE } from '../../../src/engine/policy/history.ts';
+import { History, HISTORY_FILE } from '../../../src/engine/history.ts';
 import { memoryLogger, tempDir } from '../../support/engine-harness.ts';
-import type { HistoryEntry } from '../../../src/shared/settings-api.ts';
+import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
 const entry = (i: number, sub = 's1'): HistoryEntry => ({
