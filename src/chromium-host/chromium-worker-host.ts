@@ -50,7 +50,7 @@ export interface ChromiumWorkerHostOptions {
   sites?: (origin: string) => SiteCalls | undefined;
 }
 
-/** The page script's calls (src/shared/site-bridge.ts), as SiteService (src/engine/site-service.ts) answers them. */
+/** The page script's calls (src/shared/site-bridge.ts), as SiteService (src/engine/services/site-service.ts) answers them. */
 export type SiteCalls = Pick<SiteBridge, 'permissionState' | 'subscribe' | 'getSubscription' | 'unsubscribe' | 'legacyRegister' | 'legacyUnregister' | 'legacyRegistrations'>;
 const SITE_METHODS = new Set(['permissionState', 'subscribe', 'getSubscription', 'unsubscribe', 'legacyRegister', 'legacyUnregister', 'legacyRegistrations']);
 

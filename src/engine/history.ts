@@ -29,6 +29,8 @@ export interface HistoryOptions {
   logger: Logger;
   limit?: number;
   debounceMs?: number;
+  /** The unread count changed (an entry was added, the history was read or cleared). */
+  unreadChanged?: (unread: number) => void;
 }
 
 export class History {
@@ -40,6 +42,9 @@ export class History {
   #limit: number;
   #debounceMs: number;
   #timer: TimerHandle | null = null;
+  /** Entries added since the whole history was last read: the tray's and the Activity tab's badge. Not persisted. */
+  #unread = 0;
+  #unreadChanged: ((unread: number) => void) | undefined;
 
   constructor(opts: HistoryOptions) {
     this.#file = path.join(opts.dataDir, HISTORY_FILE);
@@ -47,6 +52,7 @@ export class History {
     this.#logger = opts.logger;
     this.#limit = opts.limit ?? HISTORY_LIMIT;
     this.#debounceMs = opts.debounceMs ?? 1000;
+    this.#unreadChanged = opts.unreadChanged;
     this.#load();
   }
 
@@ -54,6 +60,7 @@ export class History {
     this.#entries.push(entry);
     if (this.#entries.length > this.#limit) this.#entries.splice(0, this.#entries.length - this.#limit);
     this.#scheduleSave();
+    this.#setUnread(this.#unread + 1);
   }
 
   /** Newest first. */
@@ -74,6 +81,23 @@ export class History {
   clear(): void {
     this.#entries = [];
     this.flush();
+    this.#setUnread(0);
+  }
+
+  /** Entries added since the whole history was last read (markRead) or cleared. */
+  get unread(): number {
+    return this.#unread;
+  }
+
+  /** The user has seen the whole history (the settings window's Activity view). */
+  markRead(): void {
+    this.#setUnread(0);
+  }
+
+  #setUnread(n: number): void {
+    if (n === this.#unread) return;
+    this.#unread = n;
+    this.#unreadChanged?.(n);
   }
 
   /** Writes now (stop, clear). */

@@ -4,7 +4,7 @@
 // - Electron: src/preload/settings.ts exposes these methods through contextBridge; src/main's IPC hub validates
 //   every argument (src/shared/settings-validate.ts) and calls the engine-side SettingsService.
 // - Tests: Playwright binds the same methods to the same SettingsService over a real engine.
-// - The SettingsService (src/engine/settings-service.ts) implements it on top of PushEngine.
+// - The SettingsService (src/engine/services/settings-service.ts) implements it on top of PushEngine.
 // Everything that crosses is plain JSON. Payload text is data: the renderer must only ever set it as text.
 
 import type { NotificationRequest } from './notification-types.ts';

@@ -117,7 +117,7 @@ describe('worker failures: nack, retry with backoff, then account', () => {
       assert.deepEqual(history.map((e) => e.fate), ['charged', 'charged', 'worker-error']);
       assert.equal(history[2]!.detail, 'waituntil-rejected; then generic-notification (no budget left)');
       assert.equal(h.notifier.shown.at(-1)!.title, 'flaky.example updated in the background');
-      assert.equal(h.engine.registry.get(sub.id)!.paused, null, 'userVisibleOnly subscriptions are never paused');
+      assert.equal(h.engine.subscription(sub.id)!.paused, null, 'userVisibleOnly subscriptions are never paused');
     } finally {
       await h.stop();
     }

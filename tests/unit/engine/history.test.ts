@@ -57,3 +57,18 @@ test('a corrupt file or bad entries never stop the engine: bad entries are skipp
   assert.deepEqual(new History({ dataDir: dir, clock: new ManualClock(), logger }).list().map((e) => e.id), ['m1']);
   assert.ok(logger.lines.some((l) => l.includes('bad entries skipped')));
 });
+
+test('the unread count lives with the history: added entries count until the history is read or cleared', () => {
+  const changes: number[] = [];
+  const h = new History({ dataDir: tempDir(), clock: new ManualClock(), logger: memoryLogger(), unreadChanged: (n) => changes.push(n) });
+  assert.equal(h.unread, 0);
+  h.add(entry(1));
+  h.add(entry(2));
+  assert.equal(h.unread, 2);
+  h.markRead();
+  h.markRead();
+  assert.equal(h.unread, 0);
+  h.add(entry(3));
+  h.clear();
+  assert.deepEqual(changes, [1, 2, 0, 1, 0], 'one call per change, none when nothing changed');
+});
