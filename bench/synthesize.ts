@@ -70,7 +70,7 @@ export async function synthesizeDataDir(dataDir: string, serviceUrl: string, cou
       createdAt: now + i,
       muted: false,
       paused: null,
-      // The sealed secret is the private scalar then the auth secret (the registry's format, subscriptions.ts).
+      // The sealed secret is the private scalar then the auth secret (the registry's format, subscription-registry.ts).
       sealed: await secrets.seal(Buffer.concat([keys.privateKey, keys.authSecret])),
     };
   }

@@ -6,10 +6,10 @@
 // It is opened only while legacy registrations exist.
 
 import { randomUUID } from 'node:crypto';
-import { PushConnection, type ConnectionOptions } from './connection.ts';
+import { PushConnection, type ConnectionOptions } from './push-connection.ts';
 import { clientFrames, type ServerMessage } from './protocol.ts';
 import type { Clock, Logger, Store } from './ports.ts';
-import type { SubscriptionRegistry } from './subscriptions.ts';
+import type { SubscriptionRegistry } from './subscription-registry.ts';
 import type { SubscriptionRecord } from './subscription-record.ts';
 
 export interface SimplePushHost {

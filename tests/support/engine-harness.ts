@@ -11,7 +11,7 @@ import { silentLogger, streamLogger } from '../../src/engine/log.ts';
 import type { NotificationModel } from '../../src/engine/notification.ts';
 import type { Logger, Notifier } from '../../src/engine/ports.ts';
 import type { SubscriptionInfo } from '../../src/engine/subscription-record.ts';
-import { SubscriptionRegistry } from '../../src/engine/subscriptions.ts';
+import { SubscriptionRegistry } from '../../src/engine/subscription-registry.ts';
 import { openJsonFileStore } from '../../src/cli/json-file-store.ts';
 import { openKeyFileSecretBox } from '../../src/cli/key-file-secret-box.ts';
 

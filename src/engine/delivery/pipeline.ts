@@ -9,13 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import { decryptPush, DecryptError } from '../crypto/index.ts';
 import { DecryptThread } from '../crypto/decrypt-thread.ts';
-import type { PushConnection } from '../connection.ts';
+import type { PushConnection } from '../push-connection.ts';
 import { errorKind } from '../log.ts';
 import type { NotificationRequest } from '../notification.ts';
 import { clientFrames, type AckCode, type ServerMessage } from '../protocol.ts';
 import { WORKER_HOST_UNAVAILABLE, type Clock, type Logger, type TimerHandle } from '../ports.ts';
 import type { PowerPolicy } from '../policy/power.ts';
-import type { SubscriptionRegistry } from '../subscriptions.ts';
+import type { SubscriptionRegistry } from '../subscription-registry.ts';
 import type { SubscriptionRecord } from '../subscription-record.ts';
 import { displayPayload, type DeclarativeMessage } from './declarative.ts';
 import type { Display } from './display.ts';

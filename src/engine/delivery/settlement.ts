@@ -6,7 +6,7 @@ import type { Clock, Logger } from '../ports.ts';
 import { genericNotificationTitle, judgeSilentPush, type BurstGrace } from '../policy/accounting.ts';
 import type { BudgetLedger } from '../policy/budget.ts';
 import type { PowerPolicy } from '../policy/power.ts';
-import type { SubscriptionRegistry } from '../subscriptions.ts';
+import type { SubscriptionRegistry } from '../subscription-registry.ts';
 import type { SubscriptionRecord } from '../subscription-record.ts';
 import type { Display } from './display.ts';
 import type { Verdict } from './fates.ts';

@@ -1,8 +1,8 @@
 // Channels the service delivers to that have no subscription here (unsubscribed, or dropped while offline): each is
 // unregistered at the service, once, so it stops sending to them.
 
-import type { PushConnection } from '../connection.ts';
-import type { SubscriptionRegistry } from '../subscriptions.ts';
+import type { PushConnection } from '../push-connection.ts';
+import type { SubscriptionRegistry } from '../subscription-registry.ts';
 
 /** Unregistrations in flight at most: a flood of unknown channels cannot grow this without bound. */
 const MAX_IN_FLIGHT = 1000;

@@ -6,7 +6,7 @@ import { httpUrl, validateNotification, type NotificationRequest } from '../noti
 import type { NotificationCenter } from '../notification-center.ts';
 import type { Clock, Logger, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from '../ports.ts';
 import type { PowerPolicy } from '../policy/power.ts';
-import type { SubscriptionRegistry } from '../subscriptions.ts';
+import type { SubscriptionRegistry } from '../subscription-registry.ts';
 import type { SubscriptionRecord } from '../subscription-record.ts';
 import type { Display } from './display.ts';
 

@@ -7,7 +7,7 @@
 // failures.
 
 import { EventEmitter } from 'node:events';
-import type { ConnectionState } from '../connection.ts';
+import type { ConnectionState } from '../push-connection.ts';
 import type { EngineEvents, PushEngine } from '../engine.ts';
 import type { SubscriptionInfo, SubscriptionJSON } from '../subscription-record.ts';
 import { PreferencesError } from '../../shared/preferences.ts';

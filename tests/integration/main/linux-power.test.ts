@@ -13,7 +13,7 @@ import { defaultPreferences } from '../../../src/engine/preferences-service.ts';
 import { silentLogger } from '../../../src/engine/log.ts';
 import type { PowerReport, PowerState } from '../../../src/engine/ports.ts';
 import { tempDir } from '../../support/engine-harness.ts';
-import { fakePeer, startPrivateBus, type PrivateBus } from '../../unit/main/support/private-bus.ts';
+import { fakePeer, startPrivateBus, type PrivateBus } from '../../support/private-bus.ts';
 
 type Supply = Record<string, string>;
 function sysfs(supplies: Record<string, Supply>): string {
