@@ -233,10 +233,10 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       display: this.#display,
       clock: this.#clock,
       logger: this.#logger,
-      graceMs: () => this.preferences.current.policy.burstGraceSeconds * 1000,
+      preferences: this.preferences,
       paused: () => this.emit('subscriptions'),
     });
-    this.#fates = new FateLog(this.history, (id) => this.#registry.get(id)?.label ?? null, (record, entry) => {
+    this.#fates = new FateLog(this.history, this.#registry, (record, entry) => {
       this.emit('fate', record);
       this.emit('history', entry);
     });

@@ -4,6 +4,7 @@
 import type { Fate, HistoryEntry } from '../../shared/history-entry.ts';
 import type { SubscriptionRecord } from '../subscription-record.ts';
 import type { History } from '../history.ts';
+import type { SubscriptionRegistry } from '../subscription-registry.ts';
 
 /*
  * What became of a message (Fate, src/shared/history-entry.ts); every message ends in exactly one fate (the history
@@ -61,12 +62,12 @@ export function undeliverable(sub: SubscriptionRecord | undefined, when: 'arriva
 /** Records fates: one history entry each (with the subscription's label then), and the listener hears both. */
 export class FateLog {
   readonly #history: History;
-  readonly #label: (subscriptionId: string) => string | null;
+  readonly #registry: SubscriptionRegistry;
   readonly #listener: (record: FateRecord, entry: HistoryEntry) => void;
 
-  constructor(history: History, label: (subscriptionId: string) => string | null, listener: (record: FateRecord, entry: HistoryEntry) => void) {
+  constructor(history: History, registry: SubscriptionRegistry, listener: (record: FateRecord, entry: HistoryEntry) => void) {
     this.#history = history;
-    this.#label = label;
+    this.#registry = registry;
     this.#listener = listener;
   }
 
@@ -75,7 +76,7 @@ export class FateLog {
       id: r.messageId,
       subscriptionId: r.subscriptionId,
       origin: r.origin,
-      label: r.subscriptionId ? this.#label(r.subscriptionId) : null,
+      label: r.subscriptionId ? (this.#registry.get(r.subscriptionId)?.label ?? null) : null,
       fate: r.fate,
       detail: r.detail ?? null,
       title: r.title ?? null,

@@ -265,7 +265,7 @@ export class DeliveryPipeline {
   }
 
   // Step 6 (defer): under `low`, messages for one origin that need its worker wait for the coalescing window
-  // opened by the first of them, then run back to back in one worker session (BatchPosition, ports.ts).
+  // opened by the first of them, then run back to back in one worker session (BatchPosition, worker-dispatch.ts).
   #enqueue(sub: SubscriptionRecord, entry: InboxMessage, plaintext: Buffer | null): void {
     const coalesceMs = this.#p.workers.has(sub) ? this.#p.power.coalesceMs() : 0;
     const windowMs = coalesceMs > 0 && this.#needsWorker(plaintext) ? coalesceMs : 0;

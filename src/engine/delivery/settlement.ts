@@ -6,6 +6,7 @@ import type { Clock, Logger } from '../ports.ts';
 import { genericNotificationTitle, judgeSilentPush, type BurstGrace } from '../policy/accounting.ts';
 import type { BudgetLedger } from '../policy/budget.ts';
 import type { PowerPolicy } from '../policy/power.ts';
+import type { PreferencesService } from '../preferences-service.ts';
 import type { SubscriptionRegistry } from '../subscription-registry.ts';
 import type { SubscriptionRecord } from '../subscription-record.ts';
 import type { Display } from './display.ts';
@@ -19,8 +20,8 @@ export interface SettlementParts {
   display: Display;
   clock: Clock;
   logger: Logger;
-  /** The burst grace now (a preference, read live). */
-  graceMs(): number;
+  /** The burst grace is a preference, read live. */
+  preferences: PreferencesService;
   /** A subscription was paused (the engine's 'subscriptions' event). */
   paused(): void;
 }
@@ -43,7 +44,7 @@ export class Settlement {
     const verdict = judgeSilentPush({
       hasBudget: budgeted,
       userVisibleOnly: sub.userVisibleOnly,
-      inGrace: p.grace.inGrace(sub.origin, now, p.graceMs()),
+      inGrace: p.grace.inGrace(sub.origin, now, p.preferences.current.policy.burstGraceSeconds * 1000),
       left: budgeted ? p.budgets.get(sub.id, rule, now).left : 0,
     });
     switch (verdict.kind) {
