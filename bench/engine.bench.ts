@@ -5,7 +5,7 @@ import webpush from 'web-push';
 import { decryptPush } from '../src/engine/crypto/index.ts';
 import { startPushService } from '../tools/push-service/index.ts';
 import { RawPushClient } from '../tests/support/raw-push-client.ts';
-import { startEngine, tempDir, waitFor } from '../tests/support/engine-harness.ts';
+import { keysAtRest, startEngine, tempDir, waitFor } from '../tests/support/engine-harness.ts';
 import type { SubscriptionInfo } from '../src/engine/subscription-record.ts';
 import { percentile, summarize, type BenchContext, type Figure } from './lib.ts';
 import { startServiceProcess, type ServiceProcess } from './service-process.ts';
@@ -107,7 +107,7 @@ async function backlog(ctx: BenchContext): Promise<Figure[]> {
     try {
       let h = await startEngine(service.wsUrl);
       const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'backlog' });
-      const keys = h.engine.registry.keys(sub.id)!;
+      const keys = (await keysAtRest(h.dataDir, sub.id))!;
       await h.stop();
       // Unique payloads, so that "every message exactly once" is checked message by message.
       const payload = (i: number) => `${String(i).padStart(6, '0')} ${'b'.repeat(3 * 1024 - 7)}`;

@@ -87,7 +87,7 @@ async function startAgent(serviceUrl: string, dataDir: string): Promise<Agent> {
   });
   browser.attach(engine, store);
   await engine.start();
-  await engine.connection.whenReady(10_000);
+  await engine.whenConnected(10_000);
   return { engine, browser, notifier, stop: () => engine.stop() };
 }
 
@@ -97,7 +97,7 @@ async function startPlainAgent(serviceUrl: string, dataDir: string): Promise<Pic
   const store = openJsonFileStore(dataDir);
   const engine = new PushEngine({ serviceUrl, dataDir, store, secrets: openKeyFileSecretBox(dataDir, store), notifier, logger: silentLogger });
   await engine.start();
-  await engine.connection.whenReady(10_000);
+  await engine.whenConnected(10_000);
   return { engine, notifier, stop: () => engine.stop() };
 }
 

@@ -2,7 +2,7 @@
 // (one UAID), stored as the engine stores them (records + sealed keys in the conf store), and an inbox journal
 // whose de-duplication memory is full, as after heavy traffic. Real traffic to fill it at every size would take
 // long; the journal is written in the inbox's own format instead (the `w` line its compaction writes, or with
-// `legacyRings` the per-subscription `r` lines of journals written before the shared window; src/engine/inbox.ts).
+// `legacyRings` the per-subscription `r` lines of journals written before the shared window; src/engine/delivery/inbox.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -70,7 +70,7 @@ export async function synthesizeDataDir(dataDir: string, serviceUrl: string, cou
       createdAt: now + i,
       muted: false,
       paused: null,
-      // The sealed secret is the private scalar then the auth secret (the registry's format, subscriptions.ts).
+      // The sealed secret is the private scalar then the auth secret (the registry's format, subscription-registry.ts).
       sealed: await secrets.seal(Buffer.concat([keys.privateKey, keys.authSecret])),
     };
   }

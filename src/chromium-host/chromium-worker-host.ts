@@ -24,7 +24,7 @@ import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { silentLogger } from '../engine/log.ts';
 import { launchChromium, type LaunchedBrowser, type LaunchOptions } from './launch.ts';
 import { SITE_BRIDGE_GLOBAL, type SiteBridge } from '../shared/site-bridge.ts';
-import { scriptEvent, shortMessage } from '../engine/service-worker-wire.ts';
+import { MAX_NOTIFICATIONS_PER_EVENT, scriptEvent, serveNotificationCall, shortMessage, type EventNotifications } from '../engine/service-worker-wire.ts';
 
 /** WorkerOutcome without `shown`: the host counts notifications itself, from the calls it served. */
 type Result = { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string } | { status: 'timeout' };
@@ -32,8 +32,7 @@ type Result = { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind:
 /** How long `openPage` waits for the load event. */
 const PAGE_LOAD_MS = 30_000;
 
-/** Notifications one event may show; further calls resolve without showing. */
-export const MAX_NOTIFICATIONS_PER_EVENT = 8;
+export { MAX_NOTIFICATIONS_PER_EVENT };
 
 export interface ChromiumWorkerHostOptions {
   /**
@@ -55,7 +54,7 @@ export interface ChromiumWorkerHostOptions {
   sites?: (origin: string) => SiteCalls | undefined;
 }
 
-/** The page script's calls (src/shared/site-bridge.ts), as SiteService (src/engine/site-service.ts) answers them. */
+/** The page script's calls (src/shared/site-bridge.ts), as SiteService (src/engine/services/site-service.ts) answers them. */
 export type SiteCalls = Pick<SiteBridge, 'permissionState' | 'subscribe' | 'getSubscription' | 'unsubscribe' | 'legacyRegister' | 'legacyUnregister' | 'legacyRegistrations'>;
 const SITE_METHODS = new Set(['permissionState', 'subscribe', 'getSubscription', 'unsubscribe', 'legacyRegister', 'legacyUnregister', 'legacyRegistrations']);
 
@@ -123,7 +122,7 @@ interface Version {
 interface OriginState {
   origin: string;
   client: WorkerClient | null;
-  event: { reserved: number; shown: number } | null;
+  event: EventNotifications | null;
   idle: TimerHandle | null;
   running: Set<string>;
 }
@@ -426,24 +425,9 @@ export class ChromiumWorkerHost implements WorkerHost {
     const client = state?.client;
     const event = state?.event;
     if (!state || !client || !event) throw new Error('No event is running.');
+    const served = await serveNotificationCall(client, event, method, args);
+    if (served) return served.value;
     switch (method) {
-      case 'showNotification': {
-        if (event.reserved >= MAX_NOTIFICATIONS_PER_EVENT) return null;
-        event.reserved++;
-        try {
-          await client.showNotification(String(args[0]), args[1]);
-        } catch (err) {
-          event.reserved--;
-          throw Object.assign(new TypeError(shortMessage(err)));
-        }
-        event.shown++;
-        return null;
-      }
-      case 'getNotifications':
-        return JSON.parse(JSON.stringify(client.getNotifications(typeof args[0] === 'string' ? args[0] : undefined))) as unknown;
-      case 'closeNotification':
-        if (typeof args[0] === 'string') client.closeNotification?.(args[0]);
-        return null;
       case 'openWindow':
         return typeof args[0] === 'string' ? (await client.openWindow(args[0])) === true : false;
       case 'focus':

@@ -9,7 +9,7 @@
 // by the engine.
 import type { PushEngine } from '../engine/engine.ts';
 import { WORKER_HOST_UNAVAILABLE, type Logger, type Store, type WorkerClient, type WorkerDispatch, type WorkerHost, type WorkerOutcome } from '../engine/ports.ts';
-import { SiteService, type PermissionPort } from '../engine/site-service.ts';
+import { SiteService, type PermissionPort } from '../engine/services/site-service.ts';
 import { SitePermissions } from '../engine/site-permissions.ts';
 import type { ChromiumWorkerHost } from '../chromium-host/chromium-worker-host.ts';
 import { browserScripts } from './browser-scripts.ts';

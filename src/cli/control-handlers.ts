@@ -31,7 +31,7 @@ const optionalString = (args: Record<string, unknown>, name: string, valid: (v: 
 
 async function serviceReady(ctx: ListenerContext): Promise<void> {
   try {
-    await ctx.engine.connection.whenReady(SERVICE_WAIT_MS);
+    await ctx.engine.whenConnected(SERVICE_WAIT_MS);
   } catch {
     throw new ControlError('service-unavailable', `cannot reach the push service at ${ctx.serviceUrl}`);
   }

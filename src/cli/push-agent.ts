@@ -65,8 +65,8 @@ async function createEngine(common: Common, serviceUrl: string, notifier: Notifi
   });
   opts.browser?.attach(engine, store);
   await engine.load();
-  const aside = engine.registry.asideCounts();
-  if (engine.registry.size === 0 && aside.locked + aside.unopened > 0) {
+  const aside = engine.status().subscriptionsAside;
+  if (engine.status().subscriptions === 0 && aside.locked + aside.unopened > 0) {
     // Not one opens: the key is not the one they were sealed with. Going on would treat them as gone.
     fail(1, `the subscriptions in ${common.dataDir} do not open with the key file ${keyFilePath(common.dataDir)} (was it replaced?); nothing was changed`);
   }
@@ -102,7 +102,7 @@ async function connected(engine: PushEngine, serviceUrl: string, timeoutSeconds:
   await engine.start();
   try {
     // With --timeout its own deadline says "timed out"; without, 15 s of silence means the service is unreachable.
-    await engine.connection.whenReady(timeoutSeconds !== null ? timeoutSeconds * 1000 + 5_000 : 15_000);
+    await engine.whenConnected(timeoutSeconds !== null ? timeoutSeconds * 1000 + 5_000 : 15_000);
   } catch {
     await engine.stop();
     await closeService();
@@ -139,8 +139,8 @@ async function run(cmd: Command): Promise<void> {
       code = await runSend(cmd, {
         lookup: async (id) => {
           const engine = await createEngine(common, knownServiceUrl(common), noNotifier, { readOnly: true });
-          const record = engine.registry.get(id);
-          const json = engine.registry.toJSON(id);
+          const record = engine.subscription(id);
+          const json = engine.subscriptionJSON(id);
           if (!record || !json) return null;
           if (record.kind === 'legacy') throw new SendInputError(`${id} is a Simple Push registration: it takes no Web Push messages`);
           return { json, applicationServerKey: record.applicationServerKey };
@@ -310,7 +310,7 @@ async function run(cmd: Command): Promise<void> {
     logger,
     onWake: (reason) => {
       logger.info('woke up: reconnecting', { reason });
-      engine.connection.reconnect(reason);
+      engine.reconnect(reason);
       engine.wake();
     },
   });

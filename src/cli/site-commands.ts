@@ -21,7 +21,7 @@ export class SiteNotFoundError extends Error {
 export function siteLines(engine: PushEngine, origin?: string): SiteLine[] {
   const lines: SiteLine[] = [];
   for (const info of engine.list()) {
-    const record = engine.registry.get(info.id);
+    const record = engine.subscription(info.id);
     if (record?.kind !== 'site' || (origin !== undefined && record.origin !== origin)) continue;
     lines.push({ id: info.id, endpoint: info.endpoint, expirationTime: info.expirationTime, keys: info.keys, origin: record.origin, scope: record.scope });
   }
@@ -39,7 +39,7 @@ export async function addSite(engine: PushEngine, browser: AgentBrowser, url: st
  * origin's service workers and storage from the agent's browser profile.
  */
 export async function removeSite(engine: PushEngine, browser: AgentBrowser, origin: string): Promise<{ origin: string; removed: number }> {
-  const records = engine.registry.list().filter((r) => r.origin === origin && (r.kind === 'site' || r.kind === 'legacy'));
+  const records = engine.subscriptionRecords().filter((r) => r.origin === origin && (r.kind === 'site' || r.kind === 'legacy'));
   if (records.length === 0) throw new SiteNotFoundError(`no site with origin ${origin} (see: push-agent site list)`);
   let removed = 0;
   for (const r of records) if (await engine.unsubscribe(r.id)) removed++;

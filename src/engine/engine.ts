@@ -1,29 +1,36 @@
-// The push engine: composes the connection, the subscription registry, the inbox and the delivery pipeline,
-// and is the one object hosts talk to. Read this file first, then delivery.ts.
+// The push engine: the composition root (the connection, the subscription registry, the policies and the delivery
+// pipeline's parts) and the public API hosts talk to. A push's walk from frame to notification is in
+// delivery/pipeline.ts, top-down; this file only hands it the frames.
 
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { generateSubscriptionKeys, isP256PublicKey } from './crypto/index.ts';
 import { systemClock } from './clock.ts';
-import { PushConnection, type ConnectionOptions, type ConnectionState } from './connection.ts';
-import { DeliveryPipeline, errorKind, type BatchPosition, type FateRecord, type Fate, type ShowResult, type WorkerRun } from './delivery.ts';
-import { Inbox } from './inbox.ts';
-import { displayUrl, silentLogger } from './log.ts';
+import { PushConnection, type ConnectionOptions, type ConnectionState } from './push-connection.ts';
+import { DeliveryPipeline } from './delivery/pipeline.ts';
+import { Display } from './delivery/display.ts';
+import { FateLog, type FateRecord } from './delivery/fates.ts';
+import { Inbox } from './delivery/inbox.ts';
+import { hasBudget, Settlement } from './delivery/settlement.ts';
+import { UnknownChannels } from './delivery/unknown-channels.ts';
+import { WorkerDispatcher } from './delivery/worker-dispatch.ts';
+import { displayUrl, errorKind, silentLogger } from './log.ts';
 import { NotificationCenter } from './notification-center.ts';
-import { httpUrl, validateNotification, type NotificationModel, type NotificationRequest } from './notification.ts';
-import type { ServerMessage } from './protocol.ts';
+import { httpUrl, type NotificationModel, type NotificationRequest } from './notification.ts';
+import { clientFrames, type ServerMessage } from './protocol.ts';
 import { migrate } from './state-schema.ts';
-import { SubscriptionRegistry } from './subscriptions.ts';
+import { SubscriptionRegistry } from './subscription-registry.ts';
 import { SimplePushSession } from './simple-push.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
-import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, TimerHandle, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
-import type { HistoryEntry, Preferences } from '../shared/settings-api.ts';
-import { BurstGrace, genericNotificationTitle, judgeSilentPush } from './policy/accounting.ts';
+import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, TimerHandle, UrlOpener, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
+import type { HistoryEntry } from '../shared/history-entry.ts';
+import type { Preferences } from '../shared/preferences.ts';
+import { BurstGrace } from './policy/accounting.ts';
 import { BudgetLedger } from './policy/budget.ts';
-import { History } from './policy/history.ts';
+import { History } from './history.ts';
 import { FixedPowerSource, PowerPolicy } from './policy/power.ts';
-import { defaultPreferences, PreferencesService } from './policy/preferences.ts';
+import { defaultPreferences, PreferencesService } from './preferences-service.ts';
 import { QuietHoursTracker, type TimeOfDay } from './policy/quiet-hours.ts';
 import { UrgencyNegotiator } from './policy/urgency.ts';
 
@@ -61,8 +68,6 @@ export interface EngineOptions {
   history?: { limit?: number; debounceMs?: number };
 }
 
-/** A worker kept alive between the events of one coalesced batch: the next one is dispatched as soon as this ends. */
-const BATCH_BRIDGE_MS = 2_000;
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
 const QUIET_SUMMARY_ORIGIN = 'push-agent://quiet-hours';
 const SECRETS_RETRY_FIRST_MS = 2_000;
@@ -113,6 +118,8 @@ export interface EngineEvents {
   'legacy-reregister': [{ origin: string }];
   /** Every new history entry (one per message). */
   history: [HistoryEntry];
+  /** History entries not yet read (`history.unread`) changed: the tray's and the Activity tab's badge. */
+  unread: [number];
   preferences: [Preferences];
   power: [PowerState];
 }
@@ -120,9 +127,10 @@ export interface EngineEvents {
 const ENDPOINT_ORIGIN = 'push-agent://endpoint';
 
 export class PushEngine extends EventEmitter<EngineEvents> {
-  readonly registry: SubscriptionRegistry;
-  readonly connection: PushConnection;
-  readonly notifications: NotificationCenter;
+  // Private: hosts read the engine through the methods below, they do not reach into its parts.
+  readonly #registry: SubscriptionRegistry;
+  readonly #connection: PushConnection;
+  readonly #notifications: NotificationCenter;
   #inbox: Inbox | null = null;
   #pipeline: DeliveryPipeline | null = null;
   #opts: EngineOptions;
@@ -130,11 +138,10 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #logger: Logger;
   #lastConnectedAt: number | null = null;
   #resubscribing: Promise<void> | null = null;
-  #forgetting = new Set<string>();
   #started = false;
   /** `get()` / `set(patch)`: validated, persisted, emitted as 'preferences'; every policy number is read live. */
   readonly preferences: PreferencesService;
-  /** `list(filter)` newest first / `clear()`: the last 500 messages and their fate (policy/history.ts). */
+  /** `list(filter)` newest first / `clear()` / `unread` and `markRead()`: the last 500 messages and their fate (history.ts). */
   readonly history: History;
   #power: PowerPolicy;
   #budgets: BudgetLedger;
@@ -144,6 +151,12 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #connected = false;
   /** Legacy (Simple Push) registrations live on their own session: see simple-push.ts. */
   #simplePush: SimplePushSession;
+  // The delivery pipeline's parts (delivery/), built here and handed to it at start.
+  #display: Display;
+  #workers: WorkerDispatcher;
+  #settlement: Settlement;
+  #fates: FateLog;
+  #unknownChannels: UnknownChannels;
 
   /** Where this engine keeps its files (the sender's VAPID key pair lives there too). */
   get dataDir(): string {
@@ -157,18 +170,18 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#logger = opts.logger ?? silentLogger;
     // The service chosen is the preference's default; a changed preference applies when the host next creates the engine.
     this.preferences = new PreferencesService(opts.store, defaultPreferences(opts.serviceChoice ?? opts.serviceUrl), (p) => this.#onPreferences(p));
-    this.history = new History({ dataDir: opts.dataDir, clock: this.#clock, logger: this.#logger, ...opts.history });
+    this.history = new History({ dataDir: opts.dataDir, clock: this.#clock, logger: this.#logger, ...opts.history, unreadChanged: (n) => this.emit('unread', n) });
     this.#budgets = new BudgetLedger(opts.store);
     opts.workerHost?.onRegistrationDeleted?.((scope) => void this.#registrationDeleted(scope));
     this.#power = new PowerPolicy(opts.power ?? new FixedPowerSource('ac'), () => this.preferences.current.policy, this.#logger, (s) => this.#onPower(s));
     this.#quiet = new QuietHoursTracker(this.#clock, () => this.preferences.current.quietHours, (held) => this.#quietHoursEnded(held), opts.timeOfDay);
-    this.registry = new SubscriptionRegistry(opts.store, opts.secrets, this.#logger);
-    this.notifications = new NotificationCenter(opts.notifier, this.#clock, (err) => this.#logger.warn('notification failed', { kind: errorKind(err) }), { store: opts.store, logger: this.#logger });
-    this.connection = new PushConnection(
+    this.#registry = new SubscriptionRegistry(opts.store, opts.secrets, this.#logger);
+    this.#notifications = new NotificationCenter(opts.notifier, this.#clock, (err) => this.#logger.warn('notification failed', { kind: errorKind(err) }), { store: opts.store, logger: this.#logger });
+    this.#connection = new PushConnection(
       { ...opts.connection, url: opts.serviceUrl, clock: opts.connection?.clock ?? this.#clock, logger: this.#logger },
       {
         // The UAID goes only to the service that issued it, and only while it has live subscriptions.
-        helloUaid: () => ((this.#webPushSubs().length > 0 || this.registry.asideCounts().unopened > 0) && this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl ? this.#storedUaid() : null),
+        helloUaid: () => ((this.#webPushSubs().length > 0 || this.#registry.asideCounts().unopened > 0) && this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl ? this.#storedUaid() : null),
         hello: (uaid) => this.#onHello(uaid),
         message: (m) => this.#onMessage(m),
         state: (state, detail) => {
@@ -189,11 +202,47 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       clock: this.#clock,
       logger: this.#logger,
       serviceUrl: opts.serviceUrl,
-      send: (frame) => this.connection.send(frame),
+      send: (frame) => this.#connection.send(frame),
       ...opts.urgency,
     });
+    this.#display = new Display({
+      notifications: this.#notifications,
+      quiet: this.#quiet,
+      grace: this.#grace,
+      clock: this.#clock,
+      logger: this.#logger,
+      shown: (model, receivedAt) => this.emit('notification', { ...model, receivedAt }),
+    });
+    this.#workers = new WorkerDispatcher({
+      host: opts.workerHost,
+      registry: this.#registry,
+      notifications: this.#notifications,
+      display: this.#display,
+      power: this.#power,
+      clock: this.#clock,
+      logger: this.#logger,
+      opener: opts.opener,
+      ...(opts.worker?.deadlineMs !== undefined ? { deadlineMs: opts.worker.deadlineMs } : {}),
+      ...(opts.worker?.keepAliveMs !== undefined ? { keepAliveMs: opts.worker.keepAliveMs } : {}),
+    });
+    this.#settlement = new Settlement({
+      registry: this.#registry,
+      budgets: this.#budgets,
+      grace: this.#grace,
+      power: this.#power,
+      display: this.#display,
+      clock: this.#clock,
+      logger: this.#logger,
+      preferences: this.preferences,
+      paused: () => this.emit('subscriptions'),
+    });
+    this.#fates = new FateLog(this.history, this.#registry, (record, entry) => {
+      this.emit('fate', record);
+      this.emit('history', entry);
+    });
+    this.#unknownChannels = new UnknownChannels(this.#registry, this.#connection);
     this.#simplePush = new SimplePushSession({
-      registry: this.registry,
+      registry: this.#registry,
       store: opts.store,
       clock: opts.connection?.clock ?? this.#clock,
       logger: this.#logger,
@@ -209,7 +258,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
 
   /** Subscriptions on the Web Push session (everything but Simple Push registrations). */
   #webPushSubs(): SubscriptionRecord[] {
-    return this.registry.list().filter((s) => s.kind !== 'legacy');
+    return this.#registry.list().filter((s) => s.kind !== 'legacy');
   }
 
   #loaded = false;
@@ -219,8 +268,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     if (this.#loaded) return;
     this.#loaded = true;
     migrate(this.#opts.store);
-    await this.registry.load();
-    this.notifications.load();
+    await this.#registry.load();
+    this.#notifications.load();
   }
 
   /** Loads state, replays the inbox, connects. */
@@ -230,37 +279,33 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     await this.load();
     this.#inbox = new Inbox({ file: path.join(this.#opts.dataDir, 'inbox.jsonl'), logger: this.#logger, ...this.#opts.inbox });
     this.#pipeline = new DeliveryPipeline({
-      registry: this.registry,
+      registry: this.#registry,
       inbox: this.#inbox,
-      connection: this.connection,
-      logger: this.#logger,
+      connection: this.#connection,
+      display: this.#display,
+      workers: this.#workers,
+      settlement: this.#settlement,
+      fates: this.#fates,
+      unknownChannels: this.#unknownChannels,
+      power: this.#power,
       clock: this.#clock,
-      fate: (r) => this.#onFate(r),
-      show: (sub, request, source, receivedAt) => this.#show(sub, request, source, receivedAt),
-      dispatchToWorker: (sub, data, declared, batch) => this.#dispatchPush(sub, data, declared, batch),
-      settleSilent: (sub, receivedAt) => this.#settleSilent(sub, receivedAt),
-      coalesceMs: (sub) => (this.#hasWorker(sub) ? this.#power.coalesceMs() : 0),
-      retryDelayMs: (attempt) => (this.#opts.worker?.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)[attempt] ?? null,
-      forgetChannel: (channelID) => this.#forgetChannel(channelID),
-      hostUnavailable: (sub, why, receivedAt) => {
-        const site = sub.label || new URL(sub.origin).host;
-        this.#show(sub, { title: `${site} sent a message`, body: `Kept until it can be delivered: ${why}` }, 'generic', receivedAt);
-      },
+      logger: this.#logger,
+      retryDelaysMs: this.#opts.worker?.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     });
     this.#pipeline.replay();
-    if (this.registry.asideCounts().locked > 0) {
+    if (this.#registry.asideCounts().locked > 0) {
       // Connecting now would drop the locked subscriptions' messages as unknown; the service keeps them meanwhile.
-      this.#logger.warn('subscription keys are locked; connecting once they open', this.registry.asideCounts());
+      this.#logger.warn('subscription keys are locked; connecting once they open', this.#registry.asideCounts());
       this.#scheduleSecretsRetry();
       return;
     }
-    this.connection.start();
+    this.#connection.start();
     this.#simplePush.startIfNeeded();
   }
 
   /** True while subscriptions wait for their keys (a locked keyring, a missing key file): not connected meanwhile. */
   get secretsLocked(): boolean {
-    return this.registry.asideCounts().locked > 0;
+    return this.#registry.asideCounts().locked > 0;
   }
 
   #secretsRetry: { timer: TimerHandle | null; delayMs: number } = { timer: null, delayMs: SECRETS_RETRY_FIRST_MS };
@@ -281,7 +326,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   async retrySecrets(): Promise<boolean> {
     if (this.#secretsRetry.timer) this.#clock.clearTimeout(this.#secretsRetry.timer);
     this.#secretsRetry.timer = null;
-    const opened = await this.registry.reopen();
+    const opened = await this.#registry.reopen();
     if (opened) this.emit('subscriptions');
     if (this.secretsLocked) {
       if (this.#started) this.#scheduleSecretsRetry();
@@ -289,7 +334,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     }
     this.#secretsRetry.delayMs = SECRETS_RETRY_FIRST_MS;
     if (this.#started) {
-      this.connection.start();
+      this.#connection.start();
       this.#simplePush.startIfNeeded();
     }
     return true;
@@ -302,7 +347,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     if (this.#secretsRetry.timer) this.#clock.clearTimeout(this.#secretsRetry.timer);
     this.#secretsRetry.timer = null;
     this.#pipeline?.close();
-    await this.connection.stop();
+    await this.#connection.stop();
     await this.#simplePush.stop();
     await this.#pipeline?.idle();
     await this.#opts.workerHost?.close();
@@ -310,7 +355,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#urgency.close();
     this.#quiet.close();
     this.history.flush();
-    this.notifications.flush();
+    this.#notifications.flush();
   }
 
   /**
@@ -323,7 +368,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
 
   /** Host signal: resumed from sleep or the network came back. */
   wake(): void {
-    this.connection.wake();
+    this.#connection.wake();
     this.#simplePush.wake();
   }
 
@@ -335,20 +380,55 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   status(): EngineStatus {
     const uaid = this.#storedUaid();
     return {
-      state: this.connection.state,
+      state: this.#connection.state,
       serviceUrl: displayUrl(this.#opts.serviceUrl),
       uaidPrefix: uaid ? uaid.slice(0, 8) : null,
       lastConnectedAt: this.#lastConnectedAt,
-      subscriptions: this.registry.size,
+      subscriptions: this.#registry.size,
       pendingReregistrations: this.#webPushSubs().filter((s) => s.pendingReregistration).length,
       pendingMessages: this.#inbox?.pendingCount ?? 0,
       secretBackend: { name: this.#opts.secrets.backend, strong: this.#opts.secrets.strong },
-      subscriptionsAside: this.registry.asideCounts(),
+      subscriptionsAside: this.#registry.asideCounts(),
     };
   }
 
   list(): SubscriptionInfo[] {
-    return this.registry.list().map((r) => this.registry.info(r.id)!).filter(Boolean);
+    return this.#registry.list().map((r) => this.#registry.info(r.id)!).filter(Boolean);
+  }
+
+  /** One subscription's record, to read (change it through the methods here); undefined when there is none. */
+  subscription(id: string): Readonly<SubscriptionRecord> | undefined {
+    return this.#registry.get(id);
+  }
+
+  /** Every subscription's record (Simple Push registrations included), to read. */
+  subscriptionRecords(): ReadonlyArray<Readonly<SubscriptionRecord>> {
+    return this.#registry.list();
+  }
+
+  /** `PushSubscription.toJSON()` of one subscription; null when there is none. */
+  subscriptionJSON(id: string): SubscriptionJSON | null {
+    return this.#registry.toJSON(id);
+  }
+
+  /** True while the Web Push session is open and its hello answered. */
+  /** The notifications of `origin` still on screen, as the engine keeps them (also across a restart). */
+  shownNotifications(origin: string, tag?: string): NotificationModel[] {
+    return this.#notifications.list(origin, tag);
+  }
+
+  get connected(): boolean {
+    return this.#connection.ready;
+  }
+
+  /** Resolves once the Web Push session is ready (connecting if it is not); rejects after `timeoutMs`. */
+  whenConnected(timeoutMs?: number): Promise<void> {
+    return this.#connection.whenReady(timeoutMs);
+  }
+
+  /** Host signal: the socket may be dead without a word (a resume from sleep): drop it and connect again now. */
+  reconnect(reason: string): void {
+    this.#connection.reconnect(reason);
   }
 
   async subscribe(req: NewSubscription): Promise<SubscriptionInfo> {
@@ -386,23 +466,23 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       paused: null,
       ...(req.kind === 'legacy' ? { legacyVersion: 0 } : {}),
     };
-    await this.registry.put(record, keys);
+    await this.#registry.put(record, keys);
     this.emit('subscriptions');
-    return this.registry.info(id)!;
+    return this.#registry.info(id)!;
   }
 
   /** Unregisters at the service (code 200) and forgets it. False when there was no such subscription. */
   async unsubscribe(id: string, code: 200 | 201 | 202 = 200): Promise<boolean> {
-    const sub = this.registry.get(id);
+    const sub = this.#registry.get(id);
     if (!sub) return false;
-    this.registry.remove(id);
+    this.#registry.remove(id);
     this.#inbox?.forget(id);
     this.#budgets.forget(id);
-    this.notifications.closeOrigin(sub.origin);
+    this.#notifications.closeOrigin(sub.origin);
     this.emit('subscriptions');
     try {
       if (sub.kind === 'legacy') await this.#simplePush.unregister(sub.channelID);
-      else await this.connection.unregister(sub.channelID, code);
+      else await this.#connection.unregister(sub.channelID, code);
     } catch (err) {
       // Forgotten locally either way; the service answers 410 once it hears, and unknown-channel messages get 102.
       this.#logger.warn('unregister not confirmed', { subscription: id, error: (err as Error).message });
@@ -429,17 +509,17 @@ export class PushEngine extends EventEmitter<EngineEvents> {
 
   /** Silent-push budget of a site subscription under the current power state; null where budgets do not apply. */
   budget(id: string): { left: number; cap: number } | null {
-    const sub = this.registry.get(id);
-    if (!sub || !this.#hasBudget(sub)) return null;
+    const sub = this.#registry.get(id);
+    if (!sub || !hasBudget(sub)) return null;
     return this.#budgets.get(id, this.#power.budgetRule(), this.#clock.now());
   }
 
   /** Unpauses a subscription and refills its budget. False when there is no such subscription. */
   resume(id: string): boolean {
-    const sub = this.registry.get(id);
+    const sub = this.#registry.get(id);
     if (!sub) return false;
-    if (this.#hasBudget(sub)) this.#budgets.refill(id, this.#power.budgetRule(), this.#clock.now());
-    if (sub.paused) this.registry.update(id, { paused: null });
+    if (hasBudget(sub)) this.#budgets.refill(id, this.#power.budgetRule(), this.#clock.now());
+    if (sub.paused) this.#registry.update(id, { paused: null });
     this.emit('subscriptions');
     return true;
   }
@@ -455,60 +535,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     } catch {
       return;
     }
-    for (const sub of this.registry.list()) if (sub.origin === normalized && this.#hasBudget(sub)) this.resume(sub.id);
-  }
-
-  #hasBudget(sub: SubscriptionRecord): boolean {
-    return sub.kind === 'site';
-  }
-
-  #onFate(r: FateRecord): void {
-    this.emit('fate', r);
-    const sub = r.subscriptionId ? this.registry.get(r.subscriptionId) : undefined;
-    const entry: HistoryEntry = {
-      id: r.messageId,
-      subscriptionId: r.subscriptionId,
-      origin: r.origin,
-      label: sub?.label ?? null,
-      fate: r.fate,
-      detail: r.detail ?? null,
-      title: r.title ?? null,
-      body: r.body ?? null,
-      receivedAt: r.receivedAt,
-      at: r.at,
-    };
-    this.history.add(entry);
-    this.emit('history', entry);
-  }
-
-  /** Step 8 for a push that showed nothing (policy/accounting.ts decides; this applies it). */
-  #settleSilent(sub: SubscriptionRecord, receivedAt: number): { fate: Fate; detail?: string } {
-    const now = this.#clock.now();
-    const rule = this.#power.budgetRule();
-    const hasBudget = this.#hasBudget(sub);
-    const verdict = judgeSilentPush({
-      hasBudget,
-      userVisibleOnly: sub.userVisibleOnly,
-      inGrace: this.#grace.inGrace(sub.origin, now, this.preferences.current.policy.burstGraceSeconds * 1000),
-      left: hasBudget ? this.#budgets.get(sub.id, rule, now).left : 0,
-    });
-    switch (verdict.kind) {
-      case 'free':
-        return { fate: 'shown-silently', detail: verdict.reason };
-      case 'generic': {
-        const site = sub.label || new URL(sub.origin).host;
-        this.#show(sub, { title: genericNotificationTitle(site) }, 'generic', receivedAt);
-        return { fate: 'generic-notification', detail: 'no budget left' };
-      }
-      case 'charge': {
-        this.#budgets.charge(sub.id, rule, now);
-        if (!verdict.pauseAfter) return { fate: 'charged' };
-        this.registry.update(sub.id, { paused: { reason: 'silent-push budget used up', since: now } });
-        this.#logger.info('subscription paused: silent-push budget used up', { subscription: sub.id });
-        this.emit('subscriptions');
-        return { fate: 'charged', detail: 'paused' };
-      }
-    }
+    for (const sub of this.#registry.list()) if (sub.origin === normalized && hasBudget(sub)) this.resume(sub.id);
   }
 
   #onPower(state: PowerState): void {
@@ -529,38 +556,60 @@ export class PushEngine extends EventEmitter<EngineEvents> {
 
   #quietHoursEnded(held: number): void {
     const body = held === 1 ? '1 notification arrived during quiet hours. It is in the history.' : `${held} notifications arrived during quiet hours. They are in the history.`;
-    const model = this.notifications.show({ title: 'Quiet hours are over', body }, { subscriptionId: '', origin: QUIET_SUMMARY_ORIGIN, source: 'generic' });
+    const model = this.#notifications.show({ title: 'Quiet hours are over', body }, { subscriptionId: '', origin: QUIET_SUMMARY_ORIGIN, source: 'generic' });
     this.emit('notification', { ...model, receivedAt: this.#clock.now() });
   }
 
   setMuted(id: string, muted: boolean): boolean {
-    const ok = this.registry.update(id, { muted }) !== undefined;
+    const ok = this.#registry.update(id, { muted }) !== undefined;
     if (ok) this.emit('subscriptions');
     return ok;
   }
 
+  /** The site's service worker script for a subscription (the page registered another one). False when there is no such subscription. */
+  setWorkerScript(id: string, workerScriptURL: string): boolean {
+    const ok = this.#registry.update(id, { workerScriptURL }) !== undefined;
+    if (ok) this.emit('subscriptions');
+    return ok;
+  }
+
+  /**
+   * Pauses a subscription as the silent-push policy does when a budget runs out (delivery/settlement.ts): its
+   * messages are acked 102 and recorded as 'paused' until `resume(id)`. False when there is no such subscription.
+   */
+  pause(id: string, reason: string): boolean {
+    const ok = this.#registry.update(id, { paused: { reason, since: this.#clock.now() } }) !== undefined;
+    if (ok) this.emit('subscriptions');
+    return ok;
+  }
+
+  /** A notification of the agent's own, not a site's (the settings window's test): no subscription, no history. */
+  showAgentNotification(request: NotificationRequest, origin: string): void {
+    this.#notifications.show(request, { subscriptionId: '', origin, source: 'generic' });
+  }
+
   rename(id: string, label: string): boolean {
-    const ok = this.registry.update(id, { label: label.slice(0, 200) }) !== undefined;
+    const ok = this.#registry.update(id, { label: label.slice(0, 200) }) !== undefined;
     if (ok) this.emit('subscriptions');
     return ok;
   }
 
   /** The host reports a click on one of our notifications. */
   async notificationActivated(id: string, action = ''): Promise<void> {
-    const n = this.notifications.get(id);
-    const sub = n && this.registry.get(n.subscriptionId);
+    const n = this.#notifications.get(id);
+    const sub = n && this.#registry.get(n.subscriptionId);
     if (!n || !sub) return;
     // A click on one of the origin's notifications refills its budget (docs/policies.md).
     this.siteOpened(sub.origin);
     const fallback = sub.kind === 'endpoint' ? undefined : sub.origin;
-    const what = this.notifications.activate(id, action, fallback, this.#hasWorker(sub));
-    if (what.kind === 'open') await this.#open(what.url);
+    const what = this.#notifications.activate(id, action, fallback, this.#hasWorker(sub));
+    if (what.kind === 'open') await this.#workers.open(what.url);
     else if (what.kind === 'worker-click') await this.#dispatch(sub, { type: 'notificationclick', notification: what.notification, action });
   }
 
   async notificationClosed(id: string): Promise<void> {
-    const n = this.notifications.dismissed(id);
-    const sub = n && this.registry.get(n.subscriptionId);
+    const n = this.#notifications.dismissed(id);
+    const sub = n && this.#registry.get(n.subscriptionId);
     if (n && sub && this.#hasWorker(sub)) await this.#dispatch(sub, { type: 'notificationclose', notification: n });
   }
 
@@ -579,7 +628,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       // UAID: a drop or a restart mid-way then resumes from the marks, never believes the old endpoints live.
       this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: subs.length });
       const since = this.#clock.now();
-      for (const sub of subs) if (!sub.pendingReregistration) this.registry.update(sub.id, { pendingReregistration: { since } });
+      for (const sub of subs) if (!sub.pendingReregistration) this.#registry.update(sub.id, { pendingReregistration: { since } });
       this.emit('subscriptions');
     }
     this.#opts.store.set('uaid', uaid);
@@ -605,7 +654,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       do {
         this.#reregisterAgain = false;
         try {
-          await this.connection.whenReady();
+          await this.#connection.whenReady();
           await this.#reregisterPending();
         } catch (err) {
           const waiting = this.#webPushSubs().filter((s) => s.pendingReregistration).length;
@@ -621,12 +670,12 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     let refused = 0;
     for (const old of this.#webPushSubs()) {
       if (!old.pendingReregistration) continue;
-      const oldJSON = this.registry.toJSON(old.id);
+      const oldJSON = this.#registry.toJSON(old.id);
       const keys = generateSubscriptionKeys();
       const channelID = randomUUID();
       let endpoint: string;
       try {
-        endpoint = await this.connection.register(channelID, old.applicationServerKey);
+        endpoint = await this.#connection.register(channelID, old.applicationServerKey);
       } catch (err) {
         // A refusal is about this subscription (it stays waiting, retried next connection); a drop ends the round.
         if ((err as { kind?: string }).kind !== 'rejected') throw err;
@@ -636,12 +685,12 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       const { pendingReregistration: _, ...rest } = old;
       const next: SubscriptionRecord = { ...rest, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') };
       // Unsubscribed meanwhile: the new channel is not wanted either.
-      if (!this.registry.get(old.id)) {
+      if (!this.#registry.get(old.id)) {
         this.#forgetChannel(channelID);
         continue;
       }
-      await this.registry.put(next, keys);
-      const newJSON = this.registry.toJSON(old.id);
+      await this.#registry.put(next, keys);
+      const newJSON = this.#registry.toJSON(old.id);
       this.emit('subscriptionchange', { subscriptionId: old.id, oldSubscription: oldJSON, newSubscription: newJSON });
       if (this.#hasWorker(next)) void this.#dispatch(next, { type: 'pushsubscriptionchange', oldSubscription: oldJSON, newSubscription: newJSON });
     }
@@ -654,12 +703,12 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     try {
       if (legacy) return await this.#simplePush.register(channelID);
       try {
-        return await this.connection.register(channelID, key);
+        return await this.#connection.register(channelID, key);
       } catch (err) {
         // Probing an unknown service for urgency support can cost the connection a request was waiting on:
         // the reconnect will not probe again, so one retry is enough.
         if ((err as { kind?: string }).kind !== 'closed' || !this.#urgency.closedByProbe) throw err;
-        return await this.connection.register(channelID, key);
+        return await this.#connection.register(channelID, key);
       }
     } catch (err) {
       const e = err as Error & { kind?: string; status?: number };
@@ -674,7 +723,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
         return this.#pipeline?.receive(m);
       case 'legacy-updates':
         // Only the Simple Push session receives these (simple-push.ts); here they are acked and dropped.
-        this.connection.send(JSON.stringify({ messageType: 'ack', updates: m.updates }));
+        this.#connection.send(clientFrames.ack(m.updates));
         return;
       case 'urgency':
         return this.#urgency.reply(m.status);
@@ -690,91 +739,23 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   }
 
   #forgetChannel(channelID: string): void {
-    // A subscription kept aside (its secrets did not open) is still ours: its channel stays registered.
-    if (this.registry.isAsideChannel(channelID)) return;
-    if (this.#forgetting.has(channelID) || this.#forgetting.size > 1000) return;
-    this.#forgetting.add(channelID);
-    this.connection
-      .unregister(channelID, 200)
-      .catch(() => {})
-      .finally(() => this.#forgetting.delete(channelID));
+    this.#unknownChannels.forget(channelID);
   }
 
   // ---- display and workers ----
 
-  /** Shows, or during quiet hours holds back (history only, one summary at their end). Either counts for the burst grace. */
-  #show(sub: SubscriptionRecord, request: NotificationRequest, source: NotificationModel['source'], receivedAt: number): ShowResult {
-    this.#grace.shown(sub.origin, this.#clock.now());
-    if (this.#quiet.isQuiet()) {
-      this.#quiet.hold();
-      return { quiet: true };
-    }
-    const { model, confirmed } = this.notifications.showConfirmed(request, { subscriptionId: sub.id, origin: sub.origin, source });
-    this.emit('notification', { ...model, receivedAt });
-    // Callers that do not wait for it (a worker's showNotification, the generic notification) still hear of a failure.
-    confirmed.catch((err: unknown) => this.#logger.warn('notification failed', { kind: errorKind(err) }));
-    return { quiet: false, confirmed };
-  }
-
   #hasWorker(sub: SubscriptionRecord): boolean {
-    return Boolean(this.#opts.workerHost && sub.workerScriptURL);
+    return this.#workers.has(sub);
   }
 
-  #dispatchPush(sub: SubscriptionRecord, data: Uint8Array | null, declared: NotificationRequest | undefined, batch: BatchPosition | null): Promise<WorkerRun> | null {
-    if (!this.#hasWorker(sub)) return null;
-    const run: Omit<WorkerRun, 'outcome'> = { first: null, quiet: false };
-    const keepAliveMs = batch && batch.index < batch.size - 1 ? Math.max(BATCH_BRIDGE_MS, this.#keepAliveMs()) : undefined;
-    return this.#dispatch(sub, { type: 'push', data, ...(declared ? { notification: declared } : {}) }, run, keepAliveMs).then((outcome) => ({ ...run, outcome }));
-  }
-
-  #keepAliveMs(): number {
-    return this.#opts.worker?.keepAliveMs ?? this.#power.keepAliveMs();
-  }
-
-  #dispatch(sub: SubscriptionRecord, event: WorkerEvent, run?: Omit<WorkerRun, 'outcome'>, keepAliveMs?: number): Promise<WorkerOutcome> {
-    const host = this.#opts.workerHost!;
-    const receivedAt = this.#clock.now();
-    let windows = 0;
-    const client: WorkerClient = {
-      showNotification: async (title, options) => {
-        const request = validateNotification(title, options, sub.scope);
-        const r = this.#show(sub, request, 'worker', receivedAt);
-        if (run && !run.first) run.first = { title: request.title, body: request.body ?? '' };
-        if (run && r.quiet) run.quiet = true;
-      },
-      getNotifications: (tag) => this.notifications.list(sub.origin, tag),
-      openWindow: async (url) => {
-        // One window per click, counted here where the URL is opened; no other event may open one.
-        if (event.type !== 'notificationclick' || windows >= 1) return false;
-        const safe = httpUrl(url, sub.scope);
-        if (!safe) return false;
-        windows++;
-        await this.#open(safe);
-        return true;
-      },
-      getSubscription: () => this.registry.toJSON(sub.id),
-      closeNotification: (id) => {
-        const n = this.notifications.closeFor(sub.origin, id);
-        if (n && this.#hasWorker(sub)) void this.#dispatch(sub, { type: 'notificationclose', notification: n });
-      },
-    };
-    return host.dispatch(
-      {
-        origin: sub.origin,
-        scope: sub.scope,
-        scriptURL: sub.workerScriptURL!,
-        event,
-        deadlineMs: this.#opts.worker?.deadlineMs ?? this.#power.deadlineMs(),
-        keepAliveMs: keepAliveMs ?? this.#keepAliveMs(),
-      },
-      client,
-    );
+  #dispatch(sub: SubscriptionRecord, event: WorkerEvent): Promise<WorkerOutcome> {
+    return this.#workers.dispatch(sub, event);
   }
 
   /** The site unregistered its service worker: its push subscription for that scope ends with it. */
   async #registrationDeleted(scope: string): Promise<void> {
     for (const info of this.list()) {
-      const record = this.registry.get(info.id);
+      const record = this.#registry.get(info.id);
       if (record?.kind !== 'site' || record.scope !== scope) continue;
       try {
         await this.unsubscribe(record.id);
@@ -785,13 +766,4 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     }
   }
 
-  async #open(url: string): Promise<void> {
-    const safe = httpUrl(url);
-    if (!safe || !this.#opts.opener) return;
-    try {
-      await this.#opts.opener.open(safe);
-    } catch (err) {
-      this.#logger.warn('could not open URL', { error: (err as Error).message });
-    }
-  }
 }

@@ -38,3 +38,12 @@ export function displayUrl(url: string): string {
     return '<not a URL>';
   }
 }
+
+/** What to log about an error: its typed kind or system code, never its message (which can quote the payload). */
+export function errorKind(err: unknown): string {
+  const e = err as { kind?: unknown; code?: unknown; name?: unknown } | null;
+  if (e && typeof e.kind === 'string') return e.kind;
+  if (e && typeof e.code === 'string') return e.code;
+  if (e && typeof e.name === 'string') return e.name;
+  return 'unknown';
+}

@@ -99,7 +99,7 @@ export interface Logger {
  *   runs (queued behind an event, or within the previous event's `keepAliveMs`) is delivered to that same worker:
  *   no new start. A "wake-up" is one start of the worker. The engine coalesces wake-ups under `low` power this way:
  *   the messages of one origin held for the coalescing window are dispatched back to back, every one but the last
- *   with a keep-alive that bridges the gap to the next (engine.ts, BATCH_BRIDGE_MS), the last with the power
+ *   with a keep-alive that bridges the gap to the next (delivery/worker-dispatch.ts, BATCH_BRIDGE_MS), the last with the power
  *   state's keep-alive (0 s under `low`).
  */
 export interface WorkerHost {

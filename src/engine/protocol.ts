@@ -152,7 +152,8 @@ export const clientFrames = {
   unregister(channelID: string, code: 200 | 201 | 202): string {
     return JSON.stringify({ messageType: 'unregister', channelID, code });
   },
-  ack(updates: Array<{ channelID: string; version: string; code: AckCode }>): string {
+  /** Web Push acks carry each message's version and an ack code; Simple Push acks carry the integer versions back. */
+  ack(updates: Array<{ channelID: string; version: string; code: AckCode }> | Array<{ channelID: string; version: number }>): string {
     return JSON.stringify({ messageType: 'ack', updates });
   },
   nack(version: string, code: NackCode): string {

@@ -6,10 +6,10 @@
 // It is opened only while legacy registrations exist.
 
 import { randomUUID } from 'node:crypto';
-import { PushConnection, type ConnectionOptions } from './connection.ts';
-import type { ServerMessage } from './protocol.ts';
+import { PushConnection, type ConnectionOptions } from './push-connection.ts';
+import { clientFrames, type ServerMessage } from './protocol.ts';
 import type { Clock, Logger, Store } from './ports.ts';
-import type { SubscriptionRegistry } from './subscriptions.ts';
+import type { SubscriptionRegistry } from './subscription-registry.ts';
 import type { SubscriptionRecord } from './subscription-record.ts';
 
 export interface SimplePushHost {
@@ -128,8 +128,7 @@ export class SimplePushSession {
         h.registry.update(sub.id, { legacyVersion: u.version });
         h.push(sub, u.version);
       }
-      // Simple Push acks carry the integer versions back.
-      this.#conn?.send(JSON.stringify({ messageType: 'ack', updates: m.updates }));
+      this.#conn?.send(clientFrames.ack(m.updates));
       return;
     }
     h.logger.debug('simple push session ignored a message', { type: m.type });

@@ -1,9 +1,9 @@
-// Native notifications on Electron's Notification, for the NativeNotifier (notifier-core.ts), with icons fetched
+// Native notifications on Electron's Notification, for the NativeNotifier (native-notifier.ts), with icons fetched
 // through net.fetch (the app's network stack, proxy settings included) into the size-capped icon cache.
 import { nativeImage, net, Notification } from 'electron';
 import type { Logger } from '../engine/ports.ts';
 import { IconCache } from './icon-cache.ts';
-import { activationTag, NativeNotifier, type CloseReason, type NativeNotifications } from './notifier-core.ts';
+import { activationTag, NativeNotifier, type CloseReason, type NativeNotifications } from './native-notifier.ts';
 
 const electronNotifications: NativeNotifications = {
   supported: () => Notification.isSupported(),

@@ -12,7 +12,7 @@ import { validateSettingsCall } from '../shared/settings-validate.ts';
 import { isSettingsFrame } from './sender-policy.ts';
 import { isSameOrigin } from './url-policy.ts';
 
-/** SiteService's methods (src/engine/site-service.ts); they validate deeply and never reject. */
+/** SiteService's methods (src/engine/services/site-service.ts); they validate deeply and never reject. */
 export type SiteFrameHandlers = Record<SiteMethod, (...args: unknown[]) => Promise<unknown>>;
 
 const MAX_SITE_ARGS = 2;

@@ -10,8 +10,9 @@ import { systemClock } from '../engine/clock.ts';
 import { PushEngine } from '../engine/engine.ts';
 import { streamLogger } from '../engine/log.ts';
 import type { Logger } from '../engine/ports.ts';
-import { SettingsService } from '../engine/settings-service.ts';
-import type { ConnectionStateView, Preferences, SettingsEvent } from '../shared/settings-api.ts';
+import { SettingsService } from '../engine/services/settings-service.ts';
+import type { Preferences, SettingsEvent } from '../shared/settings-api.ts';
+import type { ConnectionState } from '../engine/push-connection.ts';
 import { APP_ID } from './app-id.ts';
 import { electronNotifier } from './electron-notifier.ts';
 import { openElectronStore } from './electron-store.ts';
@@ -34,7 +35,7 @@ import { SiteSessions } from './site-sessions.ts';
 import { SiteWindows } from './site-window.ts';
 import { createTray, type AppTray } from './tray.ts';
 import { electronUrlOpener } from './url-opener.ts';
-import type { NativeNotifier } from './notifier-core.ts';
+import type { NativeNotifier } from './native-notifier.ts';
 import { ServiceWorkerHost } from './service-worker-host.ts';
 import { startEmbeddedService } from '../push-service/embedded.ts';
 import { EMBEDDED_SERVICE } from '../shared/service-choice.ts';
@@ -168,8 +169,9 @@ async function start(): Promise<void> {
     // No key store confirmed (Linux without a Secret Service): say so where the user always sees it; settings explains it too.
     warning: secrets.strong ? null : 'Keys are stored without an OS keyring',
   });
-  let connection: ConnectionStateView = 'stopped';
-  let unread = 0;
+  // The tray reads the engine's own events, not the settings window's.
+  let connection: ConnectionState = 'stopped';
+  let unread = engine.history.unread;
   const refreshTray = () => tray.update(connection, unread);
 
   let appliedLoginItem: boolean | null = null;
@@ -193,21 +195,16 @@ async function start(): Promise<void> {
     }
   };
 
-  settings.on('event', (event: SettingsEvent) => {
-    hub.sendSettingsEvent(event);
-    if (event.type === 'status') {
-      connection = event.status.state;
-      unread = event.status.unread;
-      refreshTray();
-    } else if (event.type === 'history') {
-      void settings.getStatus().then((s) => {
-        unread = s.unread;
-        refreshTray();
-      });
-    } else if (event.type === 'preferences') {
-      applyPreferences(event.preferences);
-    }
+  settings.on('event', (event: SettingsEvent) => hub.sendSettingsEvent(event));
+  engine.on('state', (state) => {
+    connection = state;
+    refreshTray();
   });
+  engine.on('unread', (n) => {
+    unread = n;
+    refreshTray();
+  });
+  engine.on('preferences', applyPreferences);
 
   showSettingsWhenReady = showSettings;
   app.on('activate', showSettings);
@@ -236,7 +233,7 @@ async function start(): Promise<void> {
 function siteScopes(engine: PushEngine): Array<{ origin: string; scope: string }> {
   const scopes: Array<{ origin: string; scope: string }> = [];
   for (const info of engine.list()) {
-    const record = engine.registry.get(info.id);
+    const record = engine.subscription(info.id);
     if (record?.kind === 'site' && record.workerScriptURL) scopes.push({ origin: record.origin, scope: record.scope });
   }
   return scopes;
@@ -254,12 +251,12 @@ function exposeTestHooks(tray: AppTray, notifier: NativeNotifier, engine: PushEn
       status: () => engine.status(),
       subscribe: async (label: string) => {
         const info = await engine.subscribe({ kind: 'endpoint', label });
-        return engine.registry.toJSON(info.id);
+        return engine.subscriptionJSON(info.id);
       },
       // What a site page's pushManager.subscribe() ends in (SiteService), without a page: there is none here.
       subscribeSite: async (origin: string, scope: string, workerScriptURL: string) => {
         const info = await engine.subscribe({ kind: 'site', origin, scope, workerScriptURL, applicationServerKey: null, userVisibleOnly: true });
-        return engine.registry.toJSON(info.id);
+        return engine.subscriptionJSON(info.id);
       },
       quit,
     }),

@@ -20,12 +20,11 @@ import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHo
 import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { siteOrigin } from './url-policy.ts';
 import { SW_CHANNEL } from '../shared/service-worker-channel.ts';
-import { scriptEvent, shortMessage } from '../engine/service-worker-wire.ts';
+import { MAX_NOTIFICATIONS_PER_EVENT, scriptEvent, serveNotificationCall, shortMessage, type EventNotifications } from '../engine/service-worker-wire.ts';
 
 export { SW_CHANNEL };
 
-/** Notifications one event may show; further calls resolve without showing (as the Chromium host). */
-export const MAX_NOTIFICATIONS_PER_EVENT = 8;
+export { MAX_NOTIFICATIONS_PER_EVENT };
 
 /** What this host uses of Electron's ServiceWorkerMain. */
 export interface ServiceWorkerHandle {
@@ -51,7 +50,7 @@ type Result = { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind:
 interface OriginState {
   origin: string;
   client: WorkerClient | null;
-  event: { reserved: number; shown: number; opened: boolean } | null;
+  event: (EventNotifications & { opened: boolean }) | null;
   /** The task keeping the last worker alive after its event (keepAliveMs), and its timer. */
   task: { end(): void } | null;
   idle: TimerHandle | null;
@@ -244,24 +243,9 @@ export class ServiceWorkerHost implements WorkerHost {
     const client = state?.client;
     const event = state?.event;
     if (!client || !event) throw new Error('No event is running.');
+    const served = await serveNotificationCall(client, event, method, args);
+    if (served) return served.value;
     switch (method) {
-      case 'showNotification': {
-        if (event.reserved >= MAX_NOTIFICATIONS_PER_EVENT) return null;
-        event.reserved++;
-        try {
-          await client.showNotification(String(args[0]), args[1]);
-        } catch (err) {
-          event.reserved--;
-          throw new TypeError(shortMessage(err));
-        }
-        event.shown++;
-        return null;
-      }
-      case 'getNotifications':
-        return JSON.parse(JSON.stringify(client.getNotifications(typeof args[0] === 'string' ? args[0] : undefined))) as unknown;
-      case 'closeNotification':
-        if (typeof args[0] === 'string') client.closeNotification?.(args[0]);
-        return null;
       case 'openWindow':
         // One window per event (per click), counted here in main where the URL is opened.
         if (event.opened || typeof args[0] !== 'string') return false;

@@ -4,7 +4,7 @@
 import { BrowserWindow, shell } from 'electron';
 import type { PushEngine } from '../engine/engine.ts';
 import type { Logger } from '../engine/ports.ts';
-import { SiteService } from '../engine/site-service.ts';
+import { SiteService } from '../engine/services/site-service.ts';
 import type { IpcHub, SiteFrameHandlers } from './ipc-hub.ts';
 import type { SitePermissions } from '../engine/site-permissions.ts';
 import type { SiteSessions } from './site-sessions.ts';

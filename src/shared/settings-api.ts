@@ -4,13 +4,14 @@
 // - Electron: src/preload/settings.ts exposes these methods through contextBridge; src/main's IPC hub validates
 //   every argument (src/shared/settings-validate.ts) and calls the engine-side SettingsService.
 // - Tests: Playwright binds the same methods to the same SettingsService over a real engine.
-// - The SettingsService (src/engine/settings-service.ts) implements it on top of PushEngine.
+// - The SettingsService (src/engine/services/settings-service.ts) implements it on top of PushEngine.
 // Everything that crosses is plain JSON. Payload text is data: the renderer must only ever set it as text.
 
 import type { NotificationRequest } from './notification-types.ts';
 
 export type ConnectionStateView = 'connected' | 'connecting' | 'reconnecting' | 'offline' | 'suspended' | 'stopped';
 import type { PowerStateView, Preferences, PreferencesPatch } from './preferences.ts';
+import type { Fate, HistoryEntry } from './history-entry.ts';
 export type { PowerStateView } from './preferences.ts';
 
 export interface StatusView {
@@ -68,40 +69,9 @@ export interface TestMessageResult {
   message: string;
 }
 
-/** What became of one message (docs/policies.md history). */
-export type FateView =
-  | 'shown'
-  | 'shown-silently'
-  | 'shown-by-worker'
-  | 'generic-notification'
-  | 'charged'
-  | 'muted'
-  | 'paused'
-  | 'duplicate'
-  | 'undecryptable'
-  | 'unknown-subscription'
-  | 'worker-error'
-  | 'worker-timeout'
-  | 'quiet-hours'
-  /** The notifier refused it (or dispatch failed): nothing shown; the detail names the error kind. */
-  | 'display-failed'
-  /** Only in history written by earlier versions: a full inbox now leaves the message with the service, no fate. */
-  | 'inbox-full';
-
-export interface HistoryEntry {
-  id: string;
-  subscriptionId: string | null;
-  origin: string | null;
-  label: string | null;
-  fate: FateView;
-  /** A typed error kind or short reason in words; never key material or payload bytes. */
-  detail: string | null;
-  /** Title and body as shown (plain text), when a notification was shown. */
-  title: string | null;
-  body: string | null;
-  receivedAt: number;
-  at: number;
-}
+/** What became of one message, as the settings window shows it: the engine's Fate (src/shared/history-entry.ts). */
+export type FateView = Fate;
+export type { HistoryEntry } from './history-entry.ts';
 
 export type { PolicyPreferences, Preferences, PreferencesPatch, QuietHours } from './preferences.ts';
 

@@ -78,17 +78,17 @@ test('a click after an agent restart reaches the worker with the notification da
   const host = await chromiumHost({ launch: { userDataDir: profile } });
   const h = await startEngine(service.wsUrl, { workerHost: host, worker: WORKER }, dataDir);
   try {
-    assert.deepEqual(h.engine.notifications.list(origin).map((n) => n.id), [shownId], 'the engine still has the notification');
+    assert.deepEqual(h.engine.shownNotifications(origin).map((n) => n.id), [shownId], 'the engine still has the notification');
     await h.engine.notificationActivated(shownId);
     await waitFor('the click report', () => reports.length > 0, 20_000);
     assert.deepEqual(JSON.parse(reports[0]!), { title: 'kept', date: '2020-01-02T00:00:00.000Z', map: 42, buf: [1, 2, 3] });
-    assert.deepEqual(h.engine.notifications.list(origin), [], 'a clicked notification is gone, also from the state');
+    assert.deepEqual(h.engine.shownNotifications(origin), [], 'a clicked notification is gone, also from the state');
   } finally {
     await h.stop();
   }
   const again = await startEngine(service.wsUrl, {}, dataDir);
   try {
-    assert.deepEqual(again.engine.notifications.list(origin), []);
+    assert.deepEqual(again.engine.shownNotifications(origin), []);
   } finally {
     await again.stop();
   }

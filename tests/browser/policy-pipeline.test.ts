@@ -13,7 +13,7 @@ import { ManualClock } from '../support/manual-clock.ts';
 import { PlaywrightWorkerHost, launchChromium } from '../support/playwright-worker-host.ts';
 import { FixedPowerSource } from '../../src/engine/policy/power.ts';
 import { systemClock } from '../../src/engine/clock.ts';
-import type { HistoryEntry } from '../../src/shared/settings-api.ts';
+import type { HistoryEntry } from '../../src/shared/history-entry.ts';
 import type { SubscriptionInfo } from '../../src/engine/subscription-record.ts';
 
 // ---- fixture sites: one worker script per host; each worker start (a wake-up) requests /wake once ----
@@ -103,7 +103,7 @@ describe('policy through the real pipeline (Chromium workers)', { timeout: 90_00
       assert.deepEqual(new Set(fates(s.history)), new Set(['charged']));
       assert.equal(s.history[15]!.detail, 'paused');
       assert.deepEqual(s.h.engine.budget(sub.id), { left: 0, cap: 16 });
-      assert.equal(s.h.engine.registry.get(sub.id)!.paused?.reason, 'silent-push budget used up');
+      assert.equal(s.h.engine.subscription(sub.id)!.paused?.reason, 'silent-push budget used up');
 
       await send(sub, 'while paused');
       await waitFor('the paused delivery recorded', () => s.history.length === 17);
@@ -111,7 +111,7 @@ describe('policy through the real pipeline (Chromium workers)', { timeout: 90_00
       await waitFor('acked, so not kept by the service', () => service.stats().stored === 0);
 
       assert.equal(s.h.engine.resume(sub.id), true);
-      assert.equal(s.h.engine.registry.get(sub.id)!.paused, null);
+      assert.equal(s.h.engine.subscription(sub.id)!.paused, null);
       assert.deepEqual(s.h.engine.budget(sub.id), { left: 16, cap: 16 });
       await send(sub, 'after resume');
       await waitFor('delivered again', () => s.history.length === 18);
@@ -248,7 +248,7 @@ describe('policy through the real pipeline (Chromium workers)', { timeout: 90_00
       await waitFor('3 accounted', () => s.history.length === 3, 30_000);
       assert.deepEqual(fates(s.history), ['charged', 'charged', 'generic-notification']);
       assert.equal(s.h.notifier.shown.at(-1)!.title, 'visible.example updated in the background');
-      assert.equal(s.h.engine.registry.get(sub.id)!.paused, null);
+      assert.equal(s.h.engine.subscription(sub.id)!.paused, null);
       // The generic notification is from the origin: a click on it refills the budget.
       await s.h.engine.notificationActivated(s.h.notifier.shown.at(-1)!.id);
       assert.deepEqual(s.h.engine.budget(sub.id), { left: 2, cap: 2 });

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import webpush from 'web-push';
 import { startPushService } from '../../tools/push-service/index.ts';
-import { SiteService, type PermissionPort } from '../../src/engine/site-service.ts';
+import { SiteService, type PermissionPort } from '../../src/engine/services/site-service.ts';
 import type { SitePermissionState } from '../../src/shared/site-bridge.ts';
 import { send, sendStatus, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
 import { PlaywrightWorkerHost, launchChromium } from '../support/playwright-worker-host.ts';
@@ -152,11 +152,11 @@ describe('in-page Push API', () => {
     assert.deepEqual(await page.evaluate(() => (PushManager as unknown as { supportedContentEncodings: string[] }).supportedContentEncodings), ['aes128gcm', 'aesgcm']);
 
     const info = h.engine.list().find((s) => s.endpoint === sub.json.endpoint)!;
-    const record = h.engine.registry.get(info.id)!;
+    const record = h.engine.subscription(info.id)!;
     assert.equal(record.kind, 'site');
     assert.equal(record.scope, `${origin}/news/`);
     assert.equal(record.workerScriptURL, `${origin}/sw.js`, 'the registration\'s script URL was recorded');
-    assert.deepEqual(h.engine.registry.toJSON(info.id), sub.json);
+    assert.deepEqual(h.engine.subscriptionJSON(info.id), sub.json);
 
     await send(sub.json, JSON.stringify({ title: 'Breaking', body: 'from the application server', url: '/article/1' }), { vapid });
     await waitFor("the worker's notification", () => h.notifier.shown.some((n) => n.body === 'from the application server'), 20_000);
@@ -209,7 +209,7 @@ describe('in-page Push API', () => {
     const silent = await subscribeIn(page, '/silent/', vapid.publicKey, false);
     assert.ok(silent.ok, JSON.stringify(silent));
     assert.equal(silent.userVisibleOnly, false);
-    assert.equal(h.engine.registry.get(h.engine.list().find((s) => s.endpoint === silent.json.endpoint)!.id)!.userVisibleOnly, false);
+    assert.equal(h.engine.subscription(h.engine.list().find((s) => s.endpoint === silent.json.endpoint)!.id)!.userVisibleOnly, false);
     const omitted = await subscribeIn(page, '/silent-omitted/', vapid.publicKey, 'omit');
     assert.ok(omitted.ok, JSON.stringify(omitted));
     assert.equal(omitted.userVisibleOnly, false);

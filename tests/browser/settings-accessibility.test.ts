@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { SettingsService } from '../../src/engine/settings-service.ts';
+import { SettingsService } from '../../src/engine/services/settings-service.ts';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
 import { send, sendStatus, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
 import { launchChromium } from '../support/playwright-worker-host.ts';
@@ -37,7 +37,7 @@ async function seed(): Promise<void> {
   const shop = await e.subscribe({ kind: 'site', origin: 'https://shop.example', applicationServerKey: null, userVisibleOnly: true, label: 'Shop' });
   const build = await e.subscribe({ kind: 'endpoint', label: 'Build server' });
   // The pause as the policy sets it when a site's silent budget runs out (reaching it needs a site worker).
-  e.registry.update(chat.id, { paused: { reason: 'silent-push budget used up', since: Date.now() } });
+  e.pause(chat.id, 'silent-push budget used up');
   e.setMuted(shop.id, true);
   await send(news, JSON.stringify({ title: 'Storm warning for the coast', body: 'Gusts up to 90 km/h expected tonight.' }));
   await send(build, JSON.stringify({ title: 'Deploy finished', body: 'main is green (4 min 12 s)' }));
@@ -137,7 +137,7 @@ describe('settings window, keyboard and zoom', () => {
       await page.keyboard.press('Escape');
       await page.getByRole('dialog').waitFor({ state: 'hidden' });
       assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Unsubscribe…');
-      assert.equal(h.engine.registry.size, 4);
+      assert.equal(h.engine.status().subscriptions, 4);
     } finally {
       await win.close();
     }
@@ -161,8 +161,8 @@ describe('settings window, keyboard and zoom', () => {
   test('a message arriving while the window is open appears without a reload and badges the Activity tab', async () => {
     const win = await open();
     try {
-      const build = h.engine.registry.list().find((s) => s.kind === 'endpoint')!;
-      const json = h.engine.registry.toJSON(build.id)!;
+      const build = h.engine.subscriptionRecords().find((s) => s.kind === 'endpoint')!;
+      const json = h.engine.subscriptionJSON(build.id)!;
       await send(json, JSON.stringify({ title: 'Nightly build failed', body: 'see the log' }));
       await win.page.locator('#unread:not([hidden])').waitFor();
       assert.equal(await win.page.locator('#unread').textContent(), String((await service.getStatus()).unread));

@@ -4,7 +4,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SettingsError, SettingsService } from '../../src/engine/settings-service.ts';
+import { SettingsError, SettingsService } from '../../src/engine/services/settings-service.ts';
 import type { SettingsEvent } from '../../src/shared/settings-api.ts';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
 import { openJsonFileStore } from '../../src/cli/json-file-store.ts';
@@ -38,7 +38,7 @@ async function rejectsWith(p: Promise<unknown>, kind: string): Promise<void> {
 
 describe('SettingsService', () => {
   test('hostile arguments are refused with typed errors and change nothing', async () => {
-    const before = h.engine.registry.size;
+    const before = h.engine.status().subscriptions;
     const bad: unknown[] = [undefined, null, 42, {}, [], '', 'x'.repeat(10_000)];
     for (const id of bad) {
       await rejectsWith(service.deleteSubscription(id as string), 'invalid-argument');
@@ -59,7 +59,7 @@ describe('SettingsService', () => {
     await rejectsWith(service.setPreferences({ policy: { lowBatteryPercent: -5 } }), 'invalid-argument');
     await rejectsWith(service.addSite('javascript:alert(1)'), 'invalid-argument');
     await rejectsWith(service.addSite('https://fine.example'), 'unsupported');
-    assert.equal(h.engine.registry.size, before);
+    assert.equal(h.engine.status().subscriptions, before);
   });
 
   test('views: a site never shows its endpoint or JSON, the UAID only as a prefix, states in the view words', async () => {
@@ -82,7 +82,7 @@ describe('SettingsService', () => {
   test('created endpoints arrive as events and messages as history entries; reading the full history marks them read', async () => {
     events.length = 0;
     const created = await service.createEndpoint({ label: '  CI  ' });
-    assert.equal(h.engine.registry.get(created.id)?.label, 'CI');
+    assert.equal(h.engine.subscription(created.id)?.label, 'CI');
     assert.ok(events.some((e) => e.type === 'subscriptions'));
     await send(created, 'plain text payload');
     await waitFor('a history event', () => events.some((e) => e.type === 'history'));
@@ -93,8 +93,8 @@ describe('SettingsService', () => {
     assert.equal((await service.getStatus()).unread, 0);
     const replaced = await service.replaceEndpoint(created.id);
     assert.notEqual(replaced.endpoint, created.endpoint);
-    assert.equal(h.engine.registry.get(created.id), undefined);
-    assert.equal(h.engine.registry.get(replaced.id)?.label, 'CI');
+    assert.equal(h.engine.subscription(created.id), undefined);
+    assert.equal(h.engine.subscription(replaced.id)?.label, 'CI');
     await service.deleteSubscription(replaced.id);
   });
 });

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { SettingsService } from '../../src/engine/settings-service.ts';
+import { SettingsService } from '../../src/engine/services/settings-service.ts';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
 import { CLI } from '../support/cli.ts';
 import { send, sendStatus, startEngine, tempDir, type Harness } from '../support/engine-harness.ts';
@@ -147,11 +147,11 @@ describe('settings window', () => {
       // Cancel first: nothing changes.
       await card.getByRole('button', { name: 'Unsubscribe…' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
-      assert.equal(w.h.engine.registry.size, 1);
+      assert.equal(w.h.engine.status().subscriptions, 1);
       await card.getByRole('button', { name: 'Unsubscribe…' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Unsubscribe' }).click();
       await page.getByText('No sites yet.').waitFor();
-      assert.equal(w.h.engine.registry.get(sub.id), undefined);
+      assert.equal(w.h.engine.subscription(sub.id), undefined);
       let status = 0;
       await until(page, 'a 410 from the old endpoint', async () => (status = await sendStatus(sub, 'late')) === 410);
       assert.equal(status, 410);
@@ -164,9 +164,9 @@ describe('settings window', () => {
     const w = await world();
     try {
       const sub = await w.h.engine.subscribe({ kind: 'site', origin: 'https://quiet.example', applicationServerKey: null, userVisibleOnly: false });
-      // Set the pause exactly as the policy does when the budget runs out (engine.ts #settleSilent): reaching it for
+      // Set the pause exactly as the policy does when the budget runs out (delivery/settlement.ts): reaching it for
       // real needs a site worker spending the budget, which the policy's own tests cover.
-      w.h.engine.registry.update(sub.id, { paused: { reason: 'silent-push budget used up', since: Date.now() } });
+      w.h.engine.pause(sub.id, 'silent-push budget used up');
       w.h.engine.emit('subscriptions');
       const { page } = w;
       const card = page.locator('article.site', { has: page.getByRole('heading', { name: 'quiet.example' }) });
@@ -174,12 +174,12 @@ describe('settings window', () => {
       assert.equal(await card.locator('.badge').textContent(), 'Paused');
       await card.getByRole('button', { name: 'Resume' }).click();
       await card.locator('.badge', { hasText: 'Active' }).waitFor();
-      assert.equal(w.h.engine.registry.get(sub.id)?.paused, null);
+      assert.equal(w.h.engine.subscription(sub.id)?.paused, null);
       assert.equal(await card.getByRole('button', { name: 'Resume' }).count(), 0);
       // Mute and unmute, the user's own pause.
       await card.getByRole('button', { name: 'Mute' }).click();
       await card.locator('.badge', { hasText: 'Muted' }).waitFor();
-      assert.equal(w.h.engine.registry.get(sub.id)?.muted, true);
+      assert.equal(w.h.engine.subscription(sub.id)?.muted, true);
       await card.getByRole('button', { name: 'Unmute' }).click();
       await card.locator('.badge', { hasText: 'Active' }).waitFor();
       assert.deepEqual(w.win.errors, []);
@@ -312,11 +312,11 @@ describe('settings window', () => {
       await page.keyboard.press('Enter');
       await page.getByRole('dialog').waitFor();
       await page.getByRole('dialog').getByRole('button', { name: 'Replace' }).press('Enter');
-      await until(page, 'the replacement', async () => w.h.engine.registry.size === 1 && !w.h.engine.registry.get(first.id));
+      await until(page, 'the replacement', async () => w.h.engine.status().subscriptions === 1 && !w.h.engine.subscription(first.id));
       let status = 0;
       await until(page, 'a 410 from the replaced endpoint', async () => (status = await sendStatus(first, 'x')) === 410);
       assert.equal(status, 410);
-      const replaced = w.h.engine.registry.list()[0]!;
+      const replaced = w.h.engine.subscriptionRecords()[0]!;
       await until(page, 'the new JSON', async () => ((await page.locator('article.endpoint pre[id^="json-"]').textContent()) ?? '').includes(replaced.endpoint));
       assert.ok(!(await page.locator('article.endpoint pre[id^="json-"]').textContent())?.includes(first.endpoint));
       assert.equal(await page.locator('article.endpoint h3').textContent(), 'New name');
@@ -324,7 +324,7 @@ describe('settings window', () => {
       await page.locator('article.endpoint').getByRole('button', { name: 'Delete…' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
       await page.getByText('No endpoints yet.').waitFor();
-      assert.equal(w.h.engine.registry.size, 0);
+      assert.equal(w.h.engine.status().subscriptions, 0);
     } finally {
       await w.close();
     }
@@ -339,7 +339,7 @@ describe('settings window', () => {
       await page.getByRole('button', { name: 'Create endpoint' }).click();
       await page.getByText(/The application server key must be/).waitFor();
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'endpoint-key');
-      assert.equal(w.h.engine.registry.size, 0);
+      assert.equal(w.h.engine.status().subscriptions, 0);
     } finally {
       await w.close();
     }

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { startPushService } from '../../tools/push-service/index.ts';
-import { SiteService, type PermissionPort } from '../../src/engine/site-service.ts';
+import { SiteService, type PermissionPort } from '../../src/engine/services/site-service.ts';
 import { startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
 import { launchChromium } from '../support/playwright-worker-host.ts';
 import { bindSiteBridge, forwardSiteMessages } from '../support/playwright-site-bridge.ts';

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import webpush from 'web-push';
 import { startPushService } from '../../tools/push-service/index.ts';
 import type { ChromiumWorkerHost, HostPage } from '../../src/chromium-host/chromium-worker-host.ts';
-import { SiteService, type PermissionPort } from '../../src/engine/site-service.ts';
+import { SiteService, type PermissionPort } from '../../src/engine/services/site-service.ts';
 import type { SitePermissionState } from '../../src/shared/site-bridge.ts';
 import type { NotificationModel } from '../../src/engine/notification.ts';
 import { send, sendStatus, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
@@ -215,7 +215,7 @@ describe('sites\' own service workers on the Chromium host', () => {
     await page.close();
     assert.equal(sub.userVisibleOnly, false);
     const info = h.engine.list().find((s) => s.endpoint === sub.endpoint)!;
-    assert.equal(h.engine.registry.get(info.id)!.userVisibleOnly, false);
+    assert.equal(h.engine.subscription(info.id)!.userVisibleOnly, false);
     // The first silent pushes fall in the burst grace; keep sending until one is charged.
     for (let i = 0; i < 10 && !h.engine.history.list({ subscriptionId: info.id }).some((e) => e.fate === 'charged'); i++) {
       const count = h.engine.history.list({ subscriptionId: info.id }).length;

@@ -7,10 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import webpush from 'web-push';
 import { PushEngine, type EngineOptions } from '../../src/engine/engine.ts';
-import { streamLogger } from '../../src/engine/log.ts';
+import { silentLogger, streamLogger } from '../../src/engine/log.ts';
 import type { NotificationModel } from '../../src/engine/notification.ts';
 import type { Logger, Notifier } from '../../src/engine/ports.ts';
 import type { SubscriptionInfo } from '../../src/engine/subscription-record.ts';
+import { SubscriptionRegistry } from '../../src/engine/subscription-registry.ts';
 import { openJsonFileStore } from '../../src/cli/json-file-store.ts';
 import { openKeyFileSecretBox } from '../../src/cli/key-file-secret-box.ts';
 
@@ -59,8 +60,16 @@ export async function startEngine(serviceUrl: string, overrides: Partial<EngineO
     ...overrides,
   });
   await engine.start();
-  await engine.connection.whenReady(10_000);
+  await engine.whenConnected(10_000);
   return { engine, notifier, logger, dataDir, stop: () => engine.stop() };
+}
+
+/** A subscription's keys as they are at rest (the state file and the key file), opened the way the agent opens them. */
+export async function keysAtRest(dataDir: string, id: string): Promise<ReturnType<SubscriptionRegistry['keys']>> {
+  const store = openJsonFileStore(dataDir, { readOnly: true });
+  const registry = new SubscriptionRegistry(store, openKeyFileSecretBox(dataDir, store), silentLogger);
+  await registry.load();
+  return registry.keys(id);
 }
 
 export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000, intervalMs = 10): Promise<void> {

@@ -3,7 +3,7 @@
 // a real SiteService on a real engine. Electron's site-window preload plays this role in the app.
 
 import type { Page } from 'playwright-core';
-import type { SiteService } from '../../src/engine/site-service.ts';
+import type { SiteService } from '../../src/engine/services/site-service.ts';
 import type { SiteMessage } from '../../src/shared/site-bridge.ts';
 import { bundlePageScript } from './bundle-page.ts';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { SettingsService } from '../../src/engine/settings-service.ts';
+import type { SettingsService } from '../../src/engine/services/settings-service.ts';
 import type { SettingsEvent } from '../../src/shared/settings-api.ts';
 import { SETTINGS_METHODS } from '../../src/shared/ipc.ts';
 import { bundlePageScript } from './bundle-page.ts';

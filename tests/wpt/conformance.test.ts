@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPushService } from '../../tools/push-service/index.ts';
-import { SiteService, type PermissionPort } from '../../src/engine/site-service.ts';
+import { SiteService, type PermissionPort } from '../../src/engine/services/site-service.ts';
 import type { SitePermissionState } from '../../src/shared/site-bridge.ts';
 import { startEngine, type Harness } from '../support/engine-harness.ts';
 import type { ChromiumWorkerHost } from '../../src/chromium-host/chromium-worker-host.ts';

@@ -2,7 +2,7 @@
 // the per-state numbers, read live from the preferences so that a changed setting applies without a restart.
 
 import type { Logger, PowerReport, PowerSource, PowerState } from '../ports.ts';
-import type { PolicyPreferences } from '../../shared/settings-api.ts';
+import type { PolicyPreferences } from '../../shared/preferences.ts';
 import type { BudgetRule } from './budget.ts';
 
 const STATES = new Set<PowerState>(['ac', 'battery', 'low']);

@@ -3,7 +3,7 @@
 // Times are local wall-clock "HH:MM"; a period may cross midnight (22:00-07:00); start == end means none.
 
 import type { Clock, TimerHandle } from '../ports.ts';
-import type { QuietHours } from '../../shared/settings-api.ts';
+import type { QuietHours } from '../../shared/preferences.ts';
 
 const DAY_MS = 24 * 60 * 60_000;
 

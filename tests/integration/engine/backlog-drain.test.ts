@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { generateSubscriptionKeys, subscriptionKeysJSON } from '../../../src/engine/crypto/index.ts';
-import type { FateRecord } from '../../../src/engine/delivery.ts';
+import type { FateRecord } from '../../../src/engine/delivery/fates.ts';
 import { startPushService, type PushService } from '../../../tools/push-service/index.ts';
 import { countBodies, send, startEngine, waitFor } from '../../support/engine-harness.ts';
 

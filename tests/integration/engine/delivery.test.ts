@@ -66,11 +66,11 @@ describe('delivery through the local push service', () => {
 
   test('a message with the same Topic replaces the undelivered one while the agent is offline', async () => {
     const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'topic' });
-    await h.engine.connection.stop();
+    // Offline: the agent stops; the service keeps what arrives meanwhile.
+    await h.stop();
     await send(sub, 'first', { topic: 'news' });
     await send(sub, 'second', { topic: 'news' });
     assert.equal(await send(sub, 'ttl zero offline', { ttl: 0 }), 201);
-    await h.stop();
     const again = await startEngine(service.wsUrl, {}, h.dataDir);
     h = again;
     await waitFor('topic notification', () => h.notifier.shown.some((n) => n.body === 'second'));

@@ -63,7 +63,7 @@ test('malformed, binary, oversized and out-of-order frames and unknown channels 
     await waitFor('ack 102 for the unknown channel', () => received.some((m) => JSON.stringify(m).includes('"version":"unknown-channel","code":102')));
     // Oversized frame: ws closes the socket (1009); the engine reconnects.
     session!.send('x'.repeat(200_000));
-    await waitFor('reconnected after the oversized frame', () => connections >= 2 && h.engine.connection.ready, 5_000);
+    await waitFor('reconnected after the oversized frame', () => connections >= 2 && h.engine.connected, 5_000);
     assert.equal(h.notifier.shown.length, 0, 'nothing hostile was shown');
     assert.ok(h.logger.lines.some((l) => l.includes('bad frame from push service')));
   } finally {

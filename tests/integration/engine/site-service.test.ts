@@ -1,10 +1,10 @@
-// SiteService (src/engine/site-service.ts) against a real engine and the local push service: whatever a page sends
+// SiteService (src/engine/services/site-service.ts) against a real engine and the local push service: whatever a page sends
 // over the site bridge gets a typed result, never an exception, and never reaches another origin's subscriptions.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPushService } from '../../../tools/push-service/index.ts';
-import { SiteService, type PermissionPort } from '../../../src/engine/site-service.ts';
+import { SiteService, type PermissionPort } from '../../../src/engine/services/site-service.ts';
 import type { SiteResult } from '../../../src/shared/site-bridge.ts';
 import { startEngine, type Harness } from '../../support/engine-harness.ts';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startPushService } from '../../../tools/push-service/index.ts';
 import type { WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome } from '../../../src/engine/ports.ts';
-import type { HistoryEntry } from '../../../src/shared/settings-api.ts';
+import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
 import { send, startEngine, waitFor } from '../../support/engine-harness.ts';
 
 class GatedWorkerHost implements WorkerHost {

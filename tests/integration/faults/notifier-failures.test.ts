@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { startPushService } from '../../../tools/push-service/index.ts';
 import type { NotificationModel } from '../../../src/engine/notification.ts';
-import type { HistoryEntry } from '../../../src/shared/settings-api.ts';
+import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
 import { send, startEngine, tempDir, waitFor } from '../../support/engine-harness.ts';
 import { listen, runCli } from '../../support/push-agent-process.ts';
 

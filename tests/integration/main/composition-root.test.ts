@@ -16,8 +16,8 @@ import { startPushService, type PushService } from '../../../tools/push-service/
 import { send, tempDir } from '../../support/engine-harness.ts';
 import { APP_ID } from '../../../src/main/app-id.ts';
 import { SETTINGS_CSP } from '../../../src/main/app-assets.ts';
-import { fakePeer, startPrivateBus, type PrivateBus } from '../../unit/main/support/private-bus.ts';
-import { connectProxy } from '../../unit/main/support/connect-proxy.ts';
+import { fakePeer, startPrivateBus, type PrivateBus } from '../../support/private-bus.ts';
+import { connectProxy } from '../../support/connect-proxy.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 /** The app is built into its own directory, so that this test never touches dist/ under other tests. */
@@ -40,7 +40,7 @@ function launch(service: PushService | 'local', dataDir: string, args: string[] 
   const serviceArg = service === 'local' ? 'local' : service.wsUrl;
   // The machine's own buses never leak in: each case says which (private) bus the app sees.
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DBUS_') && !k.startsWith('PUSH_AGENT_STUB_')));
-  const child = spawn(process.execPath, ['--import', './tests/unit/main/support/register-electron-stub.ts', path.join(appDir, 'dist/main/main.cjs'), `--service=${serviceArg}`, ...args], {
+  const child = spawn(process.execPath, ['--import', './tests/support/register-electron-stub.ts', path.join(appDir, 'dist/main/main.cjs'), `--service=${serviceArg}`, ...args], {
     cwd: root,
     env: { ...base, DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/system_bus', PUSH_AGENT_DATA_DIR: dataDir, PUSH_AGENT_TEST: '1', PUSH_AGENT_STUB_APP_PATH: appDir, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -9,11 +9,11 @@ import path from 'node:path';
 import { linuxPowerSource, readProfileSaver, readSysfsPower } from '../../../src/host/linux-power.ts';
 import { openBus, openSessionBus } from '../../../src/host/dbus-client.ts';
 import { PowerPolicy, powerStateFromReport } from '../../../src/engine/policy/power.ts';
-import { defaultPreferences } from '../../../src/engine/policy/preferences.ts';
+import { defaultPreferences } from '../../../src/engine/preferences-service.ts';
 import { silentLogger } from '../../../src/engine/log.ts';
 import type { PowerReport, PowerState } from '../../../src/engine/ports.ts';
 import { tempDir } from '../../support/engine-harness.ts';
-import { fakePeer, startPrivateBus, type PrivateBus } from '../../unit/main/support/private-bus.ts';
+import { fakePeer, startPrivateBus, type PrivateBus } from '../../support/private-bus.ts';
 
 type Supply = Record<string, string>;
 function sysfs(supplies: Record<string, Supply>): string {

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { startPushService, type PushService } from '../../../tools/push-service/service.ts';
 import { parsePacAnswer, proxyFromEnv, proxyTargetUrl } from '../../../src/host/proxy.ts';
 import { tempDir } from '../../support/engine-harness.ts';
-import { connectProxy, type ConnectProxy } from '../../unit/main/support/connect-proxy.ts';
+import { connectProxy, type ConnectProxy } from '../../support/connect-proxy.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../../src/cli/push-agent.ts');
 

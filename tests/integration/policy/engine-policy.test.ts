@@ -8,10 +8,11 @@ import { startPushService, type PushService } from '../../../tools/push-service/
 import { send, startEngine, waitFor } from '../../support/engine-harness.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 import { systemClock } from '../../../src/engine/clock.ts';
-import { PreferencesError } from '../../../src/engine/policy/preferences.ts';
+import { PreferencesError } from '../../../src/engine/preferences-service.ts';
 import { FixedPowerSource } from '../../../src/engine/policy/power.ts';
 import type { WorkerHost, WorkerOutcome } from '../../../src/engine/ports.ts';
-import type { HistoryEntry, Preferences } from '../../../src/shared/settings-api.ts';
+import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
+import type { Preferences } from '../../../src/shared/preferences.ts';
 
 const silentHost: WorkerHost = {
   dispatch: async (): Promise<WorkerOutcome> => ({ status: 'ok', shown: 0 }),
@@ -104,15 +105,15 @@ describe('engine policy surface', () => {
     await send(sub, 'a');
     await send(sub, 'b');
     await waitFor('two charged', () => events.length === 2);
-    assert.ok(h.engine.registry.get(sub.id)!.paused);
+    assert.ok(h.engine.subscription(sub.id)!.paused);
     await h.stop();
     const again = await startEngine(service.wsUrl, { clock, workerHost: silentHost, connection: { clock: systemClock } }, h.dataDir);
     try {
       assert.deepEqual(again.engine.budget(sub.id), { left: 0, cap: 2 }, 'persisted');
-      assert.ok(again.engine.registry.get(sub.id)!.paused, 'still paused after a restart');
+      assert.ok(again.engine.subscription(sub.id)!.paused, 'still paused after a restart');
       again.engine.siteOpened('https://open.example/some/page');
       assert.deepEqual(again.engine.budget(sub.id), { left: 2, cap: 2 });
-      assert.equal(again.engine.registry.get(sub.id)!.paused, null);
+      assert.equal(again.engine.subscription(sub.id)!.paused, null);
       again.engine.siteOpened('not a url'); // ignored, no throw
       assert.equal(again.engine.resume('no-such-id'), false);
       // A refill over time: +1 per 30 min on ac (the cap here is 2).

@@ -66,7 +66,7 @@ describe('urgency negotiation with real push services', () => {
 
       power.set('battery');
       await waitFor('probed once', () => frames.length === 1);
-      await waitFor('reconnected after the close', () => hellos.length >= 2 && h.engine.connection.ready);
+      await waitFor('reconnected after the close', () => hellos.length >= 2 && h.engine.connected);
       assert.equal(h.engine.status().uaidPrefix, uaidBefore, 'same UAID: the connection state survived');
       await send(sub, 'after the probe');
       await waitFor('the subscription still delivers', () => shown() === 1);

@@ -11,7 +11,7 @@ import { ManualClock } from '../../support/manual-clock.ts';
 import { FixedPowerSource } from '../../../src/engine/policy/power.ts';
 import { systemClock } from '../../../src/engine/clock.ts';
 import type { WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome } from '../../../src/engine/ports.ts';
-import type { HistoryEntry } from '../../../src/shared/settings-api.ts';
+import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
 
 class ScriptedWorkerHost implements WorkerHost {
   outcomes: Array<WorkerOutcome | 'show'> = [];
@@ -117,7 +117,7 @@ describe('worker failures: nack, retry with backoff, then account', () => {
       assert.deepEqual(history.map((e) => e.fate), ['charged', 'charged', 'worker-error']);
       assert.equal(history[2]!.detail, 'waituntil-rejected; then generic-notification (no budget left)');
       assert.equal(h.notifier.shown.at(-1)!.title, 'flaky.example updated in the background');
-      assert.equal(h.engine.registry.get(sub.id)!.paused, null, 'userVisibleOnly subscriptions are never paused');
+      assert.equal(h.engine.subscription(sub.id)!.paused, null, 'userVisibleOnly subscriptions are never paused');
     } finally {
       await h.stop();
     }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { startPushService } from '../../../tools/push-service/index.ts';
-import { send, startEngine, waitFor } from '../../support/engine-harness.ts';
+import { keysAtRest, send, startEngine, waitFor } from '../../support/engine-harness.ts';
 
 test('no key, auth secret, endpoint or payload appears in logs; secrets are sealed on disk; files are 0600', async () => {
   const service = await startPushService({ maxMessagesPerSession: 5 });
@@ -16,7 +16,7 @@ test('no key, auth secret, endpoint or payload appears in logs; secrets are seal
   const payload = 'TOP-SECRET-PAYLOAD-4f1c2e';
   try {
     const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'secret' });
-    const keys = h.engine.registry.keys(sub.id)!;
+    const keys = (await keysAtRest(h.dataDir, sub.id))!;
     secrets.push(sub.keys.auth, keys.privateKey.toString('base64url'), keys.privateKey.toString('hex'), keys.authSecret.toString('hex'));
     const token = sub.endpoint.split('/').pop()!;
     secrets.push(token, payload);
@@ -32,7 +32,7 @@ test('no key, auth secret, endpoint or payload appears in logs; secrets are seal
     h = await startEngine(service.wsUrl, {}, h.dataDir);
     await waitFor('re-registered', () => h.engine.list()[0]?.endpoint !== sub.endpoint, 10_000);
     const renewed = h.engine.list()[0]!;
-    secrets.push(renewed.endpoint.split('/').pop()!, renewed.keys.auth, h.engine.registry.keys(renewed.id)!.privateKey.toString('base64url'));
+    secrets.push(renewed.endpoint.split('/').pop()!, renewed.keys.auth, (await keysAtRest(h.dataDir, renewed.id))!.privateKey.toString('base64url'));
     await h.engine.unsubscribe(renewed.id);
     const lines = [...firstLines, ...h.logger.lines];
     assert.ok(lines.length > 8, `the engine logged at debug level (${lines.length} lines)`);

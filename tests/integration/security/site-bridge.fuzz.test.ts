@@ -1,4 +1,4 @@
-// Property-based fuzzing of the site bridge's argument checks (src/engine/site-service.ts), over a real engine and
+// Property-based fuzzing of the site bridge's argument checks (src/engine/services/site-service.ts), over a real engine and
 // the local push service: whatever a page sends gets a SiteResult with one of the Push API's DOMException names,
 // never a rejection or an exception, and never a subscription that violates the schema or leaves the page's origin.
 // Permission is denied so that no fuzz case reaches the push service (the validation runs before the permission
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { startPushService } from '../../../tools/push-service/index.ts';
-import { SiteService, type PermissionPort } from '../../../src/engine/site-service.ts';
+import { SiteService, type PermissionPort } from '../../../src/engine/services/site-service.ts';
 import type { SiteResult } from '../../../src/shared/site-bridge.ts';
 import { startEngine, type Harness } from '../../support/engine-harness.ts';
 
@@ -100,7 +100,7 @@ describe('site bridge fuzz (SiteService)', () => {
     );
     const mine = h.engine.list().filter((s) => s.origin === ORIGIN);
     assert.ok(mine.length > 0, 'the property reached the success path');
-    for (const s of mine) assert.ok(h.engine.registry.get(s.id)?.scope?.startsWith(`${ORIGIN}/`), 'every scope at the origin');
+    for (const s of mine) assert.ok(h.engine.subscription(s.id)?.scope?.startsWith(`${ORIGIN}/`), 'every scope at the origin');
     site.close();
   });
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { DedupWindow, KEY_BYTES } from '../../../src/engine/dedup-window.ts';
+import { DedupWindow, KEY_BYTES } from '../../../src/engine/delivery/dedup-window.ts';
 
 const key = (n: number) => createHash('sha256').update(String(n)).digest().subarray(0, KEY_BYTES);
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Inbox, InboxWriteError, type InboxMessage } from '../../../src/engine/inbox.ts';
+import { Inbox, InboxWriteError, type InboxMessage } from '../../../src/engine/delivery/inbox.ts';
 import { silentLogger } from '../../../src/engine/log.ts';
 import { memoryLogger, tempDir } from '../../support/engine-harness.ts';
 import { mountTmpfs } from '../../support/tmpfs.ts';

@@ -66,3 +66,8 @@ test('fuzz: any frame parses to a message or a ProtocolError, never throws', () 
     { numRuns: runs },
   );
 });
+
+test('one builder writes both acks: Web Push with codes, Simple Push with the integer versions', () => {
+  assert.deepEqual(JSON.parse(clientFrames.ack([{ channelID: CH, version: 'v1', code: 100 }])), { messageType: 'ack', updates: [{ channelID: CH, version: 'v1', code: 100 }] });
+  assert.deepEqual(JSON.parse(clientFrames.ack([{ channelID: CH, version: 7 }])), { messageType: 'ack', updates: [{ channelID: CH, version: 7 }] });
+});

@@ -1,6 +1,6 @@
 // The safeStorage adapter under the Electron stand-in (electron cannot start here). The stand-in's rejection is
 // Electron 45's own text (shell/browser/api/electron_api_safe_storage.cc): only the message says "try again".
-import './support/register-electron-stub.ts';
+import '../../support/register-electron-stub.ts';
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { SecretsUnavailableError } from '../../../src/engine/ports.ts';

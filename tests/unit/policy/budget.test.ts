@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BudgetLedger, settle, STORE_KEY, type BudgetEntry, type BudgetRule } from '../../../src/engine/policy/budget.ts';
-import { MemoryStore } from './memory-store.ts';
+import { MemoryStore } from '../../support/memory-store.ts';
 
 const MIN = 60_000;
 const AC: BudgetRule = { cap: 16, refillMs: 30 * MIN };

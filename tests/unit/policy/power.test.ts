@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FixedPowerSource, PowerPolicy } from '../../../src/engine/policy/power.ts';
-import { defaultPolicy } from '../../../src/engine/policy/preferences.ts';
+import { defaultPolicy } from '../../../src/engine/preferences-service.ts';
 import { silentLogger } from '../../../src/engine/log.ts';
 import type { PowerSource, PowerState } from '../../../src/engine/ports.ts';
 

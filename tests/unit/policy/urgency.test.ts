@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { STORE_KEY, UrgencyNegotiator } from '../../../src/engine/policy/urgency.ts';
 import { silentLogger } from '../../../src/engine/log.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
-import { MemoryStore } from './memory-store.ts';
+import { MemoryStore } from '../../support/memory-store.ts';
 
 const URL = 'ws://svc.example/';
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { POLICY_LIMITS, POWER_STATES, defaultPreferences, validatePreferencesPatch } from '../../../src/shared/preferences.ts';
 import { InvalidArgumentError, validateSettingsCall } from '../../../src/shared/settings-validate.ts';
-import { PreferencesError, PreferencesService } from '../../../src/engine/policy/preferences.ts';
-import { MemoryStore } from '../policy/memory-store.ts';
+import { PreferencesError, PreferencesService } from '../../../src/engine/preferences-service.ts';
+import { MemoryStore } from '../../support/memory-store.ts';
 
 const URL = 'wss://push.example/';
 

@@ -5,16 +5,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Clock, Logger, TimerHandle } from '../ports.ts';
-import type { FateView, HistoryEntry } from '../../shared/settings-api.ts';
+import type { Clock, Logger, TimerHandle } from './ports.ts';
+import { FATES as ALL_FATES, type Fate, type HistoryEntry } from '../shared/history-entry.ts';
 
 export const HISTORY_FILE = 'history.json';
 export const HISTORY_LIMIT = 500;
-const FATES = new Set<FateView>([
-  'shown', 'shown-silently', 'shown-by-worker', 'generic-notification', 'charged', 'muted', 'paused', 'duplicate',
-  'undecryptable', 'unknown-subscription', 'worker-error', 'worker-timeout', 'quiet-hours', 'display-failed',
-  'inbox-full',
-]);
+const FATES = new Set<Fate>(ALL_FATES);
 
 const str = (v: unknown): v is string | null => v === null || typeof v === 'string';
 
@@ -22,7 +18,7 @@ function isEntry(v: unknown): v is HistoryEntry {
   if (typeof v !== 'object' || v === null) return false;
   const e = v as Record<string, unknown>;
   return (
-    typeof e.id === 'string' && str(e.subscriptionId) && str(e.origin) && str(e.label) && FATES.has(e.fate as FateView) &&
+    typeof e.id === 'string' && str(e.subscriptionId) && str(e.origin) && str(e.label) && FATES.has(e.fate as Fate) &&
     str(e.detail) && str(e.title) && str(e.body) && typeof e.receivedAt === 'number' && typeof e.at === 'number'
   );
 }
@@ -33,6 +29,8 @@ export interface HistoryOptions {
   logger: Logger;
   limit?: number;
   debounceMs?: number;
+  /** The unread count changed (an entry was added, the history was read or cleared). */
+  unreadChanged?: (unread: number) => void;
 }
 
 export class History {
@@ -44,6 +42,9 @@ export class History {
   #limit: number;
   #debounceMs: number;
   #timer: TimerHandle | null = null;
+  /** Entries added since the whole history was last read: the tray's and the Activity tab's badge. Not persisted. */
+  #unread = 0;
+  #unreadChanged: ((unread: number) => void) | undefined;
 
   constructor(opts: HistoryOptions) {
     this.#file = path.join(opts.dataDir, HISTORY_FILE);
@@ -51,6 +52,7 @@ export class History {
     this.#logger = opts.logger;
     this.#limit = opts.limit ?? HISTORY_LIMIT;
     this.#debounceMs = opts.debounceMs ?? 1000;
+    this.#unreadChanged = opts.unreadChanged;
     this.#load();
   }
 
@@ -58,6 +60,7 @@ export class History {
     this.#entries.push(entry);
     if (this.#entries.length > this.#limit) this.#entries.splice(0, this.#entries.length - this.#limit);
     this.#scheduleSave();
+    this.#setUnread(this.#unread + 1);
   }
 
   /** Newest first. */
@@ -78,6 +81,23 @@ export class History {
   clear(): void {
     this.#entries = [];
     this.flush();
+    this.#setUnread(0);
+  }
+
+  /** Entries added since the whole history was last read (markRead) or cleared. */
+  get unread(): number {
+    return this.#unread;
+  }
+
+  /** The user has seen the whole history (the settings window's Activity view). */
+  markRead(): void {
+    this.#setUnread(0);
+  }
+
+  #setUnread(n: number): void {
+    if (n === this.#unread) return;
+    this.#unread = n;
+    this.#unreadChanged?.(n);
   }
 
   /** Writes now (stop, clear). */

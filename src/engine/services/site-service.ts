@@ -10,13 +10,13 @@
 // open, so today such a push reaches open pages only (needs an engine API: workerScriptURL for legacy
 // registrations and an "origin has an open page" query).
 
-import type { PushEngine, EngineEvents } from './engine.ts';
-import { SubscribeError } from './engine.ts';
-import { isP256PublicKey } from './crypto/index.ts';
-import { silentLogger } from './log.ts';
-import type { Logger } from './ports.ts';
-import type { SubscriptionRecord } from './subscription-record.ts';
-import type { SiteErrorName, SiteMessage, SitePermissionState, SiteResult, SiteSubscription } from '../shared/site-bridge.ts';
+import type { PushEngine, EngineEvents } from '../engine.ts';
+import { SubscribeError } from '../engine.ts';
+import { isP256PublicKey } from '../crypto/index.ts';
+import { silentLogger } from '../log.ts';
+import type { Logger } from '../ports.ts';
+import type { SubscriptionRecord } from '../subscription-record.ts';
+import type { SiteErrorName, SiteMessage, SitePermissionState, SiteResult, SiteSubscription } from '../../shared/site-bridge.ts';
 
 /** Per-origin notification permission, granted by the user (Electron: a prompt; tests: explicit). */
 export interface PermissionPort {
@@ -97,7 +97,7 @@ export class SiteService {
           throw new SiteError('InvalidStateError', 'A subscription with a different applicationServerKey already exists for this scope.');
         }
         // The registration may have a newer script since it subscribed.
-        if (req.workerScriptURL && req.workerScriptURL !== existing.workerScriptURL) this.#engine.registry.update(existing.id, { workerScriptURL: req.workerScriptURL });
+        if (req.workerScriptURL && req.workerScriptURL !== existing.workerScriptURL) this.#engine.setWorkerScript(existing.id, req.workerScriptURL);
         return this.#siteSubscription(existing);
       }
       try {
@@ -110,7 +110,7 @@ export class SiteService {
           workerScriptURL: req.workerScriptURL,
         });
         this.#logger.info('site subscribed', { subscription: info.id, origin: this.origin });
-        return this.#siteSubscription(this.#engine.registry.get(info.id)!);
+        return this.#siteSubscription(this.#engine.subscription(info.id)!);
       } catch (err) {
         throw this.#subscribeFailure(err);
       }
@@ -245,12 +245,12 @@ export class SiteService {
     return this.#engine
       .list()
       .filter((i) => i.origin === this.origin)
-      .map((i) => this.#engine.registry.get(i.id))
+      .map((i) => this.#engine.subscription(i.id))
       .filter((r): r is SubscriptionRecord => r !== undefined);
   }
 
   #siteSubscription(record: SubscriptionRecord): SiteSubscription {
-    const json = this.#engine.registry.toJSON(record.id);
+    const json = this.#engine.subscriptionJSON(record.id);
     if (!json) throw new SiteError('InvalidStateError', 'The subscription is not usable.');
     return { endpoint: json.endpoint, expirationTime: null, keys: { ...json.keys }, applicationServerKey: record.applicationServerKey, userVisibleOnly: record.userVisibleOnly };
   }

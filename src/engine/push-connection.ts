@@ -126,7 +126,7 @@ export class PushConnection {
 
   /**
    * Reconnect at once, without counting it as a failure for the backoff: the service redelivers unacked messages
-   * only on a new connection, and the agent asks for that when it left some unacked (redelivery.ts); a host asks
+   * only on a new connection, and the agent asks for that when it left some unacked (delivery/redelivery.ts); a host asks
    * for it after a resume from sleep, when the open socket may be dead.
    */
   reconnect(reason: string): void {

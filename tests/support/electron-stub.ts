@@ -24,8 +24,8 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import readline from 'node:readline';
-import { sitePartition } from '../../../../src/main/partition.ts';
-import { connectServiceWorker } from '../../../../src/preload/service-worker-bridge.ts';
+import { sitePartition } from '../../src/main/partition.ts';
+import { connectServiceWorker } from '../../src/preload/service-worker-bridge.ts';
 
 type Handler = (event: unknown, ...args: unknown[]) => unknown;
 const out = (record: Record<string, unknown>) => process.stdout.write(`STUB ${JSON.stringify(record)}\n`);

@@ -2,11 +2,11 @@
 // One job: persist the preferences under the Store key 'preferences' and say when they changed. What is valid is
 // the one schema's (src/shared/preferences.ts); a bad patch changes nothing and throws its PreferencesError.
 
-import type { Store } from '../ports.ts';
-import { applyPreferencesPatch, type Preferences, type PreferencesPatch } from '../../shared/preferences.ts';
+import type { Store } from './ports.ts';
+import { applyPreferencesPatch, type Preferences, type PreferencesPatch } from '../shared/preferences.ts';
 
 export const STORE_KEY = 'preferences';
-export { POWER_STATES, URGENCIES, PreferencesError, defaultPolicy, defaultPreferences } from '../../shared/preferences.ts';
+export { POWER_STATES, URGENCIES, PreferencesError, defaultPolicy, defaultPreferences } from '../shared/preferences.ts';
 
 /** Applies a patch to `base`, validating every field against the one schema; throws PreferencesError without touching `base`. */
 export const applyPatch = applyPreferencesPatch;

@@ -3,7 +3,7 @@
 // The result is data only: titles and bodies are plain text, never markup. Title and body are kept whole (a payload
 // is at most 4 KiB); only the notifier caps them on screen.
 
-import { httpUrl, PAYLOAD_TEXT_CAPS, validateNotification, type NotificationRequest } from './notification.ts';
+import { httpUrl, PAYLOAD_TEXT_CAPS, validateNotification, type NotificationRequest } from '../notification.ts';
 
 export interface DeclarativeMessage {
   notification: NotificationRequest;

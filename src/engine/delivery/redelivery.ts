@@ -5,8 +5,8 @@
 //   each further failure, so a message is shown within a minute of space coming back;
 // - the inbox was full: reconnect once, when it has drained below a low-water mark (half its capacity).
 
-import { Backoff } from './backoff.ts';
-import type { Clock, Logger, TimerHandle } from './ports.ts';
+import { Backoff } from '../backoff.ts';
+import type { Clock, Logger, TimerHandle } from '../ports.ts';
 
 export interface RedeliveryOptions {
   clock: Clock;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { displayPayload, parseDeclarative } from '../../../src/engine/declarative.ts';
+import { displayPayload, parseDeclarative } from '../../../src/engine/delivery/declarative.ts';
 import { validateNotification } from '../../../src/engine/notification.ts';
 
 const base = 'https://example.org';

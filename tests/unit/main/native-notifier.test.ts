@@ -1,11 +1,11 @@
-// The Notifier's routing (src/main/notifier-core.ts) with stand-in native notifications: Electron's Notification
+// The Notifier's routing (src/main/native-notifier.ts) with stand-in native notifications: Electron's Notification
 // cannot run here. What the user does to a notification must come back to the engine exactly once, as the right
 // action, and closing one ourselves must not look like the user dismissing it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../../src/engine/log.ts';
 import type { NotificationModel } from '../../../src/engine/notification.ts';
-import { activationTag, NativeNotifier, type CloseReason, type NativeNotification, type NativeNotifications } from '../../../src/main/notifier-core.ts';
+import { activationTag, NativeNotifier, type CloseReason, type NativeNotification, type NativeNotifications } from '../../../src/main/native-notifier.ts';
 
 class FakeNative implements NativeNotification {
   click = () => {};

@@ -15,9 +15,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PushHeaders } from './crypto/index.ts';
+import type { PushHeaders } from '../crypto/index.ts';
 import { DedupWindow, KEY_BYTES } from './dedup-window.ts';
-import type { Logger } from './ports.ts';
+import type { Logger } from '../ports.ts';
 
 export interface InboxMessage {
   /** Local id (unique per message). */

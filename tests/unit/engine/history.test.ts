@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { History, HISTORY_FILE } from '../../../src/engine/policy/history.ts';
+import { History, HISTORY_FILE } from '../../../src/engine/history.ts';
 import { memoryLogger, tempDir } from '../../support/engine-harness.ts';
-import type { HistoryEntry } from '../../../src/shared/settings-api.ts';
+import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
 const entry = (i: number, sub = 's1'): HistoryEntry => ({
@@ -56,4 +56,19 @@ test('a corrupt file or bad entries never stop the engine: bad entries are skipp
   const logger = memoryLogger();
   assert.deepEqual(new History({ dataDir: dir, clock: new ManualClock(), logger }).list().map((e) => e.id), ['m1']);
   assert.ok(logger.lines.some((l) => l.includes('bad entries skipped')));
+});
+
+test('the unread count lives with the history: added entries count until the history is read or cleared', () => {
+  const changes: number[] = [];
+  const h = new History({ dataDir: tempDir(), clock: new ManualClock(), logger: memoryLogger(), unreadChanged: (n) => changes.push(n) });
+  assert.equal(h.unread, 0);
+  h.add(entry(1));
+  h.add(entry(2));
+  assert.equal(h.unread, 2);
+  h.markRead();
+  h.markRead();
+  assert.equal(h.unread, 0);
+  h.add(entry(3));
+  h.clear();
+  assert.deepEqual(changes, [1, 2, 0, 1, 0], 'one call per change, none when nothing changed');
 });

@@ -2,15 +2,16 @@
 // JSON views the renderer shows, validates every argument (the IPC hub validates too; this is the last line), and
 // turns engine events into SettingsEvents. The Electron IPC hub and the browser tests both drive this one class.
 //
-// History, preferences, budgets and resume are the policy layer's (`engine.history`, `engine.preferences`,
-// `engine.budget(id)`, `engine.resume(id)`); this class only validates, maps and words their failures.
+// History and its unread count, preferences, budgets and resume are the engine's (`engine.history`,
+// `engine.preferences`, `engine.budget(id)`, `engine.resume(id)`); this class only validates, maps and words their
+// failures.
 
 import { EventEmitter } from 'node:events';
-import type { ConnectionState } from './connection.ts';
-import type { EngineEvents, PushEngine } from './engine.ts';
-import type { SubscriptionInfo, SubscriptionJSON } from './subscription-record.ts';
-import { PreferencesError } from '../shared/preferences.ts';
-import { dataDirVapidKeys, DEFAULT_VAPID_SUBJECT, describeAnswer, SendNetworkError, sendOne } from './web-push-sender.ts';
+import type { ConnectionState } from '../push-connection.ts';
+import type { EngineEvents, PushEngine } from '../engine.ts';
+import type { SubscriptionInfo, SubscriptionJSON } from '../subscription-record.ts';
+import { PreferencesError } from '../../shared/preferences.ts';
+import { dataDirVapidKeys, DEFAULT_VAPID_SUBJECT, describeAnswer, SendNetworkError, sendOne } from '../web-push-sender.ts';
 import type {
   ConnectionStateView,
   HistoryEntry,
@@ -23,7 +24,7 @@ import type {
   SubscriptionJSONView,
   SubscriptionView,
   TestMessageResult,
-} from '../shared/settings-api.ts';
+} from '../../shared/settings-api.ts';
 
 export type SettingsApi = Omit<PushAgentApi, 'onEvent'>;
 
@@ -58,8 +59,6 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
   readonly #engine: PushEngine;
   readonly #opts: SettingsServiceOptions;
   #retryInMs: number | null = null;
-  /** History entries since the full history was last read (the Activity view): the tray's and the tab's badge. */
-  #unread = 0;
   readonly #off: Array<() => void> = [];
 
   constructor(engine: PushEngine, options: SettingsServiceOptions = {}) {
@@ -77,11 +76,9 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
     });
     on('subscriptions', () => this.#emit({ type: 'subscriptions' }));
     on('power', () => this.#emit({ type: 'status', status: this.#status() }));
-    on('history', (entry) => {
-      this.#unread++;
-      this.#emit({ type: 'history', entry });
-      this.#emit({ type: 'status', status: this.#status() });
-    });
+    on('history', (entry) => this.#emit({ type: 'history', entry }));
+    // The unread count is the history's (engine.history.unread); the status carries it.
+    on('unread', () => this.#emit({ type: 'status', status: this.#status() }));
     on('preferences', (preferences) => this.#emit({ type: 'preferences', preferences }));
   }
 
@@ -96,7 +93,7 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
   }
 
   async listSubscriptions(): Promise<SubscriptionView[]> {
-    return this.#engine.registry.list().map((r) => ({
+    return this.#engine.subscriptionRecords().map((r) => ({
       id: r.id,
       kind: r.kind,
       origin: r.origin,
@@ -117,7 +114,7 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
     const rec = this.#record(id);
     // Only user-made endpoints: a site's endpoint is the site's capability, not the user's to copy.
     if (rec.kind !== 'endpoint') throw new SettingsError('not-found', 'Only endpoints you created can be copied.');
-    const json = this.#engine.registry.toJSON(id);
+    const json = this.#engine.subscriptionJSON(id);
     if (!json) throw new SettingsError('not-found', 'That endpoint\'s keys could not be read.');
     return withId(id, json);
   }
@@ -183,19 +180,12 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
     const limit = filter?.limit ?? 500;
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new SettingsError('invalid-argument', 'Bad history limit.');
     if (filter?.subscriptionId !== undefined && typeof filter.subscriptionId !== 'string') throw new SettingsError('invalid-argument', 'Bad history filter.');
-    if (filter === undefined && this.#unread !== 0) {
-      this.#unread = 0;
-      this.#emit({ type: 'status', status: this.#status() });
-    }
+    if (filter === undefined) this.#engine.history.markRead();
     return this.#engine.history.list({ ...filter, limit });
   }
 
   async clearHistory(): Promise<void> {
     this.#engine.history.clear();
-    if (this.#unread !== 0) {
-      this.#unread = 0;
-      this.#emit({ type: 'status', status: this.#status() });
-    }
   }
 
   async getPreferences(): Promise<Preferences> {
@@ -213,10 +203,7 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
 
   async sendTestNotification(): Promise<void> {
     if (this.#opts.sendTest) return this.#opts.sendTest();
-    this.#engine.notifications.show(
-      { title: 'Push Agent', body: 'Notifications work. This is what a message from a site will look like.' },
-      { subscriptionId: '', origin: 'push-agent://settings', source: 'generic' },
-    );
+    this.#engine.showAgentNotification({ title: 'Push Agent', body: 'Notifications work. This is what a message from a site will look like.' }, 'push-agent://settings');
   }
 
   async sendTestMessage(id: string): Promise<TestMessageResult> {
@@ -226,7 +213,7 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
     if (rec.applicationServerKey) {
       throw new SettingsError('unsupported', 'This endpoint accepts only messages signed with its application server\'s key pair: send the test from that server, or with the command below and the key pair file.');
     }
-    const json = this.#engine.registry.toJSON(id);
+    const json = this.#engine.subscriptionJSON(id);
     if (!json) throw new SettingsError('not-found', 'That endpoint\'s keys could not be read.');
     const payload = Buffer.from(JSON.stringify({ title: 'Test notification', body: `Sent to “${rec.label}” from the settings window, through its push service.` }));
     try {
@@ -252,13 +239,13 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
       retryInMs: s.state === 'waiting' ? this.#retryInMs : null,
       power: power === 'battery' || power === 'low' ? power : 'ac',
       secretBackend: s.secretBackend,
-      unread: this.#unread,
+      unread: this.#engine.history.unread,
     };
   }
 
   #record(id: unknown) {
     if (typeof id !== 'string' || id.length === 0 || id.length > 100) throw new SettingsError('invalid-argument', 'Bad subscription id.');
-    const rec = this.#engine.registry.get(id);
+    const rec = this.#engine.subscription(id);
     if (!rec) throw new SettingsError('not-found', 'That subscription no longer exists.');
     return rec;
   }

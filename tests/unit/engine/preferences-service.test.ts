@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyPatch, defaultPreferences, loadPreferences, PreferencesError, PreferencesService, STORE_KEY } from '../../../src/engine/policy/preferences.ts';
-import type { Preferences } from '../../../src/shared/settings-api.ts';
-import { MemoryStore } from './memory-store.ts';
+import { applyPatch, defaultPreferences, loadPreferences, PreferencesError, PreferencesService, STORE_KEY } from '../../../src/engine/preferences-service.ts';
+import type { Preferences } from '../../../src/shared/preferences.ts';
+import { MemoryStore } from '../../support/memory-store.ts';
 
 const URL = 'wss://push.example/';
 
