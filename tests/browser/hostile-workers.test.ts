@@ -57,7 +57,7 @@ describe('hostile workers on the Chromium host', () => {
     const calm = sites.site('fetchcalm', { '/sw.js': `self.onpush = (e) => e.waitUntil(registration.showNotification(e.data.text()));` });
     const flooding = await subscribeSite(host, h.engine, flood);
     const calmSub = await subscribeSite(host, h.engine, calm);
-    const budget = h.engine.budget(flooding.id).left;
+    const budget = h.engine.budget(flooding.id)!.left;
     await send(flooding, 'flood');
     // Wait until the flood has really started (the server saw its first requests: Chromium holds the rest in its
     // per-host connection limit) before the other origin's push.
@@ -69,7 +69,7 @@ describe('hostile workers on the Chromium host', () => {
     const entry = h.engine.history.list({ subscriptionId: flooding.id })[0]!;
     assert.equal(entry.fate, 'worker-timeout');
     assert.match(entry.detail ?? '', /^deadline; then charged/);
-    assert.equal(h.engine.budget(flooding.id).left, budget - 1, 'the deadline is charged to the origin\'s budget');
+    assert.equal(h.engine.budget(flooding.id)!.left, budget - 1, 'the deadline is charged to the origin\'s budget');
     await send(flooding, 'next');
     await waitFor('the flooding origin served again', () => shownFrom(flood).some((n) => n.title === 'recovered'), 20_000);
   });
