@@ -7,18 +7,16 @@
 //   NOT call showNotification: Firefox draws no notification in this measurement (headless, and a notification would
 //   add Firefox's alert service to its figure but nothing comparable to ours).
 // - Our engine, no worker: the Notifier's show() called (decrypted, journalled, notification model built).
-// - Our engine with a Chromium worker (PlaywrightWorkerHost, the test twin of Electron's worker host): the worker's
+// - Our engine with a Chromium worker (the site's own service worker on the product's Chromium host): the worker's
 //   showNotification reaching the Notifier, so it includes the worker dispatch, the push event and showNotification.
 // Clocks: Firefox reports epoch ms from its own process; both read the same system clock (sub-ms agreement).
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
 import type { Notifier } from '../src/engine/ports.ts';
 import type { NotificationModel } from '../src/engine/notification.ts';
 import type { SubscriptionInfo } from '../src/engine/subscription-record.ts';
 import { startPushService } from '../tools/push-service/index.ts';
 import { startEngine, type Harness } from '../tests/support/engine-harness.ts';
-import { PlaywrightWorkerHost, buildWorkerAssets, launchChromium } from '../tests/support/playwright-worker-host.ts';
+import { chromiumHost } from '../tests/support/chromium-host.ts';
+import { SiteServer, registerWorker } from '../tests/support/worker-sites.ts';
 import { sendWebPush, type VapidKeys } from '../tests/support/raw-push-client.ts';
 import { findFirefox, measurePushLatency, startFirefoxPeer, type FirefoxPeer } from '../tests/firefox/firefox-peer.ts';
 import { percentile, summarize, type BenchContext, type Figure } from './lib.ts';
@@ -110,24 +108,22 @@ export default async function peerBench(ctx: BenchContext): Promise<Figure[]> {
 
     // The worker row costs one Chromium; if it cannot start, the other rows still stand.
     try {
-      const fixture = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW));
-      await new Promise<void>((r) => fixture.listen(0, '127.0.0.1', r));
-      cleanups.push(() => new Promise((r) => fixture.close(r)));
-      const upstream = `http://127.0.0.1:${(fixture.address() as AddressInfo).port}`;
-      await buildWorkerAssets();
-      const browser: Browser = await launchChromium();
-      cleanups.push(() => browser.close());
-      const host = new PlaywrightWorkerHost({ browser, upstream: () => upstream });
+      const sites = await SiteServer.start();
+      cleanups.push(() => sites.close());
+      const origin = sites.site('peer', { '/sw.js': SW });
+      const host = await chromiumHost();
       cleanups.push(() => host.close());
+      await registerWorker(host, origin);
       const workerNotifier = new TimingNotifier();
       const withWorker = await startEngine(service.wsUrl, { notifier: workerNotifier, workerHost: host });
       cleanups.push(() => withWorker.stop());
       const workerSub = await withWorker.engine.subscribe({
         kind: 'site',
-        origin: 'https://peer.bench.test',
+        origin,
+        scope: `${origin}/`,
         applicationServerKey: peer.vapid.publicKey,
         userVisibleOnly: true,
-        workerScriptURL: 'https://peer.bench.test/sw.js',
+        workerScriptURL: `${origin}/sw.js`,
       });
       receivers.push(ourReceiver('Push Agent + Chromium worker', 'agent-worker', withWorker, workerNotifier, workerSub, peer.vapid));
     } catch (err) {

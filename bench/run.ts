@@ -29,11 +29,6 @@ const AREAS: Array<{ prefix: string; heading: string; about: string }> = [
       '`push-agent listen` over a synthesized data dir of 100, 1,000 and 10,000 endpoint subscriptions registered at the local service, with the de-duplication memory of the inbox journal full (as after heavy traffic): memory, start-up, re-registration after a UAID reset, `list`.',
   },
   {
-    prefix: 'worker',
-    heading: 'Worker runtime in Chromium',
-    about: 'Service-worker dispatch at the WorkerHost port (PlaywrightWorkerHost over real Chromium): first start, cold start, warm dispatch, memory per idle origin.',
-  },
-  {
     prefix: 'policy',
     heading: 'Power policy',
     about: 'A 20-message burst to one origin through the real pipeline (service -> engine -> Chromium worker) in each power state: worker wake-ups and CPU per message, against `low` without coalescing (what coalescing saves).',

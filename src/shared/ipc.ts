@@ -5,7 +5,6 @@
 
 import type { ApiError, PushAgentApi, SettingsEvent } from './settings-api.ts';
 import type { SiteBridge, SiteMessage } from './site-bridge.ts';
-import type { WorkerBridge } from './worker-bridge.ts';
 
 export const IpcChannel = {
   /** settings frame -> main (invoke): `(method: SettingsMethod, args: unknown[])` -> IpcResult. */
@@ -61,16 +60,7 @@ export type SettingsCall = { [M in SettingsMethod]: { method: M; args: SettingsA
 export type SettingsEventMessage = SettingsEvent;
 
 // Service workers talk to main over ServiceWorkerMain.ipc, scoped to one worker by Electron: their channels are
-// src/shared/service-worker-channel.ts. What follows is the emulated worker host's call shape, kept only while
-// src/main/bridge-validate.ts (used by tests/browser/hostile-workers.test.ts) is: both go with the emulation.
-
-export const WORKER_METHODS = ['showNotification', 'getNotifications', 'openWindow', 'getSubscription'] as const satisfies readonly Exclude<
-  keyof WorkerBridge,
-  'onDispatch'
->[];
-export type WorkerMethod = (typeof WORKER_METHODS)[number];
-export type WorkerArgs = { [M in WorkerMethod]: Parameters<WorkerBridge[M]> };
-export type WorkerCall = { [M in WorkerMethod]: { method: M; args: WorkerArgs[M] } }[WorkerMethod];
+// src/shared/service-worker-channel.ts.
 
 // ---- site windows ----
 

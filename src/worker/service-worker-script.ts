@@ -143,6 +143,10 @@ export function install(bindingName: string): ServiceWorkerAgent {
     for (const k of ['body', 'tag', 'icon', 'badge', 'image', 'lang', 'dir', 'requireInteraction', 'silent', 'renotify', 'timestamp', 'actions', 'vibrate']) {
       if (o[k] !== undefined) plain[k] = o[k];
     }
+    // WebIDL converts `dir` to the NotificationDirection enum before the algorithm runs: anything else is a TypeError.
+    if (o.dir !== undefined && !['auto', 'ltr', 'rtl'].includes(String(o.dir))) {
+      throw new TypeError(`Failed to execute 'showNotification' on 'ServiceWorkerRegistration': The provided value '${String(o.dir)}' is not a valid enum value of type NotificationDirection.`);
+    }
     if (o.data !== undefined && o.data !== null) {
       // structuredClone throws DataCloneError for what cannot be cloned, as showNotification must.
       const clone = structuredClone(o.data);

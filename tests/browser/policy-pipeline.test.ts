@@ -1,78 +1,63 @@
-// The policy (docs/policies.md) through the real pipeline: local push service -> engine -> site workers in real
-// Chromium (PlaywrightWorkerHost), with web-push as the sender. Time-based rules run on a ManualClock given to the
-// engine, so grace periods, coalescing windows and quiet hours are moved by the test, never slept through.
-// The only stand-in is the Notifier (RecordingNotifier: desktop notifications cannot be observed here).
+// The policy (docs/policies.md) through the real pipeline: local push service -> engine -> sites' own service workers
+// on the product's Chromium host, with web-push as the sender. Time-based rules run on a ManualClock given to the
+// engine, so grace periods, coalescing windows and quiet hours are moved by the test, never slept through (the host
+// keeps real time: it bounds Chromium, not a rule of the policy). The only stand-in is the Notifier
+// (RecordingNotifier: desktop notifications cannot be observed here).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { Browser } from 'playwright-core';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
 import { send, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
 import { ManualClock } from '../support/manual-clock.ts';
-import { PlaywrightWorkerHost, launchChromium } from '../support/playwright-worker-host.ts';
+import { chromiumHost } from '../support/chromium-host.ts';
+import { SiteServer, subscribeSite } from '../support/worker-sites.ts';
+import type { ChromiumWorkerHost } from '../../src/chromium-host/chromium-worker-host.ts';
 import { FixedPowerSource } from '../../src/engine/policy/power.ts';
 import { systemClock } from '../../src/engine/clock.ts';
 import type { HistoryEntry } from '../../src/shared/history-entry.ts';
 import type { SubscriptionInfo } from '../../src/engine/subscription-record.ts';
 
-// ---- fixture sites: one worker script per host; each worker start (a wake-up) requests /wake once ----
+// ---- test sites: each push event a worker receives requests /event?<start> once, <start> naming the worker's start ----
 
-const scripts = new Map<string, string>();
-const scriptFetches = new Map<string, number>();
-// Every event waits for the wake-up report, so it is never cut off by the worker stopping right after.
-const WAKE = `const woke = fetch('/wake').catch(() => {});\nself.addEventListener('push', (e) => e.waitUntil(woke));\n`;
+// Every event waits for that report, so it is never cut off by the worker stopping right after.
+const EVENTS = `const start = Math.random().toString(36).slice(2);\nself.addEventListener('push', (e) => e.waitUntil(fetch('/event?' + start).catch(() => {})));\n`;
 
 /** Shows a notification when the payload is "show"; otherwise does its work silently. */
-const SOMETIMES_SHOWS = WAKE + `self.addEventListener('push', (e) => {
+const SOMETIMES_SHOWS = EVENTS + `self.addEventListener('push', (e) => {
   const text = e.data ? e.data.text() : '';
   if (text === 'show') e.waitUntil(self.registration.showNotification('Fresh news', { body: 'one headline' }));
 });`;
-const ALWAYS_SHOWS = WAKE + `self.addEventListener('push', (e) => {
+const ALWAYS_SHOWS = EVENTS + `self.addEventListener('push', (e) => {
   e.waitUntil(self.registration.showNotification('Message', { body: e.data ? e.data.text() : '' }));
 });`;
 
-function startFixtureServer(): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const [, host, ...rest] = new URL(req.url ?? '/', 'http://fixture').pathname.split('/');
-    if (rest.join('/') === 'wake') {
-      scriptFetches.set(host!, (scriptFetches.get(host!) ?? 0) + 1);
-      return void res.writeHead(204).end();
-    }
-    const body = rest.join('/') === 'sw.js' ? scripts.get(host ?? '') : undefined;
-    if (body === undefined) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(body);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 let service: PushService;
-let fixtures: http.Server;
-let browser: Browser;
+let sites: SiteServer;
 
 before(async () => {
-  [service, fixtures, browser] = await Promise.all([startPushService(), startFixtureServer(), launchChromium()]);
+  [service, sites] = await Promise.all([startPushService(), SiteServer.start()]);
 });
 after(async () => {
-  await browser?.close();
   await service?.close();
-  await new Promise((r) => fixtures?.close(r));
+  await sites?.close();
 });
+
+/** The worker starts that received `name`'s push events, one entry per event. */
+const eventStarts = (name: string) => sites.requests.filter((r) => r.startsWith(`${name}/event?`)).map((r) => r.slice(`${name}/event?`.length));
 
 interface Setup {
   h: Harness;
   clock: ManualClock;
   power: FixedPowerSource;
   history: HistoryEntry[];
-  host: PlaywrightWorkerHost;
+  host: ChromiumWorkerHost;
 }
 
 async function setup(powerState: 'ac' | 'battery' | 'low' = 'ac', timeOfDay?: (now: number) => number): Promise<Setup> {
   const clock = new ManualClock();
   const power = new FixedPowerSource(powerState);
-  const port = (fixtures.address() as { port: number }).port;
-  const host = new PlaywrightWorkerHost({ browser, upstream: (origin) => `http://127.0.0.1:${port}/${new URL(origin).host}` });
-    // The socket's own timers (keepalive, reconnect backoff) stay on real time: only the policy's time is moved.
+  const host = await chromiumHost();
+  // The socket's own timers (keepalive, reconnect backoff) stay on real time: only the policy's time is moved.
   const h = await startEngine(service.wsUrl, {
     clock,
     power,
@@ -85,18 +70,19 @@ async function setup(powerState: 'ac' | 'battery' | 'low' = 'ac', timeOfDay?: (n
   return { h, clock, power, history, host };
 }
 
-async function site(s: Setup, host: string, script: string, userVisibleOnly = false): Promise<SubscriptionInfo> {
-  scripts.set(host, script);
-  return s.h.engine.subscribe({ kind: 'site', origin: `https://${host}`, applicationServerKey: null, userVisibleOnly, workerScriptURL: `https://${host}/sw.js` });
+/** Serves `script` as `name`'s worker, registers it in the host's browser and subscribes at the engine. */
+async function site(s: Setup, name: string, script: string, userVisibleOnly = false): Promise<SubscriptionInfo> {
+  const origin = sites.site(name, { '/sw.js': script });
+  return subscribeSite(s.host, s.h.engine, origin, { userVisibleOnly });
 }
 
 const fates = (history: HistoryEntry[]) => history.map((e) => e.fate);
 
-describe('policy through the real pipeline (Chromium workers)', { timeout: 90_000 }, () => {
+describe('policy through the real pipeline (sites\' own workers on the Chromium host)', { timeout: 90_000 }, () => {
   test('a silent worker uses up its budget and is paused; resume refills and it delivers again', async () => {
     const s = await setup('ac');
     try {
-      const sub = await site(s, 'silent.example', SOMETIMES_SHOWS);
+      const sub = await site(s, 'silent', SOMETIMES_SHOWS);
       assert.deepEqual(s.h.engine.budget(sub.id), { left: 16, cap: 16 });
       for (let i = 0; i < 16; i++) await send(sub, `tick ${i}`);
       await waitFor('16 silent pushes accounted', () => s.history.length === 16, 30_000);
@@ -126,7 +112,7 @@ describe('policy through the real pipeline (Chromium workers)', { timeout: 90_00
   test('a burst of 10 where only the first shows a notification is not charged (3 s grace); after the grace it is', async () => {
     const s = await setup('ac');
     try {
-      const sub = await site(s, 'burst.example', SOMETIMES_SHOWS);
+      const sub = await site(s, 'burst', SOMETIMES_SHOWS);
       await send(sub, 'show');
       for (let i = 1; i < 10; i++) await send(sub, `quiet ${i}`);
       await waitFor('10 pushes accounted', () => s.history.length === 10, 30_000);
@@ -150,7 +136,7 @@ describe('policy through the real pipeline (Chromium workers)', { timeout: 90_00
   test('switching to battery lowers the cap (and what is left); low lowers it again', async () => {
     const s = await setup('ac');
     try {
-      const sub = await site(s, 'battery.example', SOMETIMES_SHOWS);
+      const sub = await site(s, 'battery', SOMETIMES_SHOWS);
       const powerEvents: string[] = [];
       s.h.engine.on('power', (p) => powerEvents.push(p));
       assert.deepEqual(s.h.engine.budget(sub.id), { left: 16, cap: 16 });
@@ -172,17 +158,17 @@ describe('policy through the real pipeline (Chromium workers)', { timeout: 90_00
   test('under low power, 5 messages for one origin share one worker wake-up', async () => {
     const s = await setup('low');
     try {
-      const sub = await site(s, 'coalesce.example', ALWAYS_SHOWS);
+      const sub = await site(s, 'coalesce', ALWAYS_SHOWS);
       for (let i = 0; i < 5; i++) await send(sub, `m${i}`);
       await waitFor('5 messages held for the coalescing window', () => s.h.engine.heldMessages === 5);
-      assert.equal(scriptFetches.get('coalesce.example') ?? 0, 0, 'no worker started yet');
+      assert.deepEqual(eventStarts('coalesce'), [], 'no push event reached the worker yet');
       s.clock.advance(10_000);
       await waitFor('5 messages dispatched', () => s.history.length === 5, 30_000);
       assert.deepEqual(fates(s.history), Array(5).fill('shown-by-worker'));
       assert.deepEqual(s.history.map((e) => e.body), ['m0', 'm1', 'm2', 'm3', 'm4'], 'in order');
-      await waitFor('the wake-up was counted', () => (scriptFetches.get('coalesce.example') ?? 0) >= 1);
-      assert.equal(scriptFetches.get('coalesce.example'), 1, 'one worker start for the five');
-      await waitFor('the worker stopped at once afterwards (keep-alive 0 s under low)', () => !s.host.runningOrigins().includes('https://coalesce.example'));
+      await waitFor('the five events reported', () => eventStarts('coalesce').length === 5);
+      assert.equal(new Set(eventStarts('coalesce')).size, 1, 'one worker start served the five');
+      await waitFor('the worker stopped at once afterwards (keep-alive 0 s under low)', () => !s.host.runningOrigins().includes(sites.origin('coalesce')));
     } finally {
       await s.h.stop();
     }
@@ -194,7 +180,7 @@ describe('policy through the real pipeline (Chromium workers)', { timeout: 90_00
     try {
       // ManualClock starts at 12:00 UTC.
       s.h.engine.preferences.set({ quietHours: { enabled: true, start: '12:00', end: '13:00' } });
-      const sub = await site(s, 'quiet.example', ALWAYS_SHOWS);
+      const sub = await site(s, 'quiet', ALWAYS_SHOWS);
       await send(sub, 'during quiet hours');
       await send(sub, 'another one');
       await waitFor('both recorded', () => s.history.length === 2, 30_000);
@@ -218,12 +204,12 @@ describe('policy through the real pipeline (Chromium workers)', { timeout: 90_00
   test('declarative messages are never charged, and a non-mutable one wakes no worker', async () => {
     const s = await setup('low'); // cap 2: any charge would show
     try {
-      const sub = await site(s, 'decl.example', SOMETIMES_SHOWS);
-      const declarative = (title: string, mutable: boolean) => JSON.stringify({ web_push: 8030, notification: { title, navigate: 'https://decl.example/', mutable } });
+      const sub = await site(s, 'decl', SOMETIMES_SHOWS);
+      const declarative = (title: string, mutable: boolean) => JSON.stringify({ web_push: 8030, notification: { title, navigate: `${sites.origin('decl')}/`, mutable } });
       for (let i = 0; i < 5; i++) await send(sub, declarative(`fixed ${i}`, false));
       await waitFor('5 shown', () => s.history.length === 5, 30_000);
       assert.deepEqual(fates(s.history), Array(5).fill('shown'));
-      assert.equal(scriptFetches.get('decl.example') ?? 0, 0, 'no worker woken');
+      assert.deepEqual(eventStarts('decl'), [], 'no worker woken');
       // Mutable: the (silent) worker runs, shows nothing, the declared one is shown; still not charged.
       await send(sub, declarative('mutable', true));
       await waitFor('held for coalescing', () => s.h.engine.heldMessages === 1);
@@ -231,8 +217,8 @@ describe('policy through the real pipeline (Chromium workers)', { timeout: 90_00
       await waitFor('6 accounted', () => s.history.length === 6, 30_000);
       assert.equal(s.history[5]!.fate, 'shown');
       assert.equal(s.history[5]!.title, 'mutable');
-      await waitFor('the wake-up was counted', () => (scriptFetches.get('decl.example') ?? 0) >= 1);
-      assert.equal(scriptFetches.get('decl.example'), 1);
+      await waitFor('the worker\'s event reported', () => eventStarts('decl').length >= 1);
+      assert.equal(eventStarts('decl').length, 1);
       assert.deepEqual(s.h.engine.budget(sub.id), { left: 2, cap: 2 });
     } finally {
       await s.h.stop();
@@ -243,11 +229,11 @@ describe('policy through the real pipeline (Chromium workers)', { timeout: 90_00
     const s = await setup('low'); // cap 2
     try {
       s.h.engine.preferences.set({ policy: { lowPowerCoalesceSeconds: 0 } });
-      const sub = await site(s, 'visible.example', SOMETIMES_SHOWS, true);
+      const sub = await site(s, 'visible', SOMETIMES_SHOWS, true);
       for (let i = 0; i < 3; i++) await send(sub, `silent ${i}`);
       await waitFor('3 accounted', () => s.history.length === 3, 30_000);
       assert.deepEqual(fates(s.history), ['charged', 'charged', 'generic-notification']);
-      assert.equal(s.h.notifier.shown.at(-1)!.title, 'visible.example updated in the background');
+      assert.equal(s.h.notifier.shown.at(-1)!.title, `visible.localhost:${sites.port} updated in the background`);
       assert.equal(s.h.engine.subscription(sub.id)!.paused, null);
       // The generic notification is from the origin: a click on it refills the budget.
       await s.h.engine.notificationActivated(s.h.notifier.shown.at(-1)!.id);

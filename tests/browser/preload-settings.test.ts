@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { SETTINGS_METHODS, type IpcResult } from '../../src/shared/ipc.ts';
-import { launchChromium } from '../support/playwright-worker-host.ts';
+import { launchChromium } from '../support/playwright-chromium.ts';
 
 let browser: Browser;
 let page: Page;

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/playwright-worker-host.ts';
+import { launchChromium } from '../support/playwright-chromium.ts';
 
 let browser: Browser;
 let bridgeBundle: string;

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { SettingsService } from '../../src/engine/services/settings-service.ts';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
 import { send, sendStatus, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
-import { launchChromium } from '../support/playwright-worker-host.ts';
+import { launchChromium } from '../support/playwright-chromium.ts';
 import { axeViolations, openSettingsPage, type OpenOptions } from '../support/settings-page.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

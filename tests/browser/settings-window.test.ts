@@ -14,7 +14,7 @@ import { SettingsService } from '../../src/engine/services/settings-service.ts';
 import { startPushService, type PushService } from '../../tools/push-service/index.ts';
 import { CLI } from '../support/cli.ts';
 import { send, sendStatus, startEngine, tempDir, type Harness } from '../support/engine-harness.ts';
-import { launchChromium } from '../support/playwright-worker-host.ts';
+import { launchChromium } from '../support/playwright-chromium.ts';
 import { buildSettingsAssets, openSettingsPage, type SettingsPage } from '../support/settings-page.ts';
 
 let browser: Browser;

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startPushService } from '../../tools/push-service/index.ts';
 import { SiteService, type PermissionPort } from '../../src/engine/services/site-service.ts';
 import { startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
-import { launchChromium } from '../support/playwright-worker-host.ts';
+import { launchChromium } from '../support/playwright-chromium.ts';
 import { bindSiteBridge, forwardSiteMessages } from '../support/playwright-site-bridge.ts';
 
 type Received = { push: Array<{ pushEndpoint: string; version: number | null }>; register: number };

@@ -1,4 +1,4 @@
-// Bundles a page-side entry (settings window, worker host, in-page Push API) the way scripts/build.ts does for
+// Bundles a page-side entry (settings window, site preload, in-page Push API) the way scripts/build.ts does for
 // shipping: one IIFE for the browser. Memoized per entry: tests share one build per run.
 import { build } from 'esbuild';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bundles = new Map<string, Promise<string>>();
 
-/** `entry` relative to the repository root, e.g. 'src/worker/scope.ts'. */
+/** `entry` relative to the repository root, e.g. 'src/page/push-api.ts'. */
 export function bundlePageScript(entry: string): Promise<string> {
   let bundle = bundles.get(entry);
   if (!bundle) {

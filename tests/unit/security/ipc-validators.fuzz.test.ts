@@ -1,5 +1,5 @@
 // Property-based fuzzing of every validator that sits on an IPC boundary (issue 9): the settings window's calls
-// (src/shared/settings-validate.ts), the worker host page's calls and dispatch outcomes (src/main/bridge-validate.ts)
+// (src/shared/settings-validate.ts), a worker's showNotification as the engine receives it (src/engine/notification.ts)
 // and the URL checks main applies to what pages ask for (src/main/url-policy.ts, src/main/sender-policy.ts).
 // For any input: a value that satisfies the schema, or the typed InvalidArgumentError; never another exception.
 // Inputs are passed through structuredClone first, because that is what Electron's IPC delivers to main (getters,
@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { SETTINGS_METHODS, WORKER_METHODS, type SettingsCall, type WorkerCall } from '../../../src/shared/ipc.ts';
+import { SETTINGS_METHODS, type SettingsCall } from '../../../src/shared/ipc.ts';
 import { InvalidArgumentError, SETTINGS_LIMITS, validateSettingsCall } from '../../../src/shared/settings-validate.ts';
-import { MAX_OPTIONS_JSON, isDispatchId, validateOutcome, validateWorkerCall } from '../../../src/main/bridge-validate.ts';
+import { NOTIFICATION_LIMITS, NotificationOptionsError, validateNotification } from '../../../src/engine/notification.ts';
 import { decideNavigation, externalUrl, isSameOrigin, siteOrigin } from '../../../src/main/url-policy.ts';
 import { isSettingsFrame } from '../../../src/main/sender-policy.ts';
 
@@ -233,71 +233,33 @@ describe('settings window calls (validateSettingsCall)', () => {
   });
 });
 
-// ---- the worker host page ----
+// ---- a worker's showNotification, as the engine receives it from either host ----
 
-const workerMethod = fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...WORKER_METHODS) }, { weight: 1, arbitrary: fc.oneof(fc.string(), cloneable) });
 const notificationOptions = fc.oneof(
-  fc.record({ body: leaf, tag: leaf, icon: leaf, data: cloneable, actions: fc.array(fc.record({ action: leaf, title: leaf }, { requiredKeys: [] })), dir: leaf, vibrate: leaf }, { requiredKeys: [] }),
+  fc.record({ body: leaf, tag: leaf, icon: leaf, data: cloneable, actions: fc.array(fc.record({ action: leaf, title: leaf }, { requiredKeys: [] })), dir: leaf, vibrate: leaf, renotify: leaf, silent: leaf }, { requiredKeys: [] }),
   fc.nat({ max: 80_000 }).map((n) => ({ body: 'b'.repeat(n) })),
   leaf,
 );
-const workerArgs = fc.oneof({ weight: 9, arbitrary: fc.tuple(leaf, notificationOptions).map((t) => t.slice(0, 2)) }, { weight: 1, arbitrary: fc.oneof(fc.array(leaf, { maxLength: 4 }), cloneable) });
 
-function isPlainJson(v: unknown): boolean {
-  return JSON.stringify(JSON.parse(JSON.stringify(v))) === JSON.stringify(v);
-}
-
-function isValidWorkerCall(call: WorkerCall): boolean {
-  const a = call.args as unknown[];
-  const short = (s: unknown) => typeof s === 'string' && s.length <= 4096;
-  switch (call.method) {
-    case 'showNotification':
-      return a.length === 2 && short(a[0]) && typeof a[1] === 'object' && a[1] !== null && !Array.isArray(a[1]) && isPlainJson(a[1]) && JSON.stringify(a[1]).length <= MAX_OPTIONS_JSON;
-    case 'getNotifications':
-      return a.length === 0 || (a.length === 1 && short(a[0]));
-    case 'openWindow':
-      return a.length === 1 && short(a[0]);
-    case 'getSubscription':
-      return a.length === 0;
-  }
-}
-
-describe('worker host page calls (bridge-validate)', () => {
-  test('any cloned worker call is a schema-valid call or an InvalidArgumentError', () => {
+describe("a worker's showNotification (the engine's validateNotification)", () => {
+  test('any title and cloned options become a notification within the limits or a NotificationOptionsError (a TypeError), never another exception', () => {
     fc.assert(
-      fc.property(workerMethod, workerArgs, (method, a) => {
-        const [m, cloned] = structuredClone([method, a]);
-        const r = outcome(() => validateWorkerCall(m, cloned));
-        if ('value' in r) assert.ok(isValidWorkerCall(r.value), `schema violated by ${String(JSON.stringify(r.value)).slice(0, 200)}`);
-      }),
-      params,
-    );
-  });
-
-  test('options that are objects but not records (Date, boxed String, Map) are refused, not turned into strings or null', () => {
-    for (const options of [new Date(0), new Date(NaN), new String('x'), new Number(1), new Map([['a', 1]]), new Uint8Array(3)]) {
-      const r = outcome(() => validateWorkerCall('showNotification', structuredClone(['t', options])));
-      if ('value' in r) assert.ok(isValidWorkerCall(r.value), `${Object.prototype.toString.call(options)} became ${JSON.stringify(r.value.args[1])}`);
-    }
-  });
-
-  test('any dispatch outcome becomes a well-formed BridgeOutcome; any id is judged without throwing', () => {
-    const outcomeish = fc.oneof(
-      fc.record({ status: fc.oneof(fc.constantFrom('ok', 'timeout', 'error'), leaf), code: fc.oneof(fc.constantFrom(301, 302, 303), leaf), kind: fc.oneof(fc.constantFrom('worker-crashed', 'script-error', 'x'.repeat(100)), leaf), message: leaf }, { requiredKeys: [] }),
-      cloneable,
-    );
-    fc.assert(
-      fc.property(outcomeish, cloneable, (o, id) => {
-        const out = validateOutcome(structuredClone(o));
-        if (out.status === 'ok' || out.status === 'timeout') assert.deepEqual(Object.keys(out), ['status']);
-        else {
-          assert.equal(out.status, 'error');
-          assert.ok([301, 302, 303].includes(out.code));
-          assert.ok(typeof out.kind === 'string' && out.kind.length <= 64);
-          assert.ok(typeof out.message === 'string' && out.message.length <= 512);
+      fc.property(leaf, notificationOptions, (title, options) => {
+        // What the service-worker script sends over the host's channel is JSON: the same for these inputs.
+        let sent: unknown;
+        try {
+          sent = JSON.parse(JSON.stringify(structuredClone(options)) ?? 'null');
+        } catch {
+          return; // not JSON-serializable: the service-worker script refuses it before the channel
         }
-        const ok = isDispatchId(id);
-        assert.equal(ok, typeof id === 'number' && Number.isSafeInteger(id) && id > 0);
+        try {
+          const n = validateNotification(title, sent, 'https://site.example/');
+          assert.ok(n.title.length <= NOTIFICATION_LIMITS.titleChars && (n.body ?? '').length <= NOTIFICATION_LIMITS.bodyChars);
+          assert.ok((n.tag ?? '').length <= NOTIFICATION_LIMITS.tagChars && (n.actions?.length ?? 0) <= NOTIFICATION_LIMITS.actions);
+          for (const f of ['icon', 'badge', 'image', 'navigate'] as const) if (n[f] !== undefined) assert.match(n[f]!, /^https?:/);
+        } catch (err) {
+          assert.ok(err instanceof NotificationOptionsError && err instanceof TypeError, `untyped: ${(err as Error)?.message ?? String(err)}`);
+        }
       }),
       params,
     );
