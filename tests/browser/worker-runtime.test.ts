@@ -297,7 +297,7 @@ describe('sites\' service workers on the Chromium host', () => {
   });
 
   // TODO (Chromium host): stop() stops the worker but the running dispatch is only ended by its deadline, as a timeout.
-  test('stopping an origin ends its running event with a 303 outcome', { ...BOUNDED, todo: 'host.stop() leaves the running event to its deadline' }, async () => {
+  test('stopping an origin ends its running event with a 303 outcome', { ...BOUNDED }, async () => {
     const origin = await siteWith('stopped', `self.onpush = (e) => e.waitUntil(fetch('/started').then(() => new Promise(() => {})));`);
     const running = dispatch(origin, push('x')).outcome;
     await waitFor('the event to start', () => sites.count('stopped', '/started') > 0, 20_000);
