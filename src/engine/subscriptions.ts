@@ -5,6 +5,24 @@ import { SecretsUnavailableError, type Logger, type SecretBox, type Store } from
 import { isStoredSubscription, type StoredSubscription } from './state-schema.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
 
+/** A subscription registered anew after a UAID reset, not yet stored. */
+export interface Reregistered {
+  id: string;
+  channelID: string;
+  endpoint: string;
+  keys: SubscriptionKeys;
+}
+
+/**
+ * How many re-registered subscriptions are stored per write in a round of `waiting`: a fixed share of the round,
+ * so a round costs a bounded number of whole-document writes (linear in all), while a round cut short by a drop,
+ * a stop or a crash loses at most one share of its work (those stay marked and are registered again).
+ */
+export function reregistrationGroupSize(waiting: number): number {
+  return Math.max(1, Math.ceil(waiting / REREGISTRATION_WRITES_PER_ROUND));
+}
+const REREGISTRATION_WRITES_PER_ROUND = 8;
+
 export class SubscriptionRegistry {
   #records = new Map<string, SubscriptionRecord>();
   #byChannel = new Map<string, string>();
@@ -102,6 +120,42 @@ export class SubscriptionRegistry {
     if (old) this.#byChannel.delete(old.channelID);
     this.#index(record, keys, sealed);
     this.#persist();
+  }
+
+  /**
+   * Stores a group of re-registered subscriptions (new channel, endpoint and keys, no longer waiting) in one write of
+   * the state: each write rewrites the whole document, so one per subscription makes a round quadratic. The rest of
+   * each record is taken as it is now (a rename meanwhile stays). A subscription removed meanwhile is not brought
+   * back: the ids skipped that way are returned, so their new channels can be forgotten at the service.
+   */
+  async storeReregistered(group: readonly Reregistered[]): Promise<Set<string>> {
+    const sealed: string[] = [];
+    for (const { keys } of group) sealed.push(await this.#secrets.seal(packSecret(keys)));
+    const skipped = new Set<string>();
+    group.forEach(({ id, channelID, endpoint, keys }, i) => {
+      const old = this.#records.get(id);
+      if (!old) {
+        skipped.add(id);
+        return;
+      }
+      const { pendingReregistration: _, ...rest } = old;
+      this.#byChannel.delete(old.channelID);
+      this.#index({ ...rest, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') }, keys, sealed[i]!);
+    });
+    if (skipped.size < group.length) this.#persist();
+    return skipped;
+  }
+
+  /** Updates fields that are not secrets of many records in one write of the state. Unknown ids are ignored. */
+  updateMany(patches: ReadonlyArray<readonly [id: string, patch: Partial<Omit<SubscriptionRecord, 'id' | 'channelID'>>]>): void {
+    let changed = false;
+    for (const [id, patch] of patches) {
+      const old = this.#records.get(id);
+      if (!old) continue;
+      this.#records.set(id, { ...old, ...patch, id });
+      changed = true;
+    }
+    if (changed) this.#persist();
   }
 
   /** Updates fields that are not secrets. */
