@@ -302,6 +302,9 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#secretsRetry.timer = null;
     this.#pipeline?.close();
     await this.connection.stop();
+    // A re-registration round ends at its next step (its request failed with the connection); what it registered is
+    // stored before stop returns, the rest stays marked for the next start.
+    await this.#resubscribing;
     await this.#simplePush.stop();
     await this.#pipeline?.idle();
     await this.#opts.workerHost?.close();
@@ -627,6 +630,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     let refused = 0;
     try {
       for (const old of waiting) {
+        if (!this.#started) break;
         if (!this.registry.get(old.id)) continue;
         const keys = generateSubscriptionKeys();
         const channelID = randomUUID();
