@@ -9,6 +9,9 @@ import { createInterface } from 'node:readline';
 const bundle = path.join(import.meta.dirname, '../dist/cli/push-agent.js');
 export const cliPath = fs.existsSync(bundle) ? bundle : path.join(import.meta.dirname, '../src/cli/push-agent.ts');
 
+/** The node flags of the command's `#!/usr/bin/env -S node <flags>` line: the bench runs it as the installed bin does. */
+export const cliNodeFlags = (/^#!\/usr\/bin\/env -S node (.*)/.exec(fs.readFileSync(cliPath, 'utf8').split('\n', 1)[0]!)?.[1] ?? '').split(' ').filter(Boolean);
+
 const MEM_TAG = 'PUSH_AGENT_BENCH_MEM ';
 const probe = `process.on('SIGUSR2', () => process.stderr.write(${JSON.stringify(MEM_TAG)} + JSON.stringify(process.memoryUsage()) + '\\n'));`;
 const probeUrl = `data:text/javascript,${encodeURIComponent(probe)}`;
@@ -27,7 +30,7 @@ export interface ListenProcess {
 /** Starts `push-agent listen --json` and resolves once it reports connected. */
 export async function startListen(dataDir: string, serviceUrl: string, timeoutMs = 120_000): Promise<ListenProcess> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, ['--import', probeUrl, cliPath, 'listen', '--json', '--data-dir', dataDir, '--service', serviceUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...cliNodeFlags, '--import', probeUrl, cliPath, 'listen', '--json', '--data-dir', dataDir, '--service', serviceUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
   const heapWaiters: Array<(m: NodeJS.MemoryUsage) => void> = [];
   createInterface({ input: proc.stderr! }).on('line', (line) => {
@@ -78,7 +81,7 @@ export async function startListen(dataDir: string, serviceUrl: string, timeoutMs
 /** Runs a one-shot command (e.g. `list --json`) and returns its wall time in ms and its output. */
 export async function runCli(args: string[]): Promise<{ ms: number; stdout: string; code: number | null }> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...cliNodeFlags, cliPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const chunks: Buffer[] = [];
   proc.stdout.on('data', (c: Buffer) => chunks.push(c));
   const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));

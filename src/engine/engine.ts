@@ -20,7 +20,7 @@ import { NotificationCenter } from './notification-center.ts';
 import { httpUrl, type NotificationModel, type NotificationRequest } from './notification.ts';
 import { clientFrames, type ServerMessage } from './protocol.ts';
 import { migrate } from './state-schema.ts';
-import { SubscriptionRegistry } from './subscription-registry.ts';
+import { reregistrationGroupSize, SubscriptionRegistry, type Reregistered } from './subscription-registry.ts';
 import { SimplePushSession } from './simple-push.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
 import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, TimerHandle, UrlOpener, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
@@ -348,6 +348,9 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#secretsRetry.timer = null;
     this.#pipeline?.close();
     await this.#connection.stop();
+    // A re-registration round ends at its next step (its request failed with the connection); what it registered is
+    // stored before stop returns, the rest stays marked for the next start.
+    await this.#resubscribing;
     await this.#simplePush.stop();
     await this.#pipeline?.idle();
     await this.#opts.workerHost?.close();
@@ -628,7 +631,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       // UAID: a drop or a restart mid-way then resumes from the marks, never believes the old endpoints live.
       this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: subs.length });
       const since = this.#clock.now();
-      for (const sub of subs) if (!sub.pendingReregistration) this.#registry.update(sub.id, { pendingReregistration: { since } });
+      this.#registry.updateMany(subs.filter((s) => !s.pendingReregistration).map((s) => [s.id, { pendingReregistration: { since } }] as const));
       this.emit('subscriptions');
     }
     this.#opts.store.set('uaid', uaid);
@@ -666,35 +669,53 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     });
   }
 
+  /**
+   * One round: registers each waiting subscription anew, storing them in groups (reregistrationGroupSize: a bounded
+   * number of state writes per round, so the round is linear). A subscription's change is announced once its group
+   * is stored. A drop or a stop ends the round; the group registered so far is stored first, the rest stay marked.
+   */
   async #reregisterPending(): Promise<void> {
+    const waiting = this.#webPushSubs().filter((s) => s.pendingReregistration);
+    const groupSize = reregistrationGroupSize(waiting.length);
+    const group: Array<Reregistered & { oldJSON: SubscriptionJSON | null }> = [];
     let refused = 0;
-    for (const old of this.#webPushSubs()) {
-      if (!old.pendingReregistration) continue;
-      const oldJSON = this.#registry.toJSON(old.id);
-      const keys = generateSubscriptionKeys();
-      const channelID = randomUUID();
-      let endpoint: string;
-      try {
-        endpoint = await this.#connection.register(channelID, old.applicationServerKey);
-      } catch (err) {
-        // A refusal is about this subscription (it stays waiting, retried next connection); a drop ends the round.
-        if ((err as { kind?: string }).kind !== 'rejected') throw err;
-        refused++;
-        continue;
+    try {
+      for (const old of waiting) {
+        if (!this.#started) break;
+        if (!this.#registry.get(old.id)) continue;
+        const keys = generateSubscriptionKeys();
+        const channelID = randomUUID();
+        let endpoint: string;
+        try {
+          endpoint = await this.#connection.register(channelID, old.applicationServerKey);
+        } catch (err) {
+          // A refusal is about this subscription (it stays waiting, retried next connection); a drop ends the round.
+          if ((err as { kind?: string }).kind !== 'rejected') throw err;
+          refused++;
+          continue;
+        }
+        group.push({ id: old.id, channelID, endpoint, keys, oldJSON: this.#registry.toJSON(old.id) });
+        if (group.length >= groupSize) await this.#storeReregistered(group.splice(0));
       }
-      const { pendingReregistration: _, ...rest } = old;
-      const next: SubscriptionRecord = { ...rest, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') };
+    } finally {
+      if (group.length) await this.#storeReregistered(group.splice(0));
+      if (refused) this.#logger.warn('the push service refused some re-registrations; they stay waiting', { refused });
+    }
+  }
+
+  async #storeReregistered(group: Array<Reregistered & { oldJSON: SubscriptionJSON | null }>): Promise<void> {
+    const skipped = await this.#registry.storeReregistered(group);
+    for (const { id, channelID, oldJSON } of group) {
       // Unsubscribed meanwhile: the new channel is not wanted either.
-      if (!this.#registry.get(old.id)) {
+      if (skipped.has(id)) {
         this.#forgetChannel(channelID);
         continue;
       }
-      await this.#registry.put(next, keys);
-      const newJSON = this.#registry.toJSON(old.id);
-      this.emit('subscriptionchange', { subscriptionId: old.id, oldSubscription: oldJSON, newSubscription: newJSON });
+      const next = this.#registry.get(id)!;
+      const newJSON = this.#registry.toJSON(id);
+      this.emit('subscriptionchange', { subscriptionId: id, oldSubscription: oldJSON, newSubscription: newJSON });
       if (this.#hasWorker(next)) void this.#dispatch(next, { type: 'pushsubscriptionchange', oldSubscription: oldJSON, newSubscription: newJSON });
     }
-    if (refused) this.#logger.warn('the push service refused some re-registrations; they stay waiting', { refused });
     this.emit('subscriptions');
   }
 

@@ -5,10 +5,32 @@ import { SecretsUnavailableError, type Logger, type SecretBox, type Store } from
 import { isStoredSubscription, type StoredSubscription } from './state-schema.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
 
+/** A subscription registered anew after a UAID reset, not yet stored. */
+export interface Reregistered {
+  id: string;
+  channelID: string;
+  endpoint: string;
+  keys: SubscriptionKeys;
+}
+
+/**
+ * How many re-registered subscriptions are stored per write in a round of `waiting`: a fixed share of the round,
+ * so a round costs a bounded number of whole-document writes (linear in all), while a round cut short by a drop,
+ * a stop or a crash loses at most one share of its work (those stay marked and are registered again).
+ */
+export function reregistrationGroupSize(waiting: number): number {
+  return Math.max(1, Math.ceil(waiting / REREGISTRATION_WRITES_PER_ROUND));
+}
+const REREGISTRATION_WRITES_PER_ROUND = 8;
+
 export class SubscriptionRegistry {
   #records = new Map<string, SubscriptionRecord>();
   #byChannel = new Map<string, string>();
-  #keys = new Map<string, SubscriptionKeys>();
+  /**
+   * Each subscription's opened secret as raw bytes (private scalar, then auth secret): the key objects are made when
+   * asked for, so an idle subscription costs one small buffer, not four views and an object (issue 19's memory).
+   */
+  #opened = new Map<string, Buffer>();
   #sealed = new Map<string, string>();
   /** Records that could not be used, exactly as stored. */
   #aside = new Map<string, { value: unknown; reason: 'locked' | 'unopened' | 'bad-shape' }>();
@@ -56,9 +78,9 @@ export class SubscriptionRegistry {
 
   async #open(value: StoredSubscription): Promise<boolean> {
     try {
-      const keys = unpackSecret(await this.#secrets.open(value.sealed), value.p256dh);
+      const secret = openedSecret(await this.#secrets.open(value.sealed));
       const { sealed, ...record } = value;
-      this.#index({ ...record }, keys, sealed);
+      this.#index({ ...record }, secret, sealed);
       return true;
     } catch (err) {
       this.#aside.set(value.id, { value, reason: err instanceof SecretsUnavailableError ? 'locked' : 'unopened' });
@@ -93,15 +115,56 @@ export class SubscriptionRegistry {
     return id === undefined ? undefined : this.#records.get(id);
   }
   keys(id: string): SubscriptionKeys | undefined {
-    return this.#keys.get(id);
+    const r = this.#records.get(id);
+    const secret = this.#opened.get(id);
+    if (!r || !secret) return undefined;
+    return { privateKey: secret.subarray(0, 32), authSecret: secret.subarray(32, 48), publicKey: Buffer.from(r.p256dh, 'base64url') };
   }
 
   async put(record: SubscriptionRecord, keys: SubscriptionKeys): Promise<void> {
-    const sealed = await this.#secrets.seal(packSecret(keys));
+    const secret = packSecret(keys);
+    const sealed = await this.#secrets.seal(secret);
     const old = this.#records.get(record.id);
     if (old) this.#byChannel.delete(old.channelID);
-    this.#index(record, keys, sealed);
+    this.#index(record, secret, sealed);
     this.#persist();
+  }
+
+  /**
+   * Stores a group of re-registered subscriptions (new channel, endpoint and keys, no longer waiting) in one write of
+   * the state: each write rewrites the whole document, so one per subscription makes a round quadratic. The rest of
+   * each record is taken as it is now (a rename meanwhile stays). A subscription removed meanwhile is not brought
+   * back: the ids skipped that way are returned, so their new channels can be forgotten at the service.
+   */
+  async storeReregistered(group: readonly Reregistered[]): Promise<Set<string>> {
+    const sealed: string[] = [];
+    const secrets = group.map(({ keys }) => packSecret(keys));
+    for (const secret of secrets) sealed.push(await this.#secrets.seal(secret));
+    const skipped = new Set<string>();
+    group.forEach(({ id, channelID, endpoint, keys }, i) => {
+      const old = this.#records.get(id);
+      if (!old) {
+        skipped.add(id);
+        return;
+      }
+      const { pendingReregistration: _, ...rest } = old;
+      this.#byChannel.delete(old.channelID);
+      this.#index({ ...rest, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') }, secrets[i]!, sealed[i]!);
+    });
+    if (skipped.size < group.length) this.#persist();
+    return skipped;
+  }
+
+  /** Updates fields that are not secrets of many records in one write of the state. Unknown ids are ignored. */
+  updateMany(patches: ReadonlyArray<readonly [id: string, patch: Partial<Omit<SubscriptionRecord, 'id' | 'channelID'>>]>): void {
+    let changed = false;
+    for (const [id, patch] of patches) {
+      const old = this.#records.get(id);
+      if (!old) continue;
+      this.#records.set(id, { ...old, ...patch, id });
+      changed = true;
+    }
+    if (changed) this.#persist();
   }
 
   /** Updates fields that are not secrets. */
@@ -123,7 +186,7 @@ export class SubscriptionRegistry {
     if (!old) return undefined;
     this.#records.delete(id);
     this.#byChannel.delete(old.channelID);
-    this.#keys.delete(id);
+    this.#opened.delete(id);
     this.#sealed.delete(id);
     this.#persist();
     return old;
@@ -131,9 +194,9 @@ export class SubscriptionRegistry {
 
   toJSON(id: string): SubscriptionJSON | null {
     const r = this.#records.get(id);
-    const k = this.#keys.get(id);
-    if (!r || !k) return null;
-    return { endpoint: r.endpoint, expirationTime: null, keys: { p256dh: r.p256dh, auth: k.authSecret.toString('base64url') } };
+    const secret = this.#opened.get(id);
+    if (!r || !secret) return null;
+    return { endpoint: r.endpoint, expirationTime: null, keys: { p256dh: r.p256dh, auth: secret.subarray(32, 48).toString('base64url') } };
   }
 
   info(id: string): SubscriptionInfo | null {
@@ -143,10 +206,10 @@ export class SubscriptionRegistry {
     return { id: r.id, origin: r.origin, label: r.label, kind: r.kind, ...json, pendingReregistration: r.pendingReregistration !== undefined };
   }
 
-  #index(record: SubscriptionRecord, keys: SubscriptionKeys, sealed: string): void {
+  #index(record: SubscriptionRecord, secret: Buffer, sealed: string): void {
     this.#records.set(record.id, record);
     this.#byChannel.set(record.channelID, record.id);
-    this.#keys.set(record.id, keys);
+    this.#opened.set(record.id, secret);
     this.#sealed.set(record.id, sealed);
   }
 
@@ -160,12 +223,11 @@ export class SubscriptionRegistry {
 }
 
 // The sealed secret is the private scalar (32 bytes) followed by the auth secret (16 bytes).
-function packSecret(keys: SubscriptionKeys): Uint8Array {
+function packSecret(keys: SubscriptionKeys): Buffer {
   return Buffer.concat([keys.privateKey, keys.authSecret]);
 }
 
-function unpackSecret(bytes: Uint8Array, p256dh: string): SubscriptionKeys {
+function openedSecret(bytes: Uint8Array): Buffer {
   if (bytes.length !== 48) throw new Error('sealed secret has the wrong length');
-  const buf = Buffer.from(bytes);
-  return { privateKey: buf.subarray(0, 32), authSecret: buf.subarray(32, 48), publicKey: Buffer.from(p256dh, 'base64url') };
+  return Buffer.from(bytes);
 }
