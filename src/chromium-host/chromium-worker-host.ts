@@ -173,6 +173,8 @@ export class ChromiumWorkerHost implements WorkerHost {
   readonly #bySession = new Map<string, WorkerTarget>();
   readonly #registrations = new Map<string, { scopeURL: string; isDeleted: boolean }>();
   readonly #versions = new Map<string, Version>();
+  /** Stops in flight, by version id (#stopVersion). */
+  readonly #stopping = new Map<string, Promise<void>>();
   readonly #waiters = new Set<() => void>();
   readonly #pageLoads = new Map<string, (err?: Error) => void>();
   readonly #origins = new OriginLanes<OriginState>((origin) => ({ origin, client: null, event: null, idle: null, running: new Set() }));
@@ -366,30 +368,47 @@ export class ChromiumWorkerHost implements WorkerHost {
       const w = v?.runningStatus === 'running' && v.targetId ? this.#workers.get(v.targetId) : undefined;
       return w?.injected ? v : undefined;
     };
+    // A stop still on its way (the deadline's, the idle one): a start sent before its stopWorker would find the
+    // worker running and do nothing, and the stop would then leave it stopped with nobody starting it.
+    await this.#stopping.get(found.versionId);
     if (!ready()) {
       const v = this.#versions.get(found.versionId)!;
       // A version still reported running whose target we left is one we are stopping (stopWorker answers before
-      // the version is reported stopped); a stopping one (a looping worker) may stay so until asked to start.
+      // the version is reported stopped); a stopping one is started again by Chromium once stopped, if asked to.
       const leaving = v.runningStatus === 'running' && !(v.targetId && this.#workers.has(v.targetId));
       if (v.runningStatus === 'stopped' || v.runningStatus === 'stopping' || leaving) await client.send('ServiceWorker.startWorker', { scopeURL: scope }, control);
     }
     return this.#waitFor('the worker to start', ready, this.#opts.startTimeoutMs ?? 10_000);
   }
 
-  async #stopVersion(versionId: string): Promise<void> {
+  /**
+   * Stops a version; one stop per version at a time. The worker is forgotten at once (its events end, a start asked
+   * for meanwhile waits for this stop: see #readyVersion), then detached, then stopped.
+   */
+  #stopVersion(versionId: string): Promise<void> {
+    const inFlight = this.#stopping.get(versionId);
+    if (inFlight) return inFlight;
     const v = this.#versions.get(versionId);
     const worker = v?.targetId ? this.#workers.get(v.targetId) : undefined;
-    try {
-      const client = await this.#client();
-      if (worker) {
-        this.#resetWorker(worker);
-        // Detached first: the next start is then a new target held by the auto-attach (see the header).
-        await client.send('Target.detachFromTarget', { sessionId: worker.sessionId }).catch(() => undefined);
-      }
-      await client.send('ServiceWorker.stopWorker', { versionId }, await this.#controlSession());
-    } catch (err) {
-      this.#logger.debug('stopWorker failed', { error: shortMessage(err) });
+    if (worker) {
+      this.#resetWorker(worker);
+      this.#workers.delete(worker.targetId);
+      this.#bySession.delete(worker.sessionId);
     }
+    const stop = (async () => {
+      try {
+        const client = await this.#client();
+        // Detached first: the next start is then a new target held by the auto-attach (see the header).
+        if (worker) await client.send('Target.detachFromTarget', { sessionId: worker.sessionId }).catch(() => undefined);
+        await client.send('ServiceWorker.stopWorker', { versionId }, await this.#controlSession());
+      } catch (err) {
+        this.#logger.debug('stopWorker failed', { error: shortMessage(err) });
+      } finally {
+        this.#stopping.delete(versionId);
+      }
+    })();
+    this.#stopping.set(versionId, stop);
+    return stop;
   }
 
   // ---- calls from workers ----
