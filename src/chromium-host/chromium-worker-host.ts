@@ -24,7 +24,7 @@ import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { silentLogger } from '../engine/log.ts';
 import { launchChromium, type LaunchedBrowser, type LaunchOptions } from './launch.ts';
 import { SITE_BRIDGE_GLOBAL, type SiteBridge } from '../shared/site-bridge.ts';
-import { MAX_NOTIFICATIONS_PER_EVENT, scriptEvent, serveNotificationCall, shortMessage, type EventNotifications } from '../engine/service-worker-wire.ts';
+import { MAX_NOTIFICATIONS_PER_EVENT, scriptEvent, serveNotificationCall, servePushManagerCall, shortMessage, type CallingWorker, type EventNotifications } from '../engine/service-worker-wire.ts';
 
 /** WorkerOutcome without `shown`: the host counts notifications itself, from the calls it served. */
 type Result = { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string } | { status: 'timeout' };
@@ -48,7 +48,9 @@ export interface ChromiumWorkerHostOptions {
   /**
    * The page script (src/page/push-api.ts bundled as an IIFE) and the engine side of its calls, per origin: every
    * page of the host's browser gets the script before its own, and its calls go to `sites(origin)`, the origin
-   * being the calling frame's context, never the message's. Without them pages get nothing.
+   * being the calling frame's context, never the message's. Without them pages get nothing. `sites` also answers
+   * the service-worker script's `registration.pushManager` (origin and registration from the worker's target);
+   * without it that pushManager has no push service.
    */
   pageScript?: string;
   sites?: (origin: string) => SiteCalls | undefined;
@@ -421,7 +423,7 @@ export class ChromiumWorkerHost implements WorkerHost {
       const msg = JSON.parse(raw) as { id?: unknown; method?: unknown; args?: unknown };
       if (typeof msg.id !== 'number' || typeof msg.method !== 'string' || !Array.isArray(msg.args)) return;
       id = msg.id;
-      value = await this.#call(worker.origin, msg.method, msg.args);
+      value = await this.#call(worker, msg.method, msg.args);
     } catch (err) {
       ok = false;
       value = { name: (err as Error).name === 'TypeError' ? 'TypeError' : 'AbortError', message: shortMessage(err) };
@@ -439,7 +441,10 @@ export class ChromiumWorkerHost implements WorkerHost {
     }
   }
 
-  async #call(origin: string, method: string, args: unknown[]): Promise<unknown> {
+  async #call(worker: WorkerTarget, method: string, args: unknown[]): Promise<unknown> {
+    const origin = worker.origin;
+    const pushed = await servePushManagerCall(this.#opts.sites?.(origin), this.#callingWorker(worker), method, args);
+    if (pushed) return pushed.value;
     const state = this.#origins.get(origin);
     const client = state?.client;
     const event = state?.event;
@@ -454,6 +459,14 @@ export class ChromiumWorkerHost implements WorkerHost {
       default:
         throw new Error('unknown method');
     }
+  }
+
+  /** The registration of the worker behind `worker`'s target, as Chromium reported it. */
+  #callingWorker(worker: WorkerTarget): CallingWorker | undefined {
+    const version = [...this.#versions.values()].find((v) => v.targetId === worker.targetId);
+    const registration = version && this.#registrations.get(version.registrationId);
+    if (!version || !registration || registration.isDeleted) return undefined;
+    return { scope: registration.scopeURL, scriptURL: version.scriptURL };
   }
 
   /** A page script's call: answered by the SiteService of the calling context's origin. */
