@@ -24,7 +24,7 @@ import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { silentLogger } from '../engine/log.ts';
 import { launchChromium, type LaunchedBrowser, type LaunchOptions } from './launch.ts';
 import { SITE_BRIDGE_GLOBAL, type SiteBridge } from '../shared/site-bridge.ts';
-import { MAX_NOTIFICATIONS_PER_EVENT, scriptEvent, serveNotificationCall, shortMessage, type EventNotifications } from '../engine/service-worker-wire.ts';
+import { MAX_NOTIFICATIONS_PER_EVENT, scriptEvent, serveNotificationCall, servePushManagerCall, shortMessage, type CallingWorker, type EventNotifications } from '../engine/service-worker-wire.ts';
 
 /** WorkerOutcome without `shown`: the host counts notifications itself, from the calls it served. */
 type Result = { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string } | { status: 'timeout' };
@@ -48,7 +48,9 @@ export interface ChromiumWorkerHostOptions {
   /**
    * The page script (src/page/push-api.ts bundled as an IIFE) and the engine side of its calls, per origin: every
    * page of the host's browser gets the script before its own, and its calls go to `sites(origin)`, the origin
-   * being the calling frame's context, never the message's. Without them pages get nothing.
+   * being the calling frame's context, never the message's. Without them pages get nothing. `sites` also answers
+   * the service-worker script's `registration.pushManager` (origin and registration from the worker's target);
+   * without it that pushManager has no push service.
    */
   pageScript?: string;
   sites?: (origin: string) => SiteCalls | undefined;
@@ -173,6 +175,8 @@ export class ChromiumWorkerHost implements WorkerHost {
   readonly #bySession = new Map<string, WorkerTarget>();
   readonly #registrations = new Map<string, { scopeURL: string; isDeleted: boolean }>();
   readonly #versions = new Map<string, Version>();
+  /** Stops in flight, by version id (#stopVersion). */
+  readonly #stopping = new Map<string, Promise<void>>();
   readonly #waiters = new Set<() => void>();
   readonly #pageLoads = new Map<string, (err?: Error) => void>();
   readonly #origins = new OriginLanes<OriginState>((origin) => ({ origin, client: null, event: null, idle: null, running: new Set() }));
@@ -366,30 +370,47 @@ export class ChromiumWorkerHost implements WorkerHost {
       const w = v?.runningStatus === 'running' && v.targetId ? this.#workers.get(v.targetId) : undefined;
       return w?.injected ? v : undefined;
     };
+    // A stop still on its way (the deadline's, the idle one): a start sent before its stopWorker would find the
+    // worker running and do nothing, and the stop would then leave it stopped with nobody starting it.
+    await this.#stopping.get(found.versionId);
     if (!ready()) {
       const v = this.#versions.get(found.versionId)!;
       // A version still reported running whose target we left is one we are stopping (stopWorker answers before
-      // the version is reported stopped); a stopping one (a looping worker) may stay so until asked to start.
+      // the version is reported stopped); a stopping one is started again by Chromium once stopped, if asked to.
       const leaving = v.runningStatus === 'running' && !(v.targetId && this.#workers.has(v.targetId));
       if (v.runningStatus === 'stopped' || v.runningStatus === 'stopping' || leaving) await client.send('ServiceWorker.startWorker', { scopeURL: scope }, control);
     }
     return this.#waitFor('the worker to start', ready, this.#opts.startTimeoutMs ?? 10_000);
   }
 
-  async #stopVersion(versionId: string): Promise<void> {
+  /**
+   * Stops a version; one stop per version at a time. The worker is forgotten at once (its events end, a start asked
+   * for meanwhile waits for this stop: see #readyVersion), then detached, then stopped.
+   */
+  #stopVersion(versionId: string): Promise<void> {
+    const inFlight = this.#stopping.get(versionId);
+    if (inFlight) return inFlight;
     const v = this.#versions.get(versionId);
     const worker = v?.targetId ? this.#workers.get(v.targetId) : undefined;
-    try {
-      const client = await this.#client();
-      if (worker) {
-        this.#resetWorker(worker);
-        // Detached first: the next start is then a new target held by the auto-attach (see the header).
-        await client.send('Target.detachFromTarget', { sessionId: worker.sessionId }).catch(() => undefined);
-      }
-      await client.send('ServiceWorker.stopWorker', { versionId }, await this.#controlSession());
-    } catch (err) {
-      this.#logger.debug('stopWorker failed', { error: shortMessage(err) });
+    if (worker) {
+      this.#resetWorker(worker);
+      this.#workers.delete(worker.targetId);
+      this.#bySession.delete(worker.sessionId);
     }
+    const stop = (async () => {
+      try {
+        const client = await this.#client();
+        // Detached first: the next start is then a new target held by the auto-attach (see the header).
+        if (worker) await client.send('Target.detachFromTarget', { sessionId: worker.sessionId }).catch(() => undefined);
+        await client.send('ServiceWorker.stopWorker', { versionId }, await this.#controlSession());
+      } catch (err) {
+        this.#logger.debug('stopWorker failed', { error: shortMessage(err) });
+      } finally {
+        this.#stopping.delete(versionId);
+      }
+    })();
+    this.#stopping.set(versionId, stop);
+    return stop;
   }
 
   // ---- calls from workers ----
@@ -402,7 +423,7 @@ export class ChromiumWorkerHost implements WorkerHost {
       const msg = JSON.parse(raw) as { id?: unknown; method?: unknown; args?: unknown };
       if (typeof msg.id !== 'number' || typeof msg.method !== 'string' || !Array.isArray(msg.args)) return;
       id = msg.id;
-      value = await this.#call(worker.origin, msg.method, msg.args);
+      value = await this.#call(worker, msg.method, msg.args);
     } catch (err) {
       ok = false;
       value = { name: (err as Error).name === 'TypeError' ? 'TypeError' : 'AbortError', message: shortMessage(err) };
@@ -420,7 +441,10 @@ export class ChromiumWorkerHost implements WorkerHost {
     }
   }
 
-  async #call(origin: string, method: string, args: unknown[]): Promise<unknown> {
+  async #call(worker: WorkerTarget, method: string, args: unknown[]): Promise<unknown> {
+    const origin = worker.origin;
+    const pushed = await servePushManagerCall(this.#opts.sites?.(origin), this.#callingWorker(worker), method, args);
+    if (pushed) return pushed.value;
     const state = this.#origins.get(origin);
     const client = state?.client;
     const event = state?.event;
@@ -435,6 +459,14 @@ export class ChromiumWorkerHost implements WorkerHost {
       default:
         throw new Error('unknown method');
     }
+  }
+
+  /** The registration of the worker behind `worker`'s target, as Chromium reported it. */
+  #callingWorker(worker: WorkerTarget): CallingWorker | undefined {
+    const version = [...this.#versions.values()].find((v) => v.targetId === worker.targetId);
+    const registration = version && this.#registrations.get(version.registrationId);
+    if (!version || !registration || registration.isDeleted) return undefined;
+    return { scope: registration.scopeURL, scriptURL: version.scriptURL };
   }
 
   /** A page script's call: answered by the SiteService of the calling context's origin. */

@@ -1,7 +1,10 @@
 // What passes between the hosts and the service-worker script (src/worker/service-worker-script.ts), the same on
 // every host: the engine's event as plain data (push data as base64), a worker's error message cut to one short
-// line, and the script's notification calls mapped onto the engine's WorkerClient with the per-event cap.
+// line, the script's notification calls mapped onto the engine's WorkerClient with the per-event cap, and its
+// `registration.pushManager` calls mapped onto the origin's SiteService.
 import type { WorkerClient, WorkerEvent } from './ports.ts';
+import type { PushBridge } from '../shared/push-manager.ts';
+import type { SiteResult } from '../shared/site-bridge.ts';
 
 /** Notifications one event may show; further calls resolve without showing. */
 export const MAX_NOTIFICATIONS_PER_EVENT = 8;
@@ -40,6 +43,43 @@ export async function serveNotificationCall(client: WorkerClient, event: EventNo
       return { value: null };
     default:
       return null;
+  }
+}
+
+const PUSH_METHODS = new Set(['permissionState', 'subscribe', 'getSubscription', 'unsubscribe']);
+
+/** The service worker a call came from, as its host knows it (the target, the ServiceWorkerMain): never the call's word. */
+export interface CallingWorker {
+  scope: string;
+  scriptURL: string;
+}
+
+/**
+ * The script's `registration.pushManager` calls (`permissionState`, `subscribe`, `getSubscription`, `unsubscribe`),
+ * answered by `site`, the calling origin's SiteService (src/engine/services/site-service.ts), for the calling
+ * worker's own registration: scope and script come from `worker`; of the call only the subscribe options and the
+ * endpoint to unsubscribe are read. `{ value }` is the SiteResult the script's PushManager reads (never a
+ * rejection). Null for any other method. Calls need no running event: a worker may subscribe in any of its events.
+ */
+export async function servePushManagerCall(site: PushBridge | undefined, worker: CallingWorker | undefined, method: string, args: unknown[]): Promise<{ value: SiteResult<unknown> } | null> {
+  if (!PUSH_METHODS.has(method)) return null;
+  if (!site || !worker) return { value: { ok: false, name: 'AbortError', message: 'Registration failed - push service not available' } };
+  switch (method) {
+    case 'permissionState':
+      return { value: await site.permissionState() };
+    case 'subscribe': {
+      // A worker has no window to ask from (Chromium's subscribe from a worker does not prompt either): the
+      // permission must already be granted.
+      const permission = await site.permissionState();
+      if (!permission.ok || permission.value !== 'granted') return { value: { ok: false, name: 'NotAllowedError', message: 'Registration failed - permission denied' } };
+      const o = args[0] && typeof args[0] === 'object' ? (args[0] as Record<string, unknown>) : {};
+      const applicationServerKey = (o.applicationServerKey ?? null) as string | null; // checked by SiteService
+      return { value: await site.subscribe({ scope: worker.scope, workerScriptURL: worker.scriptURL, applicationServerKey, userVisibleOnly: o.userVisibleOnly === true }) };
+    }
+    case 'getSubscription':
+      return { value: await site.getSubscription(worker.scope) };
+    default:
+      return { value: await site.unsubscribe(worker.scope, args[0] as string) };
   }
 }
 

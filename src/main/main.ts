@@ -31,6 +31,7 @@ import { devShortcut } from './windows-shortcut.ts';
 import { openSafeStorageSecretBox } from './safe-storage-secret-box.ts';
 import { createSettingsWindow, registerAppScheme, serveSettingsScheme } from './settings-window.ts';
 import { SitePermissions } from '../engine/site-permissions.ts';
+import { SiteService } from '../engine/services/site-service.ts';
 import { SiteSessions } from './site-sessions.ts';
 import { SiteWindows } from './site-window.ts';
 import { createTray, type AppTray } from './tray.ts';
@@ -95,7 +96,14 @@ async function start(): Promise<void> {
   const power = electronPowerSource({ platform: process.platform, ...(process.platform === 'linux' ? { linux: linuxPowerSource({ bus: openSystemBus() }) } : {}) });
   const notifier = electronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });
   // Sites' own service workers, run by Electron's Chromium in each site's session (docs/architecture.md "The Electron host").
-  const workerHost: ServiceWorkerHost = new ServiceWorkerHost({ workers: electronServiceWorkers(sessions, (versionId) => workerHost.versionStopped(versionId)), clock: systemClock, logger });
+  // A worker's registration.pushManager is answered by its origin's SiteService (made once the engine exists).
+  const workerSites = new Map<string, SiteService>();
+  const workerSite = (origin: string) => {
+    let s = workerSites.get(origin);
+    if (!s) workerSites.set(origin, (s = new SiteService(engine, origin, permissions, logger)));
+    return s;
+  };
+  const workerHost: ServiceWorkerHost = new ServiceWorkerHost({ workers: electronServiceWorkers(sessions, (versionId) => workerHost.versionStopped(versionId)), clock: systemClock, logger, sites: workerSite });
   // The push service through the system's proxy settings (PAC included), asked at each connection attempt.
   const agent = new ResolvingProxyAgent(async (target) => {
     const answer = parsePacAnswer(await session.defaultSession.resolveProxy(target));

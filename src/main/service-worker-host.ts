@@ -13,6 +13,7 @@
 // - a runaway worker at its deadline: the outcome is `timeout` at once and the task is ended, so nothing of ours
 //   keeps the worker alive; Chromium's own idle timeout then stops it and terminates its thread by force. The
 //   worker is not trusted again until it stopped: dispatches to that version are refused meanwhile.
+// - `registration.pushManager`: answered by the origin's SiteService (`sites`) for `ServiceWorkerMain.scope`.
 // - `registration.unregister()`: the service-worker preload wraps it and reports the scope on CHANNEL.call; at
 //   start, `reconcile` starts the worker of each subscribed scope and reports scopes that cannot be started twice.
 
@@ -20,7 +21,8 @@ import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHo
 import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { siteOrigin } from './url-policy.ts';
 import { SW_CHANNEL } from '../shared/service-worker-channel.ts';
-import { MAX_NOTIFICATIONS_PER_EVENT, scriptEvent, serveNotificationCall, shortMessage, type EventNotifications } from '../engine/service-worker-wire.ts';
+import { MAX_NOTIFICATIONS_PER_EVENT, scriptEvent, serveNotificationCall, servePushManagerCall, shortMessage, type EventNotifications } from '../engine/service-worker-wire.ts';
+import type { PushBridge } from '../shared/push-manager.ts';
 
 export { SW_CHANNEL };
 
@@ -82,8 +84,12 @@ export class ServiceWorkerHost implements WorkerHost {
   #nextId = 1;
   #closed = false;
 
-  constructor(opts: { workers: ServiceWorkerStarter; clock: Clock; logger: Logger }) {
+  readonly #sites: ((origin: string) => PushBridge | undefined) | undefined;
+
+  /** `sites(origin)`: the origin's SiteService, which answers the worker's `registration.pushManager`. */
+  constructor(opts: { workers: ServiceWorkerStarter; clock: Clock; logger: Logger; sites?: (origin: string) => PushBridge | undefined }) {
     this.#workers = opts.workers;
+    this.#sites = opts.sites;
     this.#clock = opts.clock;
     this.#logger = opts.logger;
   }
@@ -230,7 +236,9 @@ export class ServiceWorkerHost implements WorkerHost {
         for (const l of this.#deleted) l(worker.scope);
         return;
       }
-      value = await this.#call(origin, msg.method, msg.args as unknown[]);
+      // The worker's pushManager: for the registration Electron says the worker has, never one from the message.
+      const pushed = await servePushManagerCall(this.#sites?.(origin), { scope: worker.scope, scriptURL: worker.scriptURL }, msg.method, msg.args as unknown[]);
+      value = pushed ? pushed.value : await this.#call(origin, msg.method, msg.args as unknown[]);
     } catch (err) {
       ok = false;
       value = { name: (err as Error).name === 'TypeError' ? 'TypeError' : 'AbortError', message: shortMessage(err) };

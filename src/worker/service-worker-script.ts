@@ -1,6 +1,7 @@
 // The service-worker script: run by a worker host in the main world of a site's own service worker, before the
 // first statement of the site's script. It routes what Chromium would send to Google or show itself to the engine
-// (`showNotification`, `getNotifications`, `Notification.close()`, `clients.openWindow`, `WindowClient.focus`), and
+// (`registration.pushManager`, `showNotification`, `getNotifications`, `Notification.close()`,
+// `clients.openWindow`, `WindowClient.focus`), and
 // gives the host a dispatcher that fires `push`, `pushsubscriptionchange`, `notificationclick` and
 // `notificationclose` as native event objects.
 //
@@ -14,6 +15,9 @@
 // Bundled as an IIFE with globalName `PushAgentServiceWorker`; the host evaluates
 // `PushAgentServiceWorker.install(bindingName)` and keeps the returned object (never a global) to call `dispatch`
 // and `reply` on it.
+
+import { installPushManager } from '../shared/push-manager.ts';
+import type { SitePermissionState, SiteResult, SiteSubscription } from '../shared/site-bridge.ts';
 
 /** What the host sends to dispatch; push data is base64 (standard alphabet). */
 export type HostEvent =
@@ -76,6 +80,15 @@ export function install(bindingName: string): ServiceWorkerAgent {
       pending.set(id, { resolve, reject });
       post(JSON.stringify({ id, method, args }));
     });
+
+  // ---- registration.pushManager: the page script's PushManager, answered by the engine for this worker's own
+  // registration (the host knows which it is: no scope is sent) ----
+  installPushManager({
+    permissionState: () => call('permissionState', []) as Promise<SiteResult<SitePermissionState>>,
+    subscribe: (request) => call('subscribe', [{ applicationServerKey: request.applicationServerKey, userVisibleOnly: request.userVisibleOnly }]) as Promise<SiteResult<SiteSubscription>>,
+    getSubscription: () => call('getSubscription', []) as Promise<SiteResult<SiteSubscription | null>>,
+    unsubscribe: (_scope, endpoint) => call('unsubscribe', [endpoint]) as Promise<SiteResult<boolean>>,
+  });
 
   // As WebIDL defines operations: writable, enumerable, configurable.
   const define = (target: object, name: string, value: unknown) => Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: true });

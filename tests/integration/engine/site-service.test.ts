@@ -7,6 +7,8 @@ import { startPushService } from '../../../tools/push-service/index.ts';
 import { SiteService, type PermissionPort } from '../../../src/engine/services/site-service.ts';
 import type { SiteResult } from '../../../src/shared/site-bridge.ts';
 import { startEngine, type Harness } from '../../support/engine-harness.ts';
+import { createECDH } from 'node:crypto';
+import { servePushManagerCall } from '../../../src/engine/service-worker-wire.ts';
 
 const KEY = 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM';
 const granted: PermissionPort = { state: () => 'granted', ask: async () => 'granted' };
@@ -70,6 +72,33 @@ describe('SiteService', () => {
     assert.ok(x.ok && y.ok);
     assert.equal(x.value.endpoint, y.value.endpoint);
     assert.equal(h.engine.list().filter((s) => s.origin === 'https://race.example').length, 1);
+    site.close();
+  });
+
+  test("a worker's pushManager calls (servePushManagerCall) are for the worker's own registration; a worker never prompts", async () => {
+    const other = createECDH('prime256v1').generateKeys('base64url');
+    let asked = 0;
+    const port: PermissionPort = { state: () => (asked === 0 ? 'prompt' : 'granted'), ask: async () => (asked++, 'granted') };
+    const site = new SiteService(h.engine, 'https://worker.example', port);
+    const worker = { scope: 'https://worker.example/app/', scriptURL: 'https://worker.example/app/sw.js' };
+    // The call's own scope and script are never read.
+    const forged = { scope: 'https://worker.example/', workerScriptURL: 'https://worker.example/evil.js', applicationServerKey: KEY, userVisibleOnly: true };
+    assert.deepEqual(await servePushManagerCall(site, worker, 'subscribe', [forged]), { value: { ok: false, name: 'NotAllowedError', message: 'Registration failed - permission denied' } });
+    assert.equal(asked, 0, 'no prompt from a worker');
+    await port.ask('https://worker.example');
+    const made = await servePushManagerCall(site, worker, 'subscribe', [forged]);
+    assert.ok(made && (made.value as SiteResult<{ endpoint: string }>).ok);
+    const endpoint = (made.value as { value: { endpoint: string } }).value.endpoint;
+    const records = h.engine.list().filter((i) => i.origin === 'https://worker.example').map((i) => h.engine.subscription(i.id)!);
+    assert.deepEqual(records.map((r) => [r.scope, r.workerScriptURL, r.applicationServerKey]), [[worker.scope, worker.scriptURL, KEY]]);
+    assert.deepEqual(await servePushManagerCall(site, worker, 'subscribe', [{ applicationServerKey: KEY, userVisibleOnly: true }]), made, 'same key: the same subscription');
+    assert.deepEqual(await servePushManagerCall(site, worker, 'subscribe', [{ applicationServerKey: other, userVisibleOnly: true }]), {
+      value: { ok: false, name: 'InvalidStateError', message: 'A subscription with a different applicationServerKey already exists for this scope.' },
+    });
+    assert.deepEqual(await servePushManagerCall(site, worker, 'getSubscription', ['https://worker.example/']), made);
+    assert.deepEqual(await servePushManagerCall(site, { ...worker, scope: 'https://worker.example/' }, 'getSubscription', [worker.scope]), { value: { ok: true, value: null } });
+    assert.deepEqual(await servePushManagerCall(site, worker, 'unsubscribe', [endpoint]), { value: { ok: true, value: true } });
+    assert.equal(await servePushManagerCall(site, worker, 'showNotification', ['x']), null, "not a pushManager call: the host's");
     site.close();
   });
 });

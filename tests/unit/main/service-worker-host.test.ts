@@ -10,6 +10,8 @@ import { connectServiceWorker } from '../../../src/preload/service-worker-bridge
 import { silentLogger } from '../../../src/engine/log.ts';
 import type { WorkerClient, WorkerDispatch, WorkerOutcome } from '../../../src/engine/ports.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
+import type { PushBridge } from '../../../src/shared/push-manager.ts';
+import type { SiteSubscription } from '../../../src/shared/site-bridge.ts';
 
 type Behaviour = (e: { type: string; data?: string | null }, call: (method: string, args: unknown[]) => Promise<{ ok: boolean; value: unknown }>, send: (json: string) => void) => Promise<unknown>;
 
@@ -66,7 +68,7 @@ class StandInWorker implements ServiceWorkerHandle {
   }
 }
 
-function setup(behaviour: Behaviour) {
+function setup(behaviour: Behaviour, sites?: (origin: string) => PushBridge | undefined) {
   const clock = new ManualClock();
   const workers = new Map<string, StandInWorker>();
   const registered = new Set(['https://a.example/', 'https://b.example/']);
@@ -75,6 +77,7 @@ function setup(behaviour: Behaviour) {
   const host = new ServiceWorkerHost({
     clock,
     logger: silentLogger,
+    ...(sites ? { sites } : {}),
     workers: {
       async startWorkerForScope(_origin, scope) {
         if (!registered.has(scope)) throw new Error('Failed to start service worker.');
@@ -179,6 +182,49 @@ test('unregister() in the worker reports Electron\'s scope for the worker, never
   await t.host.dispatch(t.request('https://a.example', 'x'), t.client);
   await flush();
   assert.deepEqual(deleted, ['https://a.example/']);
+});
+
+test("the worker's pushManager calls reach its origin's site service for Electron's scope and script of the worker, never the message's", async () => {
+  // The site service is a recording stand-in here (the engine's SiteService has its own tests): what this host
+  // decides is which origin and registration a call is for.
+  const asked: unknown[][] = [];
+  const sub: SiteSubscription = { endpoint: 'https://push.example/e1', expirationTime: null, keys: { p256dh: 'p', auth: 'a' }, applicationServerKey: null, userVisibleOnly: true };
+  const sites = (origin: string): PushBridge => ({
+    permissionState: async () => ({ ok: true, value: 'granted' }),
+    subscribe: async (request) => (asked.push([origin, 'subscribe', request]), { ok: true, value: sub }),
+    getSubscription: async (scope) => (asked.push([origin, 'getSubscription', scope]), { ok: true, value: sub }),
+    unsubscribe: async (scope, endpoint) => (asked.push([origin, 'unsubscribe', scope, endpoint]), { ok: true, value: true }),
+  });
+  const answers: unknown[] = [];
+  const t = setup(async (_e, call) => {
+    answers.push(await call('subscribe', [{ scope: 'https://b.example/', workerScriptURL: 'https://b.example/evil.js', applicationServerKey: null, userVisibleOnly: true }]));
+    answers.push(await call('getSubscription', ['https://b.example/']));
+    answers.push(await call('unsubscribe', [sub.endpoint, 'https://b.example/']));
+    answers.push(await call('permissionState', []));
+    return { status: 'ok' };
+  }, sites);
+  assert.deepEqual(await t.host.dispatch(t.request('https://a.example', 'x'), t.client), { status: 'ok', shown: 0 });
+  assert.deepEqual(asked, [
+    ['https://a.example', 'subscribe', { scope: 'https://a.example/', workerScriptURL: 'https://a.example/sw.js', applicationServerKey: null, userVisibleOnly: true }],
+    ['https://a.example', 'getSubscription', 'https://a.example/'],
+    ['https://a.example', 'unsubscribe', 'https://a.example/', sub.endpoint],
+  ]);
+  assert.deepEqual(answers, [
+    { ok: true, value: { ok: true, value: sub } },
+    { ok: true, value: { ok: true, value: sub } },
+    { ok: true, value: { ok: true, value: true } },
+    { ok: true, value: { ok: true, value: 'granted' } },
+  ]);
+});
+
+test('without site services a worker\'s pushManager gets AbortError results, never a crash', async () => {
+  const answers: unknown[] = [];
+  const t = setup(async (_e, call) => {
+    answers.push(await call('getSubscription', []));
+    return { status: 'ok' };
+  });
+  assert.deepEqual(await t.host.dispatch(t.request('https://a.example', 'x'), t.client), { status: 'ok', shown: 0 });
+  assert.deepEqual(answers, [{ ok: true, value: { ok: false, name: 'AbortError', message: 'Registration failed - push service not available' } }]);
 });
 
 test('a malformed outcome or an oversized call is an error outcome, never a crash', async () => {
