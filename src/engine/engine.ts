@@ -176,7 +176,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#power = new PowerPolicy(opts.power ?? new FixedPowerSource('ac'), () => this.preferences.current.policy, this.#logger, (s) => this.#onPower(s));
     this.#quiet = new QuietHoursTracker(this.#clock, () => this.preferences.current.quietHours, (held) => this.#quietHoursEnded(held), opts.timeOfDay);
     this.#registry = new SubscriptionRegistry(opts.store, opts.secrets, this.#logger);
-    this.#notifications = new NotificationCenter(opts.notifier, this.#clock, (err) => this.#logger.warn('notification failed', { kind: errorKind(err) }), { store: opts.store, logger: this.#logger });
+    this.#notifications = new NotificationCenter(opts.notifier, this.#clock, (err) => this.#logger.warn('notification failed', { kind: errorKind(err) }), { store: opts.store, logger: this.#logger, secrets: opts.secrets });
     this.#connection = new PushConnection(
       { ...opts.connection, url: opts.serviceUrl, clock: opts.connection?.clock ?? this.#clock, logger: this.#logger },
       {
@@ -269,7 +269,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#loaded = true;
     migrate(this.#opts.store);
     await this.#registry.load();
-    this.#notifications.load();
+    await this.#notifications.load();
   }
 
   /** Loads state, replays the inbox, connects. */
@@ -358,7 +358,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#urgency.close();
     this.#quiet.close();
     this.history.flush();
-    this.#notifications.flush();
+    await this.#notifications.flush();
   }
 
   /**

@@ -2,11 +2,12 @@
 // answering getNotifications, and resolving what an activation means (docs/architecture.md "Notifications").
 // They are kept in the engine's state (key `notifications`), so that a click on one shown before the agent
 // restarted still reaches its site's worker, `data` included (for a worker's notification the data is the key of a
-// structured clone in the origin's IndexedDB, kept by the service-worker script).
+// structured clone in the origin's IndexedDB, kept by the service-worker script). Their titles and bodies are
+// message plaintext, so the list is sealed with the engine's SecretBox like the subscriptions' keys.
 
 import { randomUUID } from 'node:crypto';
 import { httpUrl, type NotificationModel, type NotificationRequest } from './notification.ts';
-import type { Clock, Logger, Notifier, Store, TimerHandle } from './ports.ts';
+import { SecretsUnavailableError, type Clock, type Logger, type Notifier, type SecretBox, type Store, type TimerHandle } from './ports.ts';
 import { isStoredNotification } from './state-schema.ts';
 
 /** At most this many notifications are remembered per origin; the oldest are closed first. */
@@ -24,6 +25,8 @@ const UNREADABLE_KEY = 'notificationsUnreadable';
 export interface NotificationCenterState {
   store: Store;
   logger: Logger;
+  /** Seals the kept list (titles and bodies are message plaintext). */
+  secrets: SecretBox;
 }
 
 export type Activation =
@@ -42,6 +45,8 @@ export class NotificationCenter {
   /** Stored entries this build cannot read: written back as they are, never dropped. */
   #unreadable: unknown[] = [];
   #saveTimer: TimerHandle | null = null;
+  /** Saves run one after another: sealing is asynchronous, and an older list must not land after a newer one. */
+  #saving: Promise<void> = Promise.resolve();
 
   /**
    * `onAsyncError`: a notifier's show() that rejects later (its synchronous throw reaches the caller of show()).
@@ -56,12 +61,24 @@ export class NotificationCenter {
   }
 
   /** Reads the notifications kept by an earlier run (after the state's migration; once, before anything is shown). */
-  load(): void {
+  async load(): Promise<void> {
     if (!this.#state) return;
-    const { store, logger } = this.#state;
+    const { store, logger, secrets } = this.#state;
     const raw = store.get(STATE_KEY);
     if (raw === undefined) return;
-    if (!Array.isArray(raw)) {
+    let entries: unknown;
+    try {
+      const sealed = (raw as { sealed?: unknown } | null)?.sealed;
+      if (typeof sealed !== 'string') throw new TypeError('not a sealed list');
+      entries = JSON.parse(new TextDecoder().decode(await secrets.open(sealed)));
+      if (!Array.isArray(entries)) throw new TypeError('not a list');
+    } catch (err) {
+      if (err instanceof SecretsUnavailableError) {
+        // The key is locked: what is stored stays as it is, and this run keeps its notifications in memory only.
+        this.#state = null;
+        logger.warn('kept notifications cannot be opened while the key is locked; not kept this run', { kind: err.name });
+        return;
+      }
       // Not ours to overwrite: moved aside as it is, and the engine starts with none. When the place aside is taken
       // (an earlier one), it stays where it is and this run keeps its notifications in memory only.
       if (store.get(UNREADABLE_KEY) === undefined) {
@@ -75,31 +92,36 @@ export class NotificationCenter {
       return;
     }
     const oldest = this.#clock.now() - MAX_KEPT_AGE_MS;
-    for (const entry of raw) {
+    for (const entry of entries as unknown[]) {
       if (!isStoredNotification(entry)) this.#unreadable.push(entry);
       else if (entry.shownAt >= oldest) this.#active.set(entry.id, entry);
     }
     if (this.#unreadable.length) logger.warn('kept notifications: entries not readable, left as they are', { count: this.#unreadable.length });
   }
 
-  /** Writes a pending save now (the engine's stop). */
-  flush(): void {
+  /** Writes a pending save now (the engine's stop); resolves once it is stored. */
+  flush(): Promise<void> {
     if (this.#saveTimer) this.#clock.clearTimeout(this.#saveTimer);
     this.#saveTimer = null;
-    if (!this.#state) return;
-    try {
-      this.#state.store.set(STATE_KEY, [...this.#unreadable, ...this.#active.values()]);
-    } catch (err) {
-      // The error's kind only: nothing of the notifications' text in the log.
-      this.#state.logger.warn('kept notifications not saved', { kind: (err as { code?: string }).code ?? (err as Error).name });
-    }
+    const state = this.#state;
+    if (!state) return this.#saving;
+    const list = JSON.stringify([...this.#unreadable, ...this.#active.values()]);
+    this.#saving = this.#saving.then(async () => {
+      try {
+        state.store.set(STATE_KEY, { sealed: await state.secrets.seal(new TextEncoder().encode(list)) });
+      } catch (err) {
+        // The error's kind only: nothing of the notifications' text in the log.
+        state.logger.warn('kept notifications not saved', { kind: (err as { code?: string }).code ?? (err as Error).name });
+      }
+    });
+    return this.#saving;
   }
 
   #changed(): void {
     if (!this.#state || this.#saveTimer) return;
     this.#saveTimer = this.#clock.setTimeout(() => {
       this.#saveTimer = null;
-      this.flush();
+      void this.flush();
     }, SAVE_DELAY_MS);
     this.#saveTimer.unref?.();
   }

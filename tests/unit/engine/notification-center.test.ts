@@ -1,10 +1,13 @@
 // The notifications the engine keeps across restarts (key `notifications` of its state): saved in one write after a
 // burst, read back by a new center on the same store, bounded in number and age, and a stored value this build
-// cannot read is never overwritten or dropped. A memory store and a manual clock: the file store's own durability is
-// tested in tests/unit/cli/json-file-store.test.ts.
+// cannot read is never overwritten or dropped, and the list (titles and bodies are message plaintext) is sealed. A
+// memory store, a manual clock and an AES-GCM SecretBox on a random key (the product's boxes, the key file and
+// Electron's safeStorage, are tested in their own files): the file store's own durability is tested in
+// tests/unit/cli/json-file-store.test.ts.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Notifier, Store } from '../../../src/engine/ports.ts';
+import { SecretsUnavailableError, type Notifier, type SecretBox, type Store } from '../../../src/engine/ports.ts';
 import type { NotificationModel } from '../../../src/engine/notification.ts';
 import { MAX_KEPT_AGE_MS, MAX_KEPT_NOTIFICATIONS, NotificationCenter } from '../../../src/engine/notification-center.ts';
 import { memoryLogger } from '../../support/engine-harness.ts';
@@ -25,6 +28,29 @@ function memoryStore(): Store & { data: Map<string, unknown>; writes: number } {
   return s;
 }
 
+/** AES-256-GCM on a key made for the test; `locked` makes it reject as a locked keyring does. */
+function testBox(key = randomBytes(32)): SecretBox & { locked: boolean } {
+  return {
+    backend: 'test',
+    strong: true,
+    locked: false,
+    async seal(plain) {
+      if (this.locked) throw new SecretsUnavailableError('locked');
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      const body = Buffer.concat([c.update(plain), c.final()]);
+      return Buffer.concat([iv, c.getAuthTag(), body]).toString('base64');
+    },
+    async open(sealed) {
+      if (this.locked) throw new SecretsUnavailableError('locked');
+      const b = Buffer.from(sealed, 'base64');
+      const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
+      d.setAuthTag(b.subarray(12, 28));
+      return Buffer.concat([d.update(b.subarray(28)), d.final()]);
+    },
+  };
+}
+
 class Screen implements Notifier {
   shown: NotificationModel[] = [];
   closed: string[] = [];
@@ -38,43 +64,55 @@ class Screen implements Notifier {
 
 const META = { subscriptionId: 'sub-1', origin: 'https://a.example', source: 'worker' as const };
 
-function center(store: Store, clock: ManualClock, screen = new Screen()) {
+async function center(store: Store, clock: ManualClock, secrets: SecretBox = sharedBox, screen = new Screen()) {
   const logger = memoryLogger();
-  const c = new NotificationCenter(screen, clock, () => {}, { store, logger });
-  c.load();
+  const c = new NotificationCenter(screen, clock, () => {}, { store, logger, secrets });
+  await c.load();
   return { c, screen, logger };
 }
+const sharedBox = testBox();
 
-test('a burst is saved in one write; a new center on the same store has the notifications, data included; a click or dismissal is saved too', () => {
+/** What the store holds under `notifications`, opened. */
+async function keptList(store: Store & { data: Map<string, unknown> }): Promise<unknown[]> {
+  const v = store.data.get('notifications') as { sealed: string };
+  return JSON.parse(Buffer.from(await sharedBox.open(v.sealed)).toString('utf8'));
+}
+
+/** Lets the save the timer started finish (sealing is asynchronous). */
+const settle = () => new Promise((r) => setImmediate(r));
+
+test('a burst is saved in one write; a new center on the same store has the notifications, data included; a click or dismissal is saved too', async () => {
   const store = memoryStore();
   const clock = new ManualClock();
-  const { c } = center(store, clock);
+  const { c } = await center(store, clock);
   const first = c.show({ title: 'one', data: { __pushAgentData: 'k1' } }, META);
   const second = c.show({ title: 'two', body: 'b' }, META);
   assert.equal(store.writes, 0, 'not on the display path');
   clock.advance(200);
+  await settle();
   assert.equal(store.writes, 1);
-  const after = center(store, clock).c;
+  assert.ok(!JSON.stringify(store.data.get('notifications')).includes('two'), 'titles are sealed, not in the clear');
+  const after = (await center(store, clock)).c;
   assert.deepEqual(after.list(META.origin).map((n) => [n.id, n.title, n.data]), [[first.id, 'one', { __pushAgentData: 'k1' }], [second.id, 'two', undefined]]);
   assert.equal(after.activate(first.id, '', undefined, true).kind, 'worker-click');
   after.dismissed(second.id);
-  after.flush();
-  assert.deepEqual(center(store, clock).c.list(META.origin), []);
+  await after.flush();
+  assert.deepEqual((await center(store, clock)).c.list(META.origin), []);
 });
 
-test(`at most ${MAX_KEPT_NOTIFICATIONS} are kept (the oldest closed on screen first), none older than ${MAX_KEPT_AGE_MS / 86_400_000} days`, () => {
+test(`at most ${MAX_KEPT_NOTIFICATIONS} are kept (the oldest closed on screen first), none older than ${MAX_KEPT_AGE_MS / 86_400_000} days`, async () => {
   const store = memoryStore();
   const clock = new ManualClock();
-  const { c, screen } = center(store, clock);
+  const { c, screen } = await center(store, clock);
   const old = c.show({ title: 'old' }, { ...META, origin: 'https://old.example' });
   clock.advance(MAX_KEPT_AGE_MS - 1000);
-  c.flush();
+  await c.flush();
   // Read back a second later: the old one is past the age and is not loaded.
   clock.advance(2000);
-  assert.deepEqual(center(store, clock).c.list('https://old.example'), []);
+  assert.deepEqual((await center(store, clock)).c.list('https://old.example'), []);
   for (let i = 0; i < MAX_KEPT_NOTIFICATIONS + 5; i++) c.show({ title: `n${i}` }, { ...META, origin: `https://o${i % 3}.example` });
-  c.flush();
-  const kept = store.data.get('notifications') as NotificationModel[];
+  await c.flush();
+  const kept = (await keptList(store)) as NotificationModel[];
   assert.equal(kept.length, MAX_KEPT_NOTIFICATIONS);
   assert.ok(!kept.some((n) => n.id === old.id));
   assert.equal(kept[0]!.title, 'n5');
@@ -82,31 +120,49 @@ test(`at most ${MAX_KEPT_NOTIFICATIONS} are kept (the oldest closed on screen fi
   assert.deepEqual(screen.closed, firstFive, 'the oldest closed on screen; the aged one only forgotten');
 });
 
-test('a stored value this build cannot read is never overwritten: a bad entry is written back as it is, a non-list is moved aside', () => {
+test('a stored value this build cannot read is never overwritten: a bad entry is written back as it is, an unsealed or unopenable value is moved aside', async () => {
   const store = memoryStore();
   const clock = new ManualClock();
   const bad = { id: 42, title: null };
-  store.data.set('notifications', [bad]);
-  const { c, logger } = center(store, clock);
+  store.data.set('notifications', { sealed: await sharedBox.seal(new TextEncoder().encode(JSON.stringify([bad]))) });
+  const { c, logger } = await center(store, clock);
   c.show({ title: 'new' }, META);
-  c.flush();
-  const kept = store.data.get('notifications') as unknown[];
+  await c.flush();
+  const kept = await keptList(store);
   assert.deepEqual(kept[0], bad);
   assert.equal((kept[1] as NotificationModel).title, 'new');
   assert.ok(logger.lines.some((l) => /not readable/.test(l)));
 
   const other = memoryStore();
   other.data.set('notifications', { not: 'a list' });
-  const moved = center(other, clock);
+  const moved = await center(other, clock);
   assert.deepEqual(other.data.get('notificationsUnreadable'), { not: 'a list' });
   moved.c.show({ title: 'kept' }, META);
-  moved.c.flush();
-  assert.equal((other.data.get('notifications') as NotificationModel[])[0]!.title, 'kept');
-  // A second unreadable value while the place aside is taken: left where it is, nothing written over it.
-  other.data.set('notifications', 'garbage');
-  const stuck = center(other, clock);
+  await moved.c.flush();
+  assert.equal(((await keptList(other)) as NotificationModel[])[0]!.title, 'kept');
+  // A second unreadable value (sealed with another key) while the place aside is taken: left where it is.
+  const foreign = { sealed: await testBox().seal(new TextEncoder().encode('[]')) };
+  other.data.set('notifications', foreign);
+  const stuck = await center(other, clock);
   stuck.c.show({ title: 'memory only' }, META);
-  stuck.c.flush();
-  assert.equal(other.data.get('notifications'), 'garbage');
+  await stuck.c.flush();
+  assert.deepEqual(other.data.get('notifications'), foreign);
   assert.deepEqual(other.data.get('notificationsUnreadable'), { not: 'a list' });
+});
+
+test('while the key is locked the kept list stays as stored and nothing is written over it', async () => {
+  const store = memoryStore();
+  const clock = new ManualClock();
+  const first = await center(store, clock);
+  first.c.show({ title: 'before the lock' }, META);
+  await first.c.flush();
+  const stored = store.data.get('notifications');
+  const locked = testBox();
+  locked.locked = true;
+  const during = await center(store, clock, locked);
+  during.c.show({ title: 'while locked' }, META);
+  await during.c.flush();
+  assert.deepEqual(store.data.get('notifications'), stored);
+  assert.ok(during.logger.lines.some((l) => /locked/.test(l)));
+  assert.deepEqual((await center(store, clock)).c.list(META.origin).map((n) => n.title), ['before the lock']);
 });
