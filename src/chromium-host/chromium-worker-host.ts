@@ -15,11 +15,12 @@
 //   registrations and versions, and starts and stops workers.
 // - A worker attached to DevTools is never stopped by Chromium, so the idle stop and the deadline stop are here.
 // - Calls from a worker come over the binding with the target as their only trusted fact: the origin is the worker
-//   target's, never the message's.
+//   target's, never the message's. A call made while no event of ours runs (a timer, a `message` event) goes to
+//   the engine's client for that worker (WorkerHost.serveOutsideEvents), which decides.
 
 import { randomBytes } from 'node:crypto';
 import type CDP from 'chrome-remote-interface';
-import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome } from '../engine/ports.ts';
+import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome, WorkerRef } from '../engine/ports.ts';
 import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { silentLogger } from '../engine/log.ts';
 import { launchChromium, type LaunchedBrowser, type LaunchOptions } from './launch.ts';
@@ -222,6 +223,11 @@ export class ChromiumWorkerHost implements WorkerHost {
   }
 
   readonly #deletedListeners = new Set<(scope: string) => void>();
+  #outside: ((worker: WorkerRef) => WorkerClient) | null = null;
+
+  serveOutsideEvents(serve: (worker: WorkerRef) => WorkerClient): void {
+    this.#outside = serve;
+  }
 
   onRegistrationDeleted(listener: (scope: string) => void): void {
     this.#deletedListeners.add(listener);
@@ -402,7 +408,7 @@ export class ChromiumWorkerHost implements WorkerHost {
       const msg = JSON.parse(raw) as { id?: unknown; method?: unknown; args?: unknown };
       if (typeof msg.id !== 'number' || typeof msg.method !== 'string' || !Array.isArray(msg.args)) return;
       id = msg.id;
-      value = await this.#call(worker.origin, msg.method, msg.args);
+      value = await this.#call(worker, msg.method, msg.args);
     } catch (err) {
       ok = false;
       value = { name: (err as Error).name === 'TypeError' ? 'TypeError' : 'AbortError', message: shortMessage(err) };
@@ -420,18 +426,42 @@ export class ChromiumWorkerHost implements WorkerHost {
     }
   }
 
-  async #call(origin: string, method: string, args: unknown[]): Promise<unknown> {
+  async #call(worker: WorkerTarget, method: string, args: unknown[]): Promise<unknown> {
+    const origin = worker.origin;
     const state = this.#origins.get(origin);
-    const client = state?.client;
-    const event = state?.event;
-    if (!state || !client || !event) throw new Error('No event is running.');
-    const served = await serveNotificationCall(client, event, method, args);
+    if (!state?.client || !state.event) return this.#callOutsideEvent(worker, method, args);
+    const client = state.client;
+    const served = await serveNotificationCall(client, state.event, method, args);
     if (served) return served.value;
     switch (method) {
       case 'openWindow':
         return typeof args[0] === 'string' ? (await client.openWindow(args[0])) === true : false;
       case 'focus':
         return typeof args[0] === 'string' ? this.#focus(origin, args[0]) : false;
+      default:
+        throw new Error('unknown method');
+    }
+  }
+
+  /**
+   * A call made while no event of ours runs at the origin: relayed to the engine's client for this worker (its
+   * registration's scope, found from the target), which decides; no per-event cap applies there. Without the
+   * engine's side, or for a worker whose registration is not known, refused as before.
+   */
+  async #callOutsideEvent(worker: WorkerTarget, method: string, args: unknown[]): Promise<unknown> {
+    const version = [...this.#versions.values()].find((v) => v.targetId === worker.targetId);
+    const registration = version && this.#registrations.get(version.registrationId);
+    if (!this.#outside || !registration || registration.isDeleted) throw new Error('No event is running.');
+    const client = this.#outside({ origin: worker.origin, scope: registration.scopeURL, scriptURL: worker.scriptURL });
+    const served = await serveNotificationCall(client, { reserved: 0, shown: 0 }, method, args);
+    if (served) return served.value;
+    switch (method) {
+      case 'openWindow':
+        // The engine refuses a window outside a click; asked all the same, so that it stays the one to decide.
+        return typeof args[0] === 'string' ? (await client.openWindow(args[0])) === true : false;
+      case 'focus':
+        // Focus needs a click (the spec's user activation): never outside an event.
+        return false;
       default:
         throw new Error('unknown method');
     }
