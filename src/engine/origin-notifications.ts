@@ -51,6 +51,8 @@ export class OriginNotifications {
   readonly #p: OriginNotificationParts;
   /** When each origin's last notifications outside events were shown (at most `count` kept). */
   readonly #recent = new Map<string, number[]>();
+  /** The window (its oldest entry) for which an origin's refusals were last logged. */
+  readonly #loggedAt = new Map<string, number>();
 
   constructor(parts: OriginNotificationParts) {
     this.#p = parts;
@@ -95,14 +97,22 @@ export class OriginNotifications {
     const recent = (this.#recent.get(worker.origin) ?? []).filter((t) => now - t < OUTSIDE_EVENT_LIMIT.windowMs && t <= now);
     if (recent.length >= OUTSIDE_EVENT_LIMIT.count) {
       this.#recent.set(worker.origin, recent);
-      p.logger.info('a notification outside a push event refused: over the rate', { origin: worker.origin });
+      // One line per origin per window: a worker calling in a loop does not flood the log.
+      if (this.#loggedAt.get(worker.origin) !== recent[0]) {
+        this.#loggedAt.set(worker.origin, recent[0]!);
+        p.logger.info('notifications outside a push event refused: over the rate', { origin: worker.origin });
+      }
       throw new OriginNotificationError('rate-limited', `At most ${OUTSIDE_EVENT_LIMIT.count} notifications a minute may be shown outside a push event.`);
     }
     recent.push(now);
     this.#recent.delete(worker.origin);
     this.#recent.set(worker.origin, recent);
     // Bounded like the burst grace's memory: the least recently showing origin goes first.
-    if (this.#recent.size > 10_000) this.#recent.delete(this.#recent.keys().next().value!);
+    if (this.#recent.size > 10_000) {
+      const oldest = this.#recent.keys().next().value!;
+      this.#recent.delete(oldest);
+      this.#loggedAt.delete(oldest);
+    }
     const r = p.display.show({ id: '', origin: worker.origin }, request, 'worker', now, { scope: worker.scope, scriptURL: worker.scriptURL });
     let fate: FateRecord['fate'] = r.quiet ? 'quiet-hours' : 'shown-by-worker';
     let detail = 'outside a push event';

@@ -75,6 +75,8 @@ test(`rate: ${OUTSIDE_EVENT_LIMIT.count} per origin in any ${OUTSIDE_EVENT_LIMIT
     clock.advance(30_000);
     await s.outside(A).showNotification('a-last', {});
     await assert.rejects(s.outside(A).showNotification('over', {}), /At most 8 notifications a minute/);
+    await assert.rejects(s.outside(A).showNotification('over', {}), TypeError);
+    assert.equal(h.logger.lines.filter((l) => l.includes('over the rate')).length, 1, 'one log line for the window, not one per call');
     await s.outside(B).showNotification('b0', {});
     // The first ones leave the window 60 s after they were shown; the one shown 30 s later still counts.
     clock.advance(30_000);
