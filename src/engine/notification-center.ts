@@ -104,7 +104,7 @@ export class NotificationCenter {
     this.#saveTimer.unref?.();
   }
 
-  show(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source'] }): NotificationModel {
+  show(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source']; worker?: NotificationModel['worker'] }): NotificationModel {
     const { model, confirmed } = this.showConfirmed(request, meta);
     confirmed.catch(this.#onAsyncError);
     return model;
