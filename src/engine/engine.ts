@@ -230,6 +230,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       clock: this.#clock,
       logger: this.#logger,
       opener: opts.opener,
+      closedOutsideEvent: (n) => void this.#originNotifications.dispatch(n, { type: 'notificationclose', notification: n }),
       ...(opts.worker?.deadlineMs !== undefined ? { deadlineMs: opts.worker.deadlineMs } : {}),
       ...(opts.worker?.keepAliveMs !== undefined ? { keepAliveMs: opts.worker.keepAliveMs } : {}),
     });

@@ -2,7 +2,7 @@
 // worker may ask of the engine meanwhile (WorkerClient). A push event's result says what the worker showed; the
 // other events (click, close, subscription change) come from the engine's public API.
 
-import { httpUrl, validateNotification, type NotificationRequest } from '../notification.ts';
+import { httpUrl, validateNotification, type NotificationModel, type NotificationRequest } from '../notification.ts';
 import type { NotificationCenter } from '../notification-center.ts';
 import type { Clock, Logger, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome, WorkerRef } from '../ports.ts';
 import type { PowerPolicy } from '../policy/power.ts';
@@ -36,6 +36,11 @@ export interface WorkerDispatchParts {
   clock: Clock;
   logger: Logger;
   opener: UrlOpener | undefined;
+  /**
+   * Sends `notificationclose` for a notification a worker showed outside a push event to that worker
+   * (origin-notifications.ts), when a subscription's worker closed it.
+   */
+  closedOutsideEvent?(notification: NotificationModel): void;
   /** Overrides of the power state's deadline and keep-alive (tests, benchmarks). */
   deadlineMs?: number;
   keepAliveMs?: number;
@@ -101,7 +106,8 @@ export class WorkerDispatcher {
       getSubscription: () => p.registry.toJSON(sub.id),
       closeNotification: (id) => {
         const n = p.notifications.closeFor(sub.origin, id);
-        if (n && this.has(sub)) void this.#run(sub, { type: 'notificationclose', notification: n });
+        if (n?.worker && p.closedOutsideEvent) p.closedOutsideEvent(n);
+        else if (n && this.has(sub)) void this.#run(sub, { type: 'notificationclose', notification: n });
       },
     };
     // has(sub) held for every caller: there is a host.

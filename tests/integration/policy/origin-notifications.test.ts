@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPushService, type PushService } from '../../../tools/push-service/index.ts';
-import { startEngine } from '../../support/engine-harness.ts';
+import { send, startEngine, waitFor } from '../../support/engine-harness.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 import { MemoryStore } from '../../support/memory-store.ts';
 import { systemClock } from '../../../src/engine/clock.ts';
@@ -127,5 +127,27 @@ test('the notification keeps its worker across a restart: a click reaches that w
     assert.equal(await second.outside(A).openWindow('https://a.example/x'), false, 'no window outside a click');
   } finally {
     await again.stop();
+  }
+});
+
+test('a subscription\'s worker closing, during its push, a notification shown outside a push event: notificationclose goes to the worker that showed it', async () => {
+  const permissions = new SitePermissions(new MemoryStore(), async () => false);
+  permissions.set(A.origin, 'granted');
+  let outsideId = '';
+  const s = scriptedHost(async (d, client) => {
+    if (d.event.type === 'push') client.closeNotification!(outsideId);
+  });
+  const h = await startEngine(service.wsUrl, { workerHost: s.host, permissions });
+  try {
+    const sub = await h.engine.subscribe({ kind: 'site', origin: A.origin, scope: `${A.origin}/`, applicationServerKey: null, userVisibleOnly: false, workerScriptURL: `${A.origin}/sw.js` });
+    await s.outside(A).showNotification('outside', {});
+    outsideId = h.notifier.shown[0]!.id;
+    await send(sub, 'close it');
+    await waitFor('the close', () => s.dispatched.some((d) => d.event.type === 'notificationclose'), 10_000);
+    const close = s.dispatched.find((d) => d.event.type === 'notificationclose')!;
+    assert.deepEqual([close.scope, close.scriptURL], [A.scope, A.scriptURL]);
+    assert.deepEqual(h.notifier.closed, [outsideId]);
+  } finally {
+    await h.stop();
   }
 });
