@@ -15,11 +15,12 @@
 //   registrations and versions, and starts and stops workers.
 // - A worker attached to DevTools is never stopped by Chromium, so the idle stop and the deadline stop are here.
 // - Calls from a worker come over the binding with the target as their only trusted fact: the origin is the worker
-//   target's, never the message's.
+//   target's, never the message's. A call made while no event of ours runs (a timer, a `message` event) goes to
+//   the engine's client for that worker (WorkerHost.serveOutsideEvents), which decides.
 
 import { randomBytes } from 'node:crypto';
 import type CDP from 'chrome-remote-interface';
-import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome } from '../engine/ports.ts';
+import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome, WorkerRef } from '../engine/ports.ts';
 import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { silentLogger } from '../engine/log.ts';
 import { launchChromium, type LaunchedBrowser, type LaunchOptions } from './launch.ts';
@@ -226,6 +227,11 @@ export class ChromiumWorkerHost implements WorkerHost {
   }
 
   readonly #deletedListeners = new Set<(scope: string) => void>();
+  #outside: ((worker: WorkerRef) => WorkerClient) | null = null;
+
+  serveOutsideEvents(serve: (worker: WorkerRef) => WorkerClient): void {
+    this.#outside = serve;
+  }
 
   onRegistrationDeleted(listener: (scope: string) => void): void {
     this.#deletedListeners.add(listener);
@@ -446,10 +452,9 @@ export class ChromiumWorkerHost implements WorkerHost {
     const pushed = await servePushManagerCall(this.#opts.sites?.(origin), this.#callingWorker(worker), method, args);
     if (pushed) return pushed.value;
     const state = this.#origins.get(origin);
-    const client = state?.client;
-    const event = state?.event;
-    if (!state || !client || !event) throw new Error('No event is running.');
-    const served = await serveNotificationCall(client, event, method, args);
+    if (!state?.client || !state.event) return this.#callOutsideEvent(worker, method, args);
+    const client = state.client;
+    const served = await serveNotificationCall(client, state.event, method, args);
     if (served) return served.value;
     switch (method) {
       case 'openWindow':
@@ -467,6 +472,29 @@ export class ChromiumWorkerHost implements WorkerHost {
     const registration = version && this.#registrations.get(version.registrationId);
     if (!version || !registration || registration.isDeleted) return undefined;
     return { scope: registration.scopeURL, scriptURL: version.scriptURL };
+  }
+
+  /**
+   * A call made while no event of ours runs at the origin: relayed to the engine's client for this worker (its
+   * registration's scope, found from the target), which decides; no per-event cap applies there. Without the
+   * engine's side, or for a worker whose registration is not known, refused as before.
+   */
+  async #callOutsideEvent(worker: WorkerTarget, method: string, args: unknown[]): Promise<unknown> {
+    const calling = this.#callingWorker(worker);
+    if (!this.#outside || !calling) throw new Error('No event is running.');
+    const client = this.#outside({ origin: worker.origin, scope: calling.scope, scriptURL: worker.scriptURL });
+    const served = await serveNotificationCall(client, { reserved: 0, shown: 0 }, method, args);
+    if (served) return served.value;
+    switch (method) {
+      case 'openWindow':
+        // The engine refuses a window outside a click; asked all the same, so that it stays the one to decide.
+        return typeof args[0] === 'string' ? (await client.openWindow(args[0])) === true : false;
+      case 'focus':
+        // Focus needs a click (the spec's user activation): never outside an event.
+        return false;
+      default:
+        throw new Error('unknown method');
+    }
   }
 
   /** A page script's call: answered by the SiteService of the calling context's origin. */

@@ -8,7 +8,7 @@
 // next push after it closed starts the headless one again. A push in flight during the switch fails and is retried
 // by the engine.
 import type { PushEngine } from '../engine/engine.ts';
-import { WORKER_HOST_UNAVAILABLE, type Logger, type Store, type WorkerClient, type WorkerDispatch, type WorkerHost, type WorkerOutcome } from '../engine/ports.ts';
+import { WORKER_HOST_UNAVAILABLE, type Logger, type Store, type WorkerClient, type WorkerDispatch, type WorkerHost, type WorkerOutcome, type WorkerRef } from '../engine/ports.ts';
 import { SiteService, type PermissionPort } from '../engine/services/site-service.ts';
 import { SitePermissions } from '../engine/site-permissions.ts';
 import type { ChromiumWorkerHost } from '../chromium-host/chromium-worker-host.ts';
@@ -119,6 +119,14 @@ export class AgentBrowser implements WorkerHost {
 
   onRegistrationDeleted(listener: (scope: string) => void): void {
     this.#deleted.add(listener);
+  }
+
+  #outside: ((worker: WorkerRef) => WorkerClient) | null = null;
+
+  /** Relayed to the browser's host once it starts (the engine decides: src/engine/origin-notifications.ts). */
+  serveOutsideEvents(serve: (worker: WorkerRef) => WorkerClient): void {
+    this.#outside = serve;
+    this.#host?.host.serveOutsideEvents(serve);
   }
 
   async close(): Promise<void> {
@@ -275,6 +283,7 @@ export class AgentBrowser implements WorkerHost {
     host.onRegistrationDeleted((scope) => {
       for (const l of this.#deleted) l(scope);
     });
+    if (this.#outside) host.serveOutsideEvents(this.#outside);
     try {
       await host.start();
     } catch (err) {

@@ -65,6 +65,8 @@ async function createEngine(common: Common, serviceUrl: string, notifier: Notifi
     // HTTPS_PROXY / https_proxy / NO_PROXY, read at each connection attempt (host/proxy.ts).
     connection: { agent: new ResolvingProxyAgent(async () => proxyFromEnv(serviceUrl)) },
     ...(opts.browser ? { workerHost: opts.browser } : {}),
+    // The browser's permission store (made at attach, below): read for notifications a worker shows outside a push.
+    ...(opts.browser ? { permissions: { state: (origin: string) => opts.browser!.permissions.state(origin) } } : {}),
   });
   opts.browser?.attach(engine, store);
   await engine.load();

@@ -17,13 +17,14 @@ import { UnknownChannels } from './delivery/unknown-channels.ts';
 import { WorkerDispatcher } from './delivery/worker-dispatch.ts';
 import { displayUrl, errorKind, silentLogger } from './log.ts';
 import { NotificationCenter } from './notification-center.ts';
+import { OriginNotifications } from './origin-notifications.ts';
 import { httpUrl, type NotificationModel, type NotificationRequest } from './notification.ts';
 import { clientFrames, type ServerMessage } from './protocol.ts';
 import { migrate } from './state-schema.ts';
 import { reregistrationGroupSize, SubscriptionRegistry, type Reregistered } from './subscription-registry.ts';
 import { SimplePushSession } from './simple-push.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
-import type { Clock, Logger, Notifier, PowerSource, PowerState, SecretBox, Store, TimerHandle, UrlOpener, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
+import type { Clock, Logger, Notifier, PermissionReader, PowerSource, PowerState, SecretBox, Store, TimerHandle, UrlOpener, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
 import type { HistoryEntry } from '../shared/history-entry.ts';
 import type { Preferences } from '../shared/preferences.ts';
 import { BurstGrace } from './policy/accounting.ts';
@@ -49,6 +50,11 @@ export interface EngineOptions {
   notifier: Notifier;
   opener?: UrlOpener;
   workerHost?: WorkerHost;
+  /**
+   * The host's permission store (site-permissions.ts), read for notifications a worker shows outside a push event
+   * (origin-notifications.ts); without it no origin may show those.
+   */
+  permissions?: PermissionReader;
   clock?: Clock;
   logger?: Logger;
   /** Connection tuning; `clock` lets the socket's timers run on another clock than the policy's (tests). */
@@ -157,6 +163,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #settlement: Settlement;
   #fates: FateLog;
   #unknownChannels: UnknownChannels;
+  /** Notifications workers show outside push events, and where their clicks go. */
+  #originNotifications: OriginNotifications;
 
   /** Where this engine keeps its files (the sender's VAPID key pair lives there too). */
   get dataDir(): string {
@@ -222,6 +230,7 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       clock: this.#clock,
       logger: this.#logger,
       opener: opts.opener,
+      closedOutsideEvent: (n) => void this.#originNotifications.dispatch(n, { type: 'notificationclose', notification: n }),
       ...(opts.worker?.deadlineMs !== undefined ? { deadlineMs: opts.worker.deadlineMs } : {}),
       ...(opts.worker?.keepAliveMs !== undefined ? { keepAliveMs: opts.worker.keepAliveMs } : {}),
     });
@@ -241,6 +250,17 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       this.emit('history', entry);
     });
     this.#unknownChannels = new UnknownChannels(this.#registry, this.#connection);
+    this.#originNotifications = new OriginNotifications({
+      permissions: opts.permissions,
+      notifications: this.#notifications,
+      display: this.#display,
+      workers: this.#workers,
+      registry: this.#registry,
+      clock: this.#clock,
+      logger: this.#logger,
+      record: (r) => this.#fates.record(r),
+    });
+    opts.workerHost?.serveOutsideEvents?.((worker) => this.#originNotifications.client(worker));
     this.#simplePush = new SimplePushSession({
       registry: this.#registry,
       store: opts.store,
@@ -600,6 +620,14 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   /** The host reports a click on one of our notifications. */
   async notificationActivated(id: string, action = ''): Promise<void> {
     const n = this.#notifications.get(id);
+    if (n?.worker) {
+      // Shown by a worker outside a push event: the click goes back to that worker.
+      this.siteOpened(n.origin);
+      const what = this.#notifications.activate(id, action, n.origin, Boolean(this.#opts.workerHost));
+      if (what.kind === 'open') await this.#workers.open(what.url);
+      else if (what.kind === 'worker-click') await this.#originNotifications.dispatch(what.notification, { type: 'notificationclick', notification: what.notification, action });
+      return;
+    }
     const sub = n && this.#registry.get(n.subscriptionId);
     if (!n || !sub) return;
     // A click on one of the origin's notifications refills its budget (docs/policies.md).
@@ -612,8 +640,9 @@ export class PushEngine extends EventEmitter<EngineEvents> {
 
   async notificationClosed(id: string): Promise<void> {
     const n = this.#notifications.dismissed(id);
-    const sub = n && this.#registry.get(n.subscriptionId);
-    if (n && sub && this.#hasWorker(sub)) await this.#dispatch(sub, { type: 'notificationclose', notification: n });
+    if (!n || (await this.#originNotifications.dispatch(n, { type: 'notificationclose', notification: n }))) return;
+    const sub = this.#registry.get(n.subscriptionId);
+    if (sub && this.#hasWorker(sub)) await this.#dispatch(sub, { type: 'notificationclose', notification: n });
   }
 
   // ---- connection ----

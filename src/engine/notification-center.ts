@@ -126,7 +126,7 @@ export class NotificationCenter {
     this.#saveTimer.unref?.();
   }
 
-  show(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source'] }): NotificationModel {
+  show(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source']; worker?: NotificationModel['worker'] }): NotificationModel {
     const { model, confirmed } = this.showConfirmed(request, meta);
     confirmed.catch(this.#onAsyncError);
     return model;
@@ -136,8 +136,8 @@ export class NotificationCenter {
    * Like show(), and also says whether the platform took it: `confirmed` rejects when the notifier fails after it
    * returned (a notification server that is not there), so the caller can record that instead of "shown".
    */
-  showConfirmed(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source'] }): { model: NotificationModel; confirmed: Promise<void> } {
-    const model: NotificationModel = { ...request, id: randomUUID(), subscriptionId: meta.subscriptionId, origin: meta.origin, source: meta.source, shownAt: this.#clock.now() };
+  showConfirmed(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source']; worker?: NotificationModel['worker'] }): { model: NotificationModel; confirmed: Promise<void> } {
+    const model: NotificationModel = { ...request, id: randomUUID(), subscriptionId: meta.subscriptionId, origin: meta.origin, source: meta.source, shownAt: this.#clock.now(), ...(meta.worker ? { worker: meta.worker } : {}) };
     if (request.tag) {
       // Same non-empty tag from the same origin replaces the earlier notification.
       for (const old of this.#active.values()) {

@@ -15,6 +15,11 @@ export interface NotificationModel extends NotificationRequest {
   /** Where it came from: a worker, a declarative payload, the engine's plain-payload display, or the policy. */
   source: 'worker' | 'declarative' | 'payload' | 'generic';
   shownAt: number;
+  /**
+   * The service worker that showed it outside a push event (src/engine/origin-notifications.ts): `subscriptionId` is
+   * then '' and its click and close go to this worker.
+   */
+  worker?: { scope: string; scriptURL: string };
 }
 
 export const NOTIFICATION_LIMITS = {

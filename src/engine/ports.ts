@@ -111,7 +111,26 @@ export interface WorkerHost {
    * its data cleared): the engine then ends that scope's push subscription, as a browser does.
    */
   onRegistrationDeleted?(listener: (scope: string) => void): void;
+  /**
+   * Optional: the engine's side of the calls a worker makes outside any event the engine dispatched (from a timer,
+   * a `message` event, its script's first statement). The host relays them to `serve(worker)`'s client, `worker`
+   * being the calling target's own origin, scope and script (never the message's); a host without it refuses them.
+   * The engine decides (src/engine/origin-notifications.ts).
+   */
+  serveOutsideEvents?(serve: (worker: WorkerRef) => WorkerClient): void;
   close(): Promise<void>;
+}
+
+/** A service worker known by its registration, for notifications shown outside a push event (their click and close go back to it). */
+export interface WorkerRef {
+  origin: string;
+  scope: string;
+  scriptURL: string;
+}
+
+/** Reads an origin's notification permission in the engine's permission store (src/engine/site-permissions.ts). */
+export interface PermissionReader {
+  state(origin: string): 'granted' | 'denied' | 'prompt';
 }
 
 export interface WorkerDispatch {

@@ -89,8 +89,14 @@ export function isStoredNotification(v: unknown): v is NotificationModel {
     typeof n.source === 'string' &&
     NOTIFICATION_SOURCES.has(n.source) &&
     typeof n.shownAt === 'number' &&
-    (n.actions === undefined || Array.isArray(n.actions))
+    (n.actions === undefined || Array.isArray(n.actions)) &&
+    (n.worker === undefined || isWorkerOfNotification(n.worker))
   );
+}
+
+function isWorkerOfNotification(v: unknown): boolean {
+  const w = v as { scope?: unknown; scriptURL?: unknown } | null;
+  return typeof w === 'object' && w !== null && typeof w.scope === 'string' && typeof w.scriptURL === 'string';
 }
 
 /** True when the store holds any sealed secret (a subscription, or one kept aside earlier): its key must not be replaced. */

@@ -110,7 +110,7 @@ async function start(): Promise<void> {
     if (answer.kind === 'unsupported') logger.warn('the system proxy for the push service is not an HTTP proxy: connecting directly', { scheme: answer.scheme });
     return answer.kind === 'proxy' ? answer.url : null;
   });
-  const engine = new PushEngine({ serviceUrl, serviceChoice, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, power, logger, connection: { agent } });
+  const engine = new PushEngine({ serviceUrl, serviceChoice, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, permissions, power, logger, connection: { agent } });
   const reportFailure = (what: string) => (err: unknown) => logger.error(what, { error: (err as Error)?.name ?? 'unknown' });
   notifier.events = {
     activated: (id, action) => void engine.notificationActivated(id, action).catch(reportFailure('notification activation failed')),

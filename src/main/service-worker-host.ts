@@ -17,7 +17,7 @@
 // - `registration.unregister()`: the service-worker preload wraps it and reports the scope on CHANNEL.call; at
 //   start, `reconcile` starts the worker of each subscribed scope and reports scopes that cannot be started twice.
 
-import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome } from '../engine/ports.ts';
+import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome, WorkerRef } from '../engine/ports.ts';
 import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { siteOrigin } from './url-policy.ts';
 import { SW_CHANNEL } from '../shared/service-worker-channel.ts';
@@ -114,6 +114,16 @@ export class ServiceWorkerHost implements WorkerHost {
 
   onRegistrationDeleted(listener: (scope: string) => void): void {
     this.#deleted.add(listener);
+  }
+
+  #outside: ((worker: WorkerRef) => WorkerClient) | null = null;
+
+  /**
+   * Calls made outside our events go to the engine's client. Only workers this host has wired are heard (started
+   * for an event or at reconcile): see docs/architecture.md "The Electron host".
+   */
+  serveOutsideEvents(serve: (worker: WorkerRef) => WorkerClient): void {
+    this.#outside = serve;
   }
 
   /** Chromium stopped this version (`running-status-changed` to `stopped`): a runaway one may run again. */
@@ -238,7 +248,7 @@ export class ServiceWorkerHost implements WorkerHost {
       }
       // The worker's pushManager: for the registration Electron says the worker has, never one from the message.
       const pushed = await servePushManagerCall(this.#sites?.(origin), { scope: worker.scope, scriptURL: worker.scriptURL }, msg.method, msg.args as unknown[]);
-      value = pushed ? pushed.value : await this.#call(origin, msg.method, msg.args as unknown[]);
+      value = pushed ? pushed.value : await this.#call(origin, worker, msg.method, msg.args as unknown[]);
     } catch (err) {
       ok = false;
       value = { name: (err as Error).name === 'TypeError' ? 'TypeError' : 'AbortError', message: shortMessage(err) };
@@ -246,11 +256,19 @@ export class ServiceWorkerHost implements WorkerHost {
     if (id && !worker.isDestroyed()) worker.send(SW_CHANNEL.reply, id, ok, value ?? null);
   }
 
-  async #call(origin: string, method: string, args: unknown[]): Promise<unknown> {
+  async #call(origin: string, worker: ServiceWorkerHandle, method: string, args: unknown[]): Promise<unknown> {
     const state = this.#origins.get(origin);
-    const client = state?.client;
-    const event = state?.event;
-    if (!client || !event) throw new Error('No event is running.');
+    if (!state?.client || !state.event) {
+      // No event of ours runs: the engine's client for this worker decides (Electron's scope and script, never the
+      // message's); no per-event cap or window there.
+      if (!this.#outside) throw new Error('No event is running.');
+      const served = await serveNotificationCall(this.#outside({ origin, scope: worker.scope, scriptURL: worker.scriptURL }), { reserved: 0, shown: 0 }, method, args);
+      if (served) return served.value;
+      if (method === 'openWindow' || method === 'focus') return false;
+      throw new Error('unknown method');
+    }
+    const client = state.client;
+    const event = state.event;
     const served = await serveNotificationCall(client, event, method, args);
     if (served) return served.value;
     switch (method) {

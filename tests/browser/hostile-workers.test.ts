@@ -2,7 +2,7 @@
 // 13): a busy loop, a fetch flood, a memory bomb, giant titles/bodies/data, reads of another origin's storage, and
 // calls made outside any event. Each site runs at its own *.localhost origin in the host's Chromium; pushes go
 // through the local push service (web-push as sender) to a real engine, so what the notifier records is what would
-// reach the desktop. Mocked: only the desktop notifier (it records; it cannot be observed here). Each test asserts
+// reach the desktop; the engine's permission store grants only the origins a test names. Mocked: only the desktop notifier (it records; it cannot be observed here). Each test asserts
 // the contained outcome.
 
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +14,9 @@ import { startPushService } from '../../tools/push-service/index.ts';
 import { send, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
 import { chromiumHost } from '../support/chromium-host.ts';
 import { SiteServer, registerWorker, subscribeSite } from '../support/worker-sites.ts';
+import { MemoryStore } from '../support/memory-store.ts';
+import { SitePermissions } from '../../src/engine/site-permissions.ts';
+import { OUTSIDE_EVENT_LIMIT } from '../../src/engine/origin-notifications.ts';
 
 /** A test that hangs fails after a minute and a half instead of holding up the run. */
 const BOUNDED = { timeout: 90_000 };
@@ -22,12 +25,14 @@ let sites: SiteServer;
 let service: Awaited<ReturnType<typeof startPushService>>;
 let host: ChromiumWorkerHost;
 let h: Harness;
+/** The engine's permission store: only the origins a test grants may show notifications outside an event. */
+const permissions = new SitePermissions(new MemoryStore(), async () => false);
 
 before(async () => {
   sites = await SiteServer.start();
   service = await startPushService();
   host = await chromiumHost();
-  h = await startEngine(service.wsUrl, { workerHost: host, worker: { deadlineMs: 3_000, keepAliveMs: 30_000, retryDelaysMs: [] } });
+  h = await startEngine(service.wsUrl, { workerHost: host, permissions, worker: { deadlineMs: 3_000, keepAliveMs: 30_000, retryDelaysMs: [] } });
 });
 
 after(async () => {
@@ -194,7 +199,7 @@ describe('hostile workers on the Chromium host', () => {
     assert.ok(!JSON.stringify(seen).includes('victim-'), 'no value written by the victim is visible');
   });
 
-  test('calls made outside an event (at the script\'s first statement, from a timer after the event) show nothing; the next event is served', BOUNDED, async () => {
+  test('calls made outside an event (at the script\'s first statement, from a timer after the event) without permission show nothing; the next event is served', BOUNDED, async () => {
     const origin = sites.site('outside', {
       '/sw.js': `
         // At the first statement: no event runs.
@@ -216,5 +221,27 @@ describe('hostile workers on the Chromium host', () => {
     await waitFor('the next event', () => shownFrom(origin).some((n) => n.title === 'after'), 20_000);
     assert.deepEqual(shownFrom(origin).map((n) => n.title), ['legit', 'after']);
     assert.ok(sites.requests.includes('outside/refused?late') && sites.requests.includes('outside/refused?window'), sites.requests.filter((r) => r.startsWith('outside/')).join(', '));
+    assert.ok(sites.requests.includes('outside/refused?start'), 'the call at the first statement is refused too');
+  });
+
+  test('with permission, calls made outside an event are rate-limited per origin: 20 from a timer show 8, the rest reject; no window opens', BOUNDED, async () => {
+    const origin = sites.site('outsidegranted', {
+      '/sw.js': `
+        self.onpush = (e) => {
+          e.waitUntil(registration.showNotification('legit'));
+          setTimeout(() => {
+            for (let i = 0; i < 20; i++) registration.showNotification('late' + i).then(() => fetch('/late?ok'), (err) => fetch('/late?' + err.name));
+            clients.openWindow('/late').catch(() => fetch('/refused?window'));
+          }, 300);
+        };`,
+    });
+    permissions.set(origin, 'granted');
+    const sub = await subscribeSite(host, h.engine, origin);
+    await send(sub, 'go');
+    await waitFor('every late call answered', () => sites.count('outsidegranted', '/late') >= 20 && sites.count('outsidegranted', '/refused') >= 1, 20_000);
+    assert.equal(sites.requests.filter((r) => r === 'outsidegranted/late?ok').length, OUTSIDE_EVENT_LIMIT.count);
+    assert.equal(sites.requests.filter((r) => r === 'outsidegranted/late?TypeError').length, 20 - OUTSIDE_EVENT_LIMIT.count);
+    assert.deepEqual(shownFrom(origin).map((n) => n.title), ['legit', ...Array.from({ length: OUTSIDE_EVENT_LIMIT.count }, (_, i) => `late${i}`)]);
+    assert.ok(sites.requests.includes('outsidegranted/refused?window'));
   });
 });

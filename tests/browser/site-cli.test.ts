@@ -56,6 +56,17 @@ describe('push-agent site add, list, remove; listen runs the sites\' workers', (
     assert.equal(l.lines.find((x) => x.title === 'worker: via listen')!.origin, www);
   });
 
+  test('site add while listen runs, a page that messages its worker: listen shows the worker\'s notification outside a push event (the permission site add granted)', BOUNDED, async () => {
+    const dir = tempDir();
+    const l = await started(dir);
+    const origin = `http://messaging.localhost:${port}`;
+    const r = await cli(dir, ['site', 'add', `${origin}/?message&close`, '--headless', '--allow-notifications', '--close-after', '30']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor('the worker\'s notification', () => l.lines.some((x) => x.type === 'notification' && x.title === 'message: hello'), 60_000);
+    assert.equal(l.lines.find((x) => x.type === 'notification' && x.title === 'message: hello')!.origin, origin);
+    await waitFor('the page\'s report', () => reports.includes(`messaging.localhost message=shown`), 20_000);
+  });
+
   test('site list, site remove: unsubscribed at the service (404/410), no service worker left in the profile', BOUNDED, async () => {
     const dir = tempDir();
     const origin = `http://gone.localhost:${port}`;

@@ -22,11 +22,16 @@ self.addEventListener('push', (e) => {
   const text = e.data ? e.data.text() : '';
   e.waitUntil(self.registration.showNotification('worker: ' + text, { body: self.registration.scope }));
 });
+// A message from its page: a notification outside any push event (the origin's permission allows it).
+self.addEventListener('message', (e) => {
+  e.waitUntil(self.registration.showNotification('message: ' + e.data).then(() => 'shown', (err) => err.name).then((r) => e.source.postMessage(r)));
+});
 `;
 
 /**
- * The sites' page script: subscribes at load (`?close` then closes its own window); with `?unregister` it
- * unregisters its origin's service worker instead (which ends its push subscription) and closes.
+ * The sites' page script: subscribes at load (`?close` then closes its own window); with `?message` it then posts
+ * "hello" to its worker and waits for its answer; with `?unregister` it unregisters its origin's service worker
+ * instead (which ends its push subscription) and closes.
  */
 const PAGE_SCRIPT = `
 (async () => {
@@ -40,6 +45,13 @@ const PAGE_SCRIPT = `
   await navigator.serviceWorker.ready;
   await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: ${JSON.stringify(vapid.publicKey)} });
   await fetch('/report?subscribed=' + location.host + location.pathname);
+  if (location.search.includes('message')) {
+    const answer = await new Promise((resolve) => {
+      navigator.serviceWorker.onmessage = (e) => resolve(e.data);
+      reg.active.postMessage('hello');
+    });
+    await fetch('/report?message=' + answer);
+  }
   if (location.search.includes('close')) window.close();
 })().catch((e) => fetch('/report?error=' + encodeURIComponent(e.message)));
 `;

@@ -80,7 +80,7 @@ before(async () => {
       return site;
     },
   });
-  h = await startEngine(service.wsUrl, { workerHost: host });
+  h = await startEngine(service.wsUrl, { workerHost: host, permissions: permission });
 });
 
 after(async () => {

@@ -36,14 +36,17 @@ export class Display {
     this.#p = parts;
   }
 
-  /** Shows now, or holds back during quiet hours; does not wait for the platform. */
-  show(sub: SubscriptionRecord, request: NotificationRequest, source: NotificationModel['source'], receivedAt: number): ShowResult {
+  /**
+   * Shows now, or holds back during quiet hours; does not wait for the platform. `sub` is the subscription it belongs
+   * to, or `{ id: '', origin }` with `worker` for a worker's notification outside a push event.
+   */
+  show(sub: Pick<SubscriptionRecord, 'id' | 'origin'>, request: NotificationRequest, source: NotificationModel['source'], receivedAt: number, worker?: NotificationModel['worker']): ShowResult {
     this.#p.grace.shown(sub.origin, this.#p.clock.now());
     if (this.#p.quiet.isQuiet()) {
       this.#p.quiet.hold();
       return { quiet: true };
     }
-    const { model, confirmed } = this.#p.notifications.showConfirmed(request, { subscriptionId: sub.id, origin: sub.origin, source });
+    const { model, confirmed } = this.#p.notifications.showConfirmed(request, { subscriptionId: sub.id, origin: sub.origin, source, ...(worker ? { worker } : {}) });
     this.#p.shown(model, receivedAt);
     // Callers that do not wait for it (a worker's showNotification, the generic notification) still hear of a failure.
     confirmed.catch((err: unknown) => this.#p.logger.warn('notification failed', { kind: errorKind(err) }));

@@ -2,9 +2,9 @@
 // worker may ask of the engine meanwhile (WorkerClient). A push event's result says what the worker showed; the
 // other events (click, close, subscription change) come from the engine's public API.
 
-import { httpUrl, validateNotification, type NotificationRequest } from '../notification.ts';
+import { httpUrl, validateNotification, type NotificationModel, type NotificationRequest } from '../notification.ts';
 import type { NotificationCenter } from '../notification-center.ts';
-import type { Clock, Logger, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome } from '../ports.ts';
+import type { Clock, Logger, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome, WorkerRef } from '../ports.ts';
 import type { PowerPolicy } from '../policy/power.ts';
 import type { SubscriptionRegistry } from '../subscription-registry.ts';
 import type { SubscriptionRecord } from '../subscription-record.ts';
@@ -36,6 +36,11 @@ export interface WorkerDispatchParts {
   clock: Clock;
   logger: Logger;
   opener: UrlOpener | undefined;
+  /**
+   * Sends `notificationclose` for a notification a worker showed outside a push event to that worker
+   * (origin-notifications.ts), when a subscription's worker closed it.
+   */
+  closedOutsideEvent?(notification: NotificationModel): void;
   /** Overrides of the power state's deadline and keep-alive (tests, benchmarks). */
   deadlineMs?: number;
   keepAliveMs?: number;
@@ -90,7 +95,6 @@ export class WorkerDispatcher {
   #run(sub: SubscriptionRecord, event: WorkerEvent, shown?: (request: NotificationRequest, quiet: boolean) => void, keepAliveMs?: number): Promise<WorkerOutcome> {
     const p = this.#p;
     const receivedAt = p.clock.now();
-    let windows = 0;
     const client: WorkerClient = {
       showNotification: async (title, options) => {
         const request = validateNotification(title, options, sub.scope);
@@ -98,31 +102,41 @@ export class WorkerDispatcher {
         shown?.(request, r.quiet);
       },
       getNotifications: (tag) => p.notifications.list(sub.origin, tag),
-      openWindow: async (url) => {
-        // One window per click, counted here where the URL is opened; no other event may open one.
-        if (event.type !== 'notificationclick' || windows >= 1) return false;
-        const safe = httpUrl(url, sub.scope);
-        if (!safe) return false;
-        windows++;
-        await this.open(safe);
-        return true;
-      },
+      openWindow: this.windowOpener(event, sub.scope),
       getSubscription: () => p.registry.toJSON(sub.id),
       closeNotification: (id) => {
         const n = p.notifications.closeFor(sub.origin, id);
-        if (n && this.has(sub)) void this.#run(sub, { type: 'notificationclose', notification: n });
+        if (n?.worker && p.closedOutsideEvent) p.closedOutsideEvent(n);
+        else if (n && this.has(sub)) void this.#run(sub, { type: 'notificationclose', notification: n });
       },
     };
-    return p.host!.dispatch(
-      {
-        origin: sub.origin,
-        scope: sub.scope,
-        scriptURL: sub.workerScriptURL!,
-        event,
-        deadlineMs: p.deadlineMs ?? p.power.deadlineMs(),
-        keepAliveMs: keepAliveMs ?? this.#keepAliveMs(),
-      },
+    // has(sub) held for every caller: there is a host.
+    return this.dispatchTo({ origin: sub.origin, scope: sub.scope, scriptURL: sub.workerScriptURL! }, event, client, keepAliveMs)!;
+  }
+
+  /**
+   * One event to a worker known by its registration, its calls answered by `client` (a subscription's worker above;
+   * a worker's notification shown outside a push event, src/engine/origin-notifications.ts). Null without a host.
+   */
+  dispatchTo(worker: WorkerRef, event: WorkerEvent, client: WorkerClient, keepAliveMs?: number): Promise<WorkerOutcome> | null {
+    const p = this.#p;
+    if (!p.host) return null;
+    return p.host.dispatch(
+      { ...worker, event, deadlineMs: p.deadlineMs ?? p.power.deadlineMs(), keepAliveMs: keepAliveMs ?? this.#keepAliveMs() },
       client,
     );
+  }
+
+  /** A worker's `clients.openWindow` during `event`: one window per click, counted here where the URL is opened; no other event may open one. */
+  windowOpener(event: WorkerEvent | undefined, scope: string): WorkerClient['openWindow'] {
+    let windows = 0;
+    return async (url) => {
+      if (event?.type !== 'notificationclick' || windows >= 1) return false;
+      const safe = httpUrl(url, scope);
+      if (!safe) return false;
+      windows++;
+      await this.open(safe);
+      return true;
+    };
   }
 }

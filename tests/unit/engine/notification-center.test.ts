@@ -120,6 +120,23 @@ test(`at most ${MAX_KEPT_NOTIFICATIONS} are kept (the oldest closed on screen fi
   assert.deepEqual(screen.closed, firstFive, 'the oldest closed on screen; the aged one only forgotten');
 });
 
+test('a notification shown outside a push event keeps its worker across a restart; one whose worker does not read is kept as it is, never routed', async () => {
+  const store = memoryStore();
+  const clock = new ManualClock();
+  const worker = { scope: 'https://a.example/app/', scriptURL: 'https://a.example/app/sw.js' };
+  const { c } = await center(store, clock);
+  const shown = c.show({ title: 'outside' }, { subscriptionId: '', origin: META.origin, source: 'worker', worker });
+  await c.flush();
+  const bad = { ...shown, id: 'bad-worker', worker: { scope: 7 } };
+  const list = [...(await keptList(store)), bad];
+  store.data.set('notifications', { sealed: await sharedBox.seal(new TextEncoder().encode(JSON.stringify(list))) });
+  const after = (await center(store, clock)).c;
+  assert.deepEqual(after.get(shown.id)?.worker, worker);
+  assert.equal(after.get('bad-worker'), undefined);
+  await after.flush();
+  assert.deepEqual((await keptList(store)).find((n) => (n as { id: string }).id === 'bad-worker'), bad);
+});
+
 test('a stored value this build cannot read is never overwritten: a bad entry is written back as it is, an unsealed or unopenable value is moved aside', async () => {
   const store = memoryStore();
   const clock = new ManualClock();

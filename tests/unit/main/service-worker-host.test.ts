@@ -172,6 +172,26 @@ test('at most 8 notifications and one window per event; the count is the host\'s
   assert.deepEqual(t.opened, ['https://a.example/x']);
 });
 
+test('a call made after its event ended goes to the engine\'s client for that worker (Electron\'s scope and script); refused without one', async () => {
+  let call: ((method: string, args: unknown[]) => Promise<{ ok: boolean; value: unknown }>) | null = null;
+  const t = setup(async (_e, c) => {
+    call = c;
+    return { status: 'ok' };
+  });
+  await t.host.dispatch(t.request('https://a.example', 'x'), t.client);
+  assert.deepEqual(await call!('showNotification', ['late', {}]), { ok: false, value: { name: 'AbortError', message: 'No event is running.' } });
+  const asked: unknown[] = [];
+  t.host.serveOutsideEvents((worker) => {
+    asked.push(worker);
+    return t.client;
+  });
+  assert.deepEqual(await call!('showNotification', ['late', { origin: 'https://b.example', scope: 'https://b.example/' }]), { ok: true, value: null });
+  assert.deepEqual(await call!('openWindow', ['https://a.example/x']), { ok: true, value: false }, 'no window outside a click');
+  assert.deepEqual(t.shown, ['late']);
+  assert.deepEqual(t.opened, []);
+  assert.deepEqual(asked[0], { origin: 'https://a.example', scope: 'https://a.example/', scriptURL: 'https://a.example/sw.js' });
+});
+
 test('unregister() in the worker reports Electron\'s scope for the worker, never a scope from the message', async () => {
   const t = setup(async (_e, _call, send) => {
     send(JSON.stringify({ id: 0, method: 'unregistered', args: ['https://b.example/'] }));
