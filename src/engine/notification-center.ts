@@ -7,7 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { httpUrl, type NotificationModel, type NotificationRequest } from './notification.ts';
-import { SecretsUnavailableError, type Clock, type Logger, type Notifier, type SecretBox, type Store, type TimerHandle } from './ports.ts';
+import type { Clock, Logger, Notifier, SecretBox, Store, TimerHandle } from './ports.ts';
 import { isStoredNotification } from './state-schema.ts';
 
 /** At most this many notifications are remembered per origin; the oldest are closed first. */
@@ -66,21 +66,10 @@ export class NotificationCenter {
     const { store, logger, secrets } = this.#state;
     const raw = store.get(STATE_KEY);
     if (raw === undefined) return;
-    let entries: unknown;
-    try {
-      const sealed = (raw as { sealed?: unknown } | null)?.sealed;
-      if (typeof sealed !== 'string') throw new TypeError('not a sealed list');
-      entries = JSON.parse(new TextDecoder().decode(await secrets.open(sealed)));
-      if (!Array.isArray(entries)) throw new TypeError('not a list');
-    } catch (err) {
-      if (err instanceof SecretsUnavailableError) {
-        // The key is locked: what is stored stays as it is, and this run keeps its notifications in memory only.
-        this.#state = null;
-        logger.warn('kept notifications cannot be opened while the key is locked; not kept this run', { kind: err.name });
-        return;
-      }
-      // Not ours to overwrite: moved aside as it is, and the engine starts with none. When the place aside is taken
-      // (an earlier one), it stays where it is and this run keeps its notifications in memory only.
+    const sealed = (raw as { sealed?: unknown } | null)?.sealed;
+    if (typeof sealed !== 'string') {
+      // Not a sealed list at all: not ours to overwrite. Moved aside as it is, and the engine starts with none; when the
+      // place aside is taken (an earlier one), it stays where it is and this run keeps its notifications in memory only.
       if (store.get(UNREADABLE_KEY) === undefined) {
         store.set(UNREADABLE_KEY, raw);
         store.delete(STATE_KEY);
@@ -89,6 +78,17 @@ export class NotificationCenter {
         this.#state = null;
         logger.warn('kept notifications unreadable; left as they are, notifications are not kept this run', { key: STATE_KEY });
       }
+      return;
+    }
+    let entries: unknown;
+    try {
+      entries = JSON.parse(new TextDecoder().decode(await secrets.open(sealed)));
+      if (!Array.isArray(entries)) throw new TypeError('not a list');
+    } catch (err) {
+      // A locked key, or a key that is not the one they were sealed with (replaced, restored from elsewhere): what is
+      // stored stays exactly as it is (the right key may come back), and this run keeps its notifications in memory.
+      this.#state = null;
+      logger.warn('kept notifications cannot be opened; left as they are, not kept this run', { kind: (err as Error).name });
       return;
     }
     const oldest = this.#clock.now() - MAX_KEPT_AGE_MS;
