@@ -267,3 +267,32 @@ test('acceptAsync on a full disk rejects and leaves no trace: not pending, not r
     tmpfs.unmount();
   }
 });
+
+test('compaction waits for a moment with nothing pending (a drain is not paused by it), up to 8 times its threshold', () => {
+  const file = path.join(tempDir(), 'inbox.jsonl');
+  const a = new Inbox({ file, logger: silentLogger, compactAfter: 20 });
+  const lines = () => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+  // One message always pending, as while a backlog drains: 2 lines per message.
+  a.accept([msg(0)]);
+  for (let i = 1; i <= 60; i++) {
+    a.accept([msg(i)]);
+    a.done(`m${i - 1}`);
+  }
+  assert.ok(lines() > 100, `not compacted while messages were pending (${lines()} lines)`);
+  for (let i = 61; i <= 100; i++) {
+    a.accept([msg(i)]);
+    a.done(`m${i - 1}`);
+  }
+  assert.ok(lines() < 100, `compacted past 8 times the threshold (${lines()} lines)`);
+  a.done('m100');
+  for (let i = 101; i <= 130; i++) {
+    a.accept([msg(i)]);
+    a.done(`m${i}`);
+  }
+  assert.ok(lines() < 30, `compacted once nothing was pending (${lines()} lines)`);
+  a.close();
+  const b = new Inbox({ file, logger: silentLogger });
+  assert.deepEqual(b.pending(), []);
+  assert.ok(b.isDuplicate('s1', 'v0') && b.isDuplicate('s1', 'v130'));
+  b.close();
+});
