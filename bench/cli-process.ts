@@ -9,8 +9,14 @@ import { createInterface } from 'node:readline';
 const bundle = path.join(import.meta.dirname, '../dist/cli/push-agent.js');
 export const cliPath = fs.existsSync(bundle) ? bundle : path.join(import.meta.dirname, '../src/cli/push-agent.ts');
 
-/** The node flags of the command's `#!/usr/bin/env -S node <flags>` line: the bench runs it as the installed bin does. */
-export const cliNodeFlags = (/^#!\/usr\/bin\/env -S node (.*)/.exec(fs.readFileSync(cliPath, 'utf8').split('\n', 1)[0]!)?.[1] ?? '').split(' ').filter(Boolean);
+/**
+ * The node flags of the command's `#!/usr/bin/env -S node <flags>` line: the bench runs it as the installed bin does.
+ */
+export const cliNodeFlags = (
+  /^#!\/usr\/bin\/env -S node (.*)/.exec(fs.readFileSync(cliPath, 'utf8').split('\n', 1)[0]!)?.[1] ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
 
 const MEM_TAG = 'PUSH_AGENT_BENCH_MEM ';
 const probe = `process.on('SIGUSR2', () => process.stderr.write(${JSON.stringify(MEM_TAG)} + JSON.stringify(process.memoryUsage()) + '\\n'));`;
@@ -30,7 +36,22 @@ export interface ListenProcess {
 /** Starts `push-agent listen --json` and resolves once it reports connected. */
 export async function startListen(dataDir: string, serviceUrl: string, timeoutMs = 120_000): Promise<ListenProcess> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...cliNodeFlags, '--import', probeUrl, cliPath, 'listen', '--json', '--data-dir', dataDir, '--service', serviceUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [
+      ...cliNodeFlags,
+      '--import',
+      probeUrl,
+      cliPath,
+      'listen',
+      '--json',
+      '--data-dir',
+      dataDir,
+      '--service',
+      serviceUrl,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const lines: Array<Record<string, unknown>> = [];
   const heapWaiters: Array<(m: NodeJS.MemoryUsage) => void> = [];
   createInterface({ input: proc.stderr! }).on('line', (line) => {
@@ -39,7 +60,10 @@ export async function startListen(dataDir: string, serviceUrl: string, timeoutMs
   });
   let connectedAt = 0;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`push-agent listen not connected within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`push-agent listen not connected within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     proc.once('exit', (code) => reject(new Error(`push-agent listen exited with ${code}`)));
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       let msg: Record<string, unknown>;
@@ -67,7 +91,11 @@ export async function startListen(dataDir: string, serviceUrl: string, timeoutMs
         heapWaiters.push(resolve);
         proc.kill('SIGUSR2');
       });
-      return { heapUsedMiB: m.heapUsed / MiB, heapTotalMiB: m.heapTotal / MiB, externalMiB: (m.external + m.arrayBuffers) / MiB };
+      return {
+        heapUsedMiB: m.heapUsed / MiB,
+        heapTotalMiB: m.heapTotal / MiB,
+        externalMiB: (m.external + m.arrayBuffers) / MiB,
+      };
     },
     stop: async () => {
       if (proc.exitCode !== null) return;

@@ -3,7 +3,13 @@
 import { createDecipheriv, createECDH, hkdfSync } from 'node:crypto';
 import os from 'node:os';
 import webpush from 'web-push';
-import { decryptPush, decryptPushAsync, generateSubscriptionKeys, subscriptionKeysJSON, type EncryptedPush } from '../src/engine/crypto/index.ts';
+import {
+  decryptPush,
+  decryptPushAsync,
+  generateSubscriptionKeys,
+  subscriptionKeysJSON,
+  type EncryptedPush,
+} from '../src/engine/crypto/index.ts';
 import { summarize, type BenchContext, type Figure } from './lib.ts';
 
 const PAYLOAD = 3 * 1024;
@@ -28,7 +34,12 @@ function makeSamples(encoding: Encoding, count: number): Sample[] {
     const r = webpush.encrypt(json.p256dh, json.auth, Buffer.alloc(PAYLOAD, 0x61), encoding);
     const body = r.cipherText;
     if (encoding === 'aes128gcm') {
-      return { msg: { data: body, headers: { encoding } }, salt: body.subarray(0, 16), senderKey: body.subarray(21, 86), ciphertext: body.subarray(86) };
+      return {
+        msg: { data: body, headers: { encoding } },
+        salt: body.subarray(0, 16),
+        senderKey: body.subarray(21, 86),
+        ciphertext: body.subarray(86),
+      };
     }
     const local: unknown = r.localPublicKey; // typed string by @types/web-push, a Buffer at run time
     const senderKey = Buffer.isBuffer(local) ? local : Buffer.from(String(local), 'base64url');
@@ -42,7 +53,8 @@ function makeSamples(encoding: Encoding, count: number): Sample[] {
 const ownEcdh = createECDH('prime256v1');
 ownEcdh.setPrivateKey(keys.privateKey);
 const info = (s: string) => Buffer.from(s, 'latin1');
-const hkdf = (ikm: Buffer, salt: Buffer, inf: Buffer, len: number) => Buffer.from(hkdfSync('sha256', ikm, salt, inf, len));
+const hkdf = (ikm: Buffer, salt: Buffer, inf: Buffer, len: number) =>
+  Buffer.from(hkdfSync('sha256', ikm, salt, inf, len));
 const LEN = Buffer.from([0, 65]);
 
 function bound(encoding: Encoding, s: Sample): Buffer {
@@ -50,7 +62,12 @@ function bound(encoding: Encoding, s: Sample): Buffer {
   let cek: Buffer;
   let nonce: Buffer;
   if (encoding === 'aes128gcm') {
-    const ikm = hkdf(secret, keys.authSecret, Buffer.concat([info('WebPush: info\0'), keys.publicKey, s.senderKey]), 32);
+    const ikm = hkdf(
+      secret,
+      keys.authSecret,
+      Buffer.concat([info('WebPush: info\0'), keys.publicKey, s.senderKey]),
+      32,
+    );
     cek = hkdf(ikm, s.salt, info('Content-Encoding: aes128gcm\0'), 16);
     nonce = hkdf(ikm, s.salt, info('Content-Encoding: nonce\0'), 12);
   } else {
@@ -91,7 +108,11 @@ async function timeAsync(samples: Sample[], from: number, count: number): Promis
 }
 
 /** Messages per second for two contenders over one run of `total` messages each, in alternating slices. */
-async function pairedRates(total: number, a: (from: number, n: number) => number | Promise<number>, b: (from: number, n: number) => number | Promise<number>): Promise<[number, number]> {
+async function pairedRates(
+  total: number,
+  a: (from: number, n: number) => number | Promise<number>,
+  b: (from: number, n: number) => number | Promise<number>,
+): Promise<[number, number]> {
   const n = Math.ceil(total / SLICES);
   let ta = 0;
   let tb = 0;
@@ -147,7 +168,12 @@ export default async function decryptBench(ctx: BenchContext): Promise<Figure[]>
       title: `decryptPush, 3 KiB ${encoding} message (web-push), one core`,
       unit: 'messages/s',
       ...o,
-      bound: { label: 'raw node:crypto: ECDH.computeSecret + HKDF + AES-128-GCM', median: b.median, min: b.min, max: b.max },
+      bound: {
+        label: 'raw node:crypto: ECDH.computeSecret + HKDF + AES-128-GCM',
+        median: b.median,
+        min: b.min,
+        max: b.max,
+      },
       ratio,
       target: { text: '>= 0.9 of the primitives bound on one core', met: ratio >= 0.9 },
       notes:

@@ -18,7 +18,10 @@ interface Prepared {
 }
 
 function prepare(sub: SubscriptionInfo, payload: string, encoding: 'aes128gcm' | 'aesgcm' = 'aes128gcm'): Prepared {
-  const d = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: sub.keys }, payload, { TTL: 600, contentEncoding: encoding });
+  const d = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: sub.keys }, payload, {
+    TTL: 600,
+    contentEncoding: encoding,
+  });
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(d.headers)) headers[k] = String(v);
   return { endpoint: d.endpoint, headers, body: new Uint8Array(d.body as Buffer) };
@@ -103,7 +106,11 @@ async function backlog(ctx: BenchContext): Promise<Figure[]> {
   const boundRates: number[] = [];
   const ratios: number[] = [];
   for (let run = 0; run < ctx.runs; run++) {
-    const service = await startServiceProcess({ maxMessagesPerSession: count * 2, maxStoredPerChannel: count * 2, maxStoredBytes: 512 * 2 ** 20 });
+    const service = await startServiceProcess({
+      maxMessagesPerSession: count * 2,
+      maxStoredPerChannel: count * 2,
+      maxStoredBytes: 512 * 2 ** 20,
+    });
     try {
       let h = await startEngine(service.wsUrl);
       const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'backlog' });
@@ -117,7 +124,9 @@ async function backlog(ctx: BenchContext): Promise<Figure[]> {
       // (b) The service's own drain rate: the same number of same-sized messages to a bare client.
       bareRates.push(await bareDrain(service, count, payload(0)));
       // (a) Decrypting the same messages on one core, nothing else.
-      const sample = prepared.slice(0, 500).map((p) => ({ data: Buffer.from(p.body), headers: { encoding: 'aes128gcm' } }));
+      const sample = prepared
+        .slice(0, 500)
+        .map((p) => ({ data: Buffer.from(p.body), headers: { encoding: 'aes128gcm' } }));
       const t = performance.now();
       for (const m of sample) decryptPush(m, keys);
       decryptRates.push(sample.length / ((performance.now() - t) / 1000));
@@ -129,13 +138,17 @@ async function backlog(ctx: BenchContext): Promise<Figure[]> {
       await h.engine.idle();
       await new Promise((r) => setTimeout(r, 300)); // a late duplicate, if any, shows up here
       const stats = await service.stats();
-      if (stats.stored !== 0) throw new Error(`backlog: ${stats.stored} messages still stored at the service (not acked)`);
+      if (stats.stored !== 0)
+        throw new Error(`backlog: ${stats.stored} messages still stored at the service (not acked)`);
       const seen = new Set(h.notifier.shown.map((n) => (n.body ?? '').slice(0, 6)));
-      if (h.notifier.shown.length !== count || seen.size !== count) throw new Error(`backlog: ${h.notifier.shown.length} shown, ${seen.size} distinct, of ${count}`);
+      if (h.notifier.shown.length !== count || seen.size !== count)
+        throw new Error(`backlog: ${h.notifier.shown.length} shown, ${seen.size} distinct, of ${count}`);
       rates.push(count / elapsed);
       boundRates.push(Math.min(decryptRates.at(-1)!, bareRates.at(-1)!));
       ratios.push(rates.at(-1)! / boundRates.at(-1)!);
-      ctx.log(`backlog run ${run + 1}: agent ${rates.at(-1)!.toFixed(0)} msg/s; decrypt ${decryptRates.at(-1)!.toFixed(0)}, bare client ${bareRates.at(-1)!.toFixed(0)} msg/s; ratio ${ratios.at(-1)!.toFixed(2)}`);
+      ctx.log(
+        `backlog run ${run + 1}: agent ${rates.at(-1)!.toFixed(0)} msg/s; decrypt ${decryptRates.at(-1)!.toFixed(0)}, bare client ${bareRates.at(-1)!.toFixed(0)} msg/s; ratio ${ratios.at(-1)!.toFixed(2)}`,
+      );
       await h.stop();
     } finally {
       await service.stop();
@@ -151,7 +164,11 @@ async function backlog(ctx: BenchContext): Promise<Figure[]> {
       title: `Offline backlog of ${count} x 3 KiB aes128gcm drained (service in its own process)`,
       unit: 'msg/s',
       ...r,
-      bound: { label: 'lower of single-core decryptPush on the same messages and the service\'s drain to a bare client that acks at once, same run', ...b },
+      bound: {
+        label:
+          "lower of single-core decryptPush on the same messages and the service's drain to a bare client that acks at once, same run",
+        ...b,
+      },
       ratio: r.median / b.median,
       target: { text: '>= 0.8 of the bound, every message exactly once', met: r.median / b.median >= 0.8 },
       notes:
@@ -160,14 +177,26 @@ async function backlog(ctx: BenchContext): Promise<Figure[]> {
         'What dominates (profiled 2026-11-30, issue 19): before, everything ahead of the ack was on the critical path of each batch of 10 (the service sends the next batch only when all are acked): decryption on the main thread (~220 of ~390 us of main-thread CPU per message) and a synchronous fdatasync. ' +
         'Then a backlog batch was acked once durable (fsync on the thread pool) and decrypted after, on a second thread: ~180-200 us of main-thread CPU per message, ratio 0.61-0.62 on a quiet machine. ' +
         'Since (issue 19, measured 2026-11-30 with process.threadCpuUsage and a CPU profile of the drain): posting each message to the decryption thread cloned the 8 KiB Buffer pools behind its keys and data (postMessage ~250 ms of main-thread time per 5,000 messages; now exact copies, the data transferred: ~60 ms); compaction waits for nothing pending (it took ~110 ms between batches). A journal written in place into zero-filled chunks allocated ahead was built and measured (batch fdatasync 0.36-0.39 ms median instead of 0.43-0.50 in isolation, ~1-2% of a drain, not visible in the ratio) and not kept: it added a second end-of-journal rule to the durability code for no measurable gain. ' +
-        'Now ~140-150 us of main-thread CPU per message, ratio 0.71-0.74 at load 1-3. What remains: the decryption thread is busy ~80% of the drain (it is the bound\'s own work, plus posting), the main thread ~65% (frame parsing, journaling, acks, dispatch, history), the service process besides, on 2 cores; the batch fdatasyncs sum to 300-400 ms of a ~1.5 s drain on the critical path (the service sends the next batch only once all 10 are acked). Under load from other work on the machine the ratio falls to 0.4-0.6.',
+        "Now ~140-150 us of main-thread CPU per message, ratio 0.71-0.74 at load 1-3. What remains: the decryption thread is busy ~80% of the drain (it is the bound's own work, plus posting), the main thread ~65% (frame parsing, journaling, acks, dispatch, history), the service process besides, on 2 cores; the batch fdatasyncs sum to 300-400 ms of a ~1.5 s drain on the critical path (the service sends the next batch only once all 10 are acked). Under load from other work on the machine the ratio falls to 0.4-0.6.",
     },
-    { id: 'engine.backlog.bound.decrypt', title: 'Backlog bound (a): single-core decryptPush on the same messages', unit: 'msg/s', ...f(decryptRates) },
-    { id: 'engine.backlog.bound.service', title: "Backlog bound (b): the service's drain to a bare client that acks each message at once", unit: 'msg/s', ...f(bareRates) },
+    {
+      id: 'engine.backlog.bound.decrypt',
+      title: 'Backlog bound (a): single-core decryptPush on the same messages',
+      unit: 'msg/s',
+      ...f(decryptRates),
+    },
+    {
+      id: 'engine.backlog.bound.service',
+      title: "Backlog bound (b): the service's drain to a bare client that acks each message at once",
+      unit: 'msg/s',
+      ...f(bareRates),
+    },
   ];
 }
 
-/** A bare protocol client: one channel, offline while `count` messages are stored, then drains them acking each at once. */
+/**
+ * A bare protocol client: one channel, offline while `count` messages are stored, then drains them acking each at once.
+ */
 async function bareDrain(service: ServiceProcess, count: number, payload: string): Promise<number> {
   const receiver = createECDH('prime256v1');
   receiver.generateKeys();
@@ -178,7 +207,9 @@ async function bareDrain(service: ServiceProcess, count: number, payload: string
   const reg = await client.register();
   client.ws.close();
   await client.closed;
-  const prepared = Array.from({ length: count }, () => prepare({ endpoint: reg.pushEndpoint as string, keys } as SubscriptionInfo, payload));
+  const prepared = Array.from({ length: count }, () =>
+    prepare({ endpoint: reg.pushEndpoint as string, keys } as SubscriptionInfo, payload),
+  );
   for (let i = 0; i < count; i += 100) await Promise.all(prepared.slice(i, i + 100).map(post));
   client = await RawPushClient.connect(service.wsUrl);
   let received = 0;
@@ -187,7 +218,12 @@ async function bareDrain(service: ServiceProcess, count: number, payload: string
     client.ws.on('message', (data) => {
       const msg = JSON.parse(data.toString()) as { messageType: string; channelID: string; version: string };
       if (msg.messageType !== 'notification') return;
-      client.ws.send(JSON.stringify({ messageType: 'ack', updates: [{ channelID: msg.channelID, version: msg.version, code: 100 }] }));
+      client.ws.send(
+        JSON.stringify({
+          messageType: 'ack',
+          updates: [{ channelID: msg.channelID, version: msg.version, code: 100 }],
+        }),
+      );
       if (++received === count) resolve(performance.now());
     });
   });
@@ -198,14 +234,18 @@ async function bareDrain(service: ServiceProcess, count: number, payload: string
   return count / ((end - start) / 1000);
 }
 
-/** `push-agent listen` with 1,000 endpoint subscriptions (no sites, so no browser) on an idle connection: RSS, heap, CPU. */
+/**
+ * `push-agent listen` with 1,000 endpoint subscriptions (no sites, so no browser) on an idle connection: RSS, heap,
+ * CPU.
+ */
 async function idle(ctx: BenchContext): Promise<Figure[]> {
   const subs = 1000;
   const windowS = ctx.quick ? 10 : 60;
   const service = await startPushService({ maxChannelsPerUaid: subs * 2 });
   const dir = tempDir();
   const h = await startEngine(service.wsUrl, {}, dir);
-  for (let i = 0; i < subs; i += 50) await Promise.all(Array.from({ length: 50 }, () => h.engine.subscribe({ kind: 'endpoint', label: 'idle' })));
+  for (let i = 0; i < subs; i += 50)
+    await Promise.all(Array.from({ length: 50 }, () => h.engine.subscribe({ kind: 'endpoint', label: 'idle' })));
   await h.stop();
   const rss: number[] = [];
   const heap: number[] = [];
@@ -233,11 +273,22 @@ async function idle(ctx: BenchContext): Promise<Figure[]> {
       ...r,
       target: { text: 'under 60 MiB', met: r.median < 60 },
       notes:
-        'What it is (measured 2026-11-30, issue 19): a bare Node 24 process is ~44 MiB RSS; loading ws adds ~12 MiB (node:tls/https initialisation, needed for wss://), the engine ~3 MiB, and 1,000 subscriptions ~10 MiB (~2 KiB each live in the V8 heap: registry records, keys, sealed secrets, the store\'s JSON text; the rest is heap left committed after start-up and malloc\'d cipher contexts). ' +
+        "What it is (measured 2026-11-30, issue 19): a bare Node 24 process is ~44 MiB RSS; loading ws adds ~12 MiB (node:tls/https initialisation, needed for wss://), the engine ~3 MiB, and 1,000 subscriptions ~10 MiB (~2 KiB each live in the V8 heap: registry records, keys, sealed secrets, the store's JSON text; the rest is heap left committed after start-up and malloc'd cipher contexts). " +
         'Before: conf loaded ajv, ajv-formats and semver (140 of 198 modules, ~20 MiB) and rings held 1,000 ids per subscription; the CLI now uses a JSON file store and one fixed 320 KiB de-duplication window (82 -> ~68-70 MiB).',
     },
-    { id: 'engine.idle.heap', title: `Idle push-agent listen with ${subs} subscriptions: V8 heap used`, unit: 'MiB', ...summarize(heap) },
-    { id: 'engine.idle.cpu', title: `Idle push-agent listen with ${subs} subscriptions: CPU over ${windowS} s`, unit: '% of a core', ...c, target: { text: 'under 0.05% of a core', met: c.median < 0.05 } },
+    {
+      id: 'engine.idle.heap',
+      title: `Idle push-agent listen with ${subs} subscriptions: V8 heap used`,
+      unit: 'MiB',
+      ...summarize(heap),
+    },
+    {
+      id: 'engine.idle.cpu',
+      title: `Idle push-agent listen with ${subs} subscriptions: CPU over ${windowS} s`,
+      unit: '% of a core',
+      ...c,
+      target: { text: 'under 0.05% of a core', met: c.median < 0.05 },
+    },
   ];
 }
 

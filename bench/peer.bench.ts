@@ -63,9 +63,21 @@ interface Receiver {
   measure(count: number, contentEncoding: Encoding): Promise<number[]>;
 }
 
-function ourReceiver(name: string, slug: Receiver['slug'], h: Harness, notifier: TimingNotifier, sub: SubscriptionInfo, vapid: VapidKeys): Receiver {
+function ourReceiver(
+  name: string,
+  slug: Receiver['slug'],
+  h: Harness,
+  notifier: TimingNotifier,
+  sub: SubscriptionInfo,
+  vapid: VapidKeys,
+): Receiver {
   // The same sender call as FirefoxPeer.send: web-push's sendNotification over a plain HTTP agent, VAPID signed.
-  const keys = { p256dh: sub.keys.p256dh, authB64: sub.keys.auth, auth: Buffer.from(sub.keys.auth, 'base64url'), ecdh: undefined as never };
+  const keys = {
+    p256dh: sub.keys.p256dh,
+    authB64: sub.keys.auth,
+    auth: Buffer.from(sub.keys.auth, 'base64url'),
+    ecdh: undefined as never,
+  };
   return {
     name,
     slug,
@@ -99,10 +111,18 @@ export default async function peerBench(ctx: BenchContext): Promise<Figure[]> {
     const plainNotifier = new TimingNotifier();
     const plain = await startEngine(service.wsUrl, { notifier: plainNotifier });
     cleanups.push(() => plain.stop());
-    const plainSub = await plain.engine.subscribe({ kind: 'endpoint', label: 'peer bench', applicationServerKey: peer.vapid.publicKey });
+    const plainSub = await plain.engine.subscribe({
+      kind: 'endpoint',
+      label: 'peer bench',
+      applicationServerKey: peer.vapid.publicKey,
+    });
 
     const receivers: Receiver[] = [
-      { name: 'Firefox ESR', slug: 'firefox', measure: (n, contentEncoding) => measurePushLatency(peer, n, { contentEncoding }) },
+      {
+        name: 'Firefox ESR',
+        slug: 'firefox',
+        measure: (n, contentEncoding) => measurePushLatency(peer, n, { contentEncoding }),
+      },
       ourReceiver('Push Agent, no worker', 'agent', plain, plainNotifier, plainSub, peer.vapid),
     ];
 
@@ -125,7 +145,9 @@ export default async function peerBench(ctx: BenchContext): Promise<Figure[]> {
         userVisibleOnly: true,
         workerScriptURL: `${origin}/sw.js`,
       });
-      receivers.push(ourReceiver('Push Agent + Chromium worker', 'agent-worker', withWorker, workerNotifier, workerSub, peer.vapid));
+      receivers.push(
+        ourReceiver('Push Agent + Chromium worker', 'agent-worker', withWorker, workerNotifier, workerSub, peer.vapid),
+      );
     } catch (err) {
       ctx.log(`worker row skipped: ${(err as Error).message}`);
     }
@@ -142,7 +164,9 @@ export default async function peerBench(ctx: BenchContext): Promise<Figure[]> {
           const key = `${r.name}|${e}`;
           (p50.get(key) ?? p50.set(key, []).get(key)!).push(percentile(ms, 50));
           (p99.get(key) ?? p99.set(key, []).get(key)!).push(percentile(ms, 99));
-          ctx.log(`run ${run} ${e} ${r.name}: p50 ${percentile(ms, 50).toFixed(2)} ms, p99 ${percentile(ms, 99).toFixed(2)} ms`);
+          ctx.log(
+            `run ${run} ${e} ${r.name}: p50 ${percentile(ms, 50).toFixed(2)} ms, p99 ${percentile(ms, 99).toFixed(2)} ms`,
+          );
         }
       }
     }
@@ -153,7 +177,10 @@ export default async function peerBench(ctx: BenchContext): Promise<Figure[]> {
     ctx.log(`Node clock drift (Date.now - timeOrigin - now): ${drift.toFixed(2)} ms`);
     const figures: Figure[] = [];
     for (const e of ENCODINGS) {
-      for (const [pName, per] of [['p50', p50], ['p99', p99]] as const) {
+      for (const [pName, per] of [
+        ['p50', p50],
+        ['p99', p99],
+      ] as const) {
         const ff = summarize(per.get(`Firefox ESR|${e}`)!);
         for (const r of receivers) {
           const s = summarize(per.get(`${r.name}|${e}`)!);
@@ -164,10 +191,18 @@ export default async function peerBench(ctx: BenchContext): Promise<Figure[]> {
             title: `${r.name}: send start -> ${isPeer ? 'service worker push event' : slug === 'agent' ? 'notification emitted' : "worker's notification emitted"}, ${pName} (${count} sequential ${e} messages, web-push with VAPID)`,
             unit: 'ms',
             ...s,
-            ...(isPeer ? {} : { bound: { label: `Firefox ESR ${pName}, same run, same service and sender`, ...ff }, ratio: ff.median / s.median }),
-            // Firefox stops at the push event and draws no notification (see the top of this file and the report's section).
+            ...(isPeer
+              ? {}
+              : {
+                  bound: { label: `Firefox ESR ${pName}, same run, same service and sender`, ...ff },
+                  ratio: ff.median / s.median,
+                }),
+            // Firefox stops at the push event and draws no notification (see the top of this file and the report's
+            // section).
             ...(isPeer && e === 'aes128gcm' && pName === 'p50'
-              ? { notes: `${count} messages per row per run after ${warmup} warm-up messages; Node-side clock drift at the end of the run ${drift.toFixed(2)} ms (the two processes compare epoch times).` }
+              ? {
+                  notes: `${count} messages per row per run after ${warmup} warm-up messages; Node-side clock drift at the end of the run ${drift.toFixed(2)} ms (the two processes compare epoch times).`,
+                }
               : {}),
           });
         }

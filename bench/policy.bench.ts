@@ -2,7 +2,8 @@
 // in each power state, against `low` without coalescing (the saving coalescing buys). Real pipeline: local push
 // service -> engine -> the site's own service worker on the product's Chromium host; the worker shows one
 // notification per message (and waits for its wake-up report, so the count is exact). The worker is registered and
-// stopped beforehand, so the burst meets a stopped worker, as after a quiet spell. Messages arrive 100 ms apart (a server fanning out a burst), requests pre-built by web-push.
+// stopped beforehand, so the burst meets a stopped worker, as after a quiet spell. Messages arrive 100 ms apart (a
+// server fanning out a burst), requests pre-built by web-push.
 // CPU = this process (engine, push service, sender) + every Chromium process, from /proc (10 ms ticks), including
 // renderers that exited (reaped into their parent's cutime). The policy's time (coalescing window) runs on a
 // ManualClock; the socket's timers on real time. Keep-alive after the burst (30 s on ac, 10 s on battery) is idle
@@ -21,7 +22,12 @@ import type { PowerState, WorkerClient } from '../src/engine/ports.ts';
 import { summarize, type BenchContext, type Figure } from './lib.ts';
 
 /** The warm-up event's client: the worker shows nothing for it (no payload). */
-const silentClient: WorkerClient = { showNotification: async () => {}, getNotifications: () => [], openWindow: async () => false, getSubscription: () => null };
+const silentClient: WorkerClient = {
+  showNotification: async () => {},
+  getNotifications: () => [],
+  openWindow: async () => false,
+  getSubscription: () => null,
+};
 
 const BURST = 20;
 const SPACING_MS = 100;
@@ -79,8 +85,10 @@ export default async function policyBench(ctx: BenchContext): Promise<Figure[]> 
       wakes++;
       return void res.writeHead(204).end();
     }
-    if (req.url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title>');
-    res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(`const woke = fetch('/wake').catch(() => {});
+    if (req.url === '/')
+      return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title>');
+    res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' })
+      .end(`const woke = fetch('/wake').catch(() => {});
 self.addEventListener('push', (e) => e.waitUntil(woke));
 self.addEventListener('push', (e) => e.waitUntil(self.registration.showNotification('News', { body: e.data.text() })));`);
   });
@@ -98,15 +106,39 @@ self.addEventListener('push', (e) => e.waitUntil(self.registration.showNotificat
         // One event through the host, then stopped: the burst meets a stopped worker, as after a quiet spell. The
         // pause lets Chromium finish stopping it (an event meeting a worker still stopping is a known host defect,
         // docs/architecture.md); it is set-up, outside what is measured.
-        await host.dispatch({ origin, scope: `${origin}/`, scriptURL: `${origin}/sw.js`, event: { type: 'push', data: null }, deadlineMs: 10_000, keepAliveMs: 0 }, silentClient);
+        await host.dispatch(
+          {
+            origin,
+            scope: `${origin}/`,
+            scriptURL: `${origin}/sw.js`,
+            event: { type: 'push', data: null },
+            deadlineMs: 10_000,
+            keepAliveMs: 0,
+          },
+          silentClient,
+        );
         await host.stop(origin);
         await new Promise((r) => setTimeout(r, 500));
-        const h = await startEngine(service.wsUrl, { clock, power: new FixedPowerSource(c.power), workerHost: host, connection: { clock: systemClock } });
+        const h = await startEngine(service.wsUrl, {
+          clock,
+          power: new FixedPowerSource(c.power),
+          workerHost: host,
+          connection: { clock: systemClock },
+        });
         try {
           if (!c.coalesce) h.engine.preferences.set({ policy: { lowPowerCoalesceSeconds: 0 } });
-          const sub = await h.engine.subscribe({ kind: 'site', origin, scope: `${origin}/`, applicationServerKey: null, userVisibleOnly: true, workerScriptURL: `${origin}/sw.js` });
+          const sub = await h.engine.subscribe({
+            kind: 'site',
+            origin,
+            scope: `${origin}/`,
+            applicationServerKey: null,
+            userVisibleOnly: true,
+            workerScriptURL: `${origin}/sw.js`,
+          });
           const requests = Array.from({ length: BURST }, (_, i) => {
-            const d = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: sub.keys }, `message ${i}`, { TTL: 600 });
+            const d = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: sub.keys }, `message ${i}`, {
+              TTL: 600,
+            });
             const headers: Record<string, string> = {};
             for (const [k, v] of Object.entries(d.headers)) headers[k] = String(v);
             return { url: d.endpoint, headers, body: new Uint8Array(d.body as Buffer) };
@@ -154,7 +186,12 @@ self.addEventListener('push', (e) => e.waitUntil(self.registration.showNotificat
       title: `Worker wake-ups, burst of ${BURST} to one origin, ${c.id}`,
       unit: 'wake-ups',
       ...w,
-      ...(isLow ? { bound: { label: 'low without coalescing, same run', ...summarize(base.wakeups) }, ratio: summarize(base.wakeups).median / Math.max(1, w.median) } : {}),
+      ...(isLow
+        ? {
+            bound: { label: 'low without coalescing, same run', ...summarize(base.wakeups) },
+            ratio: summarize(base.wakeups).median / Math.max(1, w.median),
+          }
+        : {}),
       ...(isLow ? { target: { text: 'one wake-up for a burst inside the 10 s window', met: w.max === 1 } } : {}),
     });
     figures.push({
@@ -162,8 +199,18 @@ self.addEventListener('push', (e) => e.waitUntil(self.registration.showNotificat
       title: `CPU time per message (engine + service + Chromium), burst of ${BURST}, ${c.id}`,
       unit: 'ms',
       ...cpu,
-      ...(isLow ? { bound: { label: 'low without coalescing, same run', ...summarize(base.cpu) }, ratio: summarize(base.cpu).median / cpu.median } : {}),
-      ...(c.id === 'ac' ? { notes: 'ac and battery keep the worker alive 30 s / 10 s after the burst (idle, not measured); low stops it at once.' } : {}),
+      ...(isLow
+        ? {
+            bound: { label: 'low without coalescing, same run', ...summarize(base.cpu) },
+            ratio: summarize(base.cpu).median / cpu.median,
+          }
+        : {}),
+      ...(c.id === 'ac'
+        ? {
+            notes:
+              'ac and battery keep the worker alive 30 s / 10 s after the burst (idle, not measured); low stops it at once.',
+          }
+        : {}),
     });
   }
   return figures;

@@ -29,14 +29,21 @@ export default async function pushServiceBench(ctx: BenchContext): Promise<Figur
   const service = await startServiceProcess();
   const figures: Figure[] = [];
   try {
-    ctx.log(`service at ${service.wsUrl}; ${loadCount} messages under load and ${seqCount} one at a time per run, ${ctx.runs} runs`);
+    ctx.log(
+      `service at ${service.wsUrl}; ${loadCount} messages under load and ${seqCount} one at a time per run, ${ctx.runs} runs`,
+    );
     const vapid = webpush.generateVAPIDKeys();
     const receiver = createECDH('prime256v1');
     receiver.generateKeys();
-    const keys = { p256dh: receiver.getPublicKey().toString('base64url'), auth: Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url') };
+    const keys = {
+      p256dh: receiver.getPublicKey().toString('base64url'),
+      auth: Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url'),
+    };
     const t0 = performance.now();
     const prepared = prepare(loadCount + seqCount, service.httpUrl, keys, vapid);
-    ctx.log(`prepared ${prepared.length} encrypted bodies in ${((performance.now() - t0) / 1000).toFixed(1)} s (not timed)`);
+    ctx.log(
+      `prepared ${prepared.length} encrypted bodies in ${((performance.now() - t0) / 1000).toFixed(1)} s (not timed)`,
+    );
 
     for (const clientCount of [1, 100]) {
       const clients = await connectClients(service.wsUrl, clientCount);
@@ -57,7 +64,9 @@ export default async function pushServiceBench(ctx: BenchContext): Promise<Figur
           const seq = await runLoad(clients, prepared.slice(loadCount), agent, 1);
           seqP50.push(percentile(seq.latencies, 50));
           seqP99.push(percentile(seq.latencies, 99));
-          ctx.log(`${clientCount} client(s) run ${run + 1}: ${load.rate.toFixed(0)} msg/s, under load p50 ${loadP50.at(-1)!.toFixed(2)} / p99 ${loadP99.at(-1)!.toFixed(2)} ms, one at a time p50 ${seqP50.at(-1)!.toFixed(2)} / p99 ${seqP99.at(-1)!.toFixed(2)} ms`);
+          ctx.log(
+            `${clientCount} client(s) run ${run + 1}: ${load.rate.toFixed(0)} msg/s, under load p50 ${loadP50.at(-1)!.toFixed(2)} / p99 ${loadP99.at(-1)!.toFixed(2)} ms, one at a time p50 ${seqP50.at(-1)!.toFixed(2)} / p99 ${seqP99.at(-1)!.toFixed(2)} ms`,
+          );
         }
       } finally {
         agent.destroy();
@@ -67,11 +76,37 @@ export default async function pushServiceBench(ctx: BenchContext): Promise<Figur
       const who = `${clientCount} connected client${clientCount === 1 ? '' : 's'}`;
       const note = `aes128gcm bodies from web-push (precomputed) with VAPID on v1 endpoints, TTL 60; ${WINDOW} POSTs in flight; clients ack every message; service in its own process.`;
       figures.push(
-        { id: `${id}.throughput`, title: `Push service: HTTP POST -> WebSocket delivery, ${who}`, unit: 'msg/s', ...summarize(rates), notes: note },
-        { id: `${id}.latency-under-load.p50`, title: `Push service: send -> delivery latency p50 under load, ${who}`, unit: 'ms', ...summarize(loadP50) },
-        { id: `${id}.latency-under-load.p99`, title: `Push service: send -> delivery latency p99 under load, ${who}`, unit: 'ms', ...summarize(loadP99) },
-        { id: `${id}.latency-single.p50`, title: `Push service: send -> delivery latency p50, one message at a time, ${who}`, unit: 'ms', ...summarize(seqP50) },
-        { id: `${id}.latency-single.p99`, title: `Push service: send -> delivery latency p99, one message at a time, ${who}`, unit: 'ms', ...summarize(seqP99) },
+        {
+          id: `${id}.throughput`,
+          title: `Push service: HTTP POST -> WebSocket delivery, ${who}`,
+          unit: 'msg/s',
+          ...summarize(rates),
+          notes: note,
+        },
+        {
+          id: `${id}.latency-under-load.p50`,
+          title: `Push service: send -> delivery latency p50 under load, ${who}`,
+          unit: 'ms',
+          ...summarize(loadP50),
+        },
+        {
+          id: `${id}.latency-under-load.p99`,
+          title: `Push service: send -> delivery latency p99 under load, ${who}`,
+          unit: 'ms',
+          ...summarize(loadP99),
+        },
+        {
+          id: `${id}.latency-single.p50`,
+          title: `Push service: send -> delivery latency p50, one message at a time, ${who}`,
+          unit: 'ms',
+          ...summarize(seqP50),
+        },
+        {
+          id: `${id}.latency-single.p99`,
+          title: `Push service: send -> delivery latency p99, one message at a time, ${who}`,
+          unit: 'ms',
+          ...summarize(seqP99),
+        },
       );
     }
     figures.push(...(await ackFlood(ctx, service.wsUrl, service.httpUrl)));
@@ -115,7 +150,10 @@ export async function ackFlood(ctx: BenchContext, wsUrl: string, httpUrl: string
     await c.next(); // hello; the first batch of stored messages follows and is left unacked (the drain stops there)
     const start = performance.now();
     for (let f = 0; f < 10; f++) {
-      c.send({ messageType: 'ack', updates: Array.from({ length: 800 }, (_, i) => ({ channelID, version: f * 800 + i, code: 100 })) });
+      c.send({
+        messageType: 'ack',
+        updates: Array.from({ length: 800 }, (_, i) => ({ channelID, version: f * 800 + i, code: 100 })),
+      });
     }
     const healthStart = performance.now();
     const healthDone = fetch(`${httpUrl}/health`).then(async (r) => {
@@ -127,17 +165,32 @@ export async function ackFlood(ctx: BenchContext, wsUrl: string, httpUrl: string
     processing.push(performance.now() - start);
     health.push(await healthDone);
     c.ws.terminate();
-    ctx.log(`ack flood with ${stored} stored, run ${run + 1}: frames handled in ${processing.at(-1)!.toFixed(1)} ms, /health meanwhile ${health.at(-1)!.toFixed(1)} ms`);
+    ctx.log(
+      `ack flood with ${stored} stored, run ${run + 1}: frames handled in ${processing.at(-1)!.toFixed(1)} ms, /health meanwhile ${health.at(-1)!.toFixed(1)} ms`,
+    );
   }
   const note = `${stored} stored messages for the UAID; 10 ack frames x 800 integer versions (~60 KiB each), none matching.`;
   return [
-    { id: 'push-service.ack-flood.processing', title: 'Push service: ten 60 KiB ack frames against a UAID with many stored messages', unit: 'ms', ...summarize(processing), notes: note },
-    { id: 'push-service.ack-flood.health-latency', title: 'Push service: GET /health answered during that ack flood', unit: 'ms', ...summarize(health) },
+    {
+      id: 'push-service.ack-flood.processing',
+      title: 'Push service: ten 60 KiB ack frames against a UAID with many stored messages',
+      unit: 'ms',
+      ...summarize(processing),
+      notes: note,
+    },
+    {
+      id: 'push-service.ack-flood.health-latency',
+      title: 'Push service: GET /health answered during that ack flood',
+      unit: 'ms',
+      ...summarize(health),
+    },
   ];
 }
 
 /** A bare protocol client: frames in order, for the ack-flood figure. */
-async function rawClient(wsUrl: string): Promise<{ ws: WebSocket; send: (m: unknown) => void; next: () => Promise<Record<string, unknown>> }> {
+async function rawClient(
+  wsUrl: string,
+): Promise<{ ws: WebSocket; send: (m: unknown) => void; next: () => Promise<Record<string, unknown>> }> {
   const ws = new WebSocket(wsUrl);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -154,11 +207,21 @@ async function rawClient(wsUrl: string): Promise<{ ws: WebSocket; send: (m: unkn
   return {
     ws,
     send: (m) => ws.send(JSON.stringify(m)),
-    next: () => withTimeout(queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r)), 30_000, 'no frame from the service'),
+    next: () =>
+      withTimeout(
+        queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r)),
+        30_000,
+        'no frame from the service',
+      ),
   };
 }
 
-function prepare(count: number, origin: string, keys: { p256dh: string; auth: string }, vapid: { publicKey: string; privateKey: string }): Prepared[] {
+function prepare(
+  count: number,
+  origin: string,
+  keys: { p256dh: string; auth: string },
+  vapid: { publicKey: string; privateKey: string },
+): Prepared[] {
   const subscription = { endpoint: `${origin}/wpush/v1/x`, keys };
   const out: Prepared[] = [];
   for (let i = 0; i < count; i++) {
@@ -194,7 +257,12 @@ async function connectClients(wsUrl: string, count: number): Promise<BenchClient
       const at = performance.now();
       const msg = JSON.parse(data.toString()) as Record<string, unknown>;
       if (msg.messageType === 'notification') {
-        ws.send(JSON.stringify({ messageType: 'ack', updates: [{ channelID: msg.channelID, version: msg.version, code: 100 }] }));
+        ws.send(
+          JSON.stringify({
+            messageType: 'ack',
+            updates: [{ channelID: msg.channelID, version: msg.version, code: 100 }],
+          }),
+        );
         const tag = (msg.data as string).slice(0, 22);
         const p = pending.get(tag);
         if (p) {
@@ -217,7 +285,12 @@ async function connectClients(wsUrl: string, count: number): Promise<BenchClient
 }
 
 /** Sends every prepared message (round-robin over the clients) with `window` in flight; waits for every delivery. */
-async function runLoad(clients: BenchClient[], messages: Prepared[], agent: http.Agent, window: number): Promise<{ rate: number; latencies: number[] }> {
+async function runLoad(
+  clients: BenchClient[],
+  messages: Prepared[],
+  agent: http.Agent,
+  window: number,
+): Promise<{ rate: number; latencies: number[] }> {
   const latencies: number[] = [];
   const deliveries: Promise<void>[] = [];
   let next = 0;
@@ -264,7 +337,10 @@ function post(agent: http.Agent, path: string, m: Prepared): Promise<number> {
 async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

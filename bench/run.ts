@@ -10,17 +10,20 @@ const AREAS: Array<{ prefix: string; heading: string; about: string }> = [
   {
     prefix: 'decrypt',
     heading: 'Decryption (RFC 8291 / draft aesgcm)',
-    about: 'Our decryptor against raw node:crypto doing the same primitives on the same messages: the bound is what one core can do at all.',
+    about:
+      'Our decryptor against raw node:crypto doing the same primitives on the same messages: the bound is what one core can do at all.',
   },
   {
     prefix: 'push-service',
     heading: 'Local push service (src/push-service)',
-    about: 'The autopush-compatible service used by every test and benchmark (and embedded by `--service local`): throughput and latency with 1 and 100 connected clients, and the cost of an ack flood against a UAID with many stored messages. It sets the floor under the end-to-end figures below.',
+    about:
+      'The autopush-compatible service used by every test and benchmark (and embedded by `--service local`): throughput and latency with 1 and 100 connected clients, and the cost of an ack flood against a UAID with many stored messages. It sets the floor under the end-to-end figures below.',
   },
   {
     prefix: 'engine',
     heading: 'Push engine end to end',
-    about: "The agent's added latency beside the service's own forwarding time, backlog drain beside its bound (the lower of single-core decryption and the service's own drain rate), and the idle cost of `push-agent listen`.",
+    about:
+      "The agent's added latency beside the service's own forwarding time, backlog drain beside its bound (the lower of single-core decryption and the service's own drain rate), and the idle cost of `push-agent listen`.",
   },
   {
     prefix: 'scale',
@@ -31,7 +34,8 @@ const AREAS: Array<{ prefix: string; heading: string; about: string }> = [
   {
     prefix: 'policy',
     heading: 'Power policy',
-    about: 'A 20-message burst to one origin through the real pipeline (service -> engine -> Chromium worker) in each power state: worker wake-ups and CPU per message, against `low` without coalescing (what coalescing saves).',
+    about:
+      'A 20-message burst to one origin through the real pipeline (service -> engine -> Chromium worker) in each power state: worker wake-ups and CPU per message, against `low` without coalescing (what coalescing saves).',
   },
   {
     prefix: 'service-worker',
@@ -74,9 +78,14 @@ for (const file of files) {
   console.log(`== ${file}`);
   const start = performance.now();
   try {
-    const mod = (await import(pathToFileURL(path.join(here, file)).href)) as { default: (c: BenchContext) => Promise<Figure[]> };
+    const mod = (await import(pathToFileURL(path.join(here, file)).href)) as {
+      default: (c: BenchContext) => Promise<Figure[]>;
+    };
     const got = await mod.default(ctx);
-    for (const f of got) console.log(`  ${f.id}: ${fmt(f.median)} ${f.unit} [${fmt(f.min)}..${fmt(f.max)}]${f.ratio != null ? ` ratio ${f.ratio.toFixed(2)}` : ''}`);
+    for (const f of got)
+      console.log(
+        `  ${f.id}: ${fmt(f.median)} ${f.unit} [${fmt(f.min)}..${fmt(f.max)}]${f.ratio != null ? ` ratio ${f.ratio.toFixed(2)}` : ''}`,
+      );
     figures.push(...got);
   } catch (err) {
     console.error(`  FAILED: ${(err as Error).stack ?? err}`);
@@ -103,7 +112,10 @@ const machine = {
   moduleSeconds: seconds,
 };
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-writeFileSync(path.join(root, 'bench/results/latest.json'), JSON.stringify({ machine, figures, failures }, null, 2) + '\n');
+writeFileSync(
+  path.join(root, 'bench/results/latest.json'),
+  JSON.stringify({ machine, figures, failures }, null, 2) + '\n',
+);
 // Only a full, unfiltered run may replace the committed report; a quick or filtered one is previewed beside the JSON.
 const report = !filter && !ctx.quick ? 'docs/PERFORMANCE.md' : 'bench/results/PERFORMANCE.preview.md';
 writeFileSync(path.join(root, report), markdown(machine, figures, failures));
@@ -127,13 +139,23 @@ function markdown(m: typeof machine, figs: Figure[], failed: string[]): string {
     'range [min..max] over those runs, beside the bound it is judged against (measured in the same run on the same',
     'machine, since a ratio is only meaningful at the same moment) and the target of its issue.',
     '',
-    `**Targets met: ${met.length} of ${withTarget.length}**${withTarget.length > met.length ? ` (not met: ${withTarget.filter((f) => !f.target!.met).map((f) => f.id).join(', ')})` : ''}.` +
-      (failed.length ? ` **Failed bench modules: ${failed.join(', ')}** (their figures are missing).` : ''),
+    `**Targets met: ${met.length} of ${withTarget.length}**${
+      withTarget.length > met.length
+        ? ` (not met: ${withTarget
+            .filter((f) => !f.target!.met)
+            .map((f) => f.id)
+            .join(', ')})`
+        : ''
+    }.` + (failed.length ? ` **Failed bench modules: ${failed.join(', ')}** (their figures are missing).` : ''),
     '',
     '## Machine',
     '',
     `- ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM; ${m.platform}; Node ${m.node}`,
-    `- ${m.runs} runs per figure${m.quick ? ' (BENCH_QUICK: smaller sizes, a smoke run, not a measurement)' : ''}; written ${m.date}; whole suite ${m.totalSeconds} s (${Object.entries(m.moduleSeconds).map(([k, v]) => `${k.replace('.bench.ts', '')} ${v} s`).join(', ')})`,
+    `- ${m.runs} runs per figure${m.quick ? ' (BENCH_QUICK: smaller sizes, a smoke run, not a measurement)' : ''}; written ${m.date}; whole suite ${m.totalSeconds} s (${Object.entries(
+      m.moduleSeconds,
+    )
+      .map(([k, v]) => `${k.replace('.bench.ts', '')} ${v} s`)
+      .join(', ')})`,
     `- load average (1 / 5 / 15 min) before ${load(m.loadavgBefore)}, after ${load(m.loadavgAfter)}: the machine is shared, so wide ranges may be other work, not ours`,
   ];
   const sections = new Map<string, Figure[]>();
@@ -142,19 +164,27 @@ function markdown(m: typeof machine, figs: Figure[], failed: string[]): string {
     (sections.get(prefix) ?? sections.set(prefix, []).get(prefix)!).push(f);
   }
   const known = new Set(AREAS.map((a) => a.prefix));
-  const areas = [...AREAS, ...[...sections.keys()].filter((p) => !known.has(p)).map((p) => ({ prefix: p, heading: p, about: '' }))];
+  const areas = [
+    ...AREAS,
+    ...[...sections.keys()].filter((p) => !known.has(p)).map((p) => ({ prefix: p, heading: p, about: '' })),
+  ];
   for (const area of areas) {
     const list = sections.get(area.prefix);
     if (!list?.length) continue;
     const areaTargets = list.filter((f) => f.target);
     lines.push('', `## ${area.heading}`, '');
     if (area.about) lines.push(area.about, '');
-    if (areaTargets.length) lines.push(`Targets met: ${areaTargets.filter((f) => f.target!.met).length} of ${areaTargets.length}.`, '');
+    if (areaTargets.length)
+      lines.push(`Targets met: ${areaTargets.filter((f) => f.target!.met).length} of ${areaTargets.length}.`, '');
     lines.push('| figure | median | range | bound (same run) | ratio | target |', '|---|---|---|---|---|---|');
     for (const f of list) {
-      const bound = f.bound ? `${f.bound.label}: ${fmt(f.bound.median)} [${fmt(f.bound.min)}..${fmt(f.bound.max)}]` : '—';
+      const bound = f.bound
+        ? `${f.bound.label}: ${fmt(f.bound.median)} [${fmt(f.bound.min)}..${fmt(f.bound.max)}]`
+        : '—';
       const target = f.target ? `${f.target.met ? '✅ met' : '❌ **not met**'}: ${f.target.text}` : '—';
-      lines.push(`| ${f.title} | ${fmt(f.median)} ${f.unit} | ${fmt(f.min)}..${fmt(f.max)} | ${bound} | ${f.ratio != null ? f.ratio.toFixed(2) : '—'} | ${target} |`);
+      lines.push(
+        `| ${f.title} | ${fmt(f.median)} ${f.unit} | ${fmt(f.min)}..${fmt(f.max)} | ${bound} | ${f.ratio != null ? f.ratio.toFixed(2) : '—'} | ${target} |`,
+      );
     }
     const notes = list.filter((f) => f.notes);
     if (notes.length) {
@@ -162,6 +192,7 @@ function markdown(m: typeof machine, figs: Figure[], failed: string[]): string {
       for (const f of notes) lines.push(`- **${f.title}**: ${f.notes}`);
     }
   }
-  if (failed.length) lines.push('', `Failed bench modules: ${failed.join(', ')} (see the console output of \`npm run bench\`).`);
+  if (failed.length)
+    lines.push('', `Failed bench modules: ${failed.join(', ')} (see the console output of \`npm run bench\`).`);
   return lines.join('\n') + '\n';
 }

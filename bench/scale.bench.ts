@@ -10,7 +10,10 @@ import { synthesizeDataDir } from './synthesize.ts';
 import { summarize, type BenchContext, type Figure } from './lib.ts';
 
 const SIZES = [100, 1_000, 10_000];
-/** A full de-duplication memory: the inbox's shared window (inbox.ts, ringSize default), for any number of subscriptions. */
+/**
+ * A full de-duplication memory: the inbox's shared window (inbox.ts, ringSize default), for any number of
+ * subscriptions.
+ */
 const WINDOW_IDS = 16_384;
 
 interface Sample {
@@ -35,7 +38,9 @@ export default async function scaleBench(ctx: BenchContext): Promise<Figure[]> {
     for (const n of SIZES) {
       const s = await measure(n, capMs, ctx, notes);
       (samples.get(n) ?? samples.set(n, []).get(n)!).push(s);
-      ctx.log(`${n} subscriptions: RSS ${s.rssMiB.toFixed(1)} MiB, heap ${s.heapMiB.toFixed(1)} MiB, start-up ${s.startupMs.toFixed(0)} ms, re-registration ${s.reregisterMs.toFixed(0)} ms${s.projected ? ' (projected)' : ''}, list ${s.listMs.toFixed(0)} ms`);
+      ctx.log(
+        `${n} subscriptions: RSS ${s.rssMiB.toFixed(1)} MiB, heap ${s.heapMiB.toFixed(1)} MiB, start-up ${s.startupMs.toFixed(0)} ms, re-registration ${s.reregisterMs.toFixed(0)} ms${s.projected ? ' (projected)' : ''}, list ${s.listMs.toFixed(0)} ms`,
+      );
     }
   }
   const figures: Figure[] = [];
@@ -43,14 +48,29 @@ export default async function scaleBench(ctx: BenchContext): Promise<Figure[]> {
   for (const n of SIZES) {
     const projected = samples.get(n)!.some((s) => s.projected);
     figures.push(
-      { id: `scale.${n}.rss`, title: `${n} subscriptions, de-duplication memory full: RSS of push-agent listen, connected and idle`, unit: 'MiB', ...sum(n, 'rssMiB') },
-      { id: `scale.${n}.heap`, title: `${n} subscriptions, de-duplication memory full: V8 heap used`, unit: 'MiB', ...sum(n, 'heapMiB') },
+      {
+        id: `scale.${n}.rss`,
+        title: `${n} subscriptions, de-duplication memory full: RSS of push-agent listen, connected and idle`,
+        unit: 'MiB',
+        ...sum(n, 'rssMiB'),
+      },
+      {
+        id: `scale.${n}.heap`,
+        title: `${n} subscriptions, de-duplication memory full: V8 heap used`,
+        unit: 'MiB',
+        ...sum(n, 'heapMiB'),
+      },
       {
         id: `scale.${n}.startup`,
         title: `${n} subscriptions, de-duplication memory full: start-up (spawn -> connected)`,
         unit: 'ms',
         ...sum(n, 'startupMs'),
-        bound: { label: '`push-agent --version` (process start and module load only), same run', median: version.ms, min: version.ms, max: version.ms },
+        bound: {
+          label: '`push-agent --version` (process start and module load only), same run',
+          median: version.ms,
+          min: version.ms,
+          max: version.ms,
+        },
         ...(n === 10_000 ? { target: { text: 'under 1 s at 10,000', met: sum(n, 'startupMs').median < 1000 } } : {}),
       },
       {
@@ -58,28 +78,35 @@ export default async function scaleBench(ctx: BenchContext): Promise<Figure[]> {
         title: `${n} subscriptions: re-registration of all after a UAID reset (reset -> last subscriptionchange)`,
         unit: 'ms',
         ...sum(n, 'reregisterMs'),
-        ...(projected ? { notes: `Did not finish within the ${capMs / 1000} s cap: projected from the rate reached by then.` } : {}),
+        ...(projected
+          ? { notes: `Did not finish within the ${capMs / 1000} s cap: projected from the rate reached by then.` }
+          : {}),
       },
-      { id: `scale.${n}.list`, title: `${n} subscriptions: \`push-agent list --json\` wall time`, unit: 'ms', ...sum(n, 'listMs') },
+      {
+        id: `scale.${n}.list`,
+        title: `${n} subscriptions: \`push-agent list --json\` wall time`,
+        unit: 'ms',
+        ...sum(n, 'listMs'),
+      },
     );
   }
   const [small, , large] = SIZES as [number, number, number];
-  const perSub = (k: 'rssMiB' | 'heapMiB') => samples.get(small)!.map((s, i) => ((samples.get(large)![i]![k] - s[k]) * 1024) / (large - small));
+  const perSub = (k: 'rssMiB' | 'heapMiB') =>
+    samples.get(small)!.map((s, i) => ((samples.get(large)![i]![k] - s[k]) * 1024) / (large - small));
   const rssPer = summarize(perSub('rssMiB'));
-  figures.push(
-    {
-      id: 'scale.per-subscription.rss',
-      title: `Memory per subscription beyond the baseline: (RSS at ${large} - RSS at ${small}) / ${large - small}`,
-      unit: 'KiB',
-      ...rssPer,
-      target: { text: 'under 2 KiB per subscription', met: rssPer.median < 2 },
-      notes: `Heap per subscription, same runs: ${summarize(perSub('heapMiB')).median.toFixed(2)} KiB. De-duplication memory synthesized full (the shared window of ${WINDOW_IDS} ids, whatever the number of subscriptions). ` +
-        'What dominates (measured 2026-11-30, issue 19): first, the per-subscription rings (1,000 ids each: ~100 KiB per subscription, 1 GiB and 7.6 s to start at 10,000); ' +
-        'then (6.9 KiB per subscription) the young generation V8 grew to 32 MiB semi-spaces while start-up parsed the state and kept committed when idle (64 MiB of new space at 10,000, 16 at 1,000), now capped at 2 MiB by the command\'s node flags, and four key views per subscription, now one buffer. ' +
-        'Left (~3.5 KiB): ~1.2 KiB of records in the heap, ~0.8 KiB of state text (shared with the records: V8 parses strings as slices of their text), and start-up\'s peak kept as RSS: V8 pages of the parse garbage no GC returns while idle, and glibc keeping freed malloc memory untrimmed after the 7.5 MiB read of the state raised its thresholds. ' +
-        `Re-registration after a UAID reset stores a group per eighth of the round: linear. ${notes.join(' ')}`.trim(),
-    },
-  );
+  figures.push({
+    id: 'scale.per-subscription.rss',
+    title: `Memory per subscription beyond the baseline: (RSS at ${large} - RSS at ${small}) / ${large - small}`,
+    unit: 'KiB',
+    ...rssPer,
+    target: { text: 'under 2 KiB per subscription', met: rssPer.median < 2 },
+    notes:
+      `Heap per subscription, same runs: ${summarize(perSub('heapMiB')).median.toFixed(2)} KiB. De-duplication memory synthesized full (the shared window of ${WINDOW_IDS} ids, whatever the number of subscriptions). ` +
+      'What dominates (measured 2026-11-30, issue 19): first, the per-subscription rings (1,000 ids each: ~100 KiB per subscription, 1 GiB and 7.6 s to start at 10,000); ' +
+      "then (6.9 KiB per subscription) the young generation V8 grew to 32 MiB semi-spaces while start-up parsed the state and kept committed when idle (64 MiB of new space at 10,000, 16 at 1,000), now capped at 2 MiB by the command's node flags, and four key views per subscription, now one buffer. " +
+      "Left (~3.5 KiB): ~1.2 KiB of records in the heap, ~0.8 KiB of state text (shared with the records: V8 parses strings as slices of their text), and start-up's peak kept as RSS: V8 pages of the parse garbage no GC returns while idle, and glibc keeping freed malloc memory untrimmed after the 7.5 MiB read of the state raised its thresholds. " +
+      `Re-registration after a UAID reset stores a group per eighth of the round: linear. ${notes.join(' ')}`.trim(),
+  });
   return figures;
 }
 
@@ -90,7 +117,9 @@ async function measure(n: number, capMs: number, ctx: BenchContext, notes: strin
   try {
     const t = performance.now();
     const synth = await synthesizeDataDir(dir, service.wsUrl, n, { windowIds: WINDOW_IDS });
-    ctx.log(`${n}: synthesized in ${((performance.now() - t) / 1000).toFixed(1)} s (journal ${(synth.journalBytes / 2 ** 20).toFixed(1)} MiB, ${synth.ids} ids)`);
+    ctx.log(
+      `${n}: synthesized in ${((performance.now() - t) / 1000).toFixed(1)} s (journal ${(synth.journalBytes / 2 ** 20).toFixed(1)} MiB, ${synth.ids} ids)`,
+    );
 
     let agent = await startListen(dir, service.wsUrl);
     const startupMs = agent.startupMs;
@@ -119,7 +148,14 @@ async function measure(n: number, capMs: number, ctx: BenchContext, notes: strin
     if (!resetAt) throw new Error('the service did not reset the UAID');
     if (projected) notes.push(`At ${n}: ${done} of ${n} re-registered within ${capMs / 1000} s.`);
     await agent.stop();
-    return { rssMiB, heapMiB: heapUsedMiB, startupMs, reregisterMs: projected ? (elapsed * n) / Math.max(1, done) : elapsed, projected, listMs: list.ms };
+    return {
+      rssMiB,
+      heapMiB: heapUsedMiB,
+      startupMs,
+      reregisterMs: projected ? (elapsed * n) / Math.max(1, done) : elapsed,
+      projected,
+      listMs: list.ms,
+    };
   } finally {
     await service.close();
     fs.rmSync(dir, { recursive: true, force: true });

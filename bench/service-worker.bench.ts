@@ -73,7 +73,13 @@ interface Agent {
 async function startAgent(serviceUrl: string, dataDir: string): Promise<Agent> {
   const notifier = new TimingNotifier();
   const store = openJsonFileStore(dataDir);
-  const browser = new AgentBrowser({ dataDir, browser: null, logger: process.env.PUSH_AGENT_DEBUG_HOST === '1' ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger, available: () => engine.workerHostAvailable() });
+  const browser = new AgentBrowser({
+    dataDir,
+    browser: null,
+    logger:
+      process.env.PUSH_AGENT_DEBUG_HOST === '1' ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger,
+    available: () => engine.workerHostAvailable(),
+  });
   const engine: PushEngine = new PushEngine({
     serviceUrl,
     dataDir,
@@ -92,32 +98,55 @@ async function startAgent(serviceUrl: string, dataDir: string): Promise<Agent> {
 }
 
 /** The same engine with no worker host, on its own data dir: the floor under the worker rows (same sender, service). */
-async function startPlainAgent(serviceUrl: string, dataDir: string): Promise<Pick<Agent, 'engine' | 'notifier' | 'stop'>> {
+async function startPlainAgent(
+  serviceUrl: string,
+  dataDir: string,
+): Promise<Pick<Agent, 'engine' | 'notifier' | 'stop'>> {
   const notifier = new TimingNotifier();
   const store = openJsonFileStore(dataDir);
-  const engine = new PushEngine({ serviceUrl, dataDir, store, secrets: openKeyFileSecretBox(dataDir, store), notifier, logger: silentLogger });
+  const engine = new PushEngine({
+    serviceUrl,
+    dataDir,
+    store,
+    secrets: openKeyFileSecretBox(dataDir, store),
+    notifier,
+    logger: silentLogger,
+  });
   await engine.start();
   await engine.whenConnected(10_000);
   return { engine, notifier, stop: () => engine.stop() };
 }
 
 /** ms from the send's start to the (worker's) notification; one message. */
-async function timedPush(agent: Pick<Agent, 'engine' | 'notifier'>, endpoint: string, keys: { p256dh: string; auth: string }, vapid: VapidKeys, label: string): Promise<number> {
+async function timedPush(
+  agent: Pick<Agent, 'engine' | 'notifier'>,
+  endpoint: string,
+  keys: { p256dh: string; auth: string },
+  vapid: VapidKeys,
+  label: string,
+): Promise<number> {
   const text = `${label} ${Math.random()}`;
   const shown = agent.notifier.next(text);
   const sentAt = now();
-  const res = await sendWebPush(endpoint, { p256dh: keys.p256dh, authB64: keys.auth, auth: Buffer.from(keys.auth, 'base64url'), ecdh: undefined as never }, text, {
-    TTL: 60,
-    vapidDetails: vapid,
-    contentEncoding: 'aes128gcm',
-  });
+  const res = await sendWebPush(
+    endpoint,
+    { p256dh: keys.p256dh, authB64: keys.auth, auth: Buffer.from(keys.auth, 'base64url'), ecdh: undefined as never },
+    text,
+    {
+      TTL: 60,
+      vapidDetails: vapid,
+      contentEncoding: 'aes128gcm',
+    },
+  );
   if (res.statusCode !== 201) throw new Error(`send failed: ${res.statusCode}`);
   try {
     return (await shown) - sentAt;
   } catch (err) {
     // What became of it, in the agent's own words (the history entry holds no payload text).
     const last = agent.engine.history.list().at(0);
-    throw new Error(`${(err as Error).message} (${label}; last fate: ${last ? `${last.fate} ${last.detail ?? ''}` : 'none'})`);
+    throw new Error(
+      `${(err as Error).message} (${label}; last fate: ${last ? `${last.fate} ${last.detail ?? ''}` : 'none'})`,
+    );
   }
 }
 
@@ -137,7 +166,8 @@ export default async function serviceWorkerBench(ctx: BenchContext): Promise<Fig
     cleanups.push(() => peer.close());
 
     const site = http.createServer((req, res) => {
-      if (req.url === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
+      if (req.url === '/sw.js')
+        res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
       else res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE(peer.vapid.publicKey));
     });
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
@@ -151,7 +181,12 @@ export default async function serviceWorkerBench(ctx: BenchContext): Promise<Fig
     let live: Agent | null = agent;
     cleanups.push(() => live?.stop() ?? Promise.resolve());
     // `push-agent site add` as the product does it: the site's page in the agent's browser subscribes itself.
-    await agent.browser.openSite(`${origin}/`, { headless: true, allowNotifications: true, prompt: null, closeAfterMs: 30_000 });
+    await agent.browser.openSite(`${origin}/`, {
+      headless: true,
+      allowNotifications: true,
+      prompt: null,
+      closeAfterMs: 30_000,
+    });
     const sub = agent.engine.list().find((s) => s.origin === origin);
     if (!sub) throw new Error('the site did not subscribe');
 
@@ -159,9 +194,18 @@ export default async function serviceWorkerBench(ctx: BenchContext): Promise<Fig
     cleanups.push(async () => fs.rmSync(plainDir, { recursive: true, force: true }));
     const plain = await startPlainAgent(service.wsUrl, plainDir);
     cleanups.push(() => plain.stop());
-    const plainSub = await plain.engine.subscribe({ kind: 'endpoint', label: 'bench', applicationServerKey: peer.vapid.publicKey });
+    const plainSub = await plain.engine.subscribe({
+      kind: 'endpoint',
+      label: 'bench',
+      applicationServerKey: peer.vapid.publicKey,
+    });
 
-    const ours = async (n: number, label: string, a: Pick<Agent, 'engine' | 'notifier'> = agent, to: { endpoint: string; keys: { p256dh: string; auth: string } } = sub) => {
+    const ours = async (
+      n: number,
+      label: string,
+      a: Pick<Agent, 'engine' | 'notifier'> = agent,
+      to: { endpoint: string; keys: { p256dh: string; auth: string } } = sub,
+    ) => {
       const out: number[] = [];
       for (let i = 0; i < n; i++) out.push(await timedPush(a, to.endpoint, to.keys, peer.vapid, `${label} ${i}`));
       await a.engine.idle();
@@ -171,7 +215,13 @@ export default async function serviceWorkerBench(ctx: BenchContext): Promise<Fig
     await ours(warmup, 'warm-up', plain, plainSub);
     await measurePushLatency(peer, warmup, { contentEncoding: 'aes128gcm' });
 
-    const warm = { ours50: [] as number[], ours99: [] as number[], ff50: [] as number[], ff99: [] as number[], plain50: [] as number[] };
+    const warm = {
+      ours50: [] as number[],
+      ours99: [] as number[],
+      ff50: [] as number[],
+      ff99: [] as number[],
+      plain50: [] as number[],
+    };
     const coldRunning: number[] = [];
     for (let run = 0; run < ctx.runs; run++) {
       const ff = await measurePushLatency(peer, count, { contentEncoding: 'aes128gcm' });
@@ -210,7 +260,9 @@ export default async function serviceWorkerBench(ctx: BenchContext): Promise<Fig
         }
       }
       coldBrowser.push(percentile(samples, 50));
-      ctx.log(`run ${run}: cold (browser stopped) p50 ${coldBrowser.at(-1)!.toFixed(0)} ms [${samples.map((c) => c.toFixed(0)).join(', ')}]`);
+      ctx.log(
+        `run ${run}: cold (browser stopped) p50 ${coldBrowser.at(-1)!.toFixed(0)} ms [${samples.map((c) => c.toFixed(0)).join(', ')}]`,
+      );
     }
 
     const ff50 = summarize(warm.ff50);
@@ -218,7 +270,8 @@ export default async function serviceWorkerBench(ctx: BenchContext): Promise<Fig
     const o50 = summarize(warm.ours50);
     const o99 = summarize(warm.ours99);
     const c = summarize(coldRunning);
-    const ffNote = 'Firefox stops its clock at its worker\'s push event and draws no notification (tests/firefox/firefox-peer.ts): it is measured on less work.';
+    const ffNote =
+      "Firefox stops its clock at its worker's push event and draws no notification (tests/firefox/firefox-peer.ts): it is measured on less work.";
     return [
       {
         id: 'service-worker.firefox.warm.p50',
@@ -256,7 +309,8 @@ export default async function serviceWorkerBench(ctx: BenchContext): Promise<Fig
         title: `Push Agent with no worker (an endpoint subscription, same sender and service): send start -> notification emitted, p50 (${count} sequential aes128gcm messages)`,
         unit: 'ms',
         ...summarize(warm.plain50),
-        notes: "The floor under the worker rows: the sender's encryption and VAPID signature, the local service, the engine's decryption, journal fsync and ack. The worker row minus this is what the worker path adds.",
+        notes:
+          "The floor under the worker rows: the sender's encryption and VAPID signature, the local service, the engine's decryption, journal fsync and ack. The worker row minus this is what the worker path adds.",
       },
       {
         id: 'service-worker.agent.cold-worker.p50',
@@ -264,14 +318,16 @@ export default async function serviceWorkerBench(ctx: BenchContext): Promise<Fig
         unit: 'ms',
         ...c,
         target: { text: 'cold <= 300 ms', met: c.median <= 300 },
-        notes: 'ServiceWorker.startWorker, a new worker target held by the auto-attach at its first statement while the service-worker script is evaluated, resumed, the push event.',
+        notes:
+          'ServiceWorker.startWorker, a new worker target held by the auto-attach at its first statement while the service-worker script is evaluated, resumed, the push event.',
       },
       {
         id: 'service-worker.agent.cold-browser.p50',
         title: `Push Agent, cold with the browser stopped: send start -> the worker's notification, Chromium launched on the agent's profile by the push (median of ${browserCount} per run)`,
         unit: 'ms',
         ...summarize(coldBrowser),
-        notes: 'Reported, no target. A new engine and AgentBrowser on the same data dir, connected before the send; the push launches Chromium, which starts the worker.',
+        notes:
+          'Reported, no target. A new engine and AgentBrowser on the same data dir, connected before the send; the push launches Chromium, which starts the worker.',
       },
     ];
   } finally {

@@ -2,7 +2,8 @@
 // (one UAID), stored as the engine stores them (records + sealed keys in the conf store), and an inbox journal
 // whose de-duplication memory is full, as after heavy traffic. Real traffic to fill it at every size would take
 // long; the journal is written in the inbox's own format instead (the `w` line its compaction writes, or with
-// `legacyRings` the per-subscription `r` lines of journals written before the shared window; src/engine/delivery/inbox.ts).
+// `legacyRings` the per-subscription `r` lines of journals written before the shared window;
+// src/engine/delivery/inbox.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,7 +28,12 @@ export interface Dedup {
   legacyRings?: number;
 }
 
-export async function synthesizeDataDir(dataDir: string, serviceUrl: string, count: number, dedup: Dedup): Promise<Synthesized> {
+export async function synthesizeDataDir(
+  dataDir: string,
+  serviceUrl: string,
+  count: number,
+  dedup: Dedup,
+): Promise<Synthesized> {
   const client = await RawPushClient.connect(serviceUrl);
   await client.hello();
   const uaid = client.uaid!;
@@ -86,14 +92,24 @@ export async function synthesizeDataDir(dataDir: string, serviceUrl: string, cou
     if (dedup.legacyRings) {
       for (const sub of ids) {
         const raw = randomBytes(12 * dedup.legacyRings);
-        const keys = Array.from({ length: dedup.legacyRings }, (_, k) => raw.subarray(12 * k, 12 * k + 12).toString('base64url'));
+        const keys = Array.from({ length: dedup.legacyRings }, (_, k) =>
+          raw.subarray(12 * k, 12 * k + 12).toString('base64url'),
+        );
         bytes += fs.writeSync(fd, JSON.stringify({ t: 'r', sub, ids: keys }) + '\n');
       }
     } else if (dedup.windowIds) {
-      bytes += fs.writeSync(fd, JSON.stringify({ t: 'w', keys: randomBytes(12 * dedup.windowIds).toString('base64url') }) + '\n');
+      bytes += fs.writeSync(
+        fd,
+        JSON.stringify({ t: 'w', keys: randomBytes(12 * dedup.windowIds).toString('base64url') }) + '\n',
+      );
     }
   } finally {
     fs.closeSync(fd);
   }
-  return { uaid, endpoints, ids: dedup.legacyRings ? count * dedup.legacyRings : (dedup.windowIds ?? 0), journalBytes: bytes };
+  return {
+    uaid,
+    endpoints,
+    ids: dedup.legacyRings ? count * dedup.legacyRings : (dedup.windowIds ?? 0),
+    journalBytes: bytes,
+  };
 }

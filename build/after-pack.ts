@@ -34,7 +34,12 @@ export function fuseConfig(kind: BuildKind): FuseV1Config {
 }
 
 /** Where electron-builder put the Electron binary for this platform. */
-export function packagedBinary(ctx: { appOutDir: string; platform: string; productFilename: string; executableName: string }): string {
+export function packagedBinary(ctx: {
+  appOutDir: string;
+  platform: string;
+  productFilename: string;
+  executableName: string;
+}): string {
   switch (ctx.platform) {
     case 'darwin':
     case 'mas':
@@ -52,7 +57,8 @@ export default async function afterPack(context: AfterPackContext): Promise<void
     platform: context.electronPlatformName,
     productFilename: context.packager.appInfo.productFilename,
     // Only the Linux packager has an executableName; elsewhere the product file name is the binary.
-    executableName: (context.packager as { executableName?: string }).executableName ?? context.packager.appInfo.productFilename,
+    executableName:
+      (context.packager as { executableName?: string }).executableName ?? context.packager.appInfo.productFilename,
   });
   const kind = buildKind(process.env);
   await flipFuses(binary, fuseConfig(kind));

@@ -59,7 +59,12 @@ export function png(size: number, shade: Shader): Buffer {
   ihdr.writeUInt32BE(size, 4);
   ihdr[8] = 8;
   ihdr[9] = 6;
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const BLUE: RGBA = [37, 99, 235, 255];
@@ -94,7 +99,8 @@ function write(file: string, data: Buffer): void {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   write(path.join(here, 'icon.png'), png(1024, appIcon));
-  for (const s of [16, 24, 32, 48, 64, 128, 256, 512]) write(path.join(here, 'icons', `${s}x${s}.png`), png(s, appIcon));
+  for (const s of [16, 24, 32, 48, 64, 128, 256, 512])
+    write(path.join(here, 'icons', `${s}x${s}.png`), png(s, appIcon));
   const states: Record<string, [RGBA, boolean]> = {
     connected: [[22, 163, 74, 255], false],
     reconnecting: [[217, 119, 6, 255], true],

@@ -61,6 +61,8 @@ export const PACKAGES: Record<string, Runtime[]> = {
   typescript: [],
   'typescript-eslint': [],
   eslint: [],
+  // The formatter (`npm run format`; `npm test` checks it).
+  prettier: [],
   'axe-core': [],
   // Test sites and the conformance runner: a Workbox app shell, the web platform's IDL.
   'workbox-precaching': [],
@@ -100,7 +102,10 @@ export function importProblem(relPath: string, spec: string): string | null {
   const own: { runs: Runtime; may: string[] | '*' } = from ? LAYERS[from]! : { runs: 'dev', may: '*' };
   const where = from ?? relPath;
   if (spec.startsWith('.') || spec.startsWith('/')) {
-    const target = path.relative(ROOT, path.resolve(ROOT, path.dirname(relPath), spec)).split(path.sep).join('/');
+    const target = path
+      .relative(ROOT, path.resolve(ROOT, path.dirname(relPath), spec))
+      .split(path.sep)
+      .join('/');
     const to = layerOf(target);
     if (!to || to === from || own.may === '*' || own.may.includes(to)) return null;
     return `${where} may not import ${to} (allowed: ${own.may.length ? own.may.join(', ') : 'nothing outside itself'})`;
@@ -133,7 +138,8 @@ const importsRule: Rule.RuleModule = {
       ExportAllDeclaration: (n) => check(n, n.source),
       ImportExpression: (n) => check(n, n.source),
       CallExpression: (n) => {
-        if (n.callee.type === 'Identifier' && n.callee.name === 'require' && n.arguments[0]?.type === 'Literal') check(n, n.arguments[0]);
+        if (n.callee.type === 'Identifier' && n.callee.name === 'require' && n.arguments[0]?.type === 'Literal')
+          check(n, n.arguments[0]);
       },
     };
   },

@@ -4,7 +4,13 @@ import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { serviceWorkerScriptFunction } from './service-worker-wrapper.ts';
 
-const common: BuildOptions = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'es2023', legalComments: 'none' };
+const common: BuildOptions = {
+  bundle: true,
+  sourcemap: true,
+  logLevel: 'warning',
+  target: 'es2023',
+  legalComments: 'none',
+};
 
 interface Entry {
   what: string;
@@ -14,7 +20,13 @@ interface Entry {
 const entries: Entry[] = [
   {
     what: 'headless CLI (Node 24)',
-    options: { entryPoints: ['src/cli/push-agent.ts'], outfile: 'dist/cli/push-agent.js', platform: 'node', format: 'esm', packages: 'external' },
+    options: {
+      entryPoints: ['src/cli/push-agent.ts'],
+      outfile: 'dist/cli/push-agent.js',
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+    },
   },
   // The same command as one file with its dependencies inside, for the Linux packages' /usr/bin/push-agent
   // (build/linux/push-agent): there is no node_modules beside it. CommonJS dependencies get a require().
@@ -27,30 +39,54 @@ const entries: Entry[] = [
       format: 'esm',
       // Optional native helpers of ws and @homebridge/dbus-native: absent, and not needed.
       external: ['bufferutil', 'utf-8-validate', 'abstract-socket', 'x11'],
-      banner: { js: "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);",
+      },
     },
   },
   // Its decryption thread (src/engine/crypto/decrypt-thread.ts looks for it beside the bundle).
   {
     what: 'CLI decryption thread',
-    options: { entryPoints: ['src/engine/crypto/decrypt-worker.ts'], outfile: 'dist/cli/decrypt-worker.js', platform: 'node', format: 'esm', packages: 'external' },
+    options: {
+      entryPoints: ['src/engine/crypto/decrypt-worker.ts'],
+      outfile: 'dist/cli/decrypt-worker.js',
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+    },
   },
   // The in-page Push API, injected into site windows' main world before their scripts.
   {
     what: 'in-page Push API',
-    options: { entryPoints: ['src/page/push-api.ts'], outfile: 'dist/page/push-api.js', platform: 'browser', format: 'iife' },
+    options: {
+      entryPoints: ['src/page/push-api.ts'],
+      outfile: 'dist/page/push-api.js',
+      platform: 'browser',
+      format: 'iife',
+    },
   },
   // The service-worker script: inlined into the Electron service-worker preload (below), and evaluated by the
   // Chromium host in each site's service worker before its own script (`push-agent` reads it from here:
   // src/cli/browser-scripts.ts).
   {
     what: 'service-worker script',
-    options: { entryPoints: ['src/worker/service-worker-script.ts'], outfile: 'dist/worker/service-worker-script.js', platform: 'browser', format: 'iife', globalName: 'PushAgentServiceWorker' },
+    options: {
+      entryPoints: ['src/worker/service-worker-script.ts'],
+      outfile: 'dist/worker/service-worker-script.js',
+      platform: 'browser',
+      format: 'iife',
+      globalName: 'PushAgentServiceWorker',
+    },
   },
   // The settings window (loaded from the app's own scheme; its HTML and CSS are copied beside it).
   {
     what: 'settings window',
-    options: { entryPoints: ['src/renderer/settings.ts'], outfile: 'dist/renderer/settings.js', platform: 'browser', format: 'iife' },
+    options: {
+      entryPoints: ['src/renderer/settings.ts'],
+      outfile: 'dist/renderer/settings.js',
+      platform: 'browser',
+      format: 'iife',
+    },
   },
 ];
 
@@ -71,7 +107,10 @@ const pageScript: Plugin = {
 const serviceWorkerScript: Plugin = {
   name: 'service-worker-script',
   setup(b) {
-    b.onResolve({ filter: /^push-agent:service-worker-script$/ }, (args) => ({ path: args.path, namespace: 'service-worker-script' }));
+    b.onResolve({ filter: /^push-agent:service-worker-script$/ }, (args) => ({
+      path: args.path,
+      namespace: 'service-worker-script',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'service-worker-script' }, () => ({
       contents: serviceWorkerScriptFunction(readFileSync('dist/worker/service-worker-script.js', 'utf8')),
       loader: 'js',
@@ -82,7 +121,14 @@ const serviceWorkerScript: Plugin = {
 // Sandboxed preloads must be single CommonJS files whose only require is 'electron'.
 const preload = (name: string, plugins: Plugin[] = []): Entry => ({
   what: `${name} preload`,
-  options: { entryPoints: [`src/preload/${name}.ts`], outfile: `dist/preload/${name}.cjs`, platform: 'browser', format: 'cjs', external: ['electron'], plugins },
+  options: {
+    entryPoints: [`src/preload/${name}.ts`],
+    outfile: `dist/preload/${name}.cjs`,
+    platform: 'browser',
+    format: 'cjs',
+    external: ['electron'],
+    plugins,
+  },
 });
 
 const optional: Entry[] = [
@@ -90,7 +136,14 @@ const optional: Entry[] = [
     what: 'Electron main process',
     // No import.meta in CommonJS: the engine's decryption thread finds no script there and backlogs are decrypted on
     // the main process's thread, as before it existed (src/engine/crypto/decrypt-thread.ts).
-    options: { entryPoints: ['src/main/main.ts'], outfile: 'dist/main/main.cjs', platform: 'node', format: 'cjs', external: ['electron'], logOverride: { 'empty-import-meta': 'silent' } },
+    options: {
+      entryPoints: ['src/main/main.ts'],
+      outfile: 'dist/main/main.cjs',
+      platform: 'node',
+      format: 'cjs',
+      external: ['electron'],
+      logOverride: { 'empty-import-meta': 'silent' },
+    },
   },
   preload('settings'),
   preload('site', [pageScript]),

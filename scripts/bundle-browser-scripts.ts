@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export const PAGE_SCRIPT: BuildOptions = { entryPoints: [path.join(root, 'src/page/push-api.ts')], format: 'iife', platform: 'browser' };
+export const PAGE_SCRIPT: BuildOptions = {
+  entryPoints: [path.join(root, 'src/page/push-api.ts')],
+  format: 'iife',
+  platform: 'browser',
+};
 export const SERVICE_WORKER_SCRIPT: BuildOptions = {
   entryPoints: [path.join(root, 'src/worker/service-worker-script.ts')],
   format: 'iife',

@@ -27,7 +27,8 @@ const keepServing = (lines: string[]) => {
 };
 
 const electron = findElectronBinary();
-const sandbox = electron.ok && process.platform === 'linux' ? sandboxProblem(electron.path, probeSandbox(electron.path)) : null;
+const sandbox =
+  electron.ok && process.platform === 'linux' ? sandboxProblem(electron.path, probeSandbox(electron.path)) : null;
 if (!electron.ok) {
   keepServing(noElectronAdvice(electron.reason, ` --service ${service.wsUrl}`));
 } else if (sandbox) {

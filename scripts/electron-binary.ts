@@ -16,7 +16,12 @@ export function findElectronBinary(from = process.cwd()): ElectronBinary {
     found = createRequire(path.join(from, 'package.json'))('electron');
   } catch (err) {
     // Electron's message names `npx install-electron`; keep only its first line.
-    return { ok: false, reason: String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 300) };
+    return {
+      ok: false,
+      reason: String((err as Error)?.message ?? err)
+        .split('\n')[0]!
+        .slice(0, 300),
+    };
   }
   if (typeof found !== 'string') return { ok: false, reason: 'the electron package did not return a path' };
   if (!existsSync(found)) return { ok: false, reason: `no Electron binary at ${found}` };

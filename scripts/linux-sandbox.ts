@@ -46,7 +46,12 @@ export function probeSandbox(binary: string, root = '/'): SandboxProbe {
   } catch {
     profileNamesBinary = false;
   }
-  return { restrictUserns: read('proc/sys/kernel/apparmor_restrict_unprivileged_userns'), usernsClone: read('proc/sys/kernel/unprivileged_userns_clone'), helper, profileNamesBinary };
+  return {
+    restrictUserns: read('proc/sys/kernel/apparmor_restrict_unprivileged_userns'),
+    usernsClone: read('proc/sys/kernel/unprivileged_userns_clone'),
+    helper,
+    profileNamesBinary,
+  };
 }
 
 /** Null when Chromium's sandbox can start; otherwise the lines to print instead of starting Electron. */

@@ -5,7 +5,6 @@ import { spawnSync } from 'node:child_process';
 import { findElectronBinary, noElectronAdvice } from './electron-binary.ts';
 import { probeSandbox, sandboxProblem } from './linux-sandbox.ts';
 
-
 const electron = findElectronBinary();
 if (!electron.ok) {
   for (const line of noElectronAdvice(electron.reason)) console.error(line);

@@ -9,7 +9,9 @@ import { probeSandbox, sandboxProblem } from './linux-sandbox.ts';
 const electron = findElectronBinary();
 if (!electron.ok) {
   console.log(`SKIPPED: no Electron binary could be had (${electron.reason}). Set ELECTRON_OVERRIDE_DIST_PATH to a`);
-  console.log('directory holding an Electron 45 binary, or run this where the download can reach GitHub. No Electron test was run.');
+  console.log(
+    'directory holding an Electron 45 binary, or run this where the download can reach GitHub. No Electron test was run.',
+  );
   process.exit(0);
 }
 const sandbox = process.platform === 'linux' ? sandboxProblem(electron.path, probeSandbox(electron.path)) : null;
@@ -20,5 +22,9 @@ if (sandbox) {
 process.env.PUSH_AGENT_ELECTRON_BINARY = electron.path;
 const build = spawnSync(process.execPath, ['scripts/build.ts'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'tests/electron/**/*.test.ts'], { stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=1', '--test-reporter=spec', 'tests/electron/**/*.test.ts'],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

@@ -13,14 +13,19 @@ export interface Preflight {
   fix: string | null;
 }
 
-export function preflight(env: NodeJS.ProcessEnv = process.env, nodeVersion: string = process.versions.node): Preflight {
+export function preflight(
+  env: NodeJS.ProcessEnv = process.env,
+  nodeVersion: string = process.versions.node,
+): Preflight {
   const problems: string[] = [];
   const packages: string[] = [];
   const fixes: string[] = [];
   const major = Number(nodeVersion.split('.')[0]);
   if (major !== 24) {
     problems.push(`Node ${nodeVersion} runs the tests, but they need Node 24 (what Electron 45 embeds)`);
-    fixes.push('npm ci   # the node@24 devDependency puts Node 24 first on the PATH of npm scripts; run the tests with npm test');
+    fixes.push(
+      'npm ci   # the node@24 devDependency puts Node 24 first on the PATH of npm scripts; run the tests with npm test',
+    );
   }
   try {
     findBrowser(env);

@@ -20,15 +20,23 @@ const hasTs = (dir: string) => readdirSync(dir, { recursive: true }).some((f) =>
 
 const steps: Array<[string, string[]]> = [
   ['type-check (node, main, preload, engine, cli, tools, tests)', ['tsc', '-p', 'tsconfig.json']],
-  ...(hasTs('src/renderer') ? [['type-check (renderer: DOM only, no Node)', ['tsc', '-p', 'src/renderer/tsconfig.json']] as [string, string[]]] : []),
-  ...(hasTs('src/page') ? [['type-check (in-page Push API: DOM only, no Node)', ['tsc', '-p', 'src/page/tsconfig.json']] as [string, string[]]] : []),
-  ...(hasTs('src/worker') ? [['type-check (worker: web APIs only, no Node)', ['tsc', '-p', 'src/worker/tsconfig.json']] as [string, string[]]] : []),
+  ...(hasTs('src/renderer')
+    ? [['type-check (renderer: DOM only, no Node)', ['tsc', '-p', 'src/renderer/tsconfig.json']] as [string, string[]]]
+    : []),
+  ...(hasTs('src/page')
+    ? [
+        ['type-check (in-page Push API: DOM only, no Node)', ['tsc', '-p', 'src/page/tsconfig.json']] as [
+          string,
+          string[],
+        ],
+      ]
+    : []),
+  ...(hasTs('src/worker')
+    ? [['type-check (worker: web APIs only, no Node)', ['tsc', '-p', 'src/worker/tsconfig.json']] as [string, string[]]]
+    : []),
   ['lint (including architecture boundaries)', ['eslint', '--max-warnings=0', '.']],
   ['build (esbuild bundles for Electron and the CLI)', ['node', 'scripts/build.ts']],
-  [
-    'tests (unit, integration, browser, firefox, wpt)',
-    ['node', ...nodeTestArgs(TEST_GLOBS)],
-  ],
+  ['tests (unit, integration, browser, firefox, wpt)', ['node', ...nodeTestArgs(TEST_GLOBS)]],
 ];
 
 const only = process.argv[2];

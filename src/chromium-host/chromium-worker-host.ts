@@ -20,15 +20,33 @@
 
 import { randomBytes } from 'node:crypto';
 import type CDP from 'chrome-remote-interface';
-import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome, WorkerRef } from '../engine/ports.ts';
+import type {
+  Clock,
+  Logger,
+  TimerHandle,
+  WorkerClient,
+  WorkerDispatch,
+  WorkerHost,
+  WorkerOutcome,
+  WorkerRef,
+} from '../engine/ports.ts';
 import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { silentLogger } from '../engine/log.ts';
 import { launchChromium, type LaunchedBrowser, type LaunchOptions } from './launch.ts';
 import { SITE_BRIDGE_GLOBAL, type SiteBridge } from '../shared/site-bridge.ts';
-import { MAX_NOTIFICATIONS_PER_EVENT, scriptEvent, serveNotificationCall, servePushManagerCall, shortMessage, type CallingWorker, type EventNotifications } from '../engine/service-worker-wire.ts';
+import {
+  MAX_NOTIFICATIONS_PER_EVENT,
+  scriptEvent,
+  serveNotificationCall,
+  servePushManagerCall,
+  shortMessage,
+  type CallingWorker,
+  type EventNotifications,
+} from '../engine/service-worker-wire.ts';
 
 /** WorkerOutcome without `shown`: the host counts notifications itself, from the calls it served. */
-type Result = { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string } | { status: 'timeout' };
+type Result =
+  { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string } | { status: 'timeout' };
 
 /** How long `openPage` waits for the load event. */
 const PAGE_LOAD_MS = 30_000;
@@ -57,9 +75,29 @@ export interface ChromiumWorkerHostOptions {
   sites?: (origin: string) => SiteCalls | undefined;
 }
 
-/** The page script's calls (src/shared/site-bridge.ts), as SiteService (src/engine/services/site-service.ts) answers them. */
-export type SiteCalls = Pick<SiteBridge, 'permissionState' | 'subscribe' | 'getSubscription' | 'unsubscribe' | 'legacyRegister' | 'legacyUnregister' | 'legacyRegistrations'>;
-const SITE_METHODS = new Set(['permissionState', 'subscribe', 'getSubscription', 'unsubscribe', 'legacyRegister', 'legacyUnregister', 'legacyRegistrations']);
+/**
+ * The page script's calls (src/shared/site-bridge.ts), as SiteService (src/engine/services/site-service.ts) answers
+ * them.
+ */
+export type SiteCalls = Pick<
+  SiteBridge,
+  | 'permissionState'
+  | 'subscribe'
+  | 'getSubscription'
+  | 'unsubscribe'
+  | 'legacyRegister'
+  | 'legacyUnregister'
+  | 'legacyRegistrations'
+>;
+const SITE_METHODS = new Set([
+  'permissionState',
+  'subscribe',
+  'getSubscription',
+  'unsubscribe',
+  'legacyRegister',
+  'legacyUnregister',
+  'legacyRegistrations',
+]);
 
 /**
  * Runs in every page before its scripts: the site bridge over the host's binding (captured and deleted first), then
@@ -136,7 +174,9 @@ export interface HostPage {
   url(): Promise<string>;
   evaluate<T>(expression: string): Promise<T>;
   close(): Promise<void>;
-  /** Resolves when the page's target is gone: closed by the user, by `window.close()`, by close() or with the browser. */
+  /**
+   * Resolves when the page's target is gone: closed by the user, by `window.close()`, by close() or with the browser.
+   */
   closed: Promise<void>;
   /** The main frame's URL at its last navigation (still known after the page closed). */
   lastUrl(): string;
@@ -159,8 +199,6 @@ function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: Er
   return { promise, resolve, reject };
 }
 
-
-
 export class ChromiumWorkerHost implements WorkerHost {
   readonly #opts: ChromiumWorkerHostOptions;
   readonly #clock: Clock;
@@ -180,7 +218,13 @@ export class ChromiumWorkerHost implements WorkerHost {
   readonly #stopping = new Map<string, Promise<void>>();
   readonly #waiters = new Set<() => void>();
   readonly #pageLoads = new Map<string, (err?: Error) => void>();
-  readonly #origins = new OriginLanes<OriginState>((origin) => ({ origin, client: null, event: null, idle: null, running: new Set() }));
+  readonly #origins = new OriginLanes<OriginState>((origin) => ({
+    origin,
+    client: null,
+    event: null,
+    idle: null,
+    running: new Set(),
+  }));
   #closed = false;
 
   constructor(opts: ChromiumWorkerHostOptions) {
@@ -239,7 +283,10 @@ export class ChromiumWorkerHost implements WorkerHost {
 
   /** Origins with a worker the host started and has not stopped. */
   runningOrigins(): string[] {
-    return this.#origins.states().filter((s) => s.running.size > 0).map((s) => s.origin);
+    return this.#origins
+      .states()
+      .filter((s) => s.running.size > 0)
+      .map((s) => s.origin);
   }
 
   /** Opens `url` in a new page of the host's browser and waits for its load event. */
@@ -247,10 +294,17 @@ export class ChromiumWorkerHost implements WorkerHost {
     const client = await this.#client();
     await this.#controlSession();
     const { targetId } = await client.send('Target.createTarget', { url: 'about:blank' });
-    const sessionId = await this.#waitFor(`the page target ${targetId}`, () => this.#pageSessions.get(targetId), 10_000);
+    const sessionId = await this.#waitFor(
+      `the page target ${targetId}`,
+      () => this.#pageSessions.get(targetId),
+      10_000,
+    );
     await client.send('Page.enable', undefined, sessionId);
     const loaded = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the page did not load within ${PAGE_LOAD_MS} ms`)), PAGE_LOAD_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`the page did not load within ${PAGE_LOAD_MS} ms`)),
+        PAGE_LOAD_MS,
+      );
       this.#pageLoads.set(sessionId, (err) => {
         clearTimeout(timer);
         this.#pageLoads.delete(sessionId);
@@ -271,7 +325,11 @@ export class ChromiumWorkerHost implements WorkerHost {
     // entry that no script opened).
     await client.send('Page.resetNavigationHistory', undefined, sessionId).catch(() => undefined);
     const evaluate = async <T>(expression: string): Promise<T> => {
-      const r = await client.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId);
+      const r = await client.send(
+        'Runtime.evaluate',
+        { expression, awaitPromise: true, returnByValue: true },
+        sessionId,
+      );
       if (r.exceptionDetails) throw new Error(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text);
       return r.result.value as T;
     };
@@ -303,7 +361,12 @@ export class ChromiumWorkerHost implements WorkerHost {
       state.event = counter;
       outcome = await this.#dispatchTo(worker, version, request);
     } catch (err) {
-      outcome = { status: 'error', code: 303, kind: (err as { kind?: string }).kind ?? 'worker-crashed', message: shortMessage(err) };
+      outcome = {
+        status: 'error',
+        code: 303,
+        kind: (err as { kind?: string }).kind ?? 'worker-crashed',
+        message: shortMessage(err),
+      };
     } finally {
       state.client = null;
       state.event = null;
@@ -311,12 +374,15 @@ export class ChromiumWorkerHost implements WorkerHost {
     if (version && outcome.status === 'timeout') state.running.delete(version.versionId);
     if (version && state.running.has(version.versionId) && !this.#closed) {
       const versionId = version.versionId;
-      const idle = this.#clock.setTimeout(() => {
-        if (state.idle !== idle) return;
-        state.idle = null;
-        state.running.delete(versionId);
-        void this.#stopVersion(versionId);
-      }, Math.max(0, request.keepAliveMs));
+      const idle = this.#clock.setTimeout(
+        () => {
+          if (state.idle !== idle) return;
+          state.idle = null;
+          state.running.delete(versionId);
+          void this.#stopVersion(versionId);
+        },
+        Math.max(0, request.keepAliveMs),
+      );
       idle.unref?.();
       state.idle = idle;
     }
@@ -336,7 +402,13 @@ export class ChromiumWorkerHost implements WorkerHost {
         resolve(o);
       };
       // Stopped meanwhile (by stop(), the idle stop, the browser's end): the call will never be answered.
-      const stopped = () => finish({ status: 'error', code: 303, kind: 'worker-terminated', message: 'the worker stopped during the event' });
+      const stopped = () =>
+        finish({
+          status: 'error',
+          code: 303,
+          kind: 'worker-terminated',
+          message: 'the worker stopped during the event',
+        });
       worker.gone.add(stopped);
       // The deadline is the host's: a worker attached to DevTools is never stopped by Chromium.
       const deadline = this.#clock.setTimeout(() => {
@@ -346,15 +418,28 @@ export class ChromiumWorkerHost implements WorkerHost {
       client
         .send(
           'Runtime.callFunctionOn',
-          { objectId, functionDeclaration: 'function (e) { return this.dispatch(e); }', arguments: [{ value: scriptEvent(request.event) }], awaitPromise: true, returnByValue: true },
+          {
+            objectId,
+            functionDeclaration: 'function (e) { return this.dispatch(e); }',
+            arguments: [{ value: scriptEvent(request.event) }],
+            awaitPromise: true,
+            returnByValue: true,
+          },
           worker.sessionId,
         )
         .then(
           (r) => {
-            if (r.exceptionDetails) finish({ status: 'error', code: 303, kind: 'worker-crashed', message: shortMessage(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text) });
+            if (r.exceptionDetails)
+              finish({
+                status: 'error',
+                code: 303,
+                kind: 'worker-crashed',
+                message: shortMessage(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text),
+              });
             else finish(r.result.value as Result);
           },
-          (err: unknown) => finish({ status: 'error', code: 303, kind: 'worker-terminated', message: shortMessage(err) }),
+          (err: unknown) =>
+            finish({ status: 'error', code: 303, kind: 'worker-terminated', message: shortMessage(err) }),
         );
     });
   }
@@ -366,11 +451,16 @@ export class ChromiumWorkerHost implements WorkerHost {
     const active = () => {
       const reg = [...this.#registrations].find(([, r]) => r.scopeURL === scope && !r.isDeleted);
       if (!reg) return undefined;
-      return [...this.#versions.values()].find((v) => v.registrationId === reg[0] && (v.status === 'activated' || v.status === 'activating'));
+      return [...this.#versions.values()].find(
+        (v) => v.registrationId === reg[0] && (v.status === 'activated' || v.status === 'activating'),
+      );
     };
     // Registrations are reported right after ServiceWorker.enable; give that a moment before calling it missing.
     const found = active() ?? (await this.#waitFor('the registration', active, 1_000).catch(() => undefined));
-    if (!found) throw Object.assign(new Error('the site has no service worker registered for this scope'), { kind: 'no-registration' });
+    if (!found)
+      throw Object.assign(new Error('the site has no service worker registered for this scope'), {
+        kind: 'no-registration',
+      });
     const ready = () => {
       const v = this.#versions.get(found.versionId);
       const w = v?.runningStatus === 'running' && v.targetId ? this.#workers.get(v.targetId) : undefined;
@@ -384,7 +474,8 @@ export class ChromiumWorkerHost implements WorkerHost {
       // A version still reported running whose target we left is one we are stopping (stopWorker answers before
       // the version is reported stopped); a stopping one is started again by Chromium once stopped, if asked to.
       const leaving = v.runningStatus === 'running' && !(v.targetId && this.#workers.has(v.targetId));
-      if (v.runningStatus === 'stopped' || v.runningStatus === 'stopping' || leaving) await client.send('ServiceWorker.startWorker', { scopeURL: scope }, control);
+      if (v.runningStatus === 'stopped' || v.runningStatus === 'stopping' || leaving)
+        await client.send('ServiceWorker.startWorker', { scopeURL: scope }, control);
     }
     return this.#waitFor('the worker to start', ready, this.#opts.startTimeoutMs ?? 10_000);
   }
@@ -407,7 +498,8 @@ export class ChromiumWorkerHost implements WorkerHost {
       try {
         const client = await this.#client();
         // Detached first: the next start is then a new target held by the auto-attach (see the header).
-        if (worker) await client.send('Target.detachFromTarget', { sessionId: worker.sessionId }).catch(() => undefined);
+        if (worker)
+          await client.send('Target.detachFromTarget', { sessionId: worker.sessionId }).catch(() => undefined);
         await client.send('ServiceWorker.stopWorker', { versionId }, await this.#controlSession());
       } catch (err) {
         this.#logger.debug('stopWorker failed', { error: shortMessage(err) });
@@ -439,7 +531,11 @@ export class ChromiumWorkerHost implements WorkerHost {
       const client = await this.#client();
       await client.send(
         'Runtime.callFunctionOn',
-        { objectId: await worker.agent, functionDeclaration: 'function (id, ok, v) { this.reply(id, ok, v); }', arguments: [{ value: id }, { value: ok }, { value: value ?? null }] },
+        {
+          objectId: await worker.agent,
+          functionDeclaration: 'function (id, ok, v) { this.reply(id, ok, v); }',
+          arguments: [{ value: id }, { value: ok }, { value: value ?? null }],
+        },
         worker.sessionId,
       );
     } catch {
@@ -508,14 +604,22 @@ export class ChromiumWorkerHost implements WorkerHost {
       const origin = this.#contexts.get(`${sessionId}/${contextId}`);
       const site = origin && origin !== 'null' ? this.#opts.sites?.(origin) : undefined;
       if (!site) value = { ok: false, name: 'SecurityError', message: 'Push is not available to this page.' };
-      else if (typeof msg.method !== 'string' || !SITE_METHODS.has(msg.method) || !Array.isArray(msg.args)) value = { ok: false, name: 'InvalidAccessError', message: 'unknown bridge call' };
-      else value = await (site as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[msg.method]!(...(msg.args as unknown[]));
+      else if (typeof msg.method !== 'string' || !SITE_METHODS.has(msg.method) || !Array.isArray(msg.args))
+        value = { ok: false, name: 'InvalidAccessError', message: 'unknown bridge call' };
+      else
+        value = await (site as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[msg.method]!(
+          ...(msg.args as unknown[]),
+        );
     } catch (err) {
       this.#logger.warn('page call failed', { error: shortMessage(err) });
       return;
     }
     await client
-      .send('Runtime.evaluate', { expression: `globalThis[${JSON.stringify(this.#pageReply)}](${id}, ${JSON.stringify(value)})`, contextId }, sessionId)
+      .send(
+        'Runtime.evaluate',
+        { expression: `globalThis[${JSON.stringify(this.#pageReply)}](${id}, ${JSON.stringify(value)})`, contextId },
+        sessionId,
+      )
       .catch(() => undefined);
   }
 
@@ -547,7 +651,9 @@ export class ChromiumWorkerHost implements WorkerHost {
     const client = await this.#client();
     const control = await this.#controlSession();
     // Registrations first (their workers stop, the engine hears of each deletion), then everything else stored.
-    const scopes = [...this.#registrations.values()].filter((r) => !r.isDeleted && new URL(r.scopeURL).origin === origin).map((r) => r.scopeURL);
+    const scopes = [...this.#registrations.values()]
+      .filter((r) => !r.isDeleted && new URL(r.scopeURL).origin === origin)
+      .map((r) => r.scopeURL);
     for (const scopeURL of scopes) await client.send('ServiceWorker.unregister', { scopeURL }, control);
     await client.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' }, control);
   }
@@ -599,9 +705,18 @@ export class ChromiumWorkerHost implements WorkerHost {
   }
 
   #wire(client: CDP.Client): void {
-    client.on('Target.attachedToTarget', (p: { sessionId: string; targetInfo: { targetId: string; type: string; url: string }; waitingForDebugger: boolean }) => {
-      void this.#attached(client, p).catch((err: unknown) => this.#logger.warn('could not prepare a target', { type: p.targetInfo.type, error: shortMessage(err) }));
-    });
+    client.on(
+      'Target.attachedToTarget',
+      (p: {
+        sessionId: string;
+        targetInfo: { targetId: string; type: string; url: string };
+        waitingForDebugger: boolean;
+      }) => {
+        void this.#attached(client, p).catch((err: unknown) =>
+          this.#logger.warn('could not prepare a target', { type: p.targetInfo.type, error: shortMessage(err) }),
+        );
+      },
+    );
     client.on('Target.detachedFromTarget', (p: { sessionId: string }) => {
       const w = this.#bySession.get(p.sessionId);
       if (w) {
@@ -634,14 +749,22 @@ export class ChromiumWorkerHost implements WorkerHost {
       const v = w && [...this.#versions.values()].find((x) => x.targetId === w.targetId);
       if (v) void this.#stopVersion(v.versionId);
     });
-    client.on('Runtime.bindingCalled', (p: { name: string; payload: string; executionContextId: number }, sessionId?: string) => {
-      const w = sessionId ? this.#bySession.get(sessionId) : undefined;
-      if (w && p.name === this.#binding) void this.#serve(w, p.payload);
-      if (!w && sessionId && p.name === this.#pageBinding) void this.#servePage(client, sessionId, p.executionContextId, p.payload);
-    });
-    client.on('Runtime.executionContextCreated', (p: { context: { id: number; origin: string } }, sessionId?: string) => {
-      if (sessionId && !this.#bySession.has(sessionId)) this.#contexts.set(`${sessionId}/${p.context.id}`, p.context.origin);
-    });
+    client.on(
+      'Runtime.bindingCalled',
+      (p: { name: string; payload: string; executionContextId: number }, sessionId?: string) => {
+        const w = sessionId ? this.#bySession.get(sessionId) : undefined;
+        if (w && p.name === this.#binding) void this.#serve(w, p.payload);
+        if (!w && sessionId && p.name === this.#pageBinding)
+          void this.#servePage(client, sessionId, p.executionContextId, p.payload);
+      },
+    );
+    client.on(
+      'Runtime.executionContextCreated',
+      (p: { context: { id: number; origin: string } }, sessionId?: string) => {
+        if (sessionId && !this.#bySession.has(sessionId))
+          this.#contexts.set(`${sessionId}/${p.context.id}`, p.context.origin);
+      },
+    );
     client.on('Runtime.executionContextDestroyed', (p: { executionContextId: number }, sessionId?: string) => {
       this.#contexts.delete(`${sessionId}/${p.executionContextId}`);
     });
@@ -651,28 +774,47 @@ export class ChromiumWorkerHost implements WorkerHost {
     client.on('Page.loadEventFired', (_p: unknown, sessionId?: string) => {
       if (sessionId) this.#pageLoads.get(sessionId)?.();
     });
-    client.on('ServiceWorker.workerRegistrationUpdated', (p: { registrations: Array<{ registrationId: string; scopeURL: string; isDeleted: boolean }> }) => {
-      for (const r of p.registrations) {
-        const before = this.#registrations.get(r.registrationId);
-        this.#registrations.set(r.registrationId, { scopeURL: r.scopeURL, isDeleted: r.isDeleted });
-        if (r.isDeleted && before && !before.isDeleted) for (const l of this.#deletedListeners) l(r.scopeURL);
-      }
-      this.#notify();
-    });
+    client.on(
+      'ServiceWorker.workerRegistrationUpdated',
+      (p: { registrations: Array<{ registrationId: string; scopeURL: string; isDeleted: boolean }> }) => {
+        for (const r of p.registrations) {
+          const before = this.#registrations.get(r.registrationId);
+          this.#registrations.set(r.registrationId, { scopeURL: r.scopeURL, isDeleted: r.isDeleted });
+          if (r.isDeleted && before && !before.isDeleted) for (const l of this.#deletedListeners) l(r.scopeURL);
+        }
+        this.#notify();
+      },
+    );
     client.on('ServiceWorker.workerVersionUpdated', (p: { versions: Version[] }) => {
       for (const v of p.versions) {
         this.#versions.set(v.versionId, { ...v });
-        this.#logger.debug('worker version', { versionId: v.versionId, runningStatus: v.runningStatus, status: v.status, target: Boolean(v.targetId) });
+        this.#logger.debug('worker version', {
+          versionId: v.versionId,
+          runningStatus: v.runningStatus,
+          status: v.status,
+          target: Boolean(v.targetId),
+        });
       }
       this.#notify();
     });
   }
 
-  async #attached(client: CDP.Client, p: { sessionId: string; targetInfo: { targetId: string; type: string; url: string }; waitingForDebugger: boolean }): Promise<void> {
+  async #attached(
+    client: CDP.Client,
+    p: { sessionId: string; targetInfo: { targetId: string; type: string; url: string }; waitingForDebugger: boolean },
+  ): Promise<void> {
     const { sessionId, targetInfo } = p;
     this.#logger.debug('target attached', { type: targetInfo.type, waiting: p.waitingForDebugger });
     if (targetInfo.type === 'service_worker') {
-      const worker: WorkerTarget = { targetId: targetInfo.targetId, sessionId, scriptURL: targetInfo.url, origin: new URL(targetInfo.url).origin, ...this.#freshAgent(), injected: false, gone: new Set() };
+      const worker: WorkerTarget = {
+        targetId: targetInfo.targetId,
+        sessionId,
+        scriptURL: targetInfo.url,
+        origin: new URL(targetInfo.url).origin,
+        ...this.#freshAgent(),
+        injected: false,
+        gone: new Set(),
+      };
       this.#workers.set(worker.targetId, worker);
       this.#bySession.set(sessionId, worker);
       await this.#prepareWorker(client, worker);
@@ -683,7 +825,11 @@ export class ChromiumWorkerHost implements WorkerHost {
         await client.send('Runtime.addBinding', { name: this.#pageBinding }, sessionId);
         await client.send('Runtime.enable', undefined, sessionId);
         await client.send('Page.enable', undefined, sessionId);
-        await client.send('Page.addScriptToEvaluateOnNewDocument', { source: pageBootstrap(this.#pageBinding, this.#pageReply, this.#opts.pageScript, SITE_BRIDGE_GLOBAL) }, sessionId);
+        await client.send(
+          'Page.addScriptToEvaluateOnNewDocument',
+          { source: pageBootstrap(this.#pageBinding, this.#pageReply, this.#opts.pageScript, SITE_BRIDGE_GLOBAL) },
+          sessionId,
+        );
       }
       this.#pageSessions.set(targetInfo.targetId, sessionId);
       this.#notify();
@@ -713,7 +859,9 @@ export class ChromiumWorkerHost implements WorkerHost {
     if (!w.breakpointId) {
       // The worker's script URL is exact (a registration's script never changes URL); V8 moves line 0 to the first
       // breakable statement.
-      w.breakpointId = (await client.send('Debugger.setBreakpointByUrl', { url: w.scriptURL, lineNumber: 0 }, s)).breakpointId;
+      w.breakpointId = (
+        await client.send('Debugger.setBreakpointByUrl', { url: w.scriptURL, lineNumber: 0 }, s)
+      ).breakpointId;
     }
     await client.send('Runtime.runIfWaitingForDebugger', undefined, s);
   }
@@ -729,7 +877,11 @@ export class ChromiumWorkerHost implements WorkerHost {
         const expression = `(() => { ${this.#opts.serviceWorkerScript}\n; return PushAgentServiceWorker.install(${JSON.stringify(this.#binding)}); })()`;
         const r = await client.send('Runtime.evaluate', { expression, returnByValue: false }, s);
         if (r.exceptionDetails || !r.result.objectId) {
-          w.settle.reject(new Error(`the service-worker script failed: ${shortMessage(r.exceptionDetails?.exception?.description ?? 'no object')}`));
+          w.settle.reject(
+            new Error(
+              `the service-worker script failed: ${shortMessage(r.exceptionDetails?.exception?.description ?? 'no object')}`,
+            ),
+          );
         } else {
           w.injected = true;
           w.settle.resolve(r.result.objectId);

@@ -49,22 +49,35 @@ const BASE_ARGS = [
 export async function launchChromium(opts: LaunchOptions = {}): Promise<LaunchedBrowser> {
   const owned = !opts.userDataDir;
   const userDataDir = opts.userDataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'push-agent-chromium-'));
-  const args = [...BASE_ARGS, `--user-data-dir=${userDataDir}`, ...(opts.headless === false ? [] : ['--headless=new']), ...(opts.extraArgs ?? []), 'about:blank'];
-  const child = spawn(opts.executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = [
+    ...BASE_ARGS,
+    `--user-data-dir=${userDataDir}`,
+    ...(opts.headless === false ? [] : ['--headless=new']),
+    ...(opts.extraArgs ?? []),
+    'about:blank',
+  ];
+  const child = spawn(opts.executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const removeProfile = () => {
     if (owned) fs.rmSync(userDataDir, { recursive: true, force: true });
   };
   const wsUrl = await new Promise<string>((resolve, reject) => {
     let stderr = '';
     let found = false;
-    const timer = setTimeout(() => fail(`no DevTools endpoint within ${opts.timeoutMs ?? 30_000} ms`), opts.timeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => fail(`no DevTools endpoint within ${opts.timeoutMs ?? 30_000} ms`),
+      opts.timeoutMs ?? 30_000,
+    );
     const fail = (why: string) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
       reject(new BrowserLaunchError(`Chromium did not start: ${why}`));
     };
     child.once('error', (err) => fail(err.message));
-    child.once('exit', (code, signal) => fail(`exited (${signal ?? code}) ${stderr.split('\n').slice(-3).join(' ').slice(0, 300)}`));
+    child.once('exit', (code, signal) =>
+      fail(`exited (${signal ?? code}) ${stderr.split('\n').slice(-3).join(' ').slice(0, 300)}`),
+    );
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       // Once found, later output is ignored: matching the kept line again would remove the exit listener that

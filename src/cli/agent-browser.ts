@@ -8,7 +8,16 @@
 // next push after it closed starts the headless one again. A push in flight during the switch fails and is retried
 // by the engine.
 import type { PushEngine } from '../engine/engine.ts';
-import { WORKER_HOST_UNAVAILABLE, type Logger, type Store, type WorkerClient, type WorkerDispatch, type WorkerHost, type WorkerOutcome, type WorkerRef } from '../engine/ports.ts';
+import {
+  WORKER_HOST_UNAVAILABLE,
+  type Logger,
+  type Store,
+  type WorkerClient,
+  type WorkerDispatch,
+  type WorkerHost,
+  type WorkerOutcome,
+  type WorkerRef,
+} from '../engine/ports.ts';
 import { SiteService, type PermissionPort } from '../engine/services/site-service.ts';
 import { SitePermissions } from '../engine/site-permissions.ts';
 import type { ChromiumWorkerHost } from '../chromium-host/chromium-worker-host.ts';
@@ -104,7 +113,13 @@ export class AgentBrowser implements WorkerHost {
       } catch (err) {
         // The engine keeps the message and says what is missing; we look for a browser until one starts.
         this.#lookForBrowser();
-        return { status: 'error', code: 303, kind: WORKER_HOST_UNAVAILABLE, message: `no browser to run the site's service worker: ${(err as Error).message}`, shown: 0 };
+        return {
+          status: 'error',
+          code: 303,
+          kind: WORKER_HOST_UNAVAILABLE,
+          message: `no browser to run the site's service worker: ${(err as Error).message}`,
+          shown: 0,
+        };
       }
       return await host.dispatch(request, client);
     } finally {
@@ -162,7 +177,10 @@ export class AgentBrowser implements WorkerHost {
       try {
         page = await host.openPage(url);
       } catch (err) {
-        throw new SiteWindowError('page-load-failed', `cannot load ${url}: ${(err as Error).message.replace(/^the page could not load: /, '')}`);
+        throw new SiteWindowError(
+          'page-load-failed',
+          `cannot load ${url}: ${(err as Error).message.replace(/^the page could not load: /, '')}`,
+        );
       }
       const timer = o.closeAfterMs !== null ? setTimeout(() => void page.close(), o.closeAfterMs) : null;
       await page.closed;

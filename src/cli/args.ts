@@ -13,9 +13,24 @@ export const LOCAL_SERVICE = EMBEDDED_SERVICE;
 export type Command =
   | { name: 'help' }
   | { name: 'version' }
-  | { name: 'subscribe'; common: Common; label?: string; applicationServerKey?: string; origin?: string; timeoutSeconds?: number }
+  | {
+      name: 'subscribe';
+      common: Common;
+      label?: string;
+      applicationServerKey?: string;
+      origin?: string;
+      timeoutSeconds?: number;
+    }
   | { name: 'listen'; common: Common; json: boolean; browser?: string }
-  | { name: 'site-add'; common: Common; url: string; allowNotifications: boolean; headless: boolean; closeAfterSeconds: number | null; browser: string | null }
+  | {
+      name: 'site-add';
+      common: Common;
+      url: string;
+      allowNotifications: boolean;
+      headless: boolean;
+      closeAfterSeconds: number | null;
+      browser: string | null;
+    }
   | { name: 'site-list'; common: Common; json: boolean }
   | { name: 'site-remove'; common: Common; origin: string; browser: string | null }
   | { name: 'list'; common: Common; json: boolean }
@@ -118,7 +133,11 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (v['data-dir'] === undefined && env.PUSH_AGENT_DATA_DIR !== undefined && env.PUSH_AGENT_DATA_DIR.trim() === '') {
     throw new UsageError('PUSH_AGENT_DATA_DIR is set but empty; unset it or name a directory');
   }
-  const dataDir = path.resolve(v['data-dir'] ?? env.PUSH_AGENT_DATA_DIR ?? path.join(env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'push-agent'));
+  const dataDir = path.resolve(
+    v['data-dir'] ??
+      env.PUSH_AGENT_DATA_DIR ??
+      path.join(env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'push-agent'),
+  );
   const common: Common = { dataDir, service: serviceChoice(service), verbose: v.verbose === true };
   if (v.timeout !== undefined && !TIMED.has(name)) throw new UsageError(`--timeout does not apply to '${name}'`);
   const timeoutSeconds = v.timeout === undefined ? null : Number(v.timeout);
@@ -132,7 +151,9 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
 
   if (name === 'site') return parseSite(common, v, rest);
-  for (const opt of SITE_OPTIONS) if (v[opt] !== undefined && !(opt === 'browser' && name === 'listen')) throw new UsageError(`--${opt} does not apply to '${name}'`);
+  for (const opt of SITE_OPTIONS)
+    if (v[opt] !== undefined && !(opt === 'browser' && name === 'listen'))
+      throw new UsageError(`--${opt} does not apply to '${name}'`);
 
   const allowed: Record<string, string[]> = {
     subscribe: ['label', 'application-server-key', 'origin'],
@@ -142,23 +163,41 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     unsubscribe: [],
   };
   for (const opt of ['label', 'application-server-key', 'origin', 'json'] as const) {
-    if (v[opt] !== undefined && !allowed[name]!.includes(opt)) throw new UsageError(`--${opt} does not apply to '${name}'`);
+    if (v[opt] !== undefined && !allowed[name]!.includes(opt))
+      throw new UsageError(`--${opt} does not apply to '${name}'`);
   }
   const positionalCount = name === 'unsubscribe' ? 1 : 0;
   if (rest.length !== positionalCount) {
-    throw new UsageError(name === 'unsubscribe' ? 'unsubscribe takes exactly one subscription id' : `'${name}' takes no arguments`);
+    throw new UsageError(
+      name === 'unsubscribe' ? 'unsubscribe takes exactly one subscription id' : `'${name}' takes no arguments`,
+    );
   }
 
   switch (name) {
     case 'subscribe': {
       const key = v['application-server-key'];
-      if (key !== undefined && !/^[A-Za-z0-9_-]{86,87}=?$/.test(key)) throw new UsageError('--application-server-key must be a base64url P-256 public key (65 bytes)');
-      if (v.label !== undefined && (v.label.length === 0 || v.label.length > 200)) throw new UsageError('--label must be 1 to 200 characters');
-      if (v.origin !== undefined && !/^https?:\/\//.test(v.origin)) throw new UsageError('--origin must be an http(s) URL');
-      return { name, common, ...(v.label ? { label: v.label } : {}), ...(key ? { applicationServerKey: key } : {}), ...(v.origin ? { origin: v.origin } : {}), ...timed };
+      if (key !== undefined && !/^[A-Za-z0-9_-]{86,87}=?$/.test(key))
+        throw new UsageError('--application-server-key must be a base64url P-256 public key (65 bytes)');
+      if (v.label !== undefined && (v.label.length === 0 || v.label.length > 200))
+        throw new UsageError('--label must be 1 to 200 characters');
+      if (v.origin !== undefined && !/^https?:\/\//.test(v.origin))
+        throw new UsageError('--origin must be an http(s) URL');
+      return {
+        name,
+        common,
+        ...(v.label ? { label: v.label } : {}),
+        ...(key ? { applicationServerKey: key } : {}),
+        ...(v.origin ? { origin: v.origin } : {}),
+        ...timed,
+      };
     }
     case 'listen':
-      return { name, common, json: v.json === true, ...(v.browser !== undefined ? { browser: browserFlag(v.browser)! } : {}) };
+      return {
+        name,
+        common,
+        json: v.json === true,
+        ...(v.browser !== undefined ? { browser: browserFlag(v.browser)! } : {}),
+      };
     case 'list':
       return { name, common, json: v.json === true };
     case 'status':
@@ -181,7 +220,8 @@ function parseSite(common: Common, v: Record<string, string | boolean | undefine
   const [sub, ...args] = rest;
   const only = (cmd: string, options: readonly string[]) => {
     for (const opt of ['label', 'application-server-key', 'origin', 'json', ...SITE_OPTIONS]) {
-      if (v[opt] !== undefined && !options.includes(opt)) throw new UsageError(`--${opt} does not apply to 'site ${cmd}'`);
+      if (v[opt] !== undefined && !options.includes(opt))
+        throw new UsageError(`--${opt} does not apply to 'site ${cmd}'`);
     }
   };
   const httpUrl = (value: string | undefined, what: string): URL => {
@@ -191,7 +231,8 @@ function parseSite(common: Common, v: Record<string, string | boolean | undefine
     } catch {
       url = null;
     }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || value!.length > 2048) throw new UsageError(`${what} must be an http(s) URL`);
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || value!.length > 2048)
+      throw new UsageError(`${what} must be an http(s) URL`);
     return url;
   };
   switch (sub) {
@@ -220,10 +261,19 @@ function parseSite(common: Common, v: Record<string, string | boolean | undefine
     case 'remove': {
       only('remove', ['browser']);
       if (args.length !== 1) throw new UsageError('site remove takes exactly one origin');
-      return { name: 'site-remove', common, origin: httpUrl(args[0], 'site remove: the origin').origin, browser: browserFlag(v.browser as string | undefined) };
+      return {
+        name: 'site-remove',
+        common,
+        origin: httpUrl(args[0], 'site remove: the origin').origin,
+        browser: browserFlag(v.browser as string | undefined),
+      };
     }
     default:
-      throw new UsageError(sub === undefined ? "'site' needs a subcommand: add, list or remove" : `unknown site subcommand '${sub}' (add, list, remove)`);
+      throw new UsageError(
+        sub === undefined
+          ? "'site' needs a subcommand: add, list or remove"
+          : `unknown site subcommand '${sub}' (add, list, remove)`,
+      );
   }
 }
 
@@ -236,6 +286,7 @@ function serviceChoice(service: string): string {
   } catch {
     throw new UsageError(`--service: '${service}' is not a URL or 'local'`);
   }
-  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') throw new UsageError("--service must be a ws:// or wss:// URL, or 'local'");
+  if (url.protocol !== 'wss:' && url.protocol !== 'ws:')
+    throw new UsageError("--service must be a ws:// or wss:// URL, or 'local'");
   return url.href;
 }

@@ -45,5 +45,8 @@ export function browserProfile(dataDir: string, executable: string, home: string
   if (!isSnapBrowser(executable)) return { dir: inDataDir, note: null };
   const id = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
   const dir = path.join(home, 'snap', 'chromium', 'common', 'push-agent', id);
-  return { dir, note: `${executable} is a snap-packaged Chromium, which cannot read ${inDataDir}: its profile is kept in ${dir}` };
+  return {
+    dir,
+    note: `${executable} is a snap-packaged Chromium, which cannot read ${inDataDir}: its profile is kept in ${dir}`,
+  };
 }

@@ -1,5 +1,6 @@
 // The page script and the service-worker script for the agent's browser (src/chromium-host): read from the build
-// beside this module (dist/page/push-api.js, dist/worker/service-worker-script.js), or, in a source checkout that has no
+// beside this module (dist/page/push-api.js, dist/worker/service-worker-script.js), or, in a source checkout that has
+// no
 // build, bundled by scripts/bundle-browser-scripts.ts in a child process (esbuild is a build tool, not a runtime
 // dependency of src/).
 import { execFile } from 'node:child_process';
@@ -28,7 +29,8 @@ async function load(): Promise<BrowserScripts> {
     return { pageScript: fs.readFileSync(page, 'utf8'), serviceWorkerScript: fs.readFileSync(worker, 'utf8') };
   }
   const bundler = path.join(here, '../../scripts/bundle-browser-scripts.ts');
-  if (!fs.existsSync(bundler)) throw new Error(`the agent's browser scripts are missing (${page}); reinstall push-agent`);
+  if (!fs.existsSync(bundler))
+    throw new Error(`the agent's browser scripts are missing (${page}); reinstall push-agent`);
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [bundler], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
       if (err) return reject(new Error(`could not bundle the agent's browser scripts: ${err.message.split('\n')[0]}`));

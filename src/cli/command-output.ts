@@ -9,13 +9,22 @@ type Out = (line: string) => void;
 export function printList(subs: SubscriptionInfo[], json: boolean, out: Out): void {
   if (json) return out(JSON.stringify(subs));
   if (subs.length === 0) return out('No subscriptions. Create one with: push-agent subscribe --label <name>');
-  for (const s of subs) out(`${s.id}  ${s.kind.padEnd(8)}  ${s.label}  ${s.origin.startsWith('push-agent:') ? '' : s.origin}${s.pendingReregistration ? '  (endpoint dead after a service reset; waiting to re-register)' : ''}`);
+  for (const s of subs)
+    out(
+      `${s.id}  ${s.kind.padEnd(8)}  ${s.label}  ${s.origin.startsWith('push-agent:') ? '' : s.origin}${s.pendingReregistration ? '  (endpoint dead after a service reset; waiting to re-register)' : ''}`,
+    );
 }
 
 export type StatusReport = ReturnType<typeof statusReport>;
 
 /** `status --json`: the engine's view of the data dir, and the running listener's own report when there is one. */
-export function statusReport(o: { running: boolean; pid: number | null; engine: EngineStatus; live: LiveStatus | null; dataDir: string }) {
+export function statusReport(o: {
+  running: boolean;
+  pid: number | null;
+  engine: EngineStatus;
+  live: LiveStatus | null;
+  dataDir: string;
+}) {
   const s = o.engine;
   return {
     running: o.running,
@@ -39,6 +48,8 @@ export function printStatus(status: StatusReport, json: boolean, out: Out): void
 }
 
 /** The one JSON line `subscribe` prints. */
-export function subscriptionOutput(info: Pick<SubscriptionInfo, 'id' | 'endpoint' | 'expirationTime' | 'keys'>): string {
+export function subscriptionOutput(
+  info: Pick<SubscriptionInfo, 'id' | 'endpoint' | 'expirationTime' | 'keys'>,
+): string {
   return JSON.stringify({ id: info.id, endpoint: info.endpoint, expirationTime: info.expirationTime, keys: info.keys });
 }

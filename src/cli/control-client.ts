@@ -4,7 +4,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { lockDataDir, lockHolder, DataDirLockedError, type DataDirLock } from './data-dir-lock.ts';
-import { ControlError, lineSplitter, MAX_ANSWER_BYTES, type ControlAsk, type ControlErrorCode, type ControlResponse } from './control-protocol.ts';
+import {
+  ControlError,
+  lineSplitter,
+  MAX_ANSWER_BYTES,
+  type ControlAsk,
+  type ControlErrorCode,
+  type ControlResponse,
+} from './control-protocol.ts';
 
 /** How long a command waits for a data dir held by something other than a listening `listen` (it may be starting). */
 const WAIT_FOR_OWNER_MS = 3_000;
@@ -51,8 +58,12 @@ export class ControlClient {
         MAX_ANSWER_BYTES,
       ),
     );
-    socket.on('error', (err) => fail(new ControlError('failed', `lost the connection to the running push-agent (${err.message})`)));
-    socket.on('close', () => fail(new ControlError('failed', 'the running push-agent closed the connection (did it stop?)')));
+    socket.on('error', (err) =>
+      fail(new ControlError('failed', `lost the connection to the running push-agent (${err.message})`)),
+    );
+    socket.on('close', () =>
+      fail(new ControlError('failed', 'the running push-agent closed the connection (did it stop?)')),
+    );
   }
 
   /** Connects to the control socket at `socketPath` after checking that it belongs to this user. */
@@ -72,22 +83,35 @@ export class ControlClient {
    * Sends one request; resolves with its result or rejects with the listener's ControlError. `onAsk` answers the
    * questions the listener asks while it runs; without one they are answered null (not asked).
    */
-  async request(command: string, args: Record<string, unknown> = {}, opts: { onAsk?: AskHandler } = {}): Promise<unknown> {
+  async request(
+    command: string,
+    args: Record<string, unknown> = {},
+    opts: { onAsk?: AskHandler } = {},
+  ): Promise<unknown> {
     if (this.#closedError) throw this.#closedError;
     const id = this.#next++;
-    const answer = new Promise<ControlResponse>((resolve, reject) => this.#waiting.set(id, { resolve, reject, onAsk: opts.onAsk ?? null }));
+    const answer = new Promise<ControlResponse>((resolve, reject) =>
+      this.#waiting.set(id, { resolve, reject, onAsk: opts.onAsk ?? null }),
+    );
     this.#socket.write(`${JSON.stringify({ id, command, args })}\n`);
     const r = await answer;
     if (r.ok) return r.result;
     const code = typeof r.error?.code === 'string' ? (r.error.code as ControlErrorCode) : 'internal';
-    throw new ControlError(code, typeof r.error?.message === 'string' ? r.error.message : 'the running push-agent refused the request');
+    throw new ControlError(
+      code,
+      typeof r.error?.message === 'string' ? r.error.message : 'the running push-agent refused the request',
+    );
   }
 
   #answer(w: Waiting, ask: unknown): void {
     const a = ask as Partial<ControlAsk> | null;
     if (typeof a !== 'object' || a === null || typeof a.question !== 'number') return;
     const question = a.question;
-    const valid = a.kind === 'notification-permission' && typeof a.origin === 'string' && URL.canParse(a.origin) && new URL(a.origin).origin === a.origin;
+    const valid =
+      a.kind === 'notification-permission' &&
+      typeof a.origin === 'string' &&
+      URL.canParse(a.origin) &&
+      new URL(a.origin).origin === a.origin;
     const handled = valid && w.onAsk ? w.onAsk(a as ControlAsk) : Promise.resolve(null);
     void handled
       .catch(() => null)
@@ -143,7 +167,9 @@ export async function routeCommand(dataDir: string, opts: { needLock: boolean })
       } catch (err) {
         // Refused or gone: that `listen` is stopping. Ask again (the lock tells) until the wait is over.
         if (err instanceof ControlError || Date.now() >= giveUpAt) {
-          throw err instanceof ControlError ? err : new ControlError('failed', `cannot reach the running push-agent (${(err as Error).message})`);
+          throw err instanceof ControlError
+            ? err
+            : new ControlError('failed', `cannot reach the running push-agent (${(err as Error).message})`);
         }
         await new Promise((r) => setTimeout(r, 100));
         continue;

@@ -22,7 +22,12 @@ export interface ListenerContext {
 /** How long subscribe and unsubscribe wait for the push service: as long as the one-shot commands do. */
 const SERVICE_WAIT_MS = 15_000;
 
-const optionalString = (args: Record<string, unknown>, name: string, valid: (v: string) => boolean, what: string): string | undefined => {
+const optionalString = (
+  args: Record<string, unknown>,
+  name: string,
+  valid: (v: string) => boolean,
+  what: string,
+): string | undefined => {
   const v = args[name];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' || !valid(v)) throw new ControlError('bad-arguments', `${name} must be ${what}`);
@@ -55,15 +60,30 @@ export function agentHandlers(ctx: ListenerContext): Record<string, ControlHandl
         running: true,
         pid: process.pid,
         engine: ctx.engine.status(),
-        live: { state: ctx.state(), messagesHandled: ctx.messagesHandled(), awaitingReregistration: ctx.engine.status().pendingReregistrations, serviceUrl: ctx.serviceUrl },
+        live: {
+          state: ctx.state(),
+          messagesHandled: ctx.messagesHandled(),
+          awaitingReregistration: ctx.engine.status().pendingReregistrations,
+          serviceUrl: ctx.serviceUrl,
+        },
         dataDir: ctx.dataDir,
       });
     },
 
     async subscribe(args) {
       const label = optionalString(args, 'label', (v) => v.length >= 1 && v.length <= 200, '1 to 200 characters');
-      const applicationServerKey = optionalString(args, 'applicationServerKey', (v) => /^[A-Za-z0-9_-]{86,87}=?$/.test(v), 'a base64url P-256 public key (65 bytes)');
-      const origin = optionalString(args, 'origin', (v) => /^https?:\/\//.test(v) && v.length <= 2048, 'an http(s) URL');
+      const applicationServerKey = optionalString(
+        args,
+        'applicationServerKey',
+        (v) => /^[A-Za-z0-9_-]{86,87}=?$/.test(v),
+        'a base64url P-256 public key (65 bytes)',
+      );
+      const origin = optionalString(
+        args,
+        'origin',
+        (v) => /^https?:\/\//.test(v) && v.length <= 2048,
+        'an http(s) URL',
+      );
       await serviceReady(ctx);
       try {
         const info = await ctx.engine.subscribe({
@@ -75,7 +95,10 @@ export function agentHandlers(ctx: ListenerContext): Record<string, ControlHandl
         return JSON.parse(subscriptionOutput(info)) as unknown;
       } catch (err) {
         if (err instanceof SubscribeError) {
-          throw new ControlError(err.kind === 'invalid-key' || err.kind === 'invalid-origin' ? 'bad-arguments' : 'service-unavailable', err.message);
+          throw new ControlError(
+            err.kind === 'invalid-key' || err.kind === 'invalid-origin' ? 'bad-arguments' : 'service-unavailable',
+            err.message,
+          );
         }
         throw err;
       }
@@ -89,10 +112,19 @@ export function agentHandlers(ctx: ListenerContext): Record<string, ControlHandl
     // client asks its user and answers (control-protocol.ts); the engine's permission store keeps the decision.
     // Without `prompt` or `allowNotifications`, or with a null answer, a request is denied and not remembered.
     async 'site-add'(args, peer) {
-      const url = optionalString(args, 'url', (v) => /^https?:\/\//.test(v) && v.length <= 2048 && URL.canParse(v), 'an http(s) URL');
+      const url = optionalString(
+        args,
+        'url',
+        (v) => /^https?:\/\//.test(v) && v.length <= 2048 && URL.canParse(v),
+        'an http(s) URL',
+      );
       if (!url) throw new ControlError('bad-arguments', 'url must be an http(s) URL');
       const closeAfterMs = args.closeAfterMs;
-      if (closeAfterMs !== undefined && closeAfterMs !== null && !(typeof closeAfterMs === 'number' && closeAfterMs > 0 && closeAfterMs <= 86_400_000)) {
+      if (
+        closeAfterMs !== undefined &&
+        closeAfterMs !== null &&
+        !(typeof closeAfterMs === 'number' && closeAfterMs > 0 && closeAfterMs <= 86_400_000)
+      ) {
         throw new ControlError('bad-arguments', 'closeAfterMs must be a number of ms, above 0 and at most 86400000');
       }
       await serviceReady(ctx);
@@ -110,7 +142,12 @@ export function agentHandlers(ctx: ListenerContext): Record<string, ControlHandl
     },
 
     async 'site-remove'(args) {
-      const origin = optionalString(args, 'origin', (v) => URL.canParse(v) && new URL(v).origin === v && /^https?:/.test(v), 'an http(s) origin');
+      const origin = optionalString(
+        args,
+        'origin',
+        (v) => URL.canParse(v) && new URL(v).origin === v && /^https?:/.test(v),
+        'an http(s) origin',
+      );
       if (!origin) throw new ControlError('bad-arguments', 'origin must be an http(s) origin');
       await serviceReady(ctx);
       try {
@@ -123,9 +160,11 @@ export function agentHandlers(ctx: ListenerContext): Record<string, ControlHandl
 
     async unsubscribe(args) {
       const id = args.id;
-      if (typeof id !== 'string' || id.length === 0 || id.length > 200) throw new ControlError('bad-arguments', 'id must be a subscription id');
+      if (typeof id !== 'string' || id.length === 0 || id.length > 200)
+        throw new ControlError('bad-arguments', 'id must be a subscription id');
       await serviceReady(ctx);
-      if (!(await ctx.engine.unsubscribe(id))) throw new ControlError('not-found', `no subscription with id ${id} (see: push-agent list)`);
+      if (!(await ctx.engine.unsubscribe(id)))
+        throw new ControlError('not-found', `no subscription with id ${id} (see: push-agent list)`);
       return { id };
     },
   };

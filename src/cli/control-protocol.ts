@@ -70,7 +70,11 @@ export type ControlResponse =
  * `onTooLong` is called once, as soon as the buffered part of a line passes the limit (the caller then closes: the
  * stream cannot resync).
  */
-export function lineSplitter(onLine: (line: string) => void, onTooLong: () => void, maxBytes = MAX_LINE_BYTES): (chunk: Buffer) => void {
+export function lineSplitter(
+  onLine: (line: string) => void,
+  onTooLong: () => void,
+  maxBytes = MAX_LINE_BYTES,
+): (chunk: Buffer) => void {
   let parts: Buffer[] = [];
   let size = 0;
   let overflowed = false;

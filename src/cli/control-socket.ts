@@ -17,7 +17,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { dataDirId } from './data-dir-lock.ts';
-import { ControlError, lineSplitter, MAX_LINE_BYTES, type ControlAsk, type ControlRequest, type ControlResponse } from './control-protocol.ts';
+import {
+  ControlError,
+  lineSplitter,
+  MAX_LINE_BYTES,
+  type ControlAsk,
+  type ControlRequest,
+  type ControlResponse,
+} from './control-protocol.ts';
 
 /** sockaddr_un.sun_path is 108 bytes on Linux, 104 on macOS, both with the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 103;
@@ -52,7 +59,10 @@ export function controlDir(env: NodeJS.ProcessEnv = process.env, uid: number = p
 }
 
 /** Where the control socket of `dataDir` lives. */
-export function controlPath(dataDir: string, opts: { env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform; uid?: number } = {}): string {
+export function controlPath(
+  dataDir: string,
+  opts: { env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform; uid?: number } = {},
+): string {
   const id = dataDirId(dataDir);
   if ((opts.platform ?? process.platform) === 'win32') return `\\\\?\\pipe\\push-agent-control-${id}`;
   const dir = controlDir(opts.env, opts.uid);
@@ -90,7 +100,11 @@ export interface ControlServer {
  * Binds the control socket at `socketPath` and serves `handlers`. Call only while holding the data-dir lock.
  * Requests are answered in order per connection; connections run side by side.
  */
-export async function startControlServer(socketPath: string, handlers: Readonly<Record<string, ControlHandler>>, opts: { idleMs?: number } = {}): Promise<ControlServer> {
+export async function startControlServer(
+  socketPath: string,
+  handlers: Readonly<Record<string, ControlHandler>>,
+  opts: { idleMs?: number } = {},
+): Promise<ControlServer> {
   const idleMs = opts.idleMs ?? IDLE_MS;
   const isPipe = socketPath.startsWith('\\\\');
   if (!isPipe) {
@@ -117,7 +131,8 @@ export async function startControlServer(socketPath: string, handlers: Readonly<
     };
     const reply = (r: ControlResponse) => write(r);
     socket.setTimeout(idleMs, () => {
-      if (running > 0) socket.setTimeout(idleMs); // a request is running: not idle, look again later
+      if (running > 0)
+        socket.setTimeout(idleMs); // a request is running: not idle, look again later
       else socket.destroy();
     });
     // The questions the running request asked its client, by number; an answer settles one at once.
@@ -139,7 +154,8 @@ export async function startControlServer(socketPath: string, handlers: Readonly<
     });
     /** An answer line: {"question": <n>, "answer": ...}, no "command". Unknown or late answers are dropped. */
     const takeAnswer = (req: unknown): boolean => {
-      if (typeof req !== 'object' || req === null || Array.isArray(req) || 'command' in req || !('question' in req)) return false;
+      if (typeof req !== 'object' || req === null || Array.isArray(req) || 'command' in req || !('question' in req))
+        return false;
       const { question, answer: value = null } = req as { question: unknown; answer?: unknown };
       const q = typeof question === 'number' ? questions.get(question) : undefined;
       if (q) {
@@ -163,7 +179,11 @@ export async function startControlServer(socketPath: string, handlers: Readonly<
       () => {
         socket.pause();
         queue = queue.then(() => {
-          reply({ id: null, ok: false, error: { code: 'line-too-long', message: `a request line is limited to ${MAX_LINE_BYTES} bytes` } });
+          reply({
+            id: null,
+            ok: false,
+            error: { code: 'line-too-long', message: `a request line is limited to ${MAX_LINE_BYTES} bytes` },
+          });
           socket.end();
         });
       },
@@ -177,12 +197,18 @@ export async function startControlServer(socketPath: string, handlers: Readonly<
       return { id: null, ok: false, error: { code: 'bad-json', message: 'a request is one JSON object per line' } };
     }
     const { id = null, command, args = {} } = req as Partial<ControlRequest>;
-    if (typeof command !== 'string') return { id, ok: false, error: { code: 'bad-request', message: 'the request has no "command" string' } };
+    if (typeof command !== 'string')
+      return { id, ok: false, error: { code: 'bad-request', message: 'the request has no "command" string' } };
     if (typeof args !== 'object' || args === null || Array.isArray(args)) {
       return { id, ok: false, error: { code: 'bad-request', message: '"args" must be an object' } };
     }
     const handler = Object.hasOwn(handlers, command) ? handlers[command] : undefined;
-    if (!handler) return { id, ok: false, error: { code: 'unknown-command', message: `unknown command '${command.slice(0, 40)}'` } };
+    if (!handler)
+      return {
+        id,
+        ok: false,
+        error: { code: 'unknown-command', message: `unknown command '${command.slice(0, 40)}'` },
+      };
     if (closing) return { id, ok: false, error: { code: 'stopping', message: 'the running push-agent is stopping' } };
     try {
       return { id, ok: true, result: (await handler(args as Record<string, unknown>, peerFor(id))) ?? null };

@@ -43,7 +43,10 @@ export function dataDirId(dir: string): string {
 }
 
 /** The socket address owning `dir`: abstract (Linux), a named pipe (Windows), else a file in the dir. */
-export function lockAddress(dir: string, platform: NodeJS.Platform = process.platform): { address: string; file: string | null } {
+export function lockAddress(
+  dir: string,
+  platform: NodeJS.Platform = process.platform,
+): { address: string; file: string | null } {
   const id = dataDirId(dir);
   if (platform === 'linux') return { address: `\0push-agent/${id}`, file: null };
   if (platform === 'win32') return { address: `\\\\?\\pipe\\push-agent-${id}`, file: null };

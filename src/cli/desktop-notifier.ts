@@ -46,28 +46,60 @@ export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process
       const title = n.title.slice(0, NOTIFICATION_LIMITS.titleChars);
       const body = (n.body ?? '').slice(0, NOTIFICATION_LIMITS.bodyChars);
       // Resolves once the notification server took it: a server that is not there fails the display (its fate).
-      return new Promise<void>((resolve, reject) => execFile(
-        'gdbus',
-        ['call', '--session', '--dest', 'org.freedesktop.Notifications', '--object-path', '/org/freedesktop/Notifications',
-          '--method', 'org.freedesktop.Notifications.Notify', gv('Push Agent'), 'uint32 0', gv(''), gv(title), gv(escapeMarkup(body)), '@as []', hints, timeout],
-        { timeout: 5000 },
-        (err, stdout) => {
-          if (err) {
-            logger.warn('desktop notification failed', failure(err));
-            return reject(new DesktopNotificationError(failure(err).code));
-          }
-          const m = /uint32 (\d+)/.exec(stdout);
-          if (m) ids.set(n.id, Number(m[1]));
-          resolve();
-        },
-      ));
+      return new Promise<void>((resolve, reject) =>
+        execFile(
+          'gdbus',
+          [
+            'call',
+            '--session',
+            '--dest',
+            'org.freedesktop.Notifications',
+            '--object-path',
+            '/org/freedesktop/Notifications',
+            '--method',
+            'org.freedesktop.Notifications.Notify',
+            gv('Push Agent'),
+            'uint32 0',
+            gv(''),
+            gv(title),
+            gv(escapeMarkup(body)),
+            '@as []',
+            hints,
+            timeout,
+          ],
+          { timeout: 5000 },
+          (err, stdout) => {
+            if (err) {
+              logger.warn('desktop notification failed', failure(err));
+              return reject(new DesktopNotificationError(failure(err).code));
+            }
+            const m = /uint32 (\d+)/.exec(stdout);
+            if (m) ids.set(n.id, Number(m[1]));
+            resolve();
+          },
+        ),
+      );
     },
     close(id: string) {
       const serverId = ids.get(id);
       if (serverId === undefined) return;
       ids.delete(id);
-      execFile('gdbus', ['call', '--session', '--dest', 'org.freedesktop.Notifications', '--object-path', '/org/freedesktop/Notifications',
-        '--method', 'org.freedesktop.Notifications.CloseNotification', `uint32 ${serverId}`], { timeout: 5000 }, () => {});
+      execFile(
+        'gdbus',
+        [
+          'call',
+          '--session',
+          '--dest',
+          'org.freedesktop.Notifications',
+          '--object-path',
+          '/org/freedesktop/Notifications',
+          '--method',
+          'org.freedesktop.Notifications.CloseNotification',
+          `uint32 ${serverId}`,
+        ],
+        { timeout: 5000 },
+        () => {},
+      );
     },
   };
 }

@@ -53,7 +53,8 @@ export function openJsonFileStore(dataDir: string, opts: { readOnly?: boolean } 
     },
     set: (key, value) => {
       const text = JSON.stringify(value);
-      if (text === undefined) throw new TypeError(`cannot store a value of type ${typeof value} for key ${key}: not JSON`);
+      if (text === undefined)
+        throw new TypeError(`cannot store a value of type ${typeof value} for key ${key}: not JSON`);
       const before = texts.get(key);
       // Unchanged (the UAID and service URL at every hello, for one): already durable, and a rewrite costs the
       // whole document.
@@ -97,7 +98,8 @@ function read(file: string): Map<string, string> {
   } catch {
     throw new StateError('corrupt', `${file} is not valid JSON; refusing to touch it`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new StateError('corrupt', `${file} does not hold a JSON object; refusing to touch it`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new StateError('corrupt', `${file} does not hold a JSON object; refusing to touch it`);
   const texts = new Map<string, string>();
   for (const [key, value] of Object.entries(doc)) texts.set(key, JSON.stringify(value));
   return texts;

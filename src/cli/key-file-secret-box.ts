@@ -89,7 +89,12 @@ export function openKeyFileSecretBox(dataDir: string, store: Store): SecretBox {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key(true), iv);
       const ct = Buffer.concat([cipher.update(plain), cipher.final()]);
-      return [VERSION, iv.toString('base64url'), ct.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+      return [
+        VERSION,
+        iv.toString('base64url'),
+        ct.toString('base64url'),
+        cipher.getAuthTag().toString('base64url'),
+      ].join('.');
     },
     async open(sealed) {
       const [version, iv, ct, tag] = sealed.split('.');

@@ -28,7 +28,9 @@ export class Progress {
       if (state === 'connecting') this.#write?.(`connecting to ${service}…`);
       else if (state === 'waiting') {
         const why = detail.code ? ` (${detail.code}${detail.reason ? ` ${detail.reason}` : ''})` : '';
-        this.#write?.(`cannot reach ${service}${why}, retrying in ${Math.max(1, Math.round((detail.retryInMs ?? 0) / 1000))} s`);
+        this.#write?.(
+          `cannot reach ${service}${why}, retrying in ${Math.max(1, Math.round((detail.retryInMs ?? 0) / 1000))} s`,
+        );
       } else if (state === 'connected') this.#write?.(`connected to ${service}`);
     };
     engine.on('state', onState);

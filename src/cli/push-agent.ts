@@ -29,7 +29,15 @@ import { runSend, SendInputError, SendNetworkError } from './send.ts';
 import { runOnListener } from './remote-command.ts';
 import { watchForWake } from './wake.ts';
 import { AgentBrowser, SiteWindowError } from './agent-browser.ts';
-import { addSite, printSiteAdd, printSiteList, removedLine, removeSite, siteLines, SiteNotFoundError } from './site-commands.ts';
+import {
+  addSite,
+  printSiteAdd,
+  printSiteList,
+  removedLine,
+  removeSite,
+  siteLines,
+  SiteNotFoundError,
+} from './site-commands.ts';
 import { notificationPrompt, withdrawQuestions } from './terminal-prompt.ts';
 import { liveStatus, writeLiveStatus } from './status.ts';
 
@@ -42,7 +50,12 @@ const fail = (code: number, message: string): never => {
 };
 
 /** The engine on this data dir, its state loaded. Stops the command, changing nothing, when the key cannot open it. */
-async function createEngine(common: Common, serviceUrl: string, notifier: Notifier, opts: { readOnly?: boolean; browser?: AgentBrowser } = {}): Promise<PushEngine> {
+async function createEngine(
+  common: Common,
+  serviceUrl: string,
+  notifier: Notifier,
+  opts: { readOnly?: boolean; browser?: AgentBrowser } = {},
+): Promise<PushEngine> {
   if (!opts.readOnly) fs.mkdirSync(common.dataDir, { recursive: true, mode: 0o700 });
   const store = openJsonFileStore(common.dataDir, { readOnly: opts.readOnly === true });
   const problem = keyFileProblem(common.dataDir, store);
@@ -73,7 +86,10 @@ async function createEngine(common: Common, serviceUrl: string, notifier: Notifi
   const aside = engine.status().subscriptionsAside;
   if (engine.status().subscriptions === 0 && aside.locked + aside.unopened > 0) {
     // Not one opens: the key is not the one they were sealed with. Going on would treat them as gone.
-    fail(1, `the subscriptions in ${common.dataDir} do not open with the key file ${keyFilePath(common.dataDir)} (was it replaced?); nothing was changed`);
+    fail(
+      1,
+      `the subscriptions in ${common.dataDir} do not open with the key file ${keyFilePath(common.dataDir)} (was it replaced?); nothing was changed`,
+    );
   }
   return engine;
 }
@@ -102,7 +118,12 @@ function knownServiceUrl(common: Common): string {
   return embeddedServiceUrl(common.dataDir) ?? LOCAL_SERVICE;
 }
 
-async function connected(engine: PushEngine, serviceUrl: string, timeoutSeconds: number | null, closeService: () => Promise<void>): Promise<void> {
+async function connected(
+  engine: PushEngine,
+  serviceUrl: string,
+  timeoutSeconds: number | null,
+  closeService: () => Promise<void>,
+): Promise<void> {
   progress.watch(engine, serviceUrl);
   await engine.start();
   try {
@@ -147,7 +168,8 @@ async function run(cmd: Command): Promise<void> {
           const record = engine.subscription(id);
           const json = engine.subscriptionJSON(id);
           if (!record || !json) return null;
-          if (record.kind === 'legacy') throw new SendInputError(`${id} is a Simple Push registration: it takes no Web Push messages`);
+          if (record.kind === 'legacy')
+            throw new SendInputError(`${id} is a Simple Push registration: it takes no Web Push messages`);
           return { json, applicationServerKey: record.applicationServerKey };
         },
         readStdin,
@@ -165,13 +187,21 @@ async function run(cmd: Command): Promise<void> {
     // A running `listen` does them (control-client.ts); otherwise they work on the data dir, as below.
     let route: Route;
     try {
-      route = await routeCommand(common.dataDir, { needLock: cmd.name !== 'list' && cmd.name !== 'status' && cmd.name !== 'site-list' });
+      route = await routeCommand(common.dataDir, {
+        needLock: cmd.name !== 'list' && cmd.name !== 'status' && cmd.name !== 'site-list',
+      });
     } catch (err) {
       if (err instanceof DataDirLockedError) return fail(3, err.message);
       if (err instanceof ControlError) return fail(1, err.message);
       throw err;
     }
-    if (route.kind === 'listener') return runOnListener(cmd, route.client, { out, err: (l) => process.stderr.write(`${l}\n`), fail, step: (w) => progress.step(w) });
+    if (route.kind === 'listener')
+      return runOnListener(cmd, route.client, {
+        out,
+        err: (l) => process.stderr.write(`${l}\n`),
+        fail,
+        step: (w) => progress.step(w),
+      });
   }
 
   if (cmd.name === 'site-list') {
@@ -187,7 +217,11 @@ async function run(cmd: Command): Promise<void> {
     const running = holder !== null;
     const pid = holder !== null && holder > 0 ? holder : null;
     const live = running ? liveStatus(common.dataDir) : null;
-    return printStatus(statusReport({ running, pid, engine: engine.status(), live, dataDir: common.dataDir }), cmd.json, out);
+    return printStatus(
+      statusReport({ running, pid, engine: engine.status(), live, dataDir: common.dataDir }),
+      cmd.json,
+      out,
+    );
   }
 
   const service = await openService(common);
@@ -220,7 +254,12 @@ async function run(cmd: Command): Promise<void> {
 
   if (cmd.name === 'site-add' || cmd.name === 'site-remove') {
     const logger = common.verbose ? streamLogger((l) => process.stderr.write(l), 'debug') : silentLogger;
-    const browser = new AgentBrowser({ dataDir: common.dataDir, browser: cmd.browser ?? null, logger, note: (l) => process.stderr.write(`push-agent: ${l}\n`) });
+    const browser = new AgentBrowser({
+      dataDir: common.dataDir,
+      browser: cmd.browser ?? null,
+      logger,
+      note: (l) => process.stderr.write(`push-agent: ${l}\n`),
+    });
     const engine = await createEngine(common, service.url, noNotifier, { browser });
     await connected(engine, service.url, null, closeService);
     const finish = async () => {
@@ -230,7 +269,12 @@ async function run(cmd: Command): Promise<void> {
     try {
       if (cmd.name === 'site-add') {
         const prompt = cmd.allowNotifications ? null : notificationPrompt;
-        const result = await addSite(engine, browser, cmd.url, { headless: cmd.headless, allowNotifications: cmd.allowNotifications, prompt, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 }).finally(withdrawQuestions);
+        const result = await addSite(engine, browser, cmd.url, {
+          headless: cmd.headless,
+          allowNotifications: cmd.allowNotifications,
+          prompt,
+          closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000,
+        }).finally(withdrawQuestions);
         await finish();
         return printSiteAdd(result, out, (l) => process.stderr.write(`${l}\n`));
       }
@@ -286,7 +330,12 @@ async function run(cmd: Command): Promise<void> {
     if (next !== undefined) state = next;
     if (pendingWrite) clearTimeout(pendingWrite);
     pendingWrite = null;
-    writeLiveStatus(common.dataDir, { state, messagesHandled, awaitingReregistration: engine.status().pendingReregistrations, serviceUrl: displayUrl(service.url) });
+    writeLiveStatus(common.dataDir, {
+      state,
+      messagesHandled,
+      awaitingReregistration: engine.status().pendingReregistrations,
+      serviceUrl: displayUrl(service.url),
+    });
   };
   engine.on('fate', () => {
     messagesHandled++;
@@ -295,19 +344,43 @@ async function run(cmd: Command): Promise<void> {
   engine.on('subscriptions', () => writeStatus());
   engine.on('notification', (n) => {
     if (cmd.json) {
-      out(JSON.stringify({ type: 'notification', subscription: n.subscriptionId, origin: n.origin, title: n.title, body: n.body ?? '', tag: n.tag ?? '', data: n.data ?? null, navigate: n.navigate ?? null, receivedAt: new Date(n.receivedAt).toISOString() }));
+      out(
+        JSON.stringify({
+          type: 'notification',
+          subscription: n.subscriptionId,
+          origin: n.origin,
+          title: n.title,
+          body: n.body ?? '',
+          tag: n.tag ?? '',
+          data: n.data ?? null,
+          navigate: n.navigate ?? null,
+          receivedAt: new Date(n.receivedAt).toISOString(),
+        }),
+      );
     } else {
-      out(`[${new Date(n.receivedAt).toLocaleTimeString()}] ${oneLine(n.title)}${n.body ? ` — ${oneLine(n.body)}` : ''}`);
+      out(
+        `[${new Date(n.receivedAt).toLocaleTimeString()}] ${oneLine(n.title)}${n.body ? ` — ${oneLine(n.body)}` : ''}`,
+      );
     }
   });
   engine.on('state', (state, detail) => {
     writeStatus(state);
     if (cmd.json) out(JSON.stringify({ type: 'status', state, ...detail, at: new Date().toISOString() }));
     else if (state === 'connected') out(`connected to ${displayUrl(service.url)}`);
-    else if (state === 'waiting') out(`disconnected${detail.code ? ` (${detail.code})` : ''}; retrying in ${Math.round((detail.retryInMs ?? 0) / 1000)} s`);
+    else if (state === 'waiting')
+      out(
+        `disconnected${detail.code ? ` (${detail.code})` : ''}; retrying in ${Math.round((detail.retryInMs ?? 0) / 1000)} s`,
+      );
   });
   engine.on('subscriptionchange', (c) => {
-    if (cmd.json) out(JSON.stringify({ type: 'subscriptionchange', subscription: c.subscriptionId, newSubscription: c.newSubscription }));
+    if (cmd.json)
+      out(
+        JSON.stringify({
+          type: 'subscriptionchange',
+          subscription: c.subscriptionId,
+          newSubscription: c.newSubscription,
+        }),
+      );
     else out(`endpoint changed for ${c.subscriptionId}: ${JSON.stringify(c.newSubscription)}`);
   });
   // After a suspend the socket may be dead without a word: reconnect now, not when a ping finally goes unanswered.
@@ -337,13 +410,23 @@ async function run(cmd: Command): Promise<void> {
   try {
     control = await startControlServer(
       controlPath(common.dataDir),
-      agentHandlers({ engine, browser, dataDir: common.dataDir, serviceUrl: displayUrl(common.service), state: () => state, messagesHandled: () => messagesHandled }),
+      agentHandlers({
+        engine,
+        browser,
+        dataDir: common.dataDir,
+        serviceUrl: displayUrl(common.service),
+        state: () => state,
+        messagesHandled: () => messagesHandled,
+      }),
     );
   } catch (err) {
     // Listening goes on; the other commands then find the data dir in use (exit 3), as before there was a socket.
-    process.stderr.write(`push-agent: no control socket, other commands cannot reach this listen: ${(err as Error).message}\n`);
+    process.stderr.write(
+      `push-agent: no control socket, other commands cannot reach this listen: ${(err as Error).message}\n`,
+    );
   }
-  if (!cmd.json && engine.list().length === 0) out('No subscriptions yet. Create one with: push-agent subscribe --label <name>');
+  if (!cmd.json && engine.list().length === 0)
+    out('No subscriptions yet. Create one with: push-agent subscribe --label <name>');
 }
 
 /** Payload text is shown as text: control characters that could steer a terminal are replaced. */

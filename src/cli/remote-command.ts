@@ -1,4 +1,5 @@
-// `list`, `status`, `subscribe`, `unsubscribe`, `site add|list|remove` done by the running `listen` (control-handlers.ts): the same output
+// `list`, `status`, `subscribe`, `unsubscribe`, `site add|list|remove` done by the running `listen`
+// (control-handlers.ts): the same output
 // and exit codes as when the command works on the data dir itself.
 import type { SubscriptionInfo } from '../engine/subscription-record.ts';
 import type { Command } from './args.ts';
@@ -13,7 +14,12 @@ type RemoteCommand = Exclude<Command, { name: 'help' | 'version' | 'send' | 'lis
 export async function runOnListener(
   cmd: RemoteCommand,
   client: ControlClient,
-  io: { out: (line: string) => void; err: (line: string) => void; fail: (code: number, message: string) => never; step: (waitingFor: string) => void },
+  io: {
+    out: (line: string) => void;
+    err: (line: string) => void;
+    fail: (code: number, message: string) => never;
+    step: (waitingFor: string) => void;
+  },
 ): Promise<void> {
   try {
     switch (cmd.name) {
@@ -24,7 +30,9 @@ export async function runOnListener(
       case 'subscribe': {
         io.step('the push service to register the endpoint');
         const args = { label: cmd.label, applicationServerKey: cmd.applicationServerKey, origin: cmd.origin };
-        return io.out(subscriptionOutput((await client.request('subscribe', args)) as Parameters<typeof subscriptionOutput>[0]));
+        return io.out(
+          subscriptionOutput((await client.request('subscribe', args)) as Parameters<typeof subscriptionOutput>[0]),
+        );
       }
       case 'unsubscribe':
         io.step('the push service to unregister the endpoint');
@@ -35,8 +43,16 @@ export async function runOnListener(
       case 'site-add': {
         ignoredBrowser(cmd.browser, io.err);
         // The site's notification request is asked here, on this command's terminal, as without listen.
-        const args = { url: cmd.url, headless: cmd.headless, allowNotifications: cmd.allowNotifications, prompt: !cmd.allowNotifications, closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000 };
-        const result = await client.request('site-add', args, { onAsk: (q) => notificationPrompt(q.origin) }).finally(withdrawQuestions);
+        const args = {
+          url: cmd.url,
+          headless: cmd.headless,
+          allowNotifications: cmd.allowNotifications,
+          prompt: !cmd.allowNotifications,
+          closeAfterMs: cmd.closeAfterSeconds === null ? null : cmd.closeAfterSeconds * 1000,
+        };
+        const result = await client
+          .request('site-add', args, { onAsk: (q) => notificationPrompt(q.origin) })
+          .finally(withdrawQuestions);
         return printSiteAdd(result as { origin: string; subscriptions: SiteLine[] }, io.out, io.err);
       }
       case 'site-remove': {

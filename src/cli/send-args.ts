@@ -88,25 +88,35 @@ export function parseSend({ common, values: v, tokens, timeoutSeconds }: SendInp
   }
   if (payloadFiles.length > 1) throw new UsageError('give one --json <file>');
   const [target, text, ...extra] = args;
-  if (target === undefined || target === '') throw new UsageError("send needs a subscription: its id, a file with its JSON, or '-' to read the JSON from standard input");
+  if (target === undefined || target === '')
+    throw new UsageError(
+      "send needs a subscription: its id, a file with its JSON, or '-' to read the JSON from standard input",
+    );
   if (extra.length) throw new UsageError('send takes a subscription and at most one text (quote a text with spaces)');
   const payloadFile = payloadFiles[0] ?? null;
   const title = str(v.title);
-  if (payloadFile !== null && (text !== undefined || title !== null)) throw new UsageError('--json <file> is the whole payload: it does not combine with a text or --title');
-  if (payloadFile === '-' && target === '-') throw new UsageError("only one of the subscription and the --json payload can come from standard input ('-')");
-  if (title !== null && (title.length === 0 || title.length > 1000)) throw new UsageError('--title must be 1 to 1000 characters');
+  if (payloadFile !== null && (text !== undefined || title !== null))
+    throw new UsageError('--json <file> is the whole payload: it does not combine with a text or --title');
+  if (payloadFile === '-' && target === '-')
+    throw new UsageError("only one of the subscription and the --json payload can come from standard input ('-')");
+  if (title !== null && (title.length === 0 || title.length > 1000))
+    throw new UsageError('--title must be 1 to 1000 characters');
 
   let ttl: number | null = null;
   if (v.ttl !== undefined) {
     ttl = Number(v.ttl);
-    if (!/^\d+$/.test(String(v.ttl)) || ttl > 2_419_200) throw new UsageError('--ttl must be a whole number of seconds from 0 to 2419200 (28 days)');
+    if (!/^\d+$/.test(String(v.ttl)) || ttl > 2_419_200)
+      throw new UsageError('--ttl must be a whole number of seconds from 0 to 2419200 (28 days)');
   }
   const urgency = str(v.urgency);
-  if (urgency !== null && !URGENCIES.includes(urgency as Urgency)) throw new UsageError(`--urgency must be one of ${URGENCIES.join(', ')}`);
+  if (urgency !== null && !URGENCIES.includes(urgency as Urgency))
+    throw new UsageError(`--urgency must be one of ${URGENCIES.join(', ')}`);
   const topic = str(v.topic);
-  if (topic !== null && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)) throw new UsageError('--topic must be 1 to 32 characters of A-Z, a-z, 0-9, - and _');
+  if (topic !== null && !/^[A-Za-z0-9_-]{1,32}$/.test(topic))
+    throw new UsageError('--topic must be 1 to 32 characters of A-Z, a-z, 0-9, - and _');
   const vapidSubject = str(v['vapid-subject']);
-  if (vapidSubject !== null && !/^(mailto:.+|https:\/\/.+)$/.test(vapidSubject)) throw new UsageError('--vapid-subject must be a mailto: or https: URL');
+  if (vapidSubject !== null && !/^(mailto:.+|https:\/\/.+)$/.test(vapidSubject))
+    throw new UsageError('--vapid-subject must be a mailto: or https: URL');
   const vapidKeys = str(v['vapid-keys']);
   if (vapidKeys === '') throw new UsageError('--vapid-keys needs a file');
 

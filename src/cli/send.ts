@@ -3,11 +3,18 @@
 // `listen` holds, and writes only the VAPID key pair it makes once.
 import fs from 'node:fs';
 import type { SubscriptionJSON } from '../engine/subscription-record.ts';
-import { b64urlLength, dataDirVapidKeys, DEFAULT_VAPID_SUBJECT, describeAnswer, readVapidKeys, SendInputError, sendOne } from '../engine/web-push-sender.ts';
+import {
+  b64urlLength,
+  dataDirVapidKeys,
+  DEFAULT_VAPID_SUBJECT,
+  describeAnswer,
+  readVapidKeys,
+  SendInputError,
+  sendOne,
+} from '../engine/web-push-sender.ts';
 import type { SendCommand } from './send-args.ts';
 
 export { SendInputError, SendNetworkError } from '../engine/web-push-sender.ts';
-
 
 export interface StoredSubscription {
   json: SubscriptionJSON;
@@ -22,14 +29,17 @@ export interface SendIO {
   out(line: string): void;
 }
 
-
-/** Runs the command; returns the exit code. Throws SendInputError on bad input, SendNetworkError when no answer came. */
+/**
+ * Runs the command; returns the exit code. Throws SendInputError on bad input, SendNetworkError when no answer came.
+ */
 export async function runSend(cmd: SendCommand, io: SendIO, signal?: AbortSignal): Promise<number> {
   const sub = await resolveSubscription(cmd.target, io);
   const payload = await readPayload(cmd, io);
   const vapid = cmd.vapidKeys !== null ? readVapidKeys(cmd.vapidKeys) : await dataDirVapidKeys(cmd.common.dataDir);
   if (sub.applicationServerKey !== null && sub.applicationServerKey !== vapid.publicKey) {
-    throw new SendInputError('this endpoint is bound to an application server key and accepts only messages signed with it: give that key pair with --vapid-keys <file>');
+    throw new SendInputError(
+      'this endpoint is bound to an application server key and accepts only messages signed with it: give that key pair with --vapid-keys <file>',
+    );
   }
   const answer = await sendOne(sub.json, payload, {
     vapid,
@@ -44,7 +54,11 @@ export async function runSend(cmd: SendCommand, io: SendIO, signal?: AbortSignal
 }
 
 async function resolveSubscription(target: string, io: SendIO): Promise<StoredSubscription> {
-  if (target === '-') return { json: parseSubscription((await io.readStdin()).toString('utf8'), 'standard input'), applicationServerKey: null };
+  if (target === '-')
+    return {
+      json: parseSubscription((await io.readStdin()).toString('utf8'), 'standard input'),
+      applicationServerKey: null,
+    };
   let text: string | null = null;
   try {
     text = fs.readFileSync(target, 'utf8');
@@ -54,11 +68,17 @@ async function resolveSubscription(target: string, io: SendIO): Promise<StoredSu
   }
   if (text !== null) return { json: parseSubscription(text, target), applicationServerKey: null };
   const stored = await io.lookup(target);
-  if (!stored) throw new SendInputError(`'${target}' is neither a subscription id (see: push-agent list) nor a file with subscription JSON`);
+  if (!stored)
+    throw new SendInputError(
+      `'${target}' is neither a subscription id (see: push-agent list) nor a file with subscription JSON`,
+    );
   return stored;
 }
 
-/** The subscription JSON every Web Push library uses: `{endpoint, keys: {p256dh, auth}}` (the `subscribe` output has it). */
+/**
+ * The subscription JSON every Web Push library uses: `{endpoint, keys: {p256dh, auth}}` (the `subscribe` output has
+ * it).
+ */
 export function parseSubscription(text: string, where: string): SubscriptionJSON {
   let j: unknown;
   try {
@@ -70,9 +90,12 @@ export function parseSubscription(text: string, where: string): SubscriptionJSON
   const endpoint = o?.endpoint;
   const p256dh = o?.keys?.p256dh;
   const auth = o?.keys?.auth;
-  if (typeof endpoint !== 'string' || !/^https?:\/\//.test(endpoint) || !URL.canParse(endpoint)) throw new SendInputError(`${where}: "endpoint" must be an http(s) URL`);
-  if (typeof p256dh !== 'string' || b64urlLength(p256dh) !== 65) throw new SendInputError(`${where}: "keys.p256dh" must be a base64url P-256 public key (65 bytes)`);
-  if (typeof auth !== 'string' || b64urlLength(auth) !== 16) throw new SendInputError(`${where}: "keys.auth" must be a base64url 16-byte secret`);
+  if (typeof endpoint !== 'string' || !/^https?:\/\//.test(endpoint) || !URL.canParse(endpoint))
+    throw new SendInputError(`${where}: "endpoint" must be an http(s) URL`);
+  if (typeof p256dh !== 'string' || b64urlLength(p256dh) !== 65)
+    throw new SendInputError(`${where}: "keys.p256dh" must be a base64url P-256 public key (65 bytes)`);
+  if (typeof auth !== 'string' || b64urlLength(auth) !== 16)
+    throw new SendInputError(`${where}: "keys.auth" must be a base64url 16-byte secret`);
   return { endpoint, expirationTime: null, keys: { p256dh, auth } };
 }
 
@@ -82,10 +105,11 @@ async function readPayload(cmd: SendCommand, io: SendIO): Promise<Buffer | null>
     try {
       return fs.readFileSync(cmd.payloadFile);
     } catch (err) {
-      throw new SendInputError(`--json: cannot read ${cmd.payloadFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new SendInputError(
+        `--json: cannot read ${cmd.payloadFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   if (cmd.title !== null) return Buffer.from(JSON.stringify({ title: cmd.title, body: cmd.text ?? '' }));
   return cmd.text !== null ? Buffer.from(cmd.text) : null;
 }
-

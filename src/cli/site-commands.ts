@@ -23,13 +23,25 @@ export function siteLines(engine: PushEngine, origin?: string): SiteLine[] {
   for (const info of engine.list()) {
     const record = engine.subscription(info.id);
     if (record?.kind !== 'site' || (origin !== undefined && record.origin !== origin)) continue;
-    lines.push({ id: info.id, endpoint: info.endpoint, expirationTime: info.expirationTime, keys: info.keys, origin: record.origin, scope: record.scope });
+    lines.push({
+      id: info.id,
+      endpoint: info.endpoint,
+      expirationTime: info.expirationTime,
+      keys: info.keys,
+      origin: record.origin,
+      scope: record.scope,
+    });
   }
   return lines;
 }
 
 /** Opens the window; once it closed, the subscriptions of the origin it ended on (made there or already there). */
-export async function addSite(engine: PushEngine, browser: AgentBrowser, url: string, o: SiteWindowOptions): Promise<{ origin: string; subscriptions: SiteLine[] }> {
+export async function addSite(
+  engine: PushEngine,
+  browser: AgentBrowser,
+  url: string,
+  o: SiteWindowOptions,
+): Promise<{ origin: string; subscriptions: SiteLine[] }> {
   const { origin } = await browser.openSite(url, o);
   return { origin, subscriptions: siteLines(engine, origin) };
 }
@@ -38,15 +50,23 @@ export async function addSite(engine: PushEngine, browser: AgentBrowser, url: st
  * Unsubscribes every subscription of `origin` at the push service (its senders then get 404/410), then clears the
  * origin's service workers and storage from the agent's browser profile.
  */
-export async function removeSite(engine: PushEngine, browser: AgentBrowser, origin: string): Promise<{ origin: string; removed: number }> {
-  const records = engine.subscriptionRecords().filter((r) => r.origin === origin && (r.kind === 'site' || r.kind === 'legacy'));
+export async function removeSite(
+  engine: PushEngine,
+  browser: AgentBrowser,
+  origin: string,
+): Promise<{ origin: string; removed: number }> {
+  const records = engine
+    .subscriptionRecords()
+    .filter((r) => r.origin === origin && (r.kind === 'site' || r.kind === 'legacy'));
   if (records.length === 0) throw new SiteNotFoundError(`no site with origin ${origin} (see: push-agent site list)`);
   let removed = 0;
   for (const r of records) if (await engine.unsubscribe(r.id)) removed++;
   try {
     await browser.clearSite(origin);
   } catch (err) {
-    throw new Error(`unsubscribed ${removed} subscription(s) of ${origin}, but could not clear its data from the browser profile: ${(err as Error).message}`);
+    throw new Error(
+      `unsubscribed ${removed} subscription(s) of ${origin}, but could not clear its data from the browser profile: ${(err as Error).message}`,
+    );
   }
   return { origin, removed };
 }

@@ -14,7 +14,9 @@ const FILE = 'status.json';
 
 export function writeLiveStatus(dataDir: string, status: LiveStatus): void {
   try {
-    fs.writeFileSync(path.join(dataDir, FILE), JSON.stringify({ ...status, at: new Date().toISOString() }), { mode: 0o600 });
+    fs.writeFileSync(path.join(dataDir, FILE), JSON.stringify({ ...status, at: new Date().toISOString() }), {
+      mode: 0o600,
+    });
   } catch {
     // informative only: a full disk must not stop the listener
   }
@@ -51,6 +53,10 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 /** One line: running or not, connected or not, messages handled, subscriptions waiting for re-registration. */
 export function statusLine(s: StatusView): string {
   const running = s.running ? `running (pid ${s.pid})` : 'not running';
-  const connected = s.connected ? `connected to ${s.serviceUrl}` : s.running ? `not connected (${s.state}) to ${s.serviceUrl}` : `not connected (push service ${s.serviceUrl})`;
+  const connected = s.connected
+    ? `connected to ${s.serviceUrl}`
+    : s.running
+      ? `not connected (${s.state}) to ${s.serviceUrl}`
+      : `not connected (push service ${s.serviceUrl})`;
   return `push-agent ${running}, ${connected}; ${plural(s.messagesHandled, 'message', 'messages')} handled; ${plural(s.subscriptions, 'subscription', 'subscriptions')}, ${s.awaitingReregistration} waiting for re-registration`;
 }

@@ -49,7 +49,9 @@ export function withdrawQuestions(): void {
  */
 export async function notificationPrompt(origin: string): Promise<boolean> {
   if (!process.stdin.isTTY) {
-    process.stderr.write(`push-agent: ${origin} asked to show notifications: denied (no terminal to ask; use --allow-notifications)\n`);
+    process.stderr.write(
+      `push-agent: ${origin} asked to show notifications: denied (no terminal to ask; use --allow-notifications)\n`,
+    );
   }
   return askOnTerminal(origin);
 }

@@ -1,4 +1,5 @@
-// Reconnect backoff: 1 s doubling to 5 min with full jitter (docs/architecture.md "The delivery pipeline"), reset after a stable connection.
+// Reconnect backoff: 1 s doubling to 5 min with full jitter (docs/architecture.md "The delivery pipeline"), reset after
+// a stable connection.
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;

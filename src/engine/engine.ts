@@ -24,7 +24,21 @@ import { migrate } from './state-schema.ts';
 import { reregistrationGroupSize, SubscriptionRegistry, type Reregistered } from './subscription-registry.ts';
 import { SimplePushSession } from './simple-push.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
-import type { Clock, Logger, Notifier, PermissionReader, PowerSource, PowerState, SecretBox, Store, TimerHandle, UrlOpener, WorkerEvent, WorkerHost, WorkerOutcome } from './ports.ts';
+import type {
+  Clock,
+  Logger,
+  Notifier,
+  PermissionReader,
+  PowerSource,
+  PowerState,
+  SecretBox,
+  Store,
+  TimerHandle,
+  UrlOpener,
+  WorkerEvent,
+  WorkerHost,
+  WorkerOutcome,
+} from './ports.ts';
 import type { HistoryEntry } from '../shared/history-entry.ts';
 import type { Preferences } from '../shared/preferences.ts';
 import { BurstGrace } from './policy/accounting.ts';
@@ -81,7 +95,15 @@ const SECRETS_RETRY_MAX_MS = 5 * 60_000;
 
 export type NewSubscription =
   | { kind: 'endpoint'; label?: string; applicationServerKey?: string | null; origin?: string }
-  | { kind: 'site'; origin: string; scope?: string; applicationServerKey: string | null; userVisibleOnly: boolean; workerScriptURL?: string | null; label?: string }
+  | {
+      kind: 'site';
+      origin: string;
+      scope?: string;
+      applicationServerKey: string | null;
+      userVisibleOnly: boolean;
+      workerScriptURL?: string | null;
+      label?: string;
+    }
   | { kind: 'legacy'; origin: string; scope?: string; label?: string };
 
 export class SubscribeError extends Error {
@@ -117,7 +139,9 @@ export interface EngineEvents {
   subscriptions: [];
   fate: [FateRecord];
   notification: [NotificationModel & { receivedAt: number }];
-  subscriptionchange: [{ subscriptionId: string; oldSubscription: SubscriptionJSON | null; newSubscription: SubscriptionJSON | null }];
+  subscriptionchange: [
+    { subscriptionId: string; oldSubscription: SubscriptionJSON | null; newSubscription: SubscriptionJSON | null },
+  ];
   /** Simple Push: a version-only push for a legacy registration (site pages' `push` handler). */
   'legacy-push': [{ subscriptionId: string; origin: string; endpoint: string; version: number | null }];
   /** Simple Push: registrations were renewed after a UAID change (`push-register`). */
@@ -147,7 +171,10 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   #started = false;
   /** `get()` / `set(patch)`: validated, persisted, emitted as 'preferences'; every policy number is read live. */
   readonly preferences: PreferencesService;
-  /** `list(filter)` newest first / `clear()` / `unread` and `markRead()`: the last 500 messages and their fate (history.ts). */
+  /**
+   * `list(filter)` newest first / `clear()` / `unread` and `markRead()`: the last 500 messages and their fate
+   * (history.ts).
+   */
   readonly history: History;
   #power: PowerPolicy;
   #budgets: BudgetLedger;
@@ -176,20 +203,50 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
     this.#logger = opts.logger ?? silentLogger;
-    // The service chosen is the preference's default; a changed preference applies when the host next creates the engine.
-    this.preferences = new PreferencesService(opts.store, defaultPreferences(opts.serviceChoice ?? opts.serviceUrl), (p) => this.#onPreferences(p));
-    this.history = new History({ dataDir: opts.dataDir, clock: this.#clock, logger: this.#logger, ...opts.history, unreadChanged: (n) => this.emit('unread', n) });
+    // The service chosen is the preference's default; a changed preference applies when the host next creates the
+    // engine.
+    this.preferences = new PreferencesService(
+      opts.store,
+      defaultPreferences(opts.serviceChoice ?? opts.serviceUrl),
+      (p) => this.#onPreferences(p),
+    );
+    this.history = new History({
+      dataDir: opts.dataDir,
+      clock: this.#clock,
+      logger: this.#logger,
+      ...opts.history,
+      unreadChanged: (n) => this.emit('unread', n),
+    });
     this.#budgets = new BudgetLedger(opts.store);
     opts.workerHost?.onRegistrationDeleted?.((scope) => void this.#registrationDeleted(scope));
-    this.#power = new PowerPolicy(opts.power ?? new FixedPowerSource('ac'), () => this.preferences.current.policy, this.#logger, (s) => this.#onPower(s));
-    this.#quiet = new QuietHoursTracker(this.#clock, () => this.preferences.current.quietHours, (held) => this.#quietHoursEnded(held), opts.timeOfDay);
+    this.#power = new PowerPolicy(
+      opts.power ?? new FixedPowerSource('ac'),
+      () => this.preferences.current.policy,
+      this.#logger,
+      (s) => this.#onPower(s),
+    );
+    this.#quiet = new QuietHoursTracker(
+      this.#clock,
+      () => this.preferences.current.quietHours,
+      (held) => this.#quietHoursEnded(held),
+      opts.timeOfDay,
+    );
     this.#registry = new SubscriptionRegistry(opts.store, opts.secrets, this.#logger);
-    this.#notifications = new NotificationCenter(opts.notifier, this.#clock, (err) => this.#logger.warn('notification failed', { kind: errorKind(err) }), { store: opts.store, logger: this.#logger, secrets: opts.secrets });
+    this.#notifications = new NotificationCenter(
+      opts.notifier,
+      this.#clock,
+      (err) => this.#logger.warn('notification failed', { kind: errorKind(err) }),
+      { store: opts.store, logger: this.#logger, secrets: opts.secrets },
+    );
     this.#connection = new PushConnection(
       { ...opts.connection, url: opts.serviceUrl, clock: opts.connection?.clock ?? this.#clock, logger: this.#logger },
       {
         // The UAID goes only to the service that issued it, and only while it has live subscriptions.
-        helloUaid: () => ((this.#webPushSubs().length > 0 || this.#registry.asideCounts().unopened > 0) && this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl ? this.#storedUaid() : null),
+        helloUaid: () =>
+          (this.#webPushSubs().length > 0 || this.#registry.asideCounts().unopened > 0) &&
+          this.#opts.store.get('serviceUrl') === this.#opts.serviceUrl
+            ? this.#storedUaid()
+            : null,
         hello: (uaid) => this.#onHello(uaid),
         message: (m) => this.#onMessage(m),
         state: (state, detail) => {
@@ -230,7 +287,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       clock: this.#clock,
       logger: this.#logger,
       opener: opts.opener,
-      closedOutsideEvent: (n) => void this.#originNotifications.dispatch(n, { type: 'notificationclose', notification: n }),
+      closedOutsideEvent: (n) =>
+        void this.#originNotifications.dispatch(n, { type: 'notificationclose', notification: n }),
       ...(opts.worker?.deadlineMs !== undefined ? { deadlineMs: opts.worker.deadlineMs } : {}),
       ...(opts.worker?.keepAliveMs !== undefined ? { keepAliveMs: opts.worker.keepAliveMs } : {}),
     });
@@ -297,7 +355,11 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     if (this.#started) return;
     this.#started = true;
     await this.load();
-    this.#inbox = new Inbox({ file: path.join(this.#opts.dataDir, 'inbox.jsonl'), logger: this.#logger, ...this.#opts.inbox });
+    this.#inbox = new Inbox({
+      file: path.join(this.#opts.dataDir, 'inbox.jsonl'),
+      logger: this.#logger,
+      ...this.#opts.inbox,
+    });
     this.#pipeline = new DeliveryPipeline({
       registry: this.#registry,
       inbox: this.#inbox,
@@ -416,7 +478,10 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   }
 
   list(): SubscriptionInfo[] {
-    return this.#registry.list().map((r) => this.#registry.info(r.id)!).filter(Boolean);
+    return this.#registry
+      .list()
+      .map((r) => this.#registry.info(r.id)!)
+      .filter(Boolean);
   }
 
   /** One subscription's record, to read (change it through the methods here); undefined when there is none. */
@@ -483,7 +548,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       userVisibleOnly: req.kind === 'site' ? req.userVisibleOnly : false,
       p256dh: keys.publicKey.toString('base64url'),
       label: req.label ?? (req.kind === 'endpoint' ? 'Endpoint' : new URL(origin).host),
-      workerScriptURL: req.kind === 'site' && req.workerScriptURL ? (httpUrl(req.workerScriptURL, origin) ?? null) : null,
+      workerScriptURL:
+        req.kind === 'site' && req.workerScriptURL ? (httpUrl(req.workerScriptURL, origin) ?? null) : null,
       createdAt: this.#clock.now(),
       muted: false,
       paused: null,
@@ -578,8 +644,14 @@ export class PushEngine extends EventEmitter<EngineEvents> {
   }
 
   #quietHoursEnded(held: number): void {
-    const body = held === 1 ? '1 notification arrived during quiet hours. It is in the history.' : `${held} notifications arrived during quiet hours. They are in the history.`;
-    const model = this.#notifications.show({ title: 'Quiet hours are over', body }, { subscriptionId: '', origin: QUIET_SUMMARY_ORIGIN, source: 'generic' });
+    const body =
+      held === 1
+        ? '1 notification arrived during quiet hours. It is in the history.'
+        : `${held} notifications arrived during quiet hours. They are in the history.`;
+    const model = this.#notifications.show(
+      { title: 'Quiet hours are over', body },
+      { subscriptionId: '', origin: QUIET_SUMMARY_ORIGIN, source: 'generic' },
+    );
     this.emit('notification', { ...model, receivedAt: this.#clock.now() });
   }
 
@@ -589,7 +661,10 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     return ok;
   }
 
-  /** The site's service worker script for a subscription (the page registered another one). False when there is no such subscription. */
+  /**
+   * The site's service worker script for a subscription (the page registered another one). False when there is no such
+   * subscription.
+   */
   setWorkerScript(id: string, workerScriptURL: string): boolean {
     const ok = this.#registry.update(id, { workerScriptURL }) !== undefined;
     if (ok) this.emit('subscriptions');
@@ -625,7 +700,12 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       this.siteOpened(n.origin);
       const what = this.#notifications.activate(id, action, n.origin, Boolean(this.#opts.workerHost));
       if (what.kind === 'open') await this.#workers.open(what.url);
-      else if (what.kind === 'worker-click') await this.#originNotifications.dispatch(what.notification, { type: 'notificationclick', notification: what.notification, action });
+      else if (what.kind === 'worker-click')
+        await this.#originNotifications.dispatch(what.notification, {
+          type: 'notificationclick',
+          notification: what.notification,
+          action,
+        });
       return;
     }
     const sub = n && this.#registry.get(n.subscriptionId);
@@ -635,7 +715,8 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     const fallback = sub.kind === 'endpoint' ? undefined : sub.origin;
     const what = this.#notifications.activate(id, action, fallback, this.#hasWorker(sub));
     if (what.kind === 'open') await this.#workers.open(what.url);
-    else if (what.kind === 'worker-click') await this.#dispatch(sub, { type: 'notificationclick', notification: what.notification, action });
+    else if (what.kind === 'worker-click')
+      await this.#dispatch(sub, { type: 'notificationclick', notification: what.notification, action });
   }
 
   async notificationClosed(id: string): Promise<void> {
@@ -656,11 +737,14 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     const previous = this.#storedUaid();
     const subs = this.#webPushSubs();
     if (previous !== uaid && subs.length > 0) {
-      // Every channel of the old UAID is dead (docs/protocol-notes.md §1). Mark each subscription before storing the new
+      // Every channel of the old UAID is dead (docs/protocol-notes.md §1). Mark each subscription before storing the
+      // new
       // UAID: a drop or a restart mid-way then resumes from the marks, never believes the old endpoints live.
       this.#logger.warn('push service issued a new UAID; re-registering every subscription', { count: subs.length });
       const since = this.#clock.now();
-      this.#registry.updateMany(subs.filter((s) => !s.pendingReregistration).map((s) => [s.id, { pendingReregistration: { since } }] as const));
+      this.#registry.updateMany(
+        subs.filter((s) => !s.pendingReregistration).map((s) => [s.id, { pendingReregistration: { since } }] as const),
+      );
       this.emit('subscriptions');
     }
     this.#opts.store.set('uaid', uaid);
@@ -668,7 +752,9 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     if (this.#webPushSubs().some((s) => s.pendingReregistration)) this.#resumeReregistration();
   }
 
-  /** Resolves when a re-registration after a UAID change has finished or stopped for this connection (tests, status). */
+  /**
+   * Resolves when a re-registration after a UAID change has finished or stopped for this connection (tests, status).
+   */
   async settled(): Promise<void> {
     await this.#resubscribing;
     await this.#simplePush.settled();
@@ -690,7 +776,10 @@ export class PushEngine extends EventEmitter<EngineEvents> {
           await this.#reregisterPending();
         } catch (err) {
           const waiting = this.#webPushSubs().filter((s) => s.pendingReregistration).length;
-          this.#logger.warn('re-registration interrupted; it resumes on the next connection', { error: (err as Error).message, waiting });
+          this.#logger.warn('re-registration interrupted; it resumes on the next connection', {
+            error: (err as Error).message,
+            waiting,
+          });
         }
       } while (this.#reregisterAgain && this.#started);
     })().finally(() => {
@@ -743,7 +832,12 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       const next = this.#registry.get(id)!;
       const newJSON = this.#registry.toJSON(id);
       this.emit('subscriptionchange', { subscriptionId: id, oldSubscription: oldJSON, newSubscription: newJSON });
-      if (this.#hasWorker(next)) void this.#dispatch(next, { type: 'pushsubscriptionchange', oldSubscription: oldJSON, newSubscription: newJSON });
+      if (this.#hasWorker(next))
+        void this.#dispatch(next, {
+          type: 'pushsubscriptionchange',
+          oldSubscription: oldJSON,
+          newSubscription: newJSON,
+        });
     }
     this.emit('subscriptions');
   }
@@ -762,7 +856,11 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       }
     } catch (err) {
       const e = err as Error & { kind?: string; status?: number };
-      if (e.kind === 'rejected') throw new SubscribeError('service-refused', `the push service refused the subscription (status ${e.status ?? '?'})`);
+      if (e.kind === 'rejected')
+        throw new SubscribeError(
+          'service-refused',
+          `the push service refused the subscription (status ${e.status ?? '?'})`,
+        );
       throw new SubscribeError('service-unreachable', `the push service did not answer: ${e.message}`);
     }
   }
@@ -809,11 +907,16 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       if (record?.kind !== 'site' || record.scope !== scope) continue;
       try {
         await this.unsubscribe(record.id);
-        this.#logger.info('subscription ended with its service worker registration', { subscription: record.id, origin: record.origin });
+        this.#logger.info('subscription ended with its service worker registration', {
+          subscription: record.id,
+          origin: record.origin,
+        });
       } catch (err) {
-        this.#logger.warn('could not end the subscription of an unregistered worker', { subscription: record.id, error: (err as Error).message });
+        this.#logger.warn('could not end the subscription of an unregistered worker', {
+          subscription: record.id,
+          error: (err as Error).message,
+        });
       }
     }
   }
-
 }

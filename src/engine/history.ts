@@ -18,8 +18,16 @@ function isEntry(v: unknown): v is HistoryEntry {
   if (typeof v !== 'object' || v === null) return false;
   const e = v as Record<string, unknown>;
   return (
-    typeof e.id === 'string' && str(e.subscriptionId) && str(e.origin) && str(e.label) && FATES.has(e.fate as Fate) &&
-    str(e.detail) && str(e.title) && str(e.body) && typeof e.receivedAt === 'number' && typeof e.at === 'number'
+    typeof e.id === 'string' &&
+    str(e.subscriptionId) &&
+    str(e.origin) &&
+    str(e.label) &&
+    FATES.has(e.fate as Fate) &&
+    str(e.detail) &&
+    str(e.title) &&
+    str(e.body) &&
+    typeof e.receivedAt === 'number' &&
+    typeof e.at === 'number'
   );
 }
 
@@ -133,7 +141,8 @@ export class History {
       const doc = JSON.parse(text) as { entries?: unknown };
       const entries = Array.isArray(doc.entries) ? doc.entries : [];
       this.#entries = entries.filter(isEntry).slice(-this.#limit);
-      if (this.#entries.length < entries.length) this.#logger.warn('history: bad entries skipped', { count: entries.length - this.#entries.length });
+      if (this.#entries.length < entries.length)
+        this.#logger.warn('history: bad entries skipped', { count: entries.length - this.#entries.length });
     } catch {
       this.#logger.warn('history file unreadable; starting empty');
     }

@@ -5,7 +5,10 @@ import type { Logger } from './ports.ts';
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** A JSON-lines logger to a writable (stderr by default for the CLI). */
-export function streamLogger(write: (line: string) => void, minLevel: 'debug' | 'info' | 'warn' | 'error' = 'info'): Logger {
+export function streamLogger(
+  write: (line: string) => void,
+  minLevel: 'debug' | 'info' | 'warn' | 'error' = 'info',
+): Logger {
   const order = { debug: 0, info: 1, warn: 2, error: 3 } as const;
   const emit = (level: keyof typeof order) => (msg: string, fields?: Record<string, unknown>) => {
     if (order[level] < order[minLevel]) return;

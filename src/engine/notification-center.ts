@@ -53,7 +53,12 @@ export class NotificationCenter {
    * `state`: where the shown notifications are kept across restarts (load() reads them back); none in tests that
    * need no restart.
    */
-  constructor(notifier: Notifier, clock: Clock, onAsyncError: (err: unknown) => void = () => {}, state: NotificationCenterState | null = null) {
+  constructor(
+    notifier: Notifier,
+    clock: Clock,
+    onAsyncError: (err: unknown) => void = () => {},
+    state: NotificationCenterState | null = null,
+  ) {
     this.#notifier = notifier;
     this.#clock = clock;
     this.#onAsyncError = onAsyncError;
@@ -68,15 +73,19 @@ export class NotificationCenter {
     if (raw === undefined) return;
     const sealed = (raw as { sealed?: unknown } | null)?.sealed;
     if (typeof sealed !== 'string') {
-      // Not a sealed list at all: not ours to overwrite. Moved aside as it is, and the engine starts with none; when the
-      // place aside is taken (an earlier one), it stays where it is and this run keeps its notifications in memory only.
+      // Not a sealed list at all: not ours to overwrite. Moved aside as it is, and the engine starts with none; when
+      // the
+      // place aside is taken (an earlier one), it stays where it is and this run keeps its notifications in memory
+      // only.
       if (store.get(UNREADABLE_KEY) === undefined) {
         store.set(UNREADABLE_KEY, raw);
         store.delete(STATE_KEY);
         logger.warn('kept notifications unreadable; moved aside', { key: UNREADABLE_KEY });
       } else {
         this.#state = null;
-        logger.warn('kept notifications unreadable; left as they are, notifications are not kept this run', { key: STATE_KEY });
+        logger.warn('kept notifications unreadable; left as they are, notifications are not kept this run', {
+          key: STATE_KEY,
+        });
       }
       return;
     }
@@ -88,7 +97,9 @@ export class NotificationCenter {
       // A locked key, or a key that is not the one they were sealed with (replaced, restored from elsewhere): what is
       // stored stays exactly as it is (the right key may come back), and this run keeps its notifications in memory.
       this.#state = null;
-      logger.warn('kept notifications cannot be opened; left as they are, not kept this run', { kind: (err as Error).name });
+      logger.warn('kept notifications cannot be opened; left as they are, not kept this run', {
+        kind: (err as Error).name,
+      });
       return;
     }
     const oldest = this.#clock.now() - MAX_KEPT_AGE_MS;
@@ -96,7 +107,8 @@ export class NotificationCenter {
       if (!isStoredNotification(entry)) this.#unreadable.push(entry);
       else if (entry.shownAt >= oldest) this.#active.set(entry.id, entry);
     }
-    if (this.#unreadable.length) logger.warn('kept notifications: entries not readable, left as they are', { count: this.#unreadable.length });
+    if (this.#unreadable.length)
+      logger.warn('kept notifications: entries not readable, left as they are', { count: this.#unreadable.length });
   }
 
   /** Writes a pending save now (the engine's stop); resolves once it is stored. */
@@ -111,7 +123,9 @@ export class NotificationCenter {
         state.store.set(STATE_KEY, { sealed: await state.secrets.seal(new TextEncoder().encode(list)) });
       } catch (err) {
         // The error's kind only: nothing of the notifications' text in the log.
-        state.logger.warn('kept notifications not saved', { kind: (err as { code?: string }).code ?? (err as Error).name });
+        state.logger.warn('kept notifications not saved', {
+          kind: (err as { code?: string }).code ?? (err as Error).name,
+        });
       }
     });
     return this.#saving;
@@ -126,7 +140,15 @@ export class NotificationCenter {
     this.#saveTimer.unref?.();
   }
 
-  show(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source']; worker?: NotificationModel['worker'] }): NotificationModel {
+  show(
+    request: NotificationRequest,
+    meta: {
+      subscriptionId: string;
+      origin: string;
+      source: NotificationModel['source'];
+      worker?: NotificationModel['worker'];
+    },
+  ): NotificationModel {
     const { model, confirmed } = this.showConfirmed(request, meta);
     confirmed.catch(this.#onAsyncError);
     return model;
@@ -136,8 +158,24 @@ export class NotificationCenter {
    * Like show(), and also says whether the platform took it: `confirmed` rejects when the notifier fails after it
    * returned (a notification server that is not there), so the caller can record that instead of "shown".
    */
-  showConfirmed(request: NotificationRequest, meta: { subscriptionId: string; origin: string; source: NotificationModel['source']; worker?: NotificationModel['worker'] }): { model: NotificationModel; confirmed: Promise<void> } {
-    const model: NotificationModel = { ...request, id: randomUUID(), subscriptionId: meta.subscriptionId, origin: meta.origin, source: meta.source, shownAt: this.#clock.now(), ...(meta.worker ? { worker: meta.worker } : {}) };
+  showConfirmed(
+    request: NotificationRequest,
+    meta: {
+      subscriptionId: string;
+      origin: string;
+      source: NotificationModel['source'];
+      worker?: NotificationModel['worker'];
+    },
+  ): { model: NotificationModel; confirmed: Promise<void> } {
+    const model: NotificationModel = {
+      ...request,
+      id: randomUUID(),
+      subscriptionId: meta.subscriptionId,
+      origin: meta.origin,
+      source: meta.source,
+      shownAt: this.#clock.now(),
+      ...(meta.worker ? { worker: meta.worker } : {}),
+    };
     if (request.tag) {
       // Same non-empty tag from the same origin replaces the earlier notification.
       for (const old of this.#active.values()) {
@@ -149,7 +187,8 @@ export class NotificationCenter {
     // Map order is insertion order: the first entries are the oldest.
     const oldest = model.shownAt - MAX_KEPT_AGE_MS;
     for (const old of [...this.#active.values()]) if (old.shownAt < oldest) this.#remove(old.id, false);
-    for (const old of [...this.#active.values()].slice(0, Math.max(0, this.#active.size - MAX_KEPT_NOTIFICATIONS + 1))) this.#remove(old.id, true);
+    for (const old of [...this.#active.values()].slice(0, Math.max(0, this.#active.size - MAX_KEPT_NOTIFICATIONS + 1)))
+      this.#remove(old.id, true);
     // A notifier that throws leaves nothing remembered here; the caller records the failure.
     const pending = this.#notifier.show(model) ?? Promise.resolve();
     this.#active.set(model.id, model);
@@ -167,7 +206,9 @@ export class NotificationCenter {
   }
 
   list(origin: string, tag?: string): NotificationModel[] {
-    return [...this.#active.values()].filter((n) => n.origin === origin && (tag === undefined || tag === '' || n.tag === tag));
+    return [...this.#active.values()].filter(
+      (n) => n.origin === origin && (tag === undefined || tag === '' || n.tag === tag),
+    );
   }
 
   lastShownAt(origin: string): number | undefined {

@@ -47,7 +47,10 @@ function str(value: unknown, field: string, max: number): string | undefined {
   return value.length > max ? value.slice(0, max) : value;
 }
 
-/** Only http(s) URLs may ever be opened or fetched; anything else is dropped, not an error (as browsers ignore bad icons). */
+/**
+ * Only http(s) URLs may ever be opened or fetched; anything else is dropped, not an error (as browsers ignore bad
+ * icons).
+ */
 export function httpUrl(value: unknown, base?: string): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > NOTIFICATION_LIMITS.urlChars) return undefined;
   try {
@@ -59,7 +62,10 @@ export function httpUrl(value: unknown, base?: string): string | undefined {
 }
 
 /** The caps for title and body kept from a push payload (the on-screen caps apply later, in the notifier). */
-export const PAYLOAD_TEXT_CAPS = { titleChars: NOTIFICATION_LIMITS.payloadTextChars, bodyChars: NOTIFICATION_LIMITS.payloadTextChars } as const;
+export const PAYLOAD_TEXT_CAPS = {
+  titleChars: NOTIFICATION_LIMITS.payloadTextChars,
+  bodyChars: NOTIFICATION_LIMITS.payloadTextChars,
+} as const;
 
 /**
  * Validates `showNotification(title, options)` arguments the way the spec does, resolving relative URLs
@@ -101,7 +107,8 @@ export function validateNotification(
       if (typeof action !== 'object' || action === null) throw new NotificationOptionsError('action must be an object');
       const name = str(action.action, 'action.action', NOTIFICATION_LIMITS.tagChars);
       const actionTitle = str(action.title, 'action.title', NOTIFICATION_LIMITS.titleChars);
-      if (name === undefined || actionTitle === undefined) throw new NotificationOptionsError('action needs action and title');
+      if (name === undefined || actionTitle === undefined)
+        throw new NotificationOptionsError('action needs action and title');
       actions.push({
         action: name,
         title: actionTitle,

@@ -66,7 +66,9 @@ export class OriginNotifications {
       getNotifications: (tag) => p.notifications.list(worker.origin, tag),
       openWindow: p.workers.windowOpener(event, worker.scope),
       getSubscription: () => {
-        const sub = p.registry.list().find((s) => s.kind === 'site' && s.origin === worker.origin && s.scope === worker.scope);
+        const sub = p.registry
+          .list()
+          .find((s) => s.kind === 'site' && s.origin === worker.origin && s.scope === worker.scope);
         return sub ? p.registry.toJSON(sub.id) : null;
       },
       closeNotification: (id) => {
@@ -85,16 +87,24 @@ export class OriginNotifications {
     const worker: WorkerRef = { origin: n.origin, ...n.worker };
     const outcome = await this.#p.workers.dispatchTo(worker, event, this.client(worker, event));
     if (!outcome) return false;
-    if (outcome.status !== 'ok') this.#p.logger.info('a worker event for a notification shown outside a push event failed', { origin: n.origin, type: event.type, status: outcome.status });
+    if (outcome.status !== 'ok')
+      this.#p.logger.info('a worker event for a notification shown outside a push event failed', {
+        origin: n.origin,
+        type: event.type,
+        status: outcome.status,
+      });
     return true;
   }
 
   async #show(worker: WorkerRef, title: string, options: unknown): Promise<void> {
     const p = this.#p;
-    if (p.permissions?.state(worker.origin) !== 'granted') throw new OriginNotificationError('no-permission', NO_PERMISSION_MESSAGE);
+    if (p.permissions?.state(worker.origin) !== 'granted')
+      throw new OriginNotificationError('no-permission', NO_PERMISSION_MESSAGE);
     const request = validateNotification(title, options, worker.scope);
     const now = p.clock.now();
-    const recent = (this.#recent.get(worker.origin) ?? []).filter((t) => now - t < OUTSIDE_EVENT_LIMIT.windowMs && t <= now);
+    const recent = (this.#recent.get(worker.origin) ?? []).filter(
+      (t) => now - t < OUTSIDE_EVENT_LIMIT.windowMs && t <= now,
+    );
     if (recent.length >= OUTSIDE_EVENT_LIMIT.count) {
       this.#recent.set(worker.origin, recent);
       // One line per origin per window: a worker calling in a loop does not flood the log.
@@ -102,7 +112,10 @@ export class OriginNotifications {
         this.#loggedAt.set(worker.origin, recent[0]!);
         p.logger.info('notifications outside a push event refused: over the rate', { origin: worker.origin });
       }
-      throw new OriginNotificationError('rate-limited', `At most ${OUTSIDE_EVENT_LIMIT.count} notifications a minute may be shown outside a push event.`);
+      throw new OriginNotificationError(
+        'rate-limited',
+        `At most ${OUTSIDE_EVENT_LIMIT.count} notifications a minute may be shown outside a push event.`,
+      );
     }
     recent.push(now);
     this.#recent.delete(worker.origin);
@@ -113,7 +126,10 @@ export class OriginNotifications {
       this.#recent.delete(oldest);
       this.#loggedAt.delete(oldest);
     }
-    const r = p.display.show({ id: '', origin: worker.origin }, request, 'worker', now, { scope: worker.scope, scriptURL: worker.scriptURL });
+    const r = p.display.show({ id: '', origin: worker.origin }, request, 'worker', now, {
+      scope: worker.scope,
+      scriptURL: worker.scriptURL,
+    });
     let fate: FateRecord['fate'] = r.quiet ? 'quiet-hours' : 'shown-by-worker';
     let detail = 'outside a push event';
     try {
@@ -123,6 +139,15 @@ export class OriginNotifications {
       detail = errorKind(err);
     }
     const text = fate === 'display-failed' ? {} : { title: request.title, body: request.body ?? '' };
-    p.record({ messageId: randomUUID(), subscriptionId: null, origin: worker.origin, fate, detail, ...text, receivedAt: now, at: p.clock.now() });
+    p.record({
+      messageId: randomUUID(),
+      subscriptionId: null,
+      origin: worker.origin,
+      fate,
+      detail,
+      ...text,
+      receivedAt: now,
+      at: p.clock.now(),
+    });
   }
 }

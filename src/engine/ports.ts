@@ -99,7 +99,8 @@ export interface Logger {
  *   runs (queued behind an event, or within the previous event's `keepAliveMs`) is delivered to that same worker:
  *   no new start. A "wake-up" is one start of the worker. The engine coalesces wake-ups under `low` power this way:
  *   the messages of one origin held for the coalescing window are dispatched back to back, every one but the last
- *   with a keep-alive that bridges the gap to the next (delivery/worker-dispatch.ts, BATCH_BRIDGE_MS), the last with the power
+ * with a keep-alive that bridges the gap to the next (delivery/worker-dispatch.ts, BATCH_BRIDGE_MS), the last with the
+ * power
  *   state's keep-alive (0 s under `low`).
  */
 export interface WorkerHost {
@@ -121,7 +122,10 @@ export interface WorkerHost {
   close(): Promise<void>;
 }
 
-/** A service worker known by its registration, for notifications shown outside a push event (their click and close go back to it). */
+/**
+ * A service worker known by its registration, for notifications shown outside a push event (their click and close go
+ * back to it).
+ */
 export interface WorkerRef {
   origin: string;
   scope: string;
@@ -144,7 +148,11 @@ export interface WorkerDispatch {
 
 export type WorkerEvent =
   | { type: 'push'; data: Uint8Array | null; notification?: NotificationRequest }
-  | { type: 'pushsubscriptionchange'; oldSubscription: SubscriptionJSON | null; newSubscription: SubscriptionJSON | null }
+  | {
+      type: 'pushsubscriptionchange';
+      oldSubscription: SubscriptionJSON | null;
+      newSubscription: SubscriptionJSON | null;
+    }
   | { type: 'notificationclick'; notification: NotificationModel; action: string }
   | { type: 'notificationclose'; notification: NotificationModel };
 
@@ -156,7 +164,9 @@ export interface WorkerClient {
   /** Opens an http(s) URL in the user's browser; false when refused. */
   openWindow(url: string): Promise<boolean>;
   getSubscription(): SubscriptionJSON | null;
-  /** The worker's `Notification.close()`: closes one of its origin's notifications (then `notificationclose` follows). */
+  /**
+   * The worker's `Notification.close()`: closes one of its origin's notifications (then `notificationclose` follows).
+   */
   closeNotification?(notificationId: string): void;
 }
 

@@ -8,12 +8,17 @@ import { applyPreferencesPatch, type Preferences, type PreferencesPatch } from '
 export const STORE_KEY = 'preferences';
 export { POWER_STATES, URGENCIES, PreferencesError, defaultPolicy, defaultPreferences } from '../shared/preferences.ts';
 
-/** Applies a patch to `base`, validating every field against the one schema; throws PreferencesError without touching `base`. */
+/**
+ * Applies a patch to `base`, validating every field against the one schema; throws PreferencesError without touching
+ * `base`.
+ */
 export const applyPatch = applyPreferencesPatch;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Reads the stored document leniently: each stored field that is still valid is kept, the rest fall back to defaults. */
+/**
+ * Reads the stored document leniently: each stored field that is still valid is kept, the rest fall back to defaults.
+ */
 export function loadPreferences(stored: unknown, defaults: Preferences): Preferences {
   if (!isObject(stored)) return structuredClone(defaults);
   let out = structuredClone(defaults);
@@ -24,8 +29,10 @@ export function loadPreferences(stored: unknown, defaults: Preferences): Prefere
       // A value this build no longer accepts: keep the default for it.
     }
   };
-  for (const k of ['serviceUrl', 'startAtLogin'] as const) if (k in stored) tryPatch({ [k]: stored[k] } as PreferencesPatch);
-  if (isObject(stored.quietHours)) for (const [k, v] of Object.entries(stored.quietHours)) tryPatch({ quietHours: { [k]: v } });
+  for (const k of ['serviceUrl', 'startAtLogin'] as const)
+    if (k in stored) tryPatch({ [k]: stored[k] } as PreferencesPatch);
+  if (isObject(stored.quietHours))
+    for (const [k, v] of Object.entries(stored.quietHours)) tryPatch({ quietHours: { [k]: v } });
   if (isObject(stored.policy)) for (const [k, v] of Object.entries(stored.policy)) tryPatch({ policy: { [k]: v } });
   return out;
 }

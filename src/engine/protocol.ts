@@ -59,7 +59,8 @@ export function parseServerFrame(raw: unknown, isBinary = false): Parsed {
   } catch {
     return fail('bad-json', 'frame is not JSON');
   }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return fail('not-an-object', 'frame is not a JSON object');
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+    return fail('not-an-object', 'frame is not a JSON object');
   const m = obj as Record<string, unknown>;
   if (Object.keys(m).length === 0) return { ok: true, message: { type: 'ping' } };
   const type = m.messageType;
@@ -68,18 +69,27 @@ export function parseServerFrame(raw: unknown, isBinary = false): Parsed {
     case 'hello': {
       if (!isUaid(m.uaid)) return fail('bad-field', 'hello.uaid');
       if (typeof m.status !== 'number') return fail('bad-field', 'hello.status');
-      return { ok: true, message: { type: 'hello', uaid: m.uaid, status: m.status, useWebpush: m.use_webpush === true } };
+      return {
+        ok: true,
+        message: { type: 'hello', uaid: m.uaid, status: m.status, useWebpush: m.use_webpush === true },
+      };
     }
     case 'register': {
       if (!isChannelID(m.channelID)) return fail('bad-field', 'register.channelID');
       if (typeof m.status !== 'number') return fail('bad-field', 'register.status');
       const endpoint = typeof m.pushEndpoint === 'string' && isHttpUrl(m.pushEndpoint) ? m.pushEndpoint : null;
       if (m.status === 200 && endpoint === null) return fail('bad-field', 'register.pushEndpoint');
-      return { ok: true, message: { type: 'register', channelID: m.channelID, status: m.status, pushEndpoint: endpoint } };
+      return {
+        ok: true,
+        message: { type: 'register', channelID: m.channelID, status: m.status, pushEndpoint: endpoint },
+      };
     }
     case 'unregister': {
       if (!isChannelID(m.channelID)) return fail('bad-field', 'unregister.channelID');
-      return { ok: true, message: { type: 'unregister', channelID: m.channelID, status: typeof m.status === 'number' ? m.status : 0 } };
+      return {
+        ok: true,
+        message: { type: 'unregister', channelID: m.channelID, status: typeof m.status === 'number' ? m.status : 0 },
+      };
     }
     case 'notification':
       return parseNotification(m);
@@ -99,15 +109,18 @@ function parseNotification(m: Record<string, unknown>): Parsed {
     const updates: Array<{ channelID: string; version: number }> = [];
     for (const u of m.updates.slice(0, 1000)) {
       const update = u as Record<string, unknown>;
-      if (typeof update !== 'object' || update === null || !isChannelID(update.channelID)) return fail('bad-field', 'updates[].channelID');
+      if (typeof update !== 'object' || update === null || !isChannelID(update.channelID))
+        return fail('bad-field', 'updates[].channelID');
       const version = typeof update.version === 'string' ? Number(update.version) : update.version;
-      if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) return fail('bad-field', 'updates[].version');
+      if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0)
+        return fail('bad-field', 'updates[].version');
       updates.push({ channelID: update.channelID, version });
     }
     return { ok: true, message: { type: 'legacy-updates', updates } };
   }
   if (!isChannelID(m.channelID)) return fail('bad-field', 'notification.channelID');
-  if (typeof m.version !== 'string' || m.version.length === 0 || m.version.length > 1024) return fail('bad-field', 'notification.version');
+  if (typeof m.version !== 'string' || m.version.length === 0 || m.version.length > 1024)
+    return fail('bad-field', 'notification.version');
   let data: string | null = null;
   if (m.data !== undefined && m.data !== null) {
     if (typeof m.data !== 'string' || !BASE64URL.test(m.data)) return fail('bad-field', 'notification.data');
@@ -144,7 +157,12 @@ export type NackCode = 301 | 302 | 303;
 export const clientFrames = {
   /** `useWebpush` false only for the Simple Push session (simple-push.ts). */
   hello(uaid: string | null, useWebpush = true): string {
-    return JSON.stringify({ messageType: 'hello', ...(uaid ? { uaid } : {}), ...(useWebpush ? { use_webpush: true } : {}), broadcasts: {} });
+    return JSON.stringify({
+      messageType: 'hello',
+      ...(uaid ? { uaid } : {}),
+      ...(useWebpush ? { use_webpush: true } : {}),
+      broadcasts: {},
+    });
   },
   register(channelID: string, key: string | null): string {
     return JSON.stringify({ messageType: 'register', channelID, ...(key ? { key } : {}) });
@@ -153,7 +171,10 @@ export const clientFrames = {
     return JSON.stringify({ messageType: 'unregister', channelID, code });
   },
   /** Web Push acks carry each message's version and an ack code; Simple Push acks carry the integer versions back. */
-  ack(updates: Array<{ channelID: string; version: string; code: AckCode }> | Array<{ channelID: string; version: number }>): string {
+  ack(
+    updates:
+      Array<{ channelID: string; version: string; code: AckCode }> | Array<{ channelID: string; version: number }>,
+  ): string {
     return JSON.stringify({ messageType: 'ack', updates });
   },
   nack(version: string, code: NackCode): string {

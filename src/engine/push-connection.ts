@@ -1,4 +1,5 @@
-// The WebSocket transport to the push service (docs/protocol-notes.md §1, docs/architecture.md "The delivery pipeline", its connection rules).
+// The WebSocket transport to the push service (docs/protocol-notes.md §1, docs/architecture.md "The delivery pipeline",
+// its connection rules).
 // It owns the socket, the hello handshake, register/unregister requests with their deadlines, keepalive and
 // reconnecting. It knows nothing about subscriptions or messages: frames go up to the engine through `handlers`.
 
@@ -98,7 +99,11 @@ export class PushConnection {
       ...opts,
     };
     this.#handlers = handlers;
-    this.#backoff = new Backoff({ initialMs: this.#opts.backoffInitialMs, maxMs: this.#opts.backoffMaxMs, ...(opts.random ? { random: opts.random } : {}) });
+    this.#backoff = new Backoff({
+      initialMs: this.#opts.backoffInitialMs,
+      maxMs: this.#opts.backoffMaxMs,
+      ...(opts.random ? { random: opts.random } : {}),
+    });
   }
 
   get state(): ConnectionState {
@@ -126,7 +131,8 @@ export class PushConnection {
 
   /**
    * Reconnect at once, without counting it as a failure for the backoff: the service redelivers unacked messages
-   * only on a new connection, and the agent asks for that when it left some unacked (delivery/redelivery.ts); a host asks
+   * only on a new connection, and the agent asks for that when it left some unacked (delivery/redelivery.ts); a host
+   * asks
    * for it after a resume from sleep, when the open socket may be dead.
    */
   reconnect(reason: string): void {
@@ -169,7 +175,13 @@ export class PushConnection {
     if (this.#state === 'stopped') return Promise.reject(new RequestError('not-connected', 'not started'));
     this.wake();
     return new Promise((resolve, reject) => {
-      const waiter = { resolve: () => { this.#opts.clock.clearTimeout(t); resolve(); }, reject };
+      const waiter = {
+        resolve: () => {
+          this.#opts.clock.clearTimeout(t);
+          resolve();
+        },
+        reject,
+      };
       const t = this.#opts.clock.setTimeout(() => {
         this.#readyWaiters = this.#readyWaiters.filter((w) => w !== waiter);
         reject(new RequestError('not-connected', 'push service not reachable'));
@@ -181,7 +193,11 @@ export class PushConnection {
   register(channelID: string, key: string | null): Promise<string> {
     return this.#request('register', channelID, clientFrames.register(channelID, key)).then((m) => {
       if (m.type !== 'register' || m.status !== 200 || !m.pushEndpoint) {
-        throw new RequestError('rejected', `register refused with status ${m.type === 'register' ? m.status : '?'}`, m.type === 'register' ? m.status : undefined);
+        throw new RequestError(
+          'rejected',
+          `register refused with status ${m.type === 'register' ? m.status : '?'}`,
+          m.type === 'register' ? m.status : undefined,
+        );
       }
       return m.pushEndpoint;
     });
@@ -224,7 +240,12 @@ export class PushConnection {
     let ws: WebSocket;
     try {
       // No sub-protocol is requested: production does not echo one and `ws` would reject the handshake.
-      ws = new WebSocket(this.#opts.url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: this.#opts.helloTimeoutMs, perMessageDeflate: false, ...(this.#opts.agent ? { agent: this.#opts.agent } : {}) });
+      ws = new WebSocket(this.#opts.url, {
+        maxPayload: MAX_FRAME_BYTES,
+        handshakeTimeout: this.#opts.helloTimeoutMs,
+        perMessageDeflate: false,
+        ...(this.#opts.agent ? { agent: this.#opts.agent } : {}),
+      });
     } catch (err) {
       this.#opts.logger.error('bad push service URL', { error: (err as Error).message });
       this.#scheduleRetry({ reason: 'bad url' });
@@ -353,12 +374,18 @@ export class PushConnection {
   #idlePing(): void {
     const now = this.#opts.monotonicNow();
     if (now - this.#lastPingAt < this.#opts.minPingIntervalMs) {
-      this.#idleTimer = this.#opts.clock.setTimeout(() => this.#idlePing(), this.#opts.minPingIntervalMs - (now - this.#lastPingAt));
+      this.#idleTimer = this.#opts.clock.setTimeout(
+        () => this.#idlePing(),
+        this.#opts.minPingIntervalMs - (now - this.#lastPingAt),
+      );
       return;
     }
     if (!this.send(clientFrames.ping())) return;
     this.#lastPingAt = now;
-    this.#pingReplyTimer = this.#opts.clock.setTimeout(() => this.recycle('ping unanswered'), this.#opts.pingReplyTimeoutMs);
+    this.#pingReplyTimer = this.#opts.clock.setTimeout(
+      () => this.recycle('ping unanswered'),
+      this.#opts.pingReplyTimeoutMs,
+    );
   }
 
   #scheduleRetry(detail: { code?: number; reason?: string }): void {
@@ -377,7 +404,8 @@ export class PushConnection {
   }
 
   #clearSessionTimers(): void {
-    for (const t of [this.#helloTimer, this.#stableTimer, this.#idleTimer, this.#pingReplyTimer]) if (t) this.#opts.clock.clearTimeout(t);
+    for (const t of [this.#helloTimer, this.#stableTimer, this.#idleTimer, this.#pingReplyTimer])
+      if (t) this.#opts.clock.clearTimeout(t);
     this.#helloTimer = this.#stableTimer = this.#idleTimer = this.#pingReplyTimer = null;
   }
 

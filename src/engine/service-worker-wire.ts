@@ -21,7 +21,12 @@ export interface EventNotifications {
  * those (`openWindow`, `focus` differ by host). A refused notification throws a TypeError with a short message
  * (the spec's rejection) and frees its place under the cap.
  */
-export async function serveNotificationCall(client: WorkerClient, event: EventNotifications, method: string, args: unknown[]): Promise<{ value: unknown } | null> {
+export async function serveNotificationCall(
+  client: WorkerClient,
+  event: EventNotifications,
+  method: string,
+  args: unknown[],
+): Promise<{ value: unknown } | null> {
   switch (method) {
     case 'showNotification': {
       if (event.reserved >= MAX_NOTIFICATIONS_PER_EVENT) return { value: null };
@@ -37,7 +42,11 @@ export async function serveNotificationCall(client: WorkerClient, event: EventNo
     }
     case 'getNotifications':
       // Plain JSON: what crosses to the worker is data, never the engine's objects.
-      return { value: JSON.parse(JSON.stringify(client.getNotifications(typeof args[0] === 'string' ? args[0] : undefined))) as unknown };
+      return {
+        value: JSON.parse(
+          JSON.stringify(client.getNotifications(typeof args[0] === 'string' ? args[0] : undefined)),
+        ) as unknown,
+      };
     case 'closeNotification':
       if (typeof args[0] === 'string') client.closeNotification?.(args[0]);
       return { value: null };
@@ -48,7 +57,9 @@ export async function serveNotificationCall(client: WorkerClient, event: EventNo
 
 const PUSH_METHODS = new Set(['permissionState', 'subscribe', 'getSubscription', 'unsubscribe']);
 
-/** The service worker a call came from, as its host knows it (the target, the ServiceWorkerMain): never the call's word. */
+/**
+ * The service worker a call came from, as its host knows it (the target, the ServiceWorkerMain): never the call's word.
+ */
 export interface CallingWorker {
   scope: string;
   scriptURL: string;
@@ -61,9 +72,15 @@ export interface CallingWorker {
  * endpoint to unsubscribe are read. `{ value }` is the SiteResult the script's PushManager reads (never a
  * rejection). Null for any other method. Calls need no running event: a worker may subscribe in any of its events.
  */
-export async function servePushManagerCall(site: PushBridge | undefined, worker: CallingWorker | undefined, method: string, args: unknown[]): Promise<{ value: SiteResult<unknown> } | null> {
+export async function servePushManagerCall(
+  site: PushBridge | undefined,
+  worker: CallingWorker | undefined,
+  method: string,
+  args: unknown[],
+): Promise<{ value: SiteResult<unknown> } | null> {
   if (!PUSH_METHODS.has(method)) return null;
-  if (!site || !worker) return { value: { ok: false, name: 'AbortError', message: 'Registration failed - push service not available' } };
+  if (!site || !worker)
+    return { value: { ok: false, name: 'AbortError', message: 'Registration failed - push service not available' } };
   switch (method) {
     case 'permissionState':
       return { value: await site.permissionState() };
@@ -71,10 +88,18 @@ export async function servePushManagerCall(site: PushBridge | undefined, worker:
       // A worker has no window to ask from (Chromium's subscribe from a worker does not prompt either): the
       // permission must already be granted.
       const permission = await site.permissionState();
-      if (!permission.ok || permission.value !== 'granted') return { value: { ok: false, name: 'NotAllowedError', message: 'Registration failed - permission denied' } };
+      if (!permission.ok || permission.value !== 'granted')
+        return { value: { ok: false, name: 'NotAllowedError', message: 'Registration failed - permission denied' } };
       const o = args[0] && typeof args[0] === 'object' ? (args[0] as Record<string, unknown>) : {};
       const applicationServerKey = (o.applicationServerKey ?? null) as string | null; // checked by SiteService
-      return { value: await site.subscribe({ scope: worker.scope, workerScriptURL: worker.scriptURL, applicationServerKey, userVisibleOnly: o.userVisibleOnly === true }) };
+      return {
+        value: await site.subscribe({
+          scope: worker.scope,
+          workerScriptURL: worker.scriptURL,
+          applicationServerKey,
+          userVisibleOnly: o.userVisibleOnly === true,
+        }),
+      };
     }
     case 'getSubscription':
       return { value: await site.getSubscription(worker.scope) };
@@ -87,10 +112,15 @@ export async function servePushManagerCall(site: PushBridge | undefined, worker:
 export function scriptEvent(event: WorkerEvent): unknown {
   if (event.type === 'push') {
     const data = event.data ? Buffer.from(event.data).toString('base64') : null;
-    return event.notification ? { type: 'push', data, notification: JSON.parse(JSON.stringify(event.notification)) as unknown } : { type: 'push', data };
+    return event.notification
+      ? { type: 'push', data, notification: JSON.parse(JSON.stringify(event.notification)) as unknown }
+      : { type: 'push', data };
   }
   return JSON.parse(JSON.stringify(event)) as unknown;
 }
 
 /** The first line of an error's message, at most 512 characters: what a site's error may put in a log or an outcome. */
-export const shortMessage = (err: unknown): string => String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 512);
+export const shortMessage = (err: unknown): string =>
+  String((err as Error)?.message ?? err)
+    .split('\n')[0]!
+    .slice(0, 512);

@@ -1,7 +1,8 @@
 // Simple Push, the deprecated Firefox OS API (docs/architecture.md "Subscriptions"): version-only pushes.
 //
 // A Web Push session (hello with use_webpush) gets a PUT to /spush/v1 as a data-less message, which loses the
-// version (docs/protocol-notes.md §1-2). So legacy registrations live on a second, Simple Push session: its own socket and
+// version (docs/protocol-notes.md §1-2). So legacy registrations live on a second, Simple Push session: its own socket
+// and
 // UAID, hello without use_webpush, /spush/v1 endpoints, and `updates` notifications carrying integer versions.
 // It is opened only while legacy registrations exist.
 
@@ -50,7 +51,9 @@ export class SimplePushSession {
       {
         helloUaid: () => {
           const uaid = h.store.get(UAID_KEY);
-          return this.#legacySubs().length > 0 && h.store.get(SERVICE_KEY) === h.serviceUrl && typeof uaid === 'string' ? uaid : null;
+          return this.#legacySubs().length > 0 && h.store.get(SERVICE_KEY) === h.serviceUrl && typeof uaid === 'string'
+            ? uaid
+            : null;
         },
         hello: (uaid) => this.#onHello(uaid),
         message: (m) => this.#onMessage(m),

@@ -1,4 +1,5 @@
-// Notification permission per site (the engine's PermissionPort, src/engine/services/site-service.ts): granted only after
+// Notification permission per site (the engine's PermissionPort, src/engine/services/site-service.ts): granted only
+// after
 // the user agrees in the host's own prompt (a dialog in the app, the terminal for `push-agent site add`), remembered
 // in the engine's store: the one authority both hosts read. Pure apart from the injected prompt.
 import type { PermissionPort } from './services/site-service.ts';

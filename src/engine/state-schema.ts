@@ -35,8 +35,13 @@ const KEYS = ['schemaVersion', 'uaid', 'serviceUrl', 'subscriptions', 'quarantin
 export function migrate(store: Store, migrations = MIGRATIONS, target = SCHEMA_VERSION): { from: number; to: number } {
   const raw = store.get('schemaVersion');
   const from = raw === undefined ? 0 : raw;
-  if (typeof from !== 'number' || !Number.isInteger(from) || from < 0) throw new StateError('corrupt', 'schemaVersion is not a version number');
-  if (from > target) throw new StateError('newer-schema', `data written by a newer Push Agent (schema ${from}, this build knows ${target}); refusing to touch it`);
+  if (typeof from !== 'number' || !Number.isInteger(from) || from < 0)
+    throw new StateError('corrupt', 'schemaVersion is not a version number');
+  if (from > target)
+    throw new StateError(
+      'newer-schema',
+      `data written by a newer Push Agent (schema ${from}, this build knows ${target}); refusing to touch it`,
+    );
   if (from === target) return { from, to: target };
   let doc: Record<string, unknown> = {};
   for (const k of KEYS) if (store.get(k) !== undefined) doc[k] = store.get(k);
@@ -99,7 +104,10 @@ function isWorkerOfNotification(v: unknown): boolean {
   return typeof w === 'object' && w !== null && typeof w.scope === 'string' && typeof w.scriptURL === 'string';
 }
 
-/** True when the store holds any sealed secret (a subscription, or one kept aside earlier): its key must not be replaced. */
+/**
+ * True when the store holds any sealed secret (a subscription, or one kept aside earlier): its key must not be
+ * replaced.
+ */
 export function hasSealedRecords(store: Store): boolean {
   for (const key of ['subscriptions', 'quarantine']) {
     const v = store.get(key);
@@ -120,7 +128,11 @@ export function namingStoreFile<T>(file: string, access: () => T): T {
   try {
     return access();
   } catch (err) {
-    if (err instanceof SyntaxError) throw new StateError('corrupt', `${file} is not valid JSON (${err.message}); it was left as it is: repair or move it`);
+    if (err instanceof SyntaxError)
+      throw new StateError(
+        'corrupt',
+        `${file} is not valid JSON (${err.message}); it was left as it is: repair or move it`,
+      );
     throw err;
   }
 }

@@ -1,4 +1,5 @@
-// What a subscription is (docs/architecture.md "Subscriptions"). Secrets are not part of the record: they live in the SecretBox and are
+// What a subscription is (docs/architecture.md "Subscriptions"). Secrets are not part of the record: they live in the
+// SecretBox and are
 // only held decrypted in memory while the engine runs.
 
 export type SubscriptionKind = 'site' | 'endpoint' | 'legacy';

@@ -97,7 +97,8 @@ export class SubscriptionRegistry {
 
   /** True when the channel belongs to a record kept aside: it is ours, not to be forgotten at the service. */
   isAsideChannel(channelID: string): boolean {
-    for (const { value } of this.#aside.values()) if ((value as { channelID?: unknown } | null)?.channelID === channelID) return true;
+    for (const { value } of this.#aside.values())
+      if ((value as { channelID?: unknown } | null)?.channelID === channelID) return true;
     return false;
   }
 
@@ -118,7 +119,11 @@ export class SubscriptionRegistry {
     const r = this.#records.get(id);
     const secret = this.#opened.get(id);
     if (!r || !secret) return undefined;
-    return { privateKey: secret.subarray(0, 32), authSecret: secret.subarray(32, 48), publicKey: Buffer.from(r.p256dh, 'base64url') };
+    return {
+      privateKey: secret.subarray(0, 32),
+      authSecret: secret.subarray(32, 48),
+      publicKey: Buffer.from(r.p256dh, 'base64url'),
+    };
   }
 
   async put(record: SubscriptionRecord, keys: SubscriptionKeys): Promise<void> {
@@ -149,14 +154,20 @@ export class SubscriptionRegistry {
       }
       const { pendingReregistration: _, ...rest } = old;
       this.#byChannel.delete(old.channelID);
-      this.#index({ ...rest, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') }, secrets[i]!, sealed[i]!);
+      this.#index(
+        { ...rest, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') },
+        secrets[i]!,
+        sealed[i]!,
+      );
     });
     if (skipped.size < group.length) this.#persist();
     return skipped;
   }
 
   /** Updates fields that are not secrets of many records in one write of the state. Unknown ids are ignored. */
-  updateMany(patches: ReadonlyArray<readonly [id: string, patch: Partial<Omit<SubscriptionRecord, 'id' | 'channelID'>>]>): void {
+  updateMany(
+    patches: ReadonlyArray<readonly [id: string, patch: Partial<Omit<SubscriptionRecord, 'id' | 'channelID'>>]>,
+  ): void {
     let changed = false;
     for (const [id, patch] of patches) {
       const old = this.#records.get(id);
@@ -196,14 +207,25 @@ export class SubscriptionRegistry {
     const r = this.#records.get(id);
     const secret = this.#opened.get(id);
     if (!r || !secret) return null;
-    return { endpoint: r.endpoint, expirationTime: null, keys: { p256dh: r.p256dh, auth: secret.subarray(32, 48).toString('base64url') } };
+    return {
+      endpoint: r.endpoint,
+      expirationTime: null,
+      keys: { p256dh: r.p256dh, auth: secret.subarray(32, 48).toString('base64url') },
+    };
   }
 
   info(id: string): SubscriptionInfo | null {
     const r = this.#records.get(id);
     const json = this.toJSON(id);
     if (!r || !json) return null;
-    return { id: r.id, origin: r.origin, label: r.label, kind: r.kind, ...json, pendingReregistration: r.pendingReregistration !== undefined };
+    return {
+      id: r.id,
+      origin: r.origin,
+      label: r.label,
+      kind: r.kind,
+      ...json,
+      pendingReregistration: r.pendingReregistration !== undefined,
+    };
   }
 
   #index(record: SubscriptionRecord, secret: Buffer, sealed: string): void {

@@ -69,7 +69,9 @@ export async function sendOne(sub: SubscriptionJSON, payload: Buffer | null, opt
     if (opts.signal?.aborted) throw err;
     // Only the service's origin: the endpoint's path is the capability to push to this subscription.
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new SendNetworkError(`no answer from the push service at ${new URL(details.endpoint).origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+    throw new SendNetworkError(
+      `no answer from the push service at ${new URL(details.endpoint).origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+    );
   }
   const body = await res.text();
   const out: Record<string, string> = {};
@@ -102,7 +104,10 @@ function serviceMessage(body: string): string {
   } catch {
     // not JSON
   }
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 200);
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }
 
 /** Decoded length of a base64url string, or -1 when it is not one. */
@@ -116,10 +121,19 @@ export function readVapidKeys(file: string): VapidKeys {
   try {
     j = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof j;
   } catch (err) {
-    throw new SendInputError(`--vapid-keys: cannot read ${file} as JSON: ${(err as NodeJS.ErrnoException).code ?? 'not JSON'}`);
+    throw new SendInputError(
+      `--vapid-keys: cannot read ${file} as JSON: ${(err as NodeJS.ErrnoException).code ?? 'not JSON'}`,
+    );
   }
-  if (typeof j?.publicKey !== 'string' || b64urlLength(j.publicKey) !== 65 || typeof j.privateKey !== 'string' || b64urlLength(j.privateKey) !== 32) {
-    throw new SendInputError(`--vapid-keys: ${file} must hold {"publicKey": <65-byte base64url>, "privateKey": <32-byte base64url>}`);
+  if (
+    typeof j?.publicKey !== 'string' ||
+    b64urlLength(j.publicKey) !== 65 ||
+    typeof j.privateKey !== 'string' ||
+    b64urlLength(j.privateKey) !== 32
+  ) {
+    throw new SendInputError(
+      `--vapid-keys: ${file} must hold {"publicKey": <65-byte base64url>, "privateKey": <32-byte base64url>}`,
+    );
   }
   return { publicKey: j.publicKey, privateKey: j.privateKey };
 }

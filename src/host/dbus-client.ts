@@ -11,7 +11,13 @@ export interface DBusClient {
   /** A property's value (unwrapped from its variant); null when absent or unanswered. */
   getProperty(destination: string, path: string, iface: string, property: string): Promise<unknown>;
   /** Calls `listener` with the body of each matching signal; resolves false when the bus refused the match. */
-  onSignal(sender: string, path: string, iface: string, member: string, listener: (body: unknown[]) => void): Promise<boolean>;
+  onSignal(
+    sender: string,
+    path: string,
+    iface: string,
+    member: string,
+    listener: (body: unknown[]) => void,
+  ): Promise<boolean>;
   close(): void;
 }
 
@@ -29,7 +35,9 @@ export function openSessionBus(address = process.env.DBUS_SESSION_BUS_ADDRESS): 
 }
 
 /** The system bus (DBUS_SYSTEM_BUS_ADDRESS, else the standard socket); null when it cannot be opened. */
-export function openSystemBus(address = process.env.DBUS_SYSTEM_BUS_ADDRESS ?? 'unix:path=/var/run/dbus/system_bus_socket'): DBusClient | null {
+export function openSystemBus(
+  address = process.env.DBUS_SYSTEM_BUS_ADDRESS ?? 'unix:path=/var/run/dbus/system_bus_socket',
+): DBusClient | null {
   return openBus(address);
 }
 
@@ -73,11 +81,25 @@ export function openBus(address: string, timeoutMs = 2_000): DBusClient | null {
     });
   return {
     async nameHasOwner(name) {
-      const r = await call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'NameHasOwner', signature: 's', body: [name] });
+      const r = await call({
+        destination: 'org.freedesktop.DBus',
+        path: '/org/freedesktop/DBus',
+        interface: 'org.freedesktop.DBus',
+        member: 'NameHasOwner',
+        signature: 's',
+        body: [name],
+      });
       return r && typeof r[0] === 'boolean' ? r[0] : null;
     },
     async getProperty(destination, path, iface, property) {
-      const r = await call({ destination, path, interface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: [iface, property] });
+      const r = await call({
+        destination,
+        path,
+        interface: 'org.freedesktop.DBus.Properties',
+        member: 'Get',
+        signature: 'ss',
+        body: [iface, property],
+      });
       // dbus-native hands a variant over as [signature, [value]].
       const variant = r?.[0];
       if (!Array.isArray(variant) || !Array.isArray(variant[1])) return null;
@@ -88,7 +110,10 @@ export function openBus(address: string, timeoutMs = 2_000): DBusClient | null {
         if (broken) return resolve(false);
         bus.signals.on(bus.mangle(path, iface, member), (body) => listener(Array.isArray(body) ? body : []));
         try {
-          bus.addMatch(`type='signal',sender='${sender}',path='${path}',interface='${iface}',member='${member}'`, (error) => resolve(!error));
+          bus.addMatch(
+            `type='signal',sender='${sender}',path='${path}',interface='${iface}',member='${member}'`,
+            (error) => resolve(!error),
+          );
         } catch {
           resolve(false);
         }

@@ -35,7 +35,8 @@ export function parsePacAnswer(answer: string): PacAnswer {
     const [scheme = '', hostPort] = entry.trim().split(/\s+/);
     const s = scheme.toUpperCase();
     if (s === 'DIRECT') return unsupported ? { kind: 'unsupported', scheme: unsupported } : { kind: 'direct' };
-    if ((s === 'PROXY' || s === 'HTTPS') && hostPort) return { kind: 'proxy', url: `${s === 'HTTPS' ? 'https' : 'http'}://${hostPort}` };
+    if ((s === 'PROXY' || s === 'HTTPS') && hostPort)
+      return { kind: 'proxy', url: `${s === 'HTTPS' ? 'https' : 'http'}://${hostPort}` };
     if (s) unsupported ??= s;
   }
   return unsupported ? { kind: 'unsupported', scheme: unsupported } : { kind: 'direct' };
@@ -59,7 +60,10 @@ export class ResolvingProxyAgent extends Agent {
     const proxy = await this.#resolve(target).catch(() => null);
     // Direct: the socket ws would have opened itself (no pooling agent in between).
     const host = opts.host ?? 'localhost';
-    if (!proxy) return opts.secureEndpoint ? tls.connect({ ...opts, ...(net.isIP(host) ? {} : { servername: host }) }) : net.connect(opts);
+    if (!proxy)
+      return opts.secureEndpoint
+        ? tls.connect({ ...opts, ...(net.isIP(host) ? {} : { servername: host }) })
+        : net.connect(opts);
     let agent = this.#agents.get(proxy);
     if (!agent) {
       agent = new HttpsProxyAgent(proxy);

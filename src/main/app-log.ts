@@ -9,7 +9,10 @@ export interface AppLogFile {
   close(): Promise<void>;
 }
 
-export function openAppLog(dir: string, opts: { size?: `${number}${'B' | 'K' | 'M'}`; keep?: number } = {}): AppLogFile {
+export function openAppLog(
+  dir: string,
+  opts: { size?: `${number}${'B' | 'K' | 'M'}`; keep?: number } = {},
+): AppLogFile {
   // In classic rotation the library passes the old file's number (1 = newest) first, and null for the live file.
   const name = (n: number | Date | null) => (typeof n === 'number' && n > 0 ? `main.log.${n}` : 'main.log');
   const stream: RotatingFileStream = createStream(name, {

@@ -16,7 +16,8 @@ export interface AutostartEntry {
 
 /** The autostart directory: $XDG_CONFIG_HOME/autostart, else ~/.config/autostart. */
 export function autostartDir(env: Record<string, string | undefined>, home: string): string {
-  const config = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(home, '.config');
+  const config =
+    env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(home, '.config');
   return path.join(config, 'autostart');
 }
 

@@ -23,13 +23,31 @@ const electronNotifications: NativeNotifications = {
   },
 };
 
-export function electronNotifier(opts: { logger: Logger; platform: NodeJS.Platform; allowLoopbackIcons: boolean }): NativeNotifier {
-  const icons = new IconCache({ fetch: (url, init) => net.fetch(url, init), allowLoopbackHttp: opts.allowLoopbackIcons });
-  const notifier = new NativeNotifier({ native: electronNotifications, icons, logger: opts.logger, platform: opts.platform });
+export function electronNotifier(opts: {
+  logger: Logger;
+  platform: NodeJS.Platform;
+  allowLoopbackIcons: boolean;
+}): NativeNotifier {
+  const icons = new IconCache({
+    fetch: (url, init) => net.fetch(url, init),
+    allowLoopbackHttp: opts.allowLoopbackIcons,
+  });
+  const notifier = new NativeNotifier({
+    native: electronNotifications,
+    icons,
+    logger: opts.logger,
+    platform: opts.platform,
+  });
   // Windows only: clicks in the Action Center, also for toasts whose object is gone (timed out, app restarted).
   // The toast's tag is our notification id (mapNotification sets `id`).
   if (opts.platform === 'win32') {
-    Notification.handleActivation((details) => notifier.activated({ id: activationTag(details.arguments), type: details.type, ...(details.actionIndex !== undefined ? { actionIndex: details.actionIndex } : {}) }));
+    Notification.handleActivation((details) =>
+      notifier.activated({
+        id: activationTag(details.arguments),
+        type: details.type,
+        ...(details.actionIndex !== undefined ? { actionIndex: details.actionIndex } : {}),
+      }),
+    );
   }
   return notifier;
 }

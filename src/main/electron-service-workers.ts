@@ -4,7 +4,10 @@
 import type { SiteSessions } from './site-sessions.ts';
 import type { ServiceWorkerHandle, ServiceWorkerStarter } from './service-worker-host.ts';
 
-export function electronServiceWorkers(sessions: SiteSessions, onStopped: (versionId: number) => void): ServiceWorkerStarter {
+export function electronServiceWorkers(
+  sessions: SiteSessions,
+  onStopped: (versionId: number) => void,
+): ServiceWorkerStarter {
   const watched = new Set<object>();
   return {
     async startWorkerForScope(origin, scope) {
@@ -15,7 +18,8 @@ export function electronServiceWorkers(sessions: SiteSessions, onStopped: (versi
           if (runningStatus === 'stopped') onStopped(versionId);
         });
       }
-      // ServiceWorkerMain: send, startTask, ipc, isDestroyed, scope, scriptURL, versionId (docs/api/service-worker-main.md).
+      // ServiceWorkerMain: send, startTask, ipc, isDestroyed, scope, scriptURL, versionId
+      // (docs/api/service-worker-main.md).
       const worker: ServiceWorkerHandle = await workers.startWorkerForScope(scope);
       return worker;
     },

@@ -10,7 +10,10 @@ export function openElectronStore(dir: string, name = 'state'): Store {
   const file = path.join(dir, `${name}.json`);
   // A torn or edited file stops start-up with an error naming it; it is never cleared (clearInvalidConfig off).
   const named = <T>(access: () => T): T => namingStoreFile(file, access);
-  const store = named(() => new ElectronStore<Record<string, unknown>>({ cwd: dir, name, configFileMode: 0o600, clearInvalidConfig: false }));
+  const store = named(
+    () =>
+      new ElectronStore<Record<string, unknown>>({ cwd: dir, name, configFileMode: 0o600, clearInvalidConfig: false }),
+  );
   // electron-store answers renderers on a channel of its own (for stores opened in a renderer, which we never do).
   // All IPC goes through our hub: close it.
   ipcMain.removeAllListeners('electron-store-get-data');

@@ -1,4 +1,5 @@
-// Notification icons: fetched from the site over https, size-capped, cached (docs/architecture.md "Notifications"). Pure apart from the
+// Notification icons: fetched from the site over https, size-capped, cached (docs/architecture.md "Notifications").
+// Pure apart from the
 // injected fetch (Electron's net.fetch in the app, a stub in tests). A bad, slow or huge icon costs at most the caps
 // and yields no icon, never an error: notifications show without one, as browsers do.
 
@@ -14,7 +15,12 @@ export interface IconCacheOptions {
   allowLoopbackHttp?: boolean;
 }
 
-export const ICON_DEFAULTS = { maxBytes: 256 * 1024, maxTotalBytes: 8 * 1024 * 1024, maxEntries: 200, timeoutMs: 5_000 } as const;
+export const ICON_DEFAULTS = {
+  maxBytes: 256 * 1024,
+  maxTotalBytes: 8 * 1024 * 1024,
+  maxEntries: 200,
+  timeoutMs: 5_000,
+} as const;
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -46,7 +52,10 @@ export class IconCache {
       return false;
     }
     if (url.username || url.password) return false;
-    return url.protocol === 'https:' || (this.#opts.allowLoopbackHttp && url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+    return (
+      url.protocol === 'https:' ||
+      (this.#opts.allowLoopbackHttp && url.protocol === 'http:' && LOOPBACK.has(url.hostname))
+    );
   }
 
   /** The icon's bytes, or null when it is not allowed, not an image, too big, too slow or unreachable. */

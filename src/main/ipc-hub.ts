@@ -1,6 +1,8 @@
-// The one IPC hub (docs/architecture.md "Security model"). Every channel is accepted only from the frame that owns it: the settings page on
+// The one IPC hub (docs/architecture.md "Security model"). Every channel is accepted only from the frame that owns it:
+// the settings page on
 // our scheme, a site window's main frame for its origin (service workers use ServiceWorkerMain.ipc instead,
-// scoped to one worker by Electron: src/main/service-worker-host.ts). Every argument is validated before anything runs; errors cross as { kind, message }. Main never trusts
+// scoped to one worker by Electron: src/main/service-worker-host.ts). Every argument is validated before anything runs;
+// errors cross as { kind, message }. Main never trusts
 // a renderer's word about who it is: identity comes from the registered WebContents and the sending frame's URL.
 
 import type { IpcMain, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron';
@@ -19,13 +21,19 @@ const MAX_SITE_ARGS = 2;
 
 function toApiError(err: unknown): ApiError {
   const e = err as { kind?: unknown; message?: unknown } | null;
-  if (e && typeof e.kind === 'string' && typeof e.message === 'string') return { kind: e.kind, message: e.message.slice(0, 500) };
+  if (e && typeof e.kind === 'string' && typeof e.message === 'string')
+    return { kind: e.kind, message: e.message.slice(0, 500) };
   return { kind: 'internal', message: 'Something went wrong in the app.' };
 }
 
 /** The sender is the main frame of its WebContents (not an iframe a site embedded). */
 function isMainFrame(sender: WebContents, frame: WebFrameMain | null): frame is WebFrameMain {
-  return frame !== null && !sender.isDestroyed() && frame.processId === sender.mainFrame.processId && frame.routingId === sender.mainFrame.routingId;
+  return (
+    frame !== null &&
+    !sender.isDestroyed() &&
+    frame.processId === sender.mainFrame.processId &&
+    frame.routingId === sender.mainFrame.routingId
+  );
 }
 
 export class IpcHub {
@@ -38,7 +46,9 @@ export class IpcHub {
   constructor(ipc: IpcMain, logger: Logger) {
     this.#ipc = ipc;
     this.#logger = logger;
-    ipc.handle(IpcChannel.settingsCall, (event, method: unknown, args: unknown) => this.#onSettingsCall(event, method, args));
+    ipc.handle(IpcChannel.settingsCall, (event, method: unknown, args: unknown) =>
+      this.#onSettingsCall(event, method, args),
+    );
     ipc.handle(IpcChannel.siteCall, (event, method: unknown, args: unknown) => this.#onSiteCall(event, method, args));
   }
 
@@ -68,13 +78,20 @@ export class IpcHub {
 
   sendSiteMessage(contents: WebContents, message: SiteMessage): void {
     const site = this.#sites.get(contents.id);
-    if (site && !contents.isDestroyed() && isSameOrigin(contents.getURL(), site.origin)) contents.send(IpcChannel.siteMessage, message);
+    if (site && !contents.isDestroyed() && isSameOrigin(contents.getURL(), site.origin))
+      contents.send(IpcChannel.siteMessage, message);
   }
 
   async #onSettingsCall(event: IpcMainInvokeEvent, method: unknown, args: unknown): Promise<IpcResult> {
     const frame = event.senderFrame;
     const owner = this.#settingsContents;
-    if (!owner || owner.isDestroyed() || event.sender.id !== owner.id || !isMainFrame(event.sender, frame) || !isSettingsFrame(frame.url)) {
+    if (
+      !owner ||
+      owner.isDestroyed() ||
+      event.sender.id !== owner.id ||
+      !isMainFrame(event.sender, frame) ||
+      !isSettingsFrame(frame.url)
+    ) {
       this.#logger.warn('ipc: settings call from a frame that does not own the channel');
       return { ok: false, error: { kind: 'forbidden', message: 'Not allowed.' } };
     }
@@ -91,7 +108,8 @@ export class IpcHub {
       return { ok: true, value: await fn.apply(api, call.args) };
     } catch (err) {
       const error = toApiError(err);
-      if (error.kind === 'internal') this.#logger.error('settings call failed', { method: call.method, error: (err as Error)?.name ?? 'unknown' });
+      if (error.kind === 'internal')
+        this.#logger.error('settings call failed', { method: call.method, error: (err as Error)?.name ?? 'unknown' });
       return { ok: false, error };
     }
   }
@@ -101,7 +119,12 @@ export class IpcHub {
     const frame = event.senderFrame;
     const denied = { ok: false, name: 'NotAllowedError', message: 'Not allowed.' };
     if (!entry || !isMainFrame(event.sender, frame) || !isSameOrigin(frame.url, entry.origin)) return denied;
-    if (typeof method !== 'string' || !(SITE_METHODS as readonly string[]).includes(method) || !Array.isArray(args) || args.length > MAX_SITE_ARGS) {
+    if (
+      typeof method !== 'string' ||
+      !(SITE_METHODS as readonly string[]).includes(method) ||
+      !Array.isArray(args) ||
+      args.length > MAX_SITE_ARGS
+    ) {
       return { ok: false, name: 'InvalidStateError', message: 'Invalid call.' };
     }
     try {

@@ -41,12 +41,21 @@ export function parseLaunch(argv: readonly string[], env: Record<string, string 
   const warnings: string[] = [];
   const rawService = flag(argv, 'service') ?? env.PUSH_AGENT_SERVICE_URL;
   const serviceUrl = validService(rawService);
-  if (rawService !== undefined && !serviceUrl) warnings.push("ignored an invalid push service URL (must be ws:// or wss://, or 'local')");
+  if (rawService !== undefined && !serviceUrl)
+    warnings.push("ignored an invalid push service URL (must be ws:// or wss://, or 'local')");
   const rawSite = flag(argv, 'open-site') ?? env.PUSH_AGENT_OPEN_SITE;
   const openSite = rawSite !== undefined && siteOrigin(rawSite) ? new URL(rawSite).href : null;
-  if (rawSite !== undefined && !openSite) warnings.push('ignored an invalid site URL (must be https, or http on loopback)');
+  if (rawSite !== undefined && !openSite)
+    warnings.push('ignored an invalid site URL (must be https, or http on loopback)');
   const dataDir = env.PUSH_AGENT_DATA_DIR && env.PUSH_AGENT_DATA_DIR.length > 0 ? env.PUSH_AGENT_DATA_DIR : null;
-  return { serviceUrl, hidden: argv.includes('--hidden'), openSite, dataDir, dev: env.PUSH_AGENT_DEV === '1', warnings };
+  return {
+    serviceUrl,
+    hidden: argv.includes('--hidden'),
+    openSite,
+    dataDir,
+    dev: env.PUSH_AGENT_DEV === '1',
+    warnings,
+  };
 }
 
 /**
@@ -55,6 +64,9 @@ export function parseLaunch(argv: readonly string[], env: Record<string, string 
  */
 export function chooseServiceUrl(explicit: string | null, storedPreferences: unknown): string {
   if (explicit) return explicit;
-  const stored = typeof storedPreferences === 'object' && storedPreferences !== null ? (storedPreferences as { serviceUrl?: unknown }).serviceUrl : undefined;
+  const stored =
+    typeof storedPreferences === 'object' && storedPreferences !== null
+      ? (storedPreferences as { serviceUrl?: unknown }).serviceUrl
+      : undefined;
   return (typeof stored === 'string' ? validService(stored) : null) ?? DEFAULT_SERVICE_URL;
 }

@@ -41,7 +41,6 @@ import { ServiceWorkerHost } from './service-worker-host.ts';
 import { startEmbeddedService } from '../push-service/embedded.ts';
 import { EMBEDDED_SERVICE } from '../shared/service-choice.ts';
 
-
 const launch = parseLaunch(process.argv, process.env);
 registerAppScheme();
 app.setAppUserModelId(APP_ID);
@@ -60,10 +59,13 @@ function openLogger(dir: string): Logger {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = openAppLog(dir);
   const toStderr = !app.isPackaged;
-  return streamLogger((line) => {
-    file.write(line);
-    if (toStderr) process.stderr.write(line);
-  }, launch.dev ? 'debug' : 'info');
+  return streamLogger(
+    (line) => {
+      file.write(line);
+      if (toStderr) process.stderr.write(line);
+    },
+    launch.dev ? 'debug' : 'info',
+  );
 }
 
 async function start(): Promise<void> {
@@ -79,11 +81,16 @@ async function start(): Promise<void> {
   const store = openElectronStore(dataDir);
   // Linux only: what the desktop offers that Electron does not report (a tray host, a Secret Service).
   const sessionBus = process.platform === 'linux' ? openSessionBus() : null;
-  const [keyStorage, trayShown] = process.platform === 'linux' ? await Promise.all([linuxKeyStorage(sessionBus), linuxTrayHostPresent(sessionBus)]) : [undefined, true];
+  const [keyStorage, trayShown] =
+    process.platform === 'linux'
+      ? await Promise.all([linuxKeyStorage(sessionBus), linuxTrayHostPresent(sessionBus)])
+      : [undefined, true];
   sessionBus?.close();
   const secrets = await openSafeStorageSecretBox(process.platform, keyStorage);
-  if (!secrets.strong) logger.warn('secrets may be only obfuscated: no OS keyring could be confirmed', { backend: secrets.backend });
-  if (!trayShown) logger.warn('no tray host on this desktop (no StatusNotifierWatcher): the settings window stays the way in');
+  if (!secrets.strong)
+    logger.warn('secrets may be only obfuscated: no OS keyring could be confirmed', { backend: secrets.backend });
+  if (!trayShown)
+    logger.warn('no tray host on this desktop (no StatusNotifierWatcher): the settings window stays the way in');
   const serviceChoice = chooseServiceUrl(launch.serviceUrl, store.get('preferences'));
   // 'local': the push service runs in this process, its port and state kept in userData (endpoints embed the port).
   const embedded = serviceChoice === EMBEDDED_SERVICE ? await startEmbeddedService(dataDir) : null;
@@ -92,10 +99,17 @@ async function start(): Promise<void> {
 
   const hub = new IpcHub(ipcMain, logger);
   const permissions = new SitePermissions(openElectronStore(dataDir, 'permissions'), dialogPermissionPrompt);
-  const sessions = new SiteSessions({ serviceWorkerPreload: path.join(dist, 'preload/service-worker.cjs'), permissions });
-  const power = electronPowerSource({ platform: process.platform, ...(process.platform === 'linux' ? { linux: linuxPowerSource({ bus: openSystemBus() }) } : {}) });
+  const sessions = new SiteSessions({
+    serviceWorkerPreload: path.join(dist, 'preload/service-worker.cjs'),
+    permissions,
+  });
+  const power = electronPowerSource({
+    platform: process.platform,
+    ...(process.platform === 'linux' ? { linux: linuxPowerSource({ bus: openSystemBus() }) } : {}),
+  });
   const notifier = electronNotifier({ logger, platform: process.platform, allowLoopbackIcons: launch.dev });
-  // Sites' own service workers, run by Electron's Chromium in each site's session (docs/architecture.md "The Electron host").
+  // Sites' own service workers, run by Electron's Chromium in each site's session (docs/architecture.md "The Electron
+  // host").
   // A worker's registration.pushManager is answered by its origin's SiteService (made once the engine exists).
   const workerSites = new Map<string, SiteService>();
   const workerSite = (origin: string) => {
@@ -103,17 +117,40 @@ async function start(): Promise<void> {
     if (!s) workerSites.set(origin, (s = new SiteService(engine, origin, permissions, logger)));
     return s;
   };
-  const workerHost: ServiceWorkerHost = new ServiceWorkerHost({ workers: electronServiceWorkers(sessions, (versionId) => workerHost.versionStopped(versionId)), clock: systemClock, logger, sites: workerSite });
+  const workerHost: ServiceWorkerHost = new ServiceWorkerHost({
+    workers: electronServiceWorkers(sessions, (versionId) => workerHost.versionStopped(versionId)),
+    clock: systemClock,
+    logger,
+    sites: workerSite,
+  });
   // The push service through the system's proxy settings (PAC included), asked at each connection attempt.
   const agent = new ResolvingProxyAgent(async (target) => {
     const answer = parsePacAnswer(await session.defaultSession.resolveProxy(target));
-    if (answer.kind === 'unsupported') logger.warn('the system proxy for the push service is not an HTTP proxy: connecting directly', { scheme: answer.scheme });
+    if (answer.kind === 'unsupported')
+      logger.warn('the system proxy for the push service is not an HTTP proxy: connecting directly', {
+        scheme: answer.scheme,
+      });
     return answer.kind === 'proxy' ? answer.url : null;
   });
-  const engine = new PushEngine({ serviceUrl, serviceChoice, dataDir, store, secrets, notifier, opener: electronUrlOpener, workerHost, permissions, power, logger, connection: { agent } });
-  const reportFailure = (what: string) => (err: unknown) => logger.error(what, { error: (err as Error)?.name ?? 'unknown' });
+  const engine = new PushEngine({
+    serviceUrl,
+    serviceChoice,
+    dataDir,
+    store,
+    secrets,
+    notifier,
+    opener: electronUrlOpener,
+    workerHost,
+    permissions,
+    power,
+    logger,
+    connection: { agent },
+  });
+  const reportFailure = (what: string) => (err: unknown) =>
+    logger.error(what, { error: (err as Error)?.name ?? 'unknown' });
   notifier.events = {
-    activated: (id, action) => void engine.notificationActivated(id, action).catch(reportFailure('notification activation failed')),
+    activated: (id, action) =>
+      void engine.notificationActivated(id, action).catch(reportFailure('notification activation failed')),
     closed: (id) => void engine.notificationClosed(id).catch(reportFailure('notification close failed')),
     unread: () => {},
   };
@@ -123,7 +160,14 @@ async function start(): Promise<void> {
     if (engine.secretsLocked) void engine.retrySecrets();
   });
 
-  const siteWindows = new SiteWindows({ engine, hub, sessions, permissions, preload: path.join(dist, 'preload/site.cjs'), logger });
+  const siteWindows = new SiteWindows({
+    engine,
+    hub,
+    sessions,
+    permissions,
+    preload: path.join(dist, 'preload/site.cjs'),
+    logger,
+  });
   const settings = new SettingsService(engine, { addSite: (url) => siteWindows.open(url) });
   hub.setSettingsApi(settings);
   serveSettingsScheme(path.join(dist, 'renderer'));
@@ -159,7 +203,11 @@ async function start(): Promise<void> {
         logger.error('engine did not stop cleanly', { error: (err as Error).message });
       }
       // After the engine: its last acks and unregisters go to this service.
-      await embedded?.close().catch((err: unknown) => logger.error('embedded push service did not stop cleanly', { error: (err as Error).message }));
+      await embedded
+        ?.close()
+        .catch((err: unknown) =>
+          logger.error('embedded push service did not stop cleanly', { error: (err as Error).message }),
+        );
       settings.dispose();
       notifier.closeAll();
       siteWindows.closeAll();
@@ -174,7 +222,8 @@ async function start(): Promise<void> {
     iconDir: path.join(app.getAppPath(), 'build/icons'),
     openSettings: showSettings,
     quit: () => void quit(),
-    // No key store confirmed (Linux without a Secret Service): say so where the user always sees it; settings explains it too.
+    // No key store confirmed (Linux without a Secret Service): say so where the user always sees it; settings explains
+    // it too.
     warning: secrets.strong ? null : 'Keys are stored without an OS keyring',
   });
   // The tray reads the engine's own events, not the settings window's.
@@ -234,7 +283,10 @@ async function start(): Promise<void> {
   applyPreferences(engine.preferences.current);
   // Hidden start is for the tray; with no tray to come back from, the window is the app.
   if (secondInstanceEarly || !trayShown || (!launch.hidden && !launchedHidden(process.argv))) showSettings();
-  if (launch.openSite) await siteWindows.open(launch.openSite).catch((err: Error) => logger.warn('could not open the site', { error: err.message }));
+  if (launch.openSite)
+    await siteWindows
+      .open(launch.openSite)
+      .catch((err: Error) => logger.warn('could not open the site', { error: err.message }));
 }
 
 /** The scopes of the sites' subscriptions, with their origins. */
@@ -263,7 +315,14 @@ function exposeTestHooks(tray: AppTray, notifier: NativeNotifier, engine: PushEn
       },
       // What a site page's pushManager.subscribe() ends in (SiteService), without a page: there is none here.
       subscribeSite: async (origin: string, scope: string, workerScriptURL: string) => {
-        const info = await engine.subscribe({ kind: 'site', origin, scope, workerScriptURL, applicationServerKey: null, userVisibleOnly: true });
+        const info = await engine.subscribe({
+          kind: 'site',
+          origin,
+          scope,
+          workerScriptURL,
+          applicationServerKey: null,
+          userVisibleOnly: true,
+        });
         return engine.subscriptionJSON(info.id);
       },
       quit,
@@ -273,12 +332,22 @@ function exposeTestHooks(tray: AppTray, notifier: NativeNotifier, engine: PushEn
 
 /** Windows shows no toasts for a development run without a Start-menu shortcut carrying the AppUserModelID. */
 function ensureDevShortcut(logger: Logger): void {
-  const { file, details } = devShortcut({ appData: app.getPath('appData'), execPath: process.execPath, appPath: app.getAppPath(), appId: APP_ID });
+  const { file, details } = devShortcut({
+    appData: app.getPath('appData'),
+    execPath: process.execPath,
+    appPath: app.getAppPath(),
+    appId: APP_ID,
+  });
   const existed = fs.existsSync(file);
   if (shell.writeShortcutLink(file, existed ? 'replace' : 'create', details)) {
-    if (!existed) logger.warn('created a Start-menu shortcut for this development run: if notifications do not appear, restart the app once');
+    if (!existed)
+      logger.warn(
+        'created a Start-menu shortcut for this development run: if notifications do not appear, restart the app once',
+      );
   } else {
-    logger.warn('could not create the Start-menu shortcut: Windows shows no notifications for this development run without it');
+    logger.warn(
+      'could not create the Start-menu shortcut: Windows shows no notifications for this development run without it',
+    );
   }
 }
 

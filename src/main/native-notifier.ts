@@ -58,7 +58,12 @@ export class NativeNotifier implements Notifier {
   readonly #platform: Platform;
   events: NotifierEvents = { activated() {}, closed() {}, unread() {} };
 
-  constructor(opts: { native: NativeNotifications; icons: Pick<IconCache, 'get'>; logger: Logger; platform: Platform }) {
+  constructor(opts: {
+    native: NativeNotifications;
+    icons: Pick<IconCache, 'get'>;
+    logger: Logger;
+    platform: Platform;
+  }) {
     this.#native = opts.native;
     this.#icons = opts.icons;
     this.#logger = opts.logger;
@@ -113,7 +118,8 @@ export class NativeNotifier implements Notifier {
   activated(a: Activation): void {
     if (a.id === null || (a.type !== 'click' && a.type !== 'action')) return;
     const live = this.#live.get(a.id);
-    const action = a.type === 'action' && live && a.actionIndex !== undefined ? (live.actionIds[a.actionIndex] ?? '') : '';
+    const action =
+      a.type === 'action' && live && a.actionIndex !== undefined ? (live.actionIds[a.actionIndex] ?? '') : '';
     if (live) this.#finish(a.id, () => this.events.activated(a.id!, action));
     else this.events.activated(a.id, '');
   }

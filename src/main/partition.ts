@@ -1,4 +1,5 @@
-// The session partition of a site: shared by its site window and its worker host (docs/architecture.md "Processes"), so that
+// The session partition of a site: shared by its site window and its worker host (docs/architecture.md "Processes"), so
+// that
 // cookies, IndexedDB and Cache Storage are the same for the page and its worker, and no two sites share one.
 import { createHash } from 'node:crypto';
 

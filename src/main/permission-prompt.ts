@@ -1,4 +1,5 @@
-// The app's own notification prompt for a site (docs/architecture.md "Security model"): a native dialog, "Block" by default.
+// The app's own notification prompt for a site (docs/architecture.md "Security model"): a native dialog, "Block" by
+// default.
 import { BrowserWindow, dialog } from 'electron';
 import type { PermissionPrompt } from '../engine/site-permissions.ts';
 

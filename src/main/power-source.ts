@@ -14,11 +14,18 @@ export interface ElectronPowerSource extends PowerSource {
   dispose(): void;
 }
 
-export function electronPowerSource(opts: { platform: NodeJS.Platform; linux?: LinuxPowerSource }): ElectronPowerSource {
+export function electronPowerSource(opts: {
+  platform: NodeJS.Platform;
+  linux?: LinuxPowerSource;
+}): ElectronPowerSource {
   const wakers = new Set<() => void>();
   const listeners = new Set<(r: PowerReport) => void>();
   const linux = opts.platform === 'linux' ? opts.linux : undefined;
-  const electronReport = (): PowerReport => ({ onBattery: powerMonitor.isOnBatteryPower(), percent: null, saver: false });
+  const electronReport = (): PowerReport => ({
+    onBattery: powerMonitor.isOnBatteryPower(),
+    percent: null,
+    saver: false,
+  });
   let report = linux ? linux.current() : electronReport();
   const offLinux = linux?.onChange((r) => {
     report = r as PowerReport;

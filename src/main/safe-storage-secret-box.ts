@@ -1,6 +1,8 @@
-// The SecretBox port on Electron's safeStorage, async API (Keychain, DPAPI, libsecret/kwallet). On Linux the async API does not
+// The SecretBox port on Electron's safeStorage, async API (Keychain, DPAPI, libsecret/kwallet). On Linux the async API
+// does not
 // report its key provider (the Secret portal, the Secret Service, or a fixed fallback key, which only obfuscates):
-// without a confirmed key store the box reports `strong: false`, the settings window shows a warning, and main logs one.
+// without a confirmed key store the box reports `strong: false`, the settings window shows a warning, and main logs
+// one.
 //
 // A locked keyring (at login) or a denied Keychain prompt is not an error in the data: Electron 45 rejects
 // decryptStringAsync with "safeStorage.decryptStringAsync is temporarily unavailable. Please try again." (only the
@@ -22,10 +24,20 @@ export function isTemporarilyUnavailable(err: unknown): boolean {
  * Call after `app.whenReady()`. On Linux `linux` says what can be known of the async API's key store
  * (desktop-bus-probes.ts); getSelectedStorageBackend() describes the synchronous API, not this one.
  */
-export async function openSafeStorageSecretBox(platform: NodeJS.Platform, linux?: { backend: string; strong: boolean }): Promise<SecretBox> {
+export async function openSafeStorageSecretBox(
+  platform: NodeJS.Platform,
+  linux?: { backend: string; strong: boolean },
+): Promise<SecretBox> {
   // A keyring that fails to answer is an unavailable one: the app starts and says so, it does not abort.
   const available = await safeStorage.isAsyncEncryptionAvailable().catch(() => false);
-  const backend = platform === 'linux' ? (linux?.backend ?? 'unknown') : platform === 'darwin' ? 'keychain' : platform === 'win32' ? 'dpapi' : 'unknown';
+  const backend =
+    platform === 'linux'
+      ? (linux?.backend ?? 'unknown')
+      : platform === 'darwin'
+        ? 'keychain'
+        : platform === 'win32'
+          ? 'dpapi'
+          : 'unknown';
   const strong = available && (platform === 'linux' ? linux?.strong === true : backend !== 'unknown');
   // Asked again at each use: a keyring that was not available at start may be by now.
   const availableNow = async () => available || (await safeStorage.isAsyncEncryptionAvailable().catch(() => false));
@@ -44,7 +56,8 @@ export async function openSafeStorageSecretBox(platform: NodeJS.Platform, linux?
         const { result } = await safeStorage.decryptStringAsync(Buffer.from(sealed, 'base64'));
         return new Uint8Array(Buffer.from(result, 'base64'));
       } catch (err) {
-        if (isTemporarilyUnavailable(err)) throw new SecretBoxError('the keyring is locked or access was denied; retrying later');
+        if (isTemporarilyUnavailable(err))
+          throw new SecretBoxError('the keyring is locked or access was denied; retrying later');
         throw err;
       }
     },

@@ -1,4 +1,5 @@
-// Who may speak on which IPC channel (docs/architecture.md "Security model"): sender checks as pure functions of the sending frame's URL.
+// Who may speak on which IPC channel (docs/architecture.md "Security model"): sender checks as pure functions of the
+// sending frame's URL.
 // The hub calls these with `event.senderFrame.url` on every message; nothing else about a sender is trusted.
 
 import { SETTINGS_ORIGIN } from '../shared/ipc.ts';

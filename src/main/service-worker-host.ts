@@ -17,11 +17,27 @@
 // - `registration.unregister()`: the service-worker preload wraps it and reports the scope on CHANNEL.call; at
 //   start, `reconcile` starts the worker of each subscribed scope and reports scopes that cannot be started twice.
 
-import type { Clock, Logger, TimerHandle, WorkerClient, WorkerDispatch, WorkerHost, WorkerOutcome, WorkerRef } from '../engine/ports.ts';
+import type {
+  Clock,
+  Logger,
+  TimerHandle,
+  WorkerClient,
+  WorkerDispatch,
+  WorkerHost,
+  WorkerOutcome,
+  WorkerRef,
+} from '../engine/ports.ts';
 import { OriginLanes, refusedDispatch } from '../engine/origin-lanes.ts';
 import { siteOrigin } from './url-policy.ts';
 import { SW_CHANNEL } from '../shared/service-worker-channel.ts';
-import { MAX_NOTIFICATIONS_PER_EVENT, scriptEvent, serveNotificationCall, servePushManagerCall, shortMessage, type EventNotifications } from '../engine/service-worker-wire.ts';
+import {
+  MAX_NOTIFICATIONS_PER_EVENT,
+  scriptEvent,
+  serveNotificationCall,
+  servePushManagerCall,
+  shortMessage,
+  type EventNotifications,
+} from '../engine/service-worker-wire.ts';
 import type { PushBridge } from '../shared/push-manager.ts';
 
 export { SW_CHANNEL };
@@ -47,7 +63,8 @@ export interface ServiceWorkerStarter {
 /** The largest call a worker may send (notification options and arguments as JSON; `data` stays in the worker). */
 const MAX_CALL_JSON = 64 * 1024;
 
-type Result = { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string } | { status: 'timeout' };
+type Result =
+  { status: 'ok' } | { status: 'error'; code: 301 | 302 | 303; kind: string; message: string } | { status: 'timeout' };
 
 interface OriginState {
   origin: string;
@@ -58,14 +75,17 @@ interface OriginState {
   idle: TimerHandle | null;
 }
 
-
-
 /** A worker's outcome, rebuilt from the fields the contract has: anything else from the site's side is dropped. */
 function toResult(v: unknown): Result {
   const r = v as { status?: unknown; code?: unknown; kind?: unknown; message?: unknown } | null;
   if (r && typeof r === 'object' && r.status === 'ok') return { status: 'ok' };
   if (r && typeof r === 'object' && r.status === 'error' && (r.code === 301 || r.code === 302 || r.code === 303)) {
-    return { status: 'error', code: r.code, kind: typeof r.kind === 'string' ? r.kind.slice(0, 64) : 'bridge-error', message: shortMessage(r.message) };
+    return {
+      status: 'error',
+      code: r.code,
+      kind: typeof r.kind === 'string' ? r.kind.slice(0, 64) : 'bridge-error',
+      message: shortMessage(r.message),
+    };
   }
   return { status: 'error', code: 303, kind: 'bridge-error', message: 'malformed outcome' };
 }
@@ -74,7 +94,13 @@ export class ServiceWorkerHost implements WorkerHost {
   readonly #workers: ServiceWorkerStarter;
   readonly #clock: Clock;
   readonly #logger: Logger;
-  readonly #origins = new OriginLanes<OriginState>((origin) => ({ origin, client: null, event: null, task: null, idle: null }));
+  readonly #origins = new OriginLanes<OriginState>((origin) => ({
+    origin,
+    client: null,
+    event: null,
+    task: null,
+    idle: null,
+  }));
   /** Workers whose ipc is wired, by version. */
   readonly #wired = new WeakSet<object>();
   readonly #pending = new Map<number, (r: Result) => void>();
@@ -87,7 +113,12 @@ export class ServiceWorkerHost implements WorkerHost {
   readonly #sites: ((origin: string) => PushBridge | undefined) | undefined;
 
   /** `sites(origin)`: the origin's SiteService, which answers the worker's `registration.pushManager`. */
-  constructor(opts: { workers: ServiceWorkerStarter; clock: Clock; logger: Logger; sites?: (origin: string) => PushBridge | undefined }) {
+  constructor(opts: {
+    workers: ServiceWorkerStarter;
+    clock: Clock;
+    logger: Logger;
+    sites?: (origin: string) => PushBridge | undefined;
+  }) {
     this.#workers = opts.workers;
     this.#sites = opts.sites;
     this.#clock = opts.clock;
@@ -165,7 +196,10 @@ export class ServiceWorkerHost implements WorkerHost {
     let task: { end(): void } | null = null;
     try {
       const worker = await this.#workers.startWorkerForScope(state.origin, request.scope);
-      if (this.#runaway.has(worker.versionId)) throw Object.assign(new Error('the worker missed its last deadline and has not stopped yet'), { kind: 'worker-crashed' });
+      if (this.#runaway.has(worker.versionId))
+        throw Object.assign(new Error('the worker missed its last deadline and has not stopped yet'), {
+          kind: 'worker-crashed',
+        });
       this.#wire(state.origin, worker);
       // The new task first, then the previous keep-alive ends: the worker is never left without one in between.
       task = worker.startTask();
@@ -179,7 +213,12 @@ export class ServiceWorkerHost implements WorkerHost {
         task = null;
       }
     } catch (err) {
-      outcome = { status: 'error', code: 303, kind: (err as { kind?: string }).kind ?? 'worker-crashed', message: shortMessage(err) };
+      outcome = {
+        status: 'error',
+        code: 303,
+        kind: (err as { kind?: string }).kind ?? 'worker-crashed',
+        message: shortMessage(err),
+      };
       if (task) endQuietly(task);
       task = null;
     } finally {
@@ -188,9 +227,12 @@ export class ServiceWorkerHost implements WorkerHost {
     }
     if (task && !this.#closed) {
       state.task = task;
-      const idle = this.#clock.setTimeout(() => {
-        if (state.idle === idle) this.#release(state);
-      }, Math.max(0, request.keepAliveMs));
+      const idle = this.#clock.setTimeout(
+        () => {
+          if (state.idle === idle) this.#release(state);
+        },
+        Math.max(0, request.keepAliveMs),
+      );
       idle.unref?.();
       state.idle = idle;
     } else if (task) endQuietly(task);
@@ -207,7 +249,8 @@ export class ServiceWorkerHost implements WorkerHost {
       };
       const deadline = this.#clock.setTimeout(() => finish({ status: 'timeout' }), request.deadlineMs);
       this.#pending.set(id, finish);
-      if (worker.isDestroyed()) return finish({ status: 'error', code: 303, kind: 'worker-terminated', message: 'the worker stopped' });
+      if (worker.isDestroyed())
+        return finish({ status: 'error', code: 303, kind: 'worker-terminated', message: 'the worker stopped' });
       worker.send(SW_CHANNEL.event, id, scriptEvent(request.event));
     });
   }
@@ -247,7 +290,12 @@ export class ServiceWorkerHost implements WorkerHost {
         return;
       }
       // The worker's pushManager: for the registration Electron says the worker has, never one from the message.
-      const pushed = await servePushManagerCall(this.#sites?.(origin), { scope: worker.scope, scriptURL: worker.scriptURL }, msg.method, msg.args as unknown[]);
+      const pushed = await servePushManagerCall(
+        this.#sites?.(origin),
+        { scope: worker.scope, scriptURL: worker.scriptURL },
+        msg.method,
+        msg.args as unknown[],
+      );
       value = pushed ? pushed.value : await this.#call(origin, worker, msg.method, msg.args as unknown[]);
     } catch (err) {
       ok = false;
@@ -262,7 +310,12 @@ export class ServiceWorkerHost implements WorkerHost {
       // No event of ours runs: the engine's client for this worker decides (Electron's scope and script, never the
       // message's); no per-event cap or window there.
       if (!this.#outside) throw new Error('No event is running.');
-      const served = await serveNotificationCall(this.#outside({ origin, scope: worker.scope, scriptURL: worker.scriptURL }), { reserved: 0, shown: 0 }, method, args);
+      const served = await serveNotificationCall(
+        this.#outside({ origin, scope: worker.scope, scriptURL: worker.scriptURL }),
+        { reserved: 0, shown: 0 },
+        method,
+        args,
+      );
       if (served) return served.value;
       if (method === 'openWindow' || method === 'focus') return false;
       throw new Error('unknown method');

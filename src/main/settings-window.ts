@@ -9,16 +9,23 @@ import { externalUrl } from './url-policy.ts';
 
 /** Must run before `app.ready`: makes our scheme standard (an origin, relative URLs) and secure. */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } }]);
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } },
+  ]);
 }
 
 /** After `app.ready`: serves dist/renderer on the default session (the settings window's). */
 export function serveSettingsScheme(rendererDir: string): void {
   // The settings window needs one permission, writing to the clipboard (its Copy buttons), and only from our own
   // scheme; everything else (camera, notifications, ...) is refused.
-  const mayWrite = (permission: string, origin: string) => permission === 'clipboard-sanitized-write' && origin.startsWith(`${APP_SCHEME}://`);
-  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => callback(mayWrite(permission, contents.getURL())));
-  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => mayWrite(permission, requestingOrigin));
+  const mayWrite = (permission: string, origin: string) =>
+    permission === 'clipboard-sanitized-write' && origin.startsWith(`${APP_SCHEME}://`);
+  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) =>
+    callback(mayWrite(permission, contents.getURL())),
+  );
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    mayWrite(permission, requestingOrigin),
+  );
   protocol.handle(APP_SCHEME, async (request) => {
     const asset = request.method === 'GET' ? settingsAsset(request.url, rendererDir) : null;
     if (!asset) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } });
@@ -31,7 +38,12 @@ export function serveSettingsScheme(rendererDir: string): void {
 }
 
 /** `quit`: give the window a menu with Quit, for desktops with no tray (whose menu is the only other way out). */
-export function createSettingsWindow(opts: { preload: string; icon?: string; onClosed: () => void; quit?: () => void }): BrowserWindow {
+export function createSettingsWindow(opts: {
+  preload: string;
+  icon?: string;
+  onClosed: () => void;
+  quit?: () => void;
+}): BrowserWindow {
   const win = new BrowserWindow({
     width: 960,
     height: 700,
@@ -49,7 +61,12 @@ export function createSettingsWindow(opts: { preload: string; icon?: string; onC
       spellcheck: false,
     },
   });
-  if (opts.quit) win.setMenu(Menu.buildFromTemplate([{ label: 'Push Agent', submenu: [{ label: 'Quit Push Agent', accelerator: 'CmdOrCtrl+Q', click: opts.quit }] }]));
+  if (opts.quit)
+    win.setMenu(
+      Menu.buildFromTemplate([
+        { label: 'Push Agent', submenu: [{ label: 'Quit Push Agent', accelerator: 'CmdOrCtrl+Q', click: opts.quit }] },
+      ]),
+    );
   const contents = win.webContents;
   contents.on('will-navigate', (event, url) => {
     if (url === SETTINGS_URL) return;

@@ -32,7 +32,12 @@ export class SiteSessions {
         () => callback(false),
       );
     });
-    ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) => permission === 'notifications' && sameOrigin(requestingOrigin, origin) && this.#permissions.state(origin) === 'granted');
+    ses.setPermissionCheckHandler(
+      (_contents, permission, requestingOrigin) =>
+        permission === 'notifications' &&
+        sameOrigin(requestingOrigin, origin) &&
+        this.#permissions.state(origin) === 'granted',
+    );
     ses.setDevicePermissionHandler(() => false);
     ses.on('will-download', (event) => event.preventDefault());
     this.#ready.set(origin, ses);

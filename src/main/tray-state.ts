@@ -1,4 +1,5 @@
-// What the tray shows: the connection state in three words and the unread count (docs/architecture.md "Processes"). Pure.
+// What the tray shows: the connection state in three words and the unread count (docs/architecture.md "Processes").
+// Pure.
 import type { ConnectionStateView } from '../shared/settings-api.ts';
 
 export type TrayConnection = 'connected' | 'reconnecting' | 'offline';
@@ -16,7 +17,11 @@ export function trayConnection(state: ConnectionStateView | 'waiting'): TrayConn
   }
 }
 
-const WORDS: Record<TrayConnection, string> = { connected: 'Connected', reconnecting: 'Reconnecting…', offline: 'Offline' };
+const WORDS: Record<TrayConnection, string> = {
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+};
 
 export interface TrayView {
   connection: TrayConnection;

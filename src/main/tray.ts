@@ -12,7 +12,12 @@ export interface AppTray {
   readonly tooltip: string;
 }
 
-export function createTray(opts: { iconDir: string; openSettings: () => void; quit: () => void; warning?: string | null }): AppTray {
+export function createTray(opts: {
+  iconDir: string;
+  openSettings: () => void;
+  quit: () => void;
+  warning?: string | null;
+}): AppTray {
   // Never a template image on macOS: a template is drawn in one colour, and the coloured dot is the state.
   const icon = (c: TrayConnection) => nativeImage.createFromPath(path.join(opts.iconDir, `tray-${c}.png`));
   const tray = new Tray(icon('offline'));

@@ -42,7 +42,11 @@ export function isSameOrigin(target: unknown, origin: string): boolean {
 export type NavigationDecision = { action: 'allow' } | { action: 'external'; url: string } | { action: 'deny' };
 
 /** What a site window does with a navigation or `window.open` to `target`. */
-export function decideNavigation(target: unknown, origin: string, kind: 'navigate' | 'window-open'): NavigationDecision {
+export function decideNavigation(
+  target: unknown,
+  origin: string,
+  kind: 'navigate' | 'window-open',
+): NavigationDecision {
   if (kind === 'navigate' && isSameOrigin(target, origin)) return { action: 'allow' };
   const external = externalUrl(target);
   return external ? { action: 'external', url: external } : { action: 'deny' };

@@ -6,9 +6,19 @@
 import path from 'node:path';
 import type { ShortcutDetails } from 'electron';
 
-export function devShortcut(opts: { appData: string; execPath: string; appPath: string; appId: string }): { file: string; details: ShortcutDetails } {
+export function devShortcut(opts: { appData: string; execPath: string; appPath: string; appId: string }): {
+  file: string;
+  details: ShortcutDetails;
+} {
   return {
-    file: path.win32.join(opts.appData, 'Microsoft', 'Windows', 'Start Menu', 'Programs', 'Push Agent (development).lnk'),
+    file: path.win32.join(
+      opts.appData,
+      'Microsoft',
+      'Windows',
+      'Start Menu',
+      'Programs',
+      'Push Agent (development).lnk',
+    ),
     details: {
       target: opts.execPath,
       args: `"${opts.appPath}"`,

@@ -57,10 +57,24 @@ function deliver(m: SiteMessage): void {
 
 function installSimplePush(): void {
   const push = Object.freeze({
-    register: () => request(bridge ? call(bridge.legacyRegister()) : Promise.reject(dom('AbortError', 'push service not available'))),
+    register: () =>
+      request(bridge ? call(bridge.legacyRegister()) : Promise.reject(dom('AbortError', 'push service not available'))),
     unregister: (endpoint: unknown) =>
-      request(typeof endpoint !== 'string' ? Promise.reject(dom('InvalidAccessError', 'endpoint must be a string')) : bridge ? call(bridge.legacyUnregister(endpoint)) : Promise.resolve(false)),
-    registrations: () => request(bridge ? call(bridge.legacyRegistrations()).then((list) => list.map((pushEndpoint) => ({ pushEndpoint, version: null }))) : Promise.resolve([])),
+      request(
+        typeof endpoint !== 'string'
+          ? Promise.reject(dom('InvalidAccessError', 'endpoint must be a string'))
+          : bridge
+            ? call(bridge.legacyUnregister(endpoint))
+            : Promise.resolve(false),
+      ),
+    registrations: () =>
+      request(
+        bridge
+          ? call(bridge.legacyRegistrations()).then((list) =>
+              list.map((pushEndpoint) => ({ pushEndpoint, version: null })),
+            )
+          : Promise.resolve([]),
+      ),
   });
   const setHandler = (type: unknown, handler: unknown) => {
     if (type !== 'push' && type !== 'push-register') return;
@@ -68,8 +82,18 @@ function installSimplePush(): void {
     else handlers.delete(type);
   };
   Object.defineProperty(Navigator.prototype, 'push', { get: () => push, configurable: true, enumerable: true });
-  Object.defineProperty(Navigator.prototype, 'mozSetMessageHandler', { value: setHandler, configurable: true, writable: true, enumerable: true });
-  Object.defineProperty(Navigator.prototype, 'mozHasPendingMessage', { value: () => false, configurable: true, writable: true, enumerable: true });
+  Object.defineProperty(Navigator.prototype, 'mozSetMessageHandler', {
+    value: setHandler,
+    configurable: true,
+    writable: true,
+    enumerable: true,
+  });
+  Object.defineProperty(Navigator.prototype, 'mozHasPendingMessage', {
+    value: () => false,
+    configurable: true,
+    writable: true,
+    enumerable: true,
+  });
   bridge?.onMessage(deliver);
 }
 

@@ -17,8 +17,14 @@ export interface PreloadTransport {
   on(channel: string, listener: (...args: unknown[]) => void): void;
 }
 
-export function connectServiceWorker(mainWorldScript: (send: (json: string) => void) => unknown, t: PreloadTransport): void {
-  const agent = t.runInMainWorld({ func: mainWorldScript, args: [(json: string) => t.send(SW_CHANNEL.call, String(json))] }) as MainWorldAgent | undefined;
+export function connectServiceWorker(
+  mainWorldScript: (send: (json: string) => void) => unknown,
+  t: PreloadTransport,
+): void {
+  const agent = t.runInMainWorld({
+    func: mainWorldScript,
+    args: [(json: string) => t.send(SW_CHANNEL.call, String(json))],
+  }) as MainWorldAgent | undefined;
   if (!agent || typeof agent.dispatch !== 'function') return;
   t.on(SW_CHANNEL.event, (id, event) => {
     if (typeof id !== 'number') return;
@@ -26,7 +32,13 @@ export function connectServiceWorker(mainWorldScript: (send: (json: string) => v
       .then(() => agent.dispatch(event))
       .then(
         (result) => t.send(SW_CHANNEL.outcome, id, result),
-        (err: unknown) => t.send(SW_CHANNEL.outcome, id, { status: 'error', code: 303, kind: 'bridge-error', message: String((err as Error)?.message ?? err).slice(0, 512) }),
+        (err: unknown) =>
+          t.send(SW_CHANNEL.outcome, id, {
+            status: 'error',
+            code: 303,
+            kind: 'bridge-error',
+            message: String((err as Error)?.message ?? err).slice(0, 512),
+          }),
       );
   });
   t.on(SW_CHANNEL.reply, (id, ok, value) => {

@@ -9,5 +9,6 @@ import { connectServiceWorker } from './service-worker-bridge.ts';
 connectServiceWorker(serviceWorkerScript, {
   runInMainWorld: (script) => contextBridge.executeInMainWorld(script),
   send: (channel, ...args) => ipcRenderer.send(channel, ...args),
-  on: (channel, listener) => void ipcRenderer.on(channel, (_event: IpcRendererEvent, ...args: unknown[]) => listener(...args)),
+  on: (channel, listener) =>
+    void ipcRenderer.on(channel, (_event: IpcRendererEvent, ...args: unknown[]) => listener(...args)),
 });

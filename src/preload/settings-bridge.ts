@@ -18,7 +18,8 @@ export interface SettingsTransport {
 export type ErrorFactory = (error: ApiError) => unknown;
 
 export const plainApiError: ErrorFactory = (e) => ({ name: 'PushAgentError', kind: e.kind, message: e.message });
-export const errorWithKind: ErrorFactory = (e) => Object.assign(new Error(e.message), { name: 'PushAgentError', kind: e.kind });
+export const errorWithKind: ErrorFactory = (e) =>
+  Object.assign(new Error(e.message), { name: 'PushAgentError', kind: e.kind });
 
 const EVENT_TYPES: readonly SettingsEvent['type'][] = ['status', 'subscriptions', 'history', 'preferences'];
 
@@ -28,7 +29,10 @@ function isResult(value: unknown): value is IpcResult {
   return r.ok === true || (r.ok === false && typeof r.error?.kind === 'string' && typeof r.error?.message === 'string');
 }
 
-export function createSettingsBridge(transport: SettingsTransport, toError: ErrorFactory = errorWithKind): PushAgentApi {
+export function createSettingsBridge(
+  transport: SettingsTransport,
+  toError: ErrorFactory = errorWithKind,
+): PushAgentApi {
   const call =
     (method: SettingsMethod) =>
     async (...args: unknown[]): Promise<never> => {
@@ -45,11 +49,13 @@ export function createSettingsBridge(transport: SettingsTransport, toError: Erro
   const api: Record<string, unknown> = {};
   for (const method of SETTINGS_METHODS) api[method] = call(method);
   api.onEvent = (listener: (event: SettingsEvent) => void): (() => void) => {
-    if (typeof listener !== 'function') throw toError({ kind: 'invalid-argument', message: 'onEvent needs a function' });
+    if (typeof listener !== 'function')
+      throw toError({ kind: 'invalid-argument', message: 'onEvent needs a function' });
     let active = true;
     const stop = transport.subscribe((event) => {
       const e = event as { type?: unknown } | null;
-      if (!active || typeof e !== 'object' || e === null || !EVENT_TYPES.includes(e.type as SettingsEvent['type'])) return;
+      if (!active || typeof e !== 'object' || e === null || !EVENT_TYPES.includes(e.type as SettingsEvent['type']))
+        return;
       try {
         listener(event as SettingsEvent);
       } catch {

@@ -33,7 +33,10 @@ export function keptPort(dataDir: string): number | undefined {
   }
   // Not rewritten: the endpoints handed out depend on it, so a person decides (fix the file or remove it).
   if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) {
-    throw new PushServiceError('data-file', `push service: ${file} does not hold a port number; fix or remove it (removing it gives new endpoints)`);
+    throw new PushServiceError(
+      'data-file',
+      `push service: ${file} does not hold a port number; fix or remove it (removing it gives new endpoints)`,
+    );
   }
   return port as number;
 }

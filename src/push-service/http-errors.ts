@@ -26,7 +26,10 @@ export function sendError(res: ServerResponse, err: HttpError): void {
     message: err.message,
     more_info: MORE_INFO,
   });
-  const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+  };
   if (err.status === 410) headers['Cache-Control'] = 'max-age=86400';
   if (err.status === 503) headers['Retry-After'] = '120';
   res.writeHead(err.status, headers);

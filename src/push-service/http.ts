@@ -28,8 +28,7 @@ export function createRequestHandler(hub: Hub): (req: IncomingMessage, res: Serv
       else if (err instanceof BodyAborted) {
         console.error(`push service: ${err.message}; request dropped`);
         res.destroy();
-      }
-      else {
+      } else {
         console.error('push service: HTTP handler error:', err);
         sendError(res, new HttpError(500, 999, 'Internal error'));
       }
@@ -104,7 +103,12 @@ function readBody(req: IncomingMessage, res: ServerResponse, max: number): Promi
       resolve(Buffer.concat(chunks, size));
     });
     // 'error' (ECONNRESET "aborted") and 'close' both come for a sender that disconnects mid-body: settle once.
-    const aborted = (): void => fail(new BodyAborted(`sender disconnected after ${size} of ${Number.isFinite(declared) ? declared : 'unknown'} bytes`));
+    const aborted = (): void =>
+      fail(
+        new BodyAborted(
+          `sender disconnected after ${size} of ${Number.isFinite(declared) ? declared : 'unknown'} bytes`,
+        ),
+      );
     req.on('error', aborted);
     req.on('close', () => {
       if (!req.complete) aborted();
@@ -119,14 +123,22 @@ function tooLarge(req: IncomingMessage, res: ServerResponse): HttpError {
   return new HttpError(413, 104, 'Payload too large');
 }
 
-async function webPush(hub: Hub, req: IncomingMessage, res: ServerResponse, version: 'v1' | 'v2', token: string, body: Buffer): Promise<void> {
+async function webPush(
+  hub: Hub,
+  req: IncomingMessage,
+  res: ServerResponse,
+  version: 'v1' | 'v2',
+  token: string,
+  body: Buffer,
+): Promise<void> {
   const sub = hub.tokens.openEndpointToken(version, token);
   if (!sub) throw new HttpError(404, 102, 'Invalid token');
   const vapid = parseVapidHeaders(header(req, 'authorization'), header(req, 'crypto-key'));
   if (vapid.present && !vapid.ok) throw new HttpError(401, 109, vapid.reason);
   if (version === 'v2') {
     if (!vapid.present || !vapid.ok) throw new HttpError(401, 109, 'Missing VAPID public key');
-    if (!timingSafeEqual(TokenCodec.keyHash(vapid.publicKey), sub.keyHash!)) throw new HttpError(401, 109, 'VAPID public key mismatch');
+    if (!timingSafeEqual(TokenCodec.keyHash(vapid.publicKey), sub.keyHash!))
+      throw new HttpError(401, 109, 'VAPID public key mismatch');
   }
   checkSubscription(hub, sub);
   if (vapid.present && vapid.ok) {
@@ -135,7 +147,8 @@ async function webPush(hub: Hub, req: IncomingMessage, res: ServerResponse, vers
   }
   const ttl = parseTtl(header(req, 'ttl'), hub.options.maxTtlSeconds);
   const topic = header(req, 'topic');
-  if (topic !== undefined && !TOPIC.test(topic)) throw new HttpError(400, 113, 'Topic must be at most 32 characters of the URL and filename safe base64 alphabet');
+  if (topic !== undefined && !TOPIC.test(topic))
+    throw new HttpError(400, 113, 'Topic must be at most 32 characters of the URL and filename safe base64 alphabet');
   const urgencyHeader = header(req, 'urgency')?.toLowerCase();
   // Production ignores unknown Urgency values; treat them as the default.
   const urgency: Urgency = isUrgency(urgencyHeader) ? urgencyHeader : 'normal';
@@ -157,13 +170,26 @@ async function webPush(hub: Hub, req: IncomingMessage, res: ServerResponse, vers
   };
   const accepted = hub.accept(sub.uaid, msg);
   if (!accepted.ok) throw new HttpError(503, 201, STORAGE_REFUSALS[accepted.reason]);
-  hub.emit('notification-received', { uaid: sub.uaid, channelID: sub.channelID, version: id, ttl, at: performance.now(), time: Date.now() });
+  hub.emit('notification-received', {
+    uaid: sub.uaid,
+    channelID: sub.channelID,
+    version: id,
+    ttl,
+    at: performance.now(),
+    time: Date.now(),
+  });
   res.writeHead(201, { Location: `${hub.origin}/m/${id}`, TTL: String(ttl), 'Content-Length': '0' });
   res.end();
 }
 
 /** Legacy SimplePush: form body `version=N`, delivered as an `updates` notification. */
-async function simplePush(hub: Hub, _req: IncomingMessage, res: ServerResponse, token: string, body: Buffer): Promise<void> {
+async function simplePush(
+  hub: Hub,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  token: string,
+  body: Buffer,
+): Promise<void> {
   const sub = hub.tokens.openEndpointToken('v1', token);
   if (!sub) throw new HttpError(404, 102, 'Invalid token');
   checkSubscription(hub, sub);
@@ -175,7 +201,16 @@ async function simplePush(hub: Hub, _req: IncomingMessage, res: ServerResponse, 
   const now = hub.options.now();
   const ttl = hub.options.maxTtlSeconds;
   const id = hub.tokens.messageId(sub.uaid, sub.channelID);
-  const msg: StoredMessage = { id, channelID: sub.channelID, receivedAt: now, ttl, expiresAt: now + ttl * 1000, urgency: 'normal', legacyVersion, size: 256 + id.length };
+  const msg: StoredMessage = {
+    id,
+    channelID: sub.channelID,
+    receivedAt: now,
+    ttl,
+    expiresAt: now + ttl * 1000,
+    urgency: 'normal',
+    legacyVersion,
+    size: 256 + id.length,
+  };
   const accepted = hub.accept(sub.uaid, msg);
   if (!accepted.ok) throw new HttpError(503, 201, STORAGE_REFUSALS[accepted.reason]);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '2' });
@@ -205,7 +240,8 @@ function checkEncryption(req: IncomingMessage): Record<string, string> {
   if (encoding === 'aesgcm') {
     requireParam('Encryption', encryption, 'salt');
     requireParam('Crypto-Key', cryptoKey, 'dh');
-    if (header(req, 'encryption-key') !== undefined) throw new HttpError(400, 110, 'Encryption-Key header is not valid for webpush draft 02 or later');
+    if (header(req, 'encryption-key') !== undefined)
+      throw new HttpError(400, 110, 'Encryption-Key header is not valid for webpush draft 02 or later');
   } else if (encoding === 'aes128gcm') {
     forbidParam('Encryption', encryption, 'salt');
     forbidParam('Crypto-Key', cryptoKey, 'dh');

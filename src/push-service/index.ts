@@ -4,4 +4,11 @@ export type { PushService, PushServiceOptions, PushServiceStats } from './servic
 export type { StoredMessage, Urgency } from './types.ts';
 export { PushServiceError } from './errors.ts';
 export type { PushServiceErrorKind } from './errors.ts';
-export { EMBEDDED_SERVICE, EMBEDDED_PORT_FILE, EMBEDDED_STATE_FILE, embeddedServiceUrl, keptPort, startEmbeddedService } from './embedded.ts';
+export {
+  EMBEDDED_SERVICE,
+  EMBEDDED_PORT_FILE,
+  EMBEDDED_STATE_FILE,
+  embeddedServiceUrl,
+  keptPort,
+  startEmbeddedService,
+} from './embedded.ts';

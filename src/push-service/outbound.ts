@@ -18,7 +18,10 @@ export class Outbound {
   #killTimer: NodeJS.Timeout | undefined;
   #closing = false;
 
-  constructor(ws: WebSocket, opts: { delayMs: () => number; maxQueuedBytes: number; closeTimeoutMs: number; onOverflow: () => void }) {
+  constructor(
+    ws: WebSocket,
+    opts: { delayMs: () => number; maxQueuedBytes: number; closeTimeoutMs: number; onOverflow: () => void },
+  ) {
     this.#ws = ws;
     this.#delayMs = opts.delayMs;
     this.#maxQueuedBytes = opts.maxQueuedBytes;
@@ -87,10 +90,13 @@ export class Outbound {
     if (this.#timer) return;
     const head = this.#queue[0];
     if (!head) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#pump();
-    }, Math.max(0, head.due - performance.now()));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#pump();
+      },
+      Math.max(0, head.due - performance.now()),
+    );
   }
 
   #pump(): void {

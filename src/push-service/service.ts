@@ -18,7 +18,9 @@ export interface PushServiceOptions {
   port?: number;
   /** Default '127.0.0.1'. */
   host?: string;
-  /** JSON file keeping UAIDs, channels, stored messages and the token secret across restarts. Memory only when absent. */
+  /**
+   * JSON file keeping UAIDs, channels, stored messages and the token secret across restarts. Memory only when absent.
+   */
   dataFile?: string;
   /** Deadline for the first message (hello); default 5000. */
   helloTimeoutMs?: number;
@@ -28,7 +30,9 @@ export interface PushServiceOptions {
   pongTimeoutMs?: number;
   /** A second client `{}` ping sooner than this closes 1011; default 45000. */
   clientPingMinIntervalMs?: number;
-  /** More stored messages than this drained in one session: the UAID is deleted and the socket closed 1000. Default 150. */
+  /**
+   * More stored messages than this drained in one session: the UAID is deleted and the socket closed 1000. Default 150.
+   */
   maxMessagesPerSession?: number;
   /** Stored messages sent per batch after hello; default 10. */
   batchSize?: number;
@@ -107,7 +111,8 @@ const SUBPROTOCOL = 'push-notification';
 export function resolveOptions(o: PushServiceOptions = {}): ResolvedOptions {
   const int = (v: number | undefined, d: number, min = 0): number => {
     if (v === undefined) return d;
-    if (!Number.isFinite(v) || v < min) throw new PushServiceError('invalid-option', `push service: invalid option value ${v}`);
+    if (!Number.isFinite(v) || v < min)
+      throw new PushServiceError('invalid-option', `push service: invalid option value ${v}`);
     return v;
   };
   return {
@@ -152,7 +157,11 @@ export async function startPushService(options: PushServiceOptions = {}): Promis
   const tokens = new TokenCodec(loaded?.secret);
   const hub = new Hub(opts, Store.fromJSON(limits, loaded?.uaids), tokens);
   const writer = opts.dataFile
-    ? new DebouncedWriter(() => writeState(opts.dataFile!, tokens.secret, hub.store), 50, (err) => console.error('push service: cannot write data file:', err))
+    ? new DebouncedWriter(
+        () => writeState(opts.dataFile!, tokens.secret, hub.store),
+        50,
+        (err) => console.error('push service: cannot write data file:', err),
+      )
     : undefined;
   const watchStore = (): void => {
     if (writer) hub.store.onChange = (subscriptions) => (subscriptions ? writer.now() : writer.schedule());

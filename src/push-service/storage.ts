@@ -29,10 +29,19 @@ export interface StoreLimits {
   maxStoredBytesPerUaid: number;
 }
 
-export type AddResult = { ok: true; replaced: StoredMessage[] } | { ok: false; reason: 'channel-full' | 'uaid-full' | 'store-full' };
+export type AddResult =
+  { ok: true; replaced: StoredMessage[] } | { ok: false; reason: 'channel-full' | 'uaid-full' | 'store-full' };
 
 function newRecord(uaid: string): UaidRecord {
-  return { uaid, channels: new Set(), messages: new Map(), perChannel: new Map(), byTopic: new Map(), legacy: new Map(), bytes: 0 };
+  return {
+    uaid,
+    channels: new Set(),
+    messages: new Map(),
+    perChannel: new Map(),
+    byTopic: new Map(),
+    legacy: new Map(),
+    bytes: 0,
+  };
 }
 
 const topicKey = (channelID: string, topic: string): string => `${channelID}\n${topic}`;
@@ -125,7 +134,12 @@ export class Store {
    */
   add(rec: UaidRecord, msg: StoredMessage): AddResult {
     const replaced: StoredMessage[] = [];
-    const same = msg.topic !== undefined ? rec.byTopic.get(topicKey(msg.channelID, msg.topic)) : msg.legacyVersion !== undefined ? rec.legacy.get(msg.channelID) : undefined;
+    const same =
+      msg.topic !== undefined
+        ? rec.byTopic.get(topicKey(msg.channelID, msg.topic))
+        : msg.legacyVersion !== undefined
+          ? rec.legacy.get(msg.channelID)
+          : undefined;
     const old = same === undefined ? undefined : rec.messages.get(same);
     if (old) replaced.push(old);
     const freed = old?.size ?? 0;
@@ -205,7 +219,8 @@ export class Store {
     const left = (rec.perChannel.get(m.channelID) ?? 1) - 1;
     if (left > 0) rec.perChannel.set(m.channelID, left);
     else rec.perChannel.delete(m.channelID);
-    if (m.topic !== undefined && rec.byTopic.get(topicKey(m.channelID, m.topic)) === m.id) rec.byTopic.delete(topicKey(m.channelID, m.topic));
+    if (m.topic !== undefined && rec.byTopic.get(topicKey(m.channelID, m.topic)) === m.id)
+      rec.byTopic.delete(topicKey(m.channelID, m.topic));
     if (rec.legacy.get(m.channelID) === m.id) rec.legacy.delete(m.channelID);
     rec.bytes -= m.size;
     this.#forget(m);
@@ -235,7 +250,13 @@ export class Store {
       if (isUrgency(u.minUrgency)) rec.minUrgency = u.minUrgency;
       store.#uaids.set(rec.uaid, rec);
       for (const m of Array.isArray(u.messages) ? u.messages : []) {
-        if (typeof m?.id !== 'string' || typeof m.channelID !== 'string' || typeof m.expiresAt !== 'number' || typeof m.size !== 'number') continue;
+        if (
+          typeof m?.id !== 'string' ||
+          typeof m.channelID !== 'string' ||
+          typeof m.expiresAt !== 'number' ||
+          typeof m.size !== 'number'
+        )
+          continue;
         store.#insert(rec, m);
       }
     }
@@ -271,7 +292,8 @@ export function readState(file: string): { secret: Buffer; uaids: unknown } | un
   } catch (err) {
     throw new PushServiceError('data-file', `push service: ${file} is not valid JSON`, { cause: err });
   }
-  if (parsed?.format !== 1 || typeof parsed.secret !== 'string') throw new PushServiceError('data-file', `push service: ${file} is not a push-service data file`);
+  if (parsed?.format !== 1 || typeof parsed.secret !== 'string')
+    throw new PushServiceError('data-file', `push service: ${file} is not a push-service data file`);
   return { secret: Buffer.from(parsed.secret, 'base64'), uaids: parsed.uaids };
 }
 
@@ -287,7 +309,7 @@ export function writeState(file: string, secret: Buffer, store: Store): void {
     // A leftover temp file keeps its old mode through open(): set it explicitly.
     fchmodSync(fd, 0o600);
     const bytes = Buffer.from(JSON.stringify(state));
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+    for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
   } finally {
     closeSync(fd);
   }
@@ -299,7 +321,8 @@ export function restrictMode(file: string): void {
   try {
     chmodSync(file, 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new PushServiceError('data-file', `push service: cannot restrict the mode of ${file}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new PushServiceError('data-file', `push service: cannot restrict the mode of ${file}`, { cause: err });
   }
 }
 

@@ -52,7 +52,12 @@ export function importP256(raw: Buffer): KeyObject {
   const cached = keyCache.get(id);
   if (cached) return cached;
   const key = createPublicKey({
-    key: { kty: 'EC', crv: 'P-256', x: raw.subarray(1, 33).toString('base64url'), y: raw.subarray(33, 65).toString('base64url') },
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: raw.subarray(1, 33).toString('base64url'),
+      y: raw.subarray(33, 65).toString('base64url'),
+    },
     format: 'jwk',
   });
   if (keyCache.size >= 1000) keyCache.delete(keyCache.keys().next().value!);
@@ -67,7 +72,12 @@ export function importP256(raw: Buffer): KeyObject {
 const verified = new Map<string, number>();
 
 /** Verifies signature, `exp` (in the future, at most 24 h ahead) and `aud` (the endpoint origin). */
-export function verifyVapidJwt(jwt: string, publicKey: Buffer, audience: string, nowSeconds: number): string | undefined {
+export function verifyVapidJwt(
+  jwt: string,
+  publicKey: Buffer,
+  audience: string,
+  nowSeconds: number,
+): string | undefined {
   const cacheKey = `${audience} ${publicKey.toString('base64url')} ${jwt}`;
   const exp = verified.get(cacheKey);
   if (exp !== undefined) return checkExp(exp, nowSeconds);

@@ -1,4 +1,5 @@
-// One client connection and its protocol state machine (autopush's WebSocket protocol): hello first (within the deadline), then
+// One client connection and its protocol state machine (autopush's WebSocket protocol): hello first (within the
+// deadline), then
 // register / unregister / ack / nack / ping / broadcast_subscribe (/ urgency when enabled). Stored messages are
 // drained after hello in batches; the next batch goes out only once every message of the current one is acked.
 // Anything malformed closes this socket only (1003 binary, 1011 otherwise), never the service.
@@ -138,7 +139,7 @@ export class ClientSession {
     if (isPing) return this.#ping();
     switch (msg.messageType) {
       case 'hello':
-        throw new ProtocolViolation('Already Hello\'d');
+        throw new ProtocolViolation("Already Hello'd");
       case 'register':
         return this.#register(msg);
       case 'unregister':
@@ -153,14 +154,18 @@ export class ClientSession {
         if (this.hub.options.urgency) return this.#urgency(msg);
         throw new ProtocolViolation('Unknown messageType');
       default:
-        throw new ProtocolViolation(typeof msg.messageType === 'string' ? 'Unknown messageType' : 'Missing messageType');
+        throw new ProtocolViolation(
+          typeof msg.messageType === 'string' ? 'Unknown messageType' : 'Missing messageType',
+        );
     }
   }
 
   #hello(msg: Json): void {
     const { uaid: asked, broadcasts } = msg;
-    if (asked !== undefined && asked !== null && typeof asked !== 'string') throw new ProtocolViolation('uaid must be a string');
-    if (broadcasts !== undefined && broadcasts !== null && !isStringMap(broadcasts)) throw new ProtocolViolation('Invalid broadcasts');
+    if (asked !== undefined && asked !== null && typeof asked !== 'string')
+      throw new ProtocolViolation('uaid must be a string');
+    if (broadcasts !== undefined && broadcasts !== null && !isStringMap(broadcasts))
+      throw new ProtocolViolation('Invalid broadcasts');
     clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
     this.webpush = msg.use_webpush === true;
@@ -172,15 +177,23 @@ export class ClientSession {
     this.state = 'ready';
     this.#minUrgency = this.hub.store.get(uaid)?.minUrgency;
     this.hub.attach(uaid, this);
-    this.#send({ messageType: 'hello', uaid, status: 200, ...(this.webpush ? { use_webpush: true } : {}), broadcasts: {} });
+    this.#send({
+      messageType: 'hello',
+      uaid,
+      status: 200,
+      ...(this.webpush ? { use_webpush: true } : {}),
+      broadcasts: {},
+    });
     this.hub.emit('hello', { uaid, existing, at: performance.now(), time: Date.now() });
     if (existing) this.#startDrain();
   }
 
   #register(msg: Json): void {
     const { channelID, key } = msg;
-    if (typeof channelID !== 'string' || !isStrictChannelId(channelID)) throw new ProtocolViolation('Invalid channelID');
-    if (key !== undefined && key !== null && typeof key !== 'string') throw new ProtocolViolation('key must be a string');
+    if (typeof channelID !== 'string' || !isStrictChannelId(channelID))
+      throw new ProtocolViolation('Invalid channelID');
+    if (key !== undefined && key !== null && typeof key !== 'string')
+      throw new ProtocolViolation('key must be a string');
     const reply = (status: number, pushEndpoint?: string) =>
       this.#send({ messageType: 'register', channelID, status, ...(pushEndpoint ? { pushEndpoint } : {}) });
     let keyHash: Buffer | undefined;
@@ -194,7 +207,11 @@ export class ClientSession {
     if (!rec) return reply(500); // maxUaids reached
     if (this.#minUrgency && !rec.minUrgency) store.setMinUrgency(rec, this.#minUrgency);
     if (store.addChannel(rec, channelID) === 'full') return reply(500);
-    const { version, token } = this.hub.tokens.endpointToken({ uaid: this.uaid!, channelID, ...(keyHash ? { keyHash } : {}) });
+    const { version, token } = this.hub.tokens.endpointToken({
+      uaid: this.uaid!,
+      channelID,
+      ...(keyHash ? { keyHash } : {}),
+    });
     const path = !this.webpush && version === 'v1' ? `/spush/v1/${token}` : `/wpush/${version}/${token}`;
     reply(200, `${this.hub.origin}${path}`);
   }
@@ -202,7 +219,8 @@ export class ClientSession {
   #unregister(msg: Json): void {
     const channelID = typeof msg.channelID === 'string' ? normalizeUuid(msg.channelID) : undefined;
     if (!channelID) throw new ProtocolViolation('Invalid channelID');
-    if (msg.code !== undefined && msg.code !== null && !Number.isInteger(msg.code)) throw new ProtocolViolation('code must be an integer');
+    if (msg.code !== undefined && msg.code !== null && !Number.isInteger(msg.code))
+      throw new ProtocolViolation('code must be an integer');
     const dropped = this.hub.store.removeChannel(this.uaid!, channelID);
     this.#send({ messageType: 'unregister', channelID, status: 200 });
     if (dropped.length) this.forget(dropped.map((m) => m.id));
@@ -216,11 +234,13 @@ export class ClientSession {
       if (typeof u.version !== 'string' && !(typeof u.version === 'number' && Number.isInteger(u.version))) {
         throw new ProtocolViolation('Invalid ack version');
       }
-      if (u.code !== undefined && u.code !== null && !Number.isInteger(u.code)) throw new ProtocolViolation('Invalid ack code');
+      if (u.code !== undefined && u.code !== null && !Number.isInteger(u.code))
+        throw new ProtocolViolation('Invalid ack code');
     }
     for (const u of updates as Json[]) {
       const version = u.version as string | number;
-      const known = typeof version === 'string' ? this.#ackVersion(version) : this.#ackLegacy(String(u.channelID), version);
+      const known =
+        typeof version === 'string' ? this.#ackVersion(version) : this.#ackLegacy(String(u.channelID), version);
       if (known) this.hub.counters.acked++;
       this.hub.emit('ack', {
         uaid: this.uaid,
@@ -262,10 +282,18 @@ export class ClientSession {
   }
 
   #nack(msg: Json): void {
-    if (msg.version !== undefined && typeof msg.version !== 'string') throw new ProtocolViolation('Invalid nack version');
-    if (msg.code !== undefined && msg.code !== null && !Number.isInteger(msg.code)) throw new ProtocolViolation('Invalid nack code');
+    if (msg.version !== undefined && typeof msg.version !== 'string')
+      throw new ProtocolViolation('Invalid nack version');
+    if (msg.code !== undefined && msg.code !== null && !Number.isInteger(msg.code))
+      throw new ProtocolViolation('Invalid nack code');
     // Metrics only: neither deletes nor requeues.
-    this.hub.emit('nack', { uaid: this.uaid, version: msg.version, code: msg.code ?? 0, at: performance.now(), time: Date.now() });
+    this.hub.emit('nack', {
+      uaid: this.uaid,
+      version: msg.version,
+      code: msg.code ?? 0,
+      at: performance.now(),
+      time: Date.now(),
+    });
   }
 
   #ping(): void {

@@ -13,8 +13,12 @@ function entryItem(e: HistoryEntry): HTMLElement {
   const fate = fateWords(e.fate);
   const who = e.label ?? (hostOf(e.origin) || 'Unknown sender');
   // Title, body and label are payload or peer data: text nodes only.
-  return h('li', { class: 'entry', 'data-fate': e.fate },
-    h('div', { class: 'entry-head' },
+  return h(
+    'li',
+    { class: 'entry', 'data-fate': e.fate },
+    h(
+      'div',
+      { class: 'entry-head' },
       h('span', { class: 'who' }, who),
       h('span', { class: `badge ${fate.tone}` }, fate.label),
       h('span', { class: 'muted when' }, timeEl(e.receivedAt)),
@@ -36,7 +40,14 @@ export class ActivityView {
       void this.load();
     });
     byId('activity-clear').addEventListener('click', async () => {
-      if (!(await confirmAction('Clear the history?', 'Every entry in Activity is removed. Sites and endpoints are not affected.', 'Clear history'))) return;
+      if (
+        !(await confirmAction(
+          'Clear the history?',
+          'Every entry in Activity is removed. Sites and endpoints are not affected.',
+          'Clear history',
+        ))
+      )
+        return;
       try {
         await api().clearHistory();
         announce('History cleared.');
@@ -58,7 +69,17 @@ export class ActivityView {
   setSubscriptions(subs: SubscriptionView[]): void {
     const select = byId<HTMLSelectElement>('activity-filter');
     const current = select.value;
-    replace(select, h('option', { value: '' }, 'Everything'), ...subs.map((s) => h('option', { value: s.id }, s.kind === 'endpoint' ? `Endpoint: ${s.label}` : `${s.label} (${hostOf(s.origin)})`)));
+    replace(
+      select,
+      h('option', { value: '' }, 'Everything'),
+      ...subs.map((s) =>
+        h(
+          'option',
+          { value: s.id },
+          s.kind === 'endpoint' ? `Endpoint: ${s.label}` : `${s.label} (${hostOf(s.origin)})`,
+        ),
+      ),
+    );
     select.value = subs.some((s) => s.id === current) ? current : '';
     if (select.value !== this.#filter) {
       this.#filter = select.value;
@@ -70,7 +91,9 @@ export class ActivityView {
     const list = byId('activity-list');
     try {
       // Without a filter this is the full list, which also marks everything read.
-      const entries = await (this.#filter ? api().getHistory({ subscriptionId: this.#filter, limit: MAX_SHOWN }) : api().getHistory());
+      const entries = await (this.#filter
+        ? api().getHistory({ subscriptionId: this.#filter, limit: MAX_SHOWN })
+        : api().getHistory());
       replace(list, ...entries.map(entryItem));
       this.#count = entries.length;
       this.#empty();
@@ -94,7 +117,11 @@ export class ActivityView {
   #empty(error?: string): void {
     const empty = byId('activity-empty');
     empty.hidden = this.#count > 0 && !error;
-    empty.textContent = error ?? (this.#filter ? 'Nothing from this one yet. Messages appear here the moment they arrive.' : 'Nothing has arrived yet. Messages appear here the moment they arrive: try “Send a test with web-push” on an endpoint.');
+    empty.textContent =
+      error ??
+      (this.#filter
+        ? 'Nothing from this one yet. Messages appear here the moment they arrive.'
+        : 'Nothing has arrived yet. Messages appear here the moment they arrive: try “Send a test with web-push” on an endpoint.');
     byId<HTMLButtonElement>('activity-clear').disabled = this.#count === 0;
   }
 }

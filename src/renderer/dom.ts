@@ -6,7 +6,11 @@ type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
 
 /** Creates an element; `on*` attributes given functions become listeners, strings become text nodes. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === null || value === undefined || value === false) continue;
@@ -76,7 +80,12 @@ export function keepFocus(list: HTMLElement, render: () => void): void {
   const action = inside ? (active.dataset.returnTo ?? active.dataset.action) : undefined;
   render();
   if (!inside) return;
-  const again = card && action ? list.querySelector<HTMLElement>(`[data-subscription="${CSS.escape(card)}"] [data-action="${CSS.escape(action)}"]`) : null;
+  const again =
+    card && action
+      ? list.querySelector<HTMLElement>(
+          `[data-subscription="${CSS.escape(card)}"] [data-action="${CSS.escape(action)}"]`,
+        )
+      : null;
   if (again) again.focus();
   else {
     if (!list.hasAttribute('tabindex')) list.tabIndex = -1;

@@ -17,12 +17,17 @@ export interface TestCommand {
 
 /** The command that works as shown for this endpoint's service. */
 export function testCommand(json: SubscriptionJSONView, applicationServerKey: string | null | undefined): TestCommand {
-  if (json.endpoint.startsWith('http:')) return { tool: 'push-agent send', command: pushAgentSendCommand(json, applicationServerKey) };
+  if (json.endpoint.startsWith('http:'))
+    return { tool: 'push-agent send', command: pushAgentSendCommand(json, applicationServerKey) };
   return { tool: 'web-push', command: sendCommand(json, applicationServerKey) };
 }
 
 /** `push-agent send` with the subscription JSON on standard input: needs no data dir, works beside a running agent. */
-export function pushAgentSendCommand(json: SubscriptionJSONView, applicationServerKey: string | null | undefined, payload = 'Hello from push-agent send'): string {
+export function pushAgentSendCommand(
+  json: SubscriptionJSONView,
+  applicationServerKey: string | null | undefined,
+  payload = 'Hello from push-agent send',
+): string {
   const sub = JSON.stringify({ endpoint: json.endpoint, expirationTime: json.expirationTime, keys: json.keys });
   const send = ['push-agent send -', shellQuote(payload)];
   // An endpoint made with an application server key accepts only messages signed with the matching key pair.
@@ -31,7 +36,11 @@ export function pushAgentSendCommand(json: SubscriptionJSONView, applicationServ
   | ${send.join(' ')}`;
 }
 
-export function sendCommand(json: SubscriptionJSONView, applicationServerKey: string | null | undefined, payload = 'Hello from web-push'): string {
+export function sendCommand(
+  json: SubscriptionJSONView,
+  applicationServerKey: string | null | undefined,
+  payload = 'Hello from web-push',
+): string {
   const lines = [
     'npx web-push send-notification',
     `--endpoint=${shellQuote(json.endpoint)}`,
@@ -41,7 +50,11 @@ export function sendCommand(json: SubscriptionJSONView, applicationServerKey: st
   ];
   // An endpoint made with an application server key accepts only messages signed with the matching private key.
   if (applicationServerKey) {
-    lines.push('--vapid-subject=mailto:you@example.com', `--vapid-pubkey=${shellQuote(applicationServerKey)}`, '--vapid-pvtkey=YOUR_PRIVATE_KEY');
+    lines.push(
+      '--vapid-subject=mailto:you@example.com',
+      `--vapid-pubkey=${shellQuote(applicationServerKey)}`,
+      '--vapid-pvtkey=YOUR_PRIVATE_KEY',
+    );
   }
   return lines.join(' \\\n  ');
 }

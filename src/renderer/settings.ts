@@ -22,7 +22,9 @@ function start(): void {
       pending = null;
       try {
         subs = await api().listSubscriptions();
-        const history = await api().getHistory({ limit: 500 }).catch(() => []);
+        const history = await api()
+          .getHistory({ limit: 500 })
+          .catch(() => []);
         renderSites(subs, history, { showHistory, refresh: () => void refreshSubscriptions() });
         await renderEndpoints(subs);
         activity.setSubscriptions(subs);
@@ -61,7 +63,10 @@ function start(): void {
       case 'history':
         activity.add(e.entry);
         // Seen as it arrives: tell the agent, so neither the tab nor the tray counts it.
-        if (current === 'activity' && document.visibilityState === 'visible') void api().getHistory().catch(() => {});
+        if (current === 'activity' && document.visibilityState === 'visible')
+          void api()
+            .getHistory()
+            .catch(() => {});
         void refreshSubscriptions();
         break;
       case 'preferences':
@@ -70,9 +75,11 @@ function start(): void {
     }
   });
 
-  void api().getStatus().then(renderStatus, (err) => {
-    byId('connection').textContent = errorText(err);
-  });
+  void api()
+    .getStatus()
+    .then(renderStatus, (err) => {
+      byId('connection').textContent = errorText(err);
+    });
   void refreshSubscriptions();
   void preferences.load();
 }
@@ -80,7 +87,14 @@ function start(): void {
 /** Opened outside Push Agent (no bridge): say so instead of showing a dead window. */
 function safeStart(): void {
   if (!window.pushAgent) {
-    replace(byId('panels'), h('p', { class: 'warning', role: 'alert' }, 'This window only works inside Push Agent. Open the settings from the Push Agent icon in your system tray.'));
+    replace(
+      byId('panels'),
+      h(
+        'p',
+        { class: 'warning', role: 'alert' },
+        'This window only works inside Push Agent. Open the settings from the Push Agent icon in your system tray.',
+      ),
+    );
     return;
   }
   start();

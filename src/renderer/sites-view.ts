@@ -37,57 +37,112 @@ function siteCard(sub: SubscriptionView, history: HistoryEntry[], deps: SitesDep
   const host = hostOf(sub.origin);
   const state = stateOf(sub);
   const headingId = `site-${sub.id}`;
-  const act = (action: string, label: string, run: () => Promise<void>, done: string, cls?: string, ask?: () => Promise<boolean>) =>
-    h('button', {
-      type: 'button',
-      class: cls,
-      'data-action': action,
-      'aria-describedby': headingId,
-      onclick: async (e: Event) => {
-        const b = e.currentTarget as HTMLButtonElement;
-        // Ask before disabling: a disabled button drops focus, and the dialog returns focus to its opener.
-        if (ask && !(await ask())) return;
-        b.disabled = true;
-        try {
-          byId(`site-error-${sub.id}`).textContent = '';
-          await run();
-          announce(done);
-        } catch (err) {
-          announce(errorText(err));
-          byId(`site-error-${sub.id}`).textContent = errorText(err);
-        } finally {
-          b.disabled = false;
-        }
+  const act = (
+    action: string,
+    label: string,
+    run: () => Promise<void>,
+    done: string,
+    cls?: string,
+    ask?: () => Promise<boolean>,
+  ) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: cls,
+        'data-action': action,
+        'aria-describedby': headingId,
+        onclick: async (e: Event) => {
+          const b = e.currentTarget as HTMLButtonElement;
+          // Ask before disabling: a disabled button drops focus, and the dialog returns focus to its opener.
+          if (ask && !(await ask())) return;
+          b.disabled = true;
+          try {
+            byId(`site-error-${sub.id}`).textContent = '';
+            await run();
+            announce(done);
+          } catch (err) {
+            announce(errorText(err));
+            byId(`site-error-${sub.id}`).textContent = errorText(err);
+          } finally {
+            b.disabled = false;
+          }
+        },
       },
-    }, label);
+      label,
+    );
   const diag = diagnostics(history);
   return h(
     'article',
     { class: 'card site', 'aria-labelledby': headingId, 'data-subscription': sub.id },
-    h('div', { class: 'site-head' },
+    h(
+      'div',
+      { class: 'site-head' },
       monogram(host),
-      h('div', { class: 'grow' },
+      h(
+        'div',
+        { class: 'grow' },
         h('h3', { id: headingId }, sub.label || host),
         h('p', { class: 'muted mono' }, sub.origin),
       ),
       h('span', { class: `badge ${state.tone}` }, state.label),
     ),
     sub.paused ? h('p', { class: 'warning' }, `Paused: ${sub.paused.reason}`) : null,
-    sub.pendingReregistration ? h('p', { class: 'warning' }, 'The push service reset this agent: messages from this site cannot arrive until it is registered again on the next connection.') : null,
-    h('dl', { class: 'facts compact' },
-      h('dt', {}, 'Last message'), h('dd', {}, timeEl(sub.lastMessageAt)),
+    sub.pendingReregistration
+      ? h(
+          'p',
+          { class: 'warning' },
+          'The push service reset this agent: messages from this site cannot arrive until it is registered again on the next connection.',
+        )
+      : null,
+    h(
+      'dl',
+      { class: 'facts compact' },
+      h('dt', {}, 'Last message'),
+      h('dd', {}, timeEl(sub.lastMessageAt)),
       sub.budget ? h('dt', {}, 'Background budget') : null,
       sub.budget ? h('dd', {}, `${sub.budget.left} of ${sub.budget.cap} silent messages left`) : null,
-      h('dt', {}, 'Kind'), h('dd', {}, sub.kind === 'legacy' ? 'Simple Push (legacy)' : sub.hasWorker ? 'Site with background code' : 'Site'),
+      h('dt', {}, 'Kind'),
+      h(
+        'dd',
+        {},
+        sub.kind === 'legacy' ? 'Simple Push (legacy)' : sub.hasWorker ? 'Site with background code' : 'Site',
+      ),
     ),
     diag ? h('p', { class: 'warning' }, diag) : null,
     h('p', { class: 'error', role: 'alert', id: `site-error-${sub.id}` }),
-    h('div', { class: 'row actions' },
+    h(
+      'div',
+      { class: 'row actions' },
       sub.paused ? act('resume', 'Resume', () => api().resume(sub.id), `${sub.label} resumed.`, 'primary') : null,
-      act('mute', sub.muted ? 'Unmute' : 'Mute', () => api().setMuted(sub.id, !sub.muted), sub.muted ? `${sub.label} unmuted.` : `${sub.label} muted.`),
-      h('button', { type: 'button', 'data-action': 'history', 'aria-describedby': headingId, onclick: () => deps.showHistory(sub.id) }, 'History'),
-      act('unsubscribe', 'Unsubscribe…', () => api().deleteSubscription(sub.id), `Unsubscribed from ${host}.`, 'danger', () =>
-        confirmAction(`Unsubscribe from ${host}?`, `${host} will no longer be able to send you notifications. You can subscribe again from the site.`, 'Unsubscribe'),
+      act(
+        'mute',
+        sub.muted ? 'Unmute' : 'Mute',
+        () => api().setMuted(sub.id, !sub.muted),
+        sub.muted ? `${sub.label} unmuted.` : `${sub.label} muted.`,
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          'data-action': 'history',
+          'aria-describedby': headingId,
+          onclick: () => deps.showHistory(sub.id),
+        },
+        'History',
+      ),
+      act(
+        'unsubscribe',
+        'Unsubscribe…',
+        () => api().deleteSubscription(sub.id),
+        `Unsubscribed from ${host}.`,
+        'danger',
+        () =>
+          confirmAction(
+            `Unsubscribe from ${host}?`,
+            `${host} will no longer be able to send you notifications. You can subscribe again from the site.`,
+            'Unsubscribe',
+          ),
       ),
     ),
   );
@@ -98,13 +153,29 @@ export function renderSites(subs: SubscriptionView[], history: HistoryEntry[], d
   const sites = subs.filter((s) => s.kind !== 'endpoint');
   list.setAttribute('aria-busy', 'false');
   if (!sites.length) {
-    replace(list, h('div', { class: 'empty' },
-      h('p', {}, 'No sites yet.'),
-      h('p', {}, 'Choose “Add site”, open a website, and allow notifications when it asks. It will appear here.'),
-    ));
+    replace(
+      list,
+      h(
+        'div',
+        { class: 'empty' },
+        h('p', {}, 'No sites yet.'),
+        h('p', {}, 'Choose “Add site”, open a website, and allow notifications when it asks. It will appear here.'),
+      ),
+    );
     return;
   }
-  keepFocus(list, () => replace(list, ...sites.map((s) => siteCard(s, history.filter((e) => e.subscriptionId === s.id), deps))));
+  keepFocus(list, () =>
+    replace(
+      list,
+      ...sites.map((s) =>
+        siteCard(
+          s,
+          history.filter((e) => e.subscriptionId === s.id),
+          deps,
+        ),
+      ),
+    ),
+  );
 }
 
 export function setupAddSite(): void {

@@ -24,7 +24,16 @@ export function setupTabs(onShow: (name: TabName) => void): (name: TabName, focu
     tab.addEventListener('click', () => select(NAMES[i]!));
     tab.addEventListener('keydown', (e) => {
       const last = NAMES.length - 1;
-      const to = e.key === 'ArrowRight' ? (i + 1) % NAMES.length : e.key === 'ArrowLeft' ? (i + last) % NAMES.length : e.key === 'Home' ? 0 : e.key === 'End' ? last : -1;
+      const to =
+        e.key === 'ArrowRight'
+          ? (i + 1) % NAMES.length
+          : e.key === 'ArrowLeft'
+            ? (i + last) % NAMES.length
+            : e.key === 'Home'
+              ? 0
+              : e.key === 'End'
+                ? last
+                : -1;
       if (to < 0) return;
       e.preventDefault();
       select(NAMES[to]!, true);

@@ -39,7 +39,19 @@ export interface HistoryEntry {
 
 /** Every fate, for readers of stored history (an entry with another fate is not an entry). */
 export const FATES: readonly Fate[] = [
-  'shown', 'shown-silently', 'shown-by-worker', 'generic-notification', 'charged', 'muted', 'paused', 'duplicate',
-  'undecryptable', 'unknown-subscription', 'worker-error', 'worker-timeout', 'quiet-hours', 'display-failed',
+  'shown',
+  'shown-silently',
+  'shown-by-worker',
+  'generic-notification',
+  'charged',
+  'muted',
+  'paused',
+  'duplicate',
+  'undecryptable',
+  'unknown-subscription',
+  'worker-error',
+  'worker-timeout',
+  'quiet-hours',
+  'display-failed',
   'inbox-full',
 ];

@@ -11,7 +11,9 @@ export const IpcChannel = {
   settingsCall: 'push-agent:settings:call',
   /** main -> settings frame (send): `(event: SettingsEvent)`. */
   settingsEvent: 'push-agent:settings:event',
-  /** site window's main frame -> main (invoke): `(method: SiteMethod, args: unknown[])` -> SiteResult (never rejects). */
+  /**
+   * site window's main frame -> main (invoke): `(method: SiteMethod, args: unknown[])` -> SiteResult (never rejects).
+   */
   siteCall: 'push-agent:site:call',
   /** main -> site window (send): `(message: SiteMessage)`, Simple Push messages for the page. */
   siteMessage: 'push-agent:site:message',

@@ -45,7 +45,9 @@ export interface Preferences {
 
 /** Per-power-state records may be partial in a patch: missing states keep their value. */
 export type PolicyPatch = {
-  [K in keyof PolicyPreferences]?: PolicyPreferences[K] extends Record<PowerStateView, infer V> ? Partial<Record<PowerStateView, V>> : PolicyPreferences[K];
+  [K in keyof PolicyPreferences]?: PolicyPreferences[K] extends Record<PowerStateView, infer V>
+    ? Partial<Record<PowerStateView, V>>
+    : PolicyPreferences[K];
 };
 
 export type PreferencesPatch = Partial<Omit<Preferences, 'policy' | 'quietHours'>> & {
@@ -59,7 +61,9 @@ export const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
 type NumericPolicyKey = Exclude<keyof PolicyPreferences, 'minUrgency'>;
 
 /** The one limits table. Every number is a whole number; `perPower` ones have a value per power state. */
-export const POLICY_LIMITS: { readonly [K in NumericPolicyKey]: { min: number; max: number; perPower: boolean; nullable?: true } } = {
+export const POLICY_LIMITS: {
+  readonly [K in NumericPolicyKey]: { min: number; max: number; perPower: boolean; nullable?: true };
+} = {
   budgetCap: { min: 0, max: 1000, perPower: true },
   budgetRefillMinutes: { min: 1, max: 7 * 24 * 60, perPower: true, nullable: true },
   eventDeadlineSeconds: { min: 1, max: 300, perPower: true },
@@ -85,7 +89,12 @@ export function defaultPolicy(): PolicyPreferences {
 }
 
 export function defaultPreferences(serviceUrl: string): Preferences {
-  return { serviceUrl, startAtLogin: false, quietHours: { enabled: false, start: '22:00', end: '07:00' }, policy: defaultPolicy() };
+  return {
+    serviceUrl,
+    startAtLogin: false,
+    quietHours: { enabled: false, start: '22:00', end: '07:00' },
+    policy: defaultPolicy(),
+  };
 }
 
 export class PreferencesError extends Error {
@@ -122,7 +131,11 @@ function wholeNumber(field: string, v: unknown, limits: { min: number; max: numb
   return v as number;
 }
 
-function perPower<T>(field: string, v: unknown, item: (field: string, x: unknown) => T): Partial<Record<PowerStateView, T>> {
+function perPower<T>(
+  field: string,
+  v: unknown,
+  item: (field: string, x: unknown) => T,
+): Partial<Record<PowerStateView, T>> {
   if (!isPlainObject(v)) return fail(field, 'must be an object keyed by ac, battery, low');
   only(v, POWER_STATES, field);
   const out: Partial<Record<PowerStateView, T>> = {};
@@ -136,7 +149,8 @@ function perPower<T>(field: string, v: unknown, item: (field: string, x: unknown
  */
 export function checkServiceUrl(v: unknown, field = 'serviceUrl'): string {
   if (v === EMBEDDED_SERVICE) return v;
-  if (typeof v !== 'string' || v.length === 0 || v.length > SERVICE_URL_MAX_CHARS) return fail(field, "must be a ws:// or wss:// URL, or 'local'");
+  if (typeof v !== 'string' || v.length === 0 || v.length > SERVICE_URL_MAX_CHARS)
+    return fail(field, "must be a ws:// or wss:// URL, or 'local'");
   let url: URL;
   try {
     url = new URL(v);
@@ -183,10 +197,14 @@ export function validatePreferencesPatch(patch: unknown): PreferencesPatch {
     if (!isPlainObject(p)) return fail('policy', 'must be an object');
     only(p, [...Object.keys(POLICY_LIMITS), 'minUrgency'], 'policy');
     const policy: Record<string, unknown> = {};
-    for (const [key, limits] of Object.entries(POLICY_LIMITS) as Array<[NumericPolicyKey, (typeof POLICY_LIMITS)[NumericPolicyKey]]>) {
+    for (const [key, limits] of Object.entries(POLICY_LIMITS) as Array<
+      [NumericPolicyKey, (typeof POLICY_LIMITS)[NumericPolicyKey]]
+    >) {
       if (p[key] === undefined) continue;
       const field = `policy.${key}`;
-      policy[key] = limits.perPower ? perPower(field, p[key], (f, x) => wholeNumber(f, x, limits)) : wholeNumber(field, p[key], limits);
+      policy[key] = limits.perPower
+        ? perPower(field, p[key], (f, x) => wholeNumber(f, x, limits))
+        : wholeNumber(field, p[key], limits);
     }
     if (p.minUrgency !== undefined) {
       policy.minUrgency = perPower('policy.minUrgency', p.minUrgency, (f, x) => {

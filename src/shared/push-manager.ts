@@ -54,12 +54,20 @@ function normalizeKey(key: unknown): string | null {
   let bytes: Uint8Array;
   if (typeof key === 'string') {
     const decoded = fromBase64url(key);
-    if (!decoded) throw dom('InvalidCharacterError', `${SUBSCRIBE}The provided applicationServerKey is not encoded as base64url without padding.`);
+    if (!decoded)
+      throw dom(
+        'InvalidCharacterError',
+        `${SUBSCRIBE}The provided applicationServerKey is not encoded as base64url without padding.`,
+      );
     bytes = decoded;
   } else if (key instanceof ArrayBuffer) bytes = new Uint8Array(key);
   else if (ArrayBuffer.isView(key)) bytes = new Uint8Array(key.buffer, key.byteOffset, key.byteLength);
-  else throw new TypeError(`${SUBSCRIBE}The provided value is not of type '(ArrayBuffer or ArrayBufferView or DOMString)'.`);
-  if (bytes.length !== 65 || bytes[0] !== 0x04) throw dom('InvalidAccessError', `${SUBSCRIBE}The provided applicationServerKey is not valid.`);
+  else
+    throw new TypeError(
+      `${SUBSCRIBE}The provided value is not of type '(ArrayBuffer or ArrayBufferView or DOMString)'.`,
+    );
+  if (bytes.length !== 65 || bytes[0] !== 0x04)
+    throw dom('InvalidAccessError', `${SUBSCRIBE}The provided applicationServerKey is not valid.`);
   return toBase64url(bytes);
 }
 
@@ -80,7 +88,10 @@ function scriptURLOf(reg: ServiceWorkerRegistration): string | null {
  * also `window.pushManager` (Declarative Web Push). Without `bridge` nothing can subscribe, as without a push service.
  */
 export function installPushManager(bridge: PushBridge | undefined): void {
-  const g = globalThis as unknown as { PushManager?: { prototype: object }; ServiceWorkerRegistration?: { prototype: object } };
+  const g = globalThis as unknown as {
+    PushManager?: { prototype: object };
+    ServiceWorkerRegistration?: { prototype: object };
+  };
   if (!g.PushManager || !g.ServiceWorkerRegistration) return; // not a secure context: no Push API to provide
 
   // ---- PushSubscription ----
@@ -114,7 +125,9 @@ export function installPushManager(bridge: PushBridge | undefined): void {
     getKey(name: unknown): ArrayBuffer | null {
       if (name === 'p256dh') return toArrayBuffer(this.#state.keys.p256dh);
       if (name === 'auth') return toArrayBuffer(this.#state.keys.auth);
-      throw new TypeError(`Failed to execute 'getKey' on 'PushSubscription': The provided value '${String(name)}' is not a valid enum value of type PushEncryptionKeyName.`);
+      throw new TypeError(
+        `Failed to execute 'getKey' on 'PushSubscription': The provided value '${String(name)}' is not a valid enum value of type PushEncryptionKeyName.`,
+      );
     }
 
     toJSON(): { endpoint: string; expirationTime: number | null; keys: { p256dh: string; auth: string } } {
@@ -158,7 +171,13 @@ export function installPushManager(bridge: PushBridge | undefined): void {
   // service worker.
   if (typeof window !== 'undefined' && !('pushManager' in globalThis)) {
     const windowManager = Object.create(g.PushManager.prototype) as object;
-    registrations.set(windowManager, { scope: `${location.origin}/`, active: null, waiting: null, installing: null, [WINDOW]: true } as unknown as ServiceWorkerRegistration);
+    registrations.set(windowManager, {
+      scope: `${location.origin}/`,
+      active: null,
+      waiting: null,
+      installing: null,
+      [WINDOW]: true,
+    } as unknown as ServiceWorkerRegistration);
     const get = Object.getOwnPropertyDescriptor(
       {
         get pushManager() {
@@ -172,32 +191,61 @@ export function installPushManager(bridge: PushBridge | undefined): void {
     Object.defineProperty(globalThis, 'pushManager', { configurable: true, enumerable: true, get });
   }
   const proto = g.PushManager.prototype;
-  const define = (target: object, name: string, value: unknown) => Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: true });
+  const define = (target: object, name: string, value: unknown) =>
+    Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: true });
 
-  define(proto, 'subscribe', async function subscribe(this: unknown, options: unknown = {}): Promise<AgentPushSubscription> {
-    const reg = registrationOf(this);
-    if (typeof options !== 'object' || options === null) throw new TypeError(`${SUBSCRIBE}The provided value is not of type 'PushSubscriptionOptionsInit'.`);
-    const o = options as { userVisibleOnly?: unknown; applicationServerKey?: unknown };
-    const applicationServerKey = normalizeKey(o.applicationServerKey);
-    if (!reg.active && !(WINDOW in reg)) throw dom('InvalidStateError', 'Subscription failed - no active Service Worker');
-    if (!bridge) throw dom('AbortError', 'Registration failed - push service not available');
-    const state = await call(bridge.subscribe({ scope: reg.scope, workerScriptURL: scriptURLOf(reg), applicationServerKey, userVisibleOnly: Boolean(o.userVisibleOnly) }));
-    return new AgentPushSubscription(INTERNAL, state, reg.scope);
+  define(
+    proto,
+    'subscribe',
+    async function subscribe(this: unknown, options: unknown = {}): Promise<AgentPushSubscription> {
+      const reg = registrationOf(this);
+      if (typeof options !== 'object' || options === null)
+        throw new TypeError(`${SUBSCRIBE}The provided value is not of type 'PushSubscriptionOptionsInit'.`);
+      const o = options as { userVisibleOnly?: unknown; applicationServerKey?: unknown };
+      const applicationServerKey = normalizeKey(o.applicationServerKey);
+      if (!reg.active && !(WINDOW in reg))
+        throw dom('InvalidStateError', 'Subscription failed - no active Service Worker');
+      if (!bridge) throw dom('AbortError', 'Registration failed - push service not available');
+      const state = await call(
+        bridge.subscribe({
+          scope: reg.scope,
+          workerScriptURL: scriptURLOf(reg),
+          applicationServerKey,
+          userVisibleOnly: Boolean(o.userVisibleOnly),
+        }),
+      );
+      return new AgentPushSubscription(INTERNAL, state, reg.scope);
+    },
+  );
+
+  define(
+    proto,
+    'getSubscription',
+    async function getSubscription(this: unknown): Promise<AgentPushSubscription | null> {
+      const reg = registrationOf(this);
+      if (!bridge) return null;
+      const state = await call(bridge.getSubscription(reg.scope));
+      return state ? new AgentPushSubscription(INTERNAL, state, reg.scope) : null;
+    },
+  );
+
+  define(
+    proto,
+    'permissionState',
+    async function permissionState(this: unknown, options: unknown = {}): Promise<string> {
+      registrationOf(this);
+      if (options !== undefined && options !== null && typeof options !== 'object')
+        throw new TypeError(
+          "Failed to execute 'permissionState' on 'PushManager': The provided value is not of type 'PushSubscriptionOptionsInit'.",
+        );
+      if (!bridge) return 'denied';
+      return call(bridge.permissionState());
+    },
+  );
+
+  Object.defineProperty(g.PushManager, 'supportedContentEncodings', {
+    value: Object.freeze(['aes128gcm', 'aesgcm']),
+    configurable: true,
+    enumerable: true,
   });
-
-  define(proto, 'getSubscription', async function getSubscription(this: unknown): Promise<AgentPushSubscription | null> {
-    const reg = registrationOf(this);
-    if (!bridge) return null;
-    const state = await call(bridge.getSubscription(reg.scope));
-    return state ? new AgentPushSubscription(INTERNAL, state, reg.scope) : null;
-  });
-
-  define(proto, 'permissionState', async function permissionState(this: unknown, options: unknown = {}): Promise<string> {
-    registrationOf(this);
-    if (options !== undefined && options !== null && typeof options !== 'object') throw new TypeError("Failed to execute 'permissionState' on 'PushManager': The provided value is not of type 'PushSubscriptionOptionsInit'.");
-    if (!bridge) return 'denied';
-    return call(bridge.permissionState());
-  });
-
-  Object.defineProperty(g.PushManager, 'supportedContentEncodings', { value: Object.freeze(['aes128gcm', 'aesgcm']), configurable: true, enumerable: true });
 }

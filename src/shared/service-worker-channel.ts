@@ -5,7 +5,9 @@ export const SW_CHANNEL = {
   event: 'push-agent:sw:event',
   /** worker -> main: (dispatchId, result) */
   outcome: 'push-agent:sw:outcome',
-  /** worker -> main: (json) a call of the service-worker script, `{id, method, args}`; method `unregistered` has id 0 */
+  /**
+   * worker -> main: (json) a call of the service-worker script, `{id, method, args}`; method `unregistered` has id 0
+   */
   call: 'push-agent:sw:call',
   /** main -> worker: (id, ok, value) */
   reply: 'push-agent:sw:reply',

@@ -1,4 +1,5 @@
-// The settings window's API: what `window.pushAgent` offers (docs/architecture.md, "Processes" and the module map). Types only.
+// The settings window's API: what `window.pushAgent` offers (docs/architecture.md, "Processes" and the module map).
+// Types only.
 //
 // One contract, three implementations of the transport:
 // - Electron: src/preload/settings.ts exposes these methods through contextBridge; src/main's IPC hub validates
@@ -109,7 +110,9 @@ export interface PushAgentApi {
   resume(id: string): Promise<void>;
   /** Opens a site window for an https origin (Electron only; elsewhere rejects with kind 'unsupported'). */
   addSite(url: string): Promise<void>;
-  /** Newest first. Without a filter (the Activity view's full list) it also marks everything read (`StatusView.unread`). */
+  /**
+   * Newest first. Without a filter (the Activity view's full list) it also marks everything read (`StatusView.unread`).
+   */
   getHistory(filter?: { subscriptionId?: string; limit?: number }): Promise<HistoryEntry[]>;
   clearHistory(): Promise<void>;
   getPreferences(): Promise<Preferences>;

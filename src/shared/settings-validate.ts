@@ -28,7 +28,12 @@ const fail = (message: string): never => {
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  );
 }
 
 function onlyKeys(value: Record<string, unknown>, allowed: readonly string[], what: string): void {
@@ -43,7 +48,8 @@ export function subscriptionId(value: unknown): string {
 export function label(value: unknown): string {
   if (typeof value !== 'string') fail('label must be a string');
   const s = (value as string).trim();
-  if (s.length === 0 || s.length > SETTINGS_LIMITS.labelChars) fail(`label must be 1 to ${SETTINGS_LIMITS.labelChars} characters`);
+  if (s.length === 0 || s.length > SETTINGS_LIMITS.labelChars)
+    fail(`label must be 1 to ${SETTINGS_LIMITS.labelChars} characters`);
   return s;
 }
 
@@ -53,12 +59,14 @@ function bool(value: unknown, what: string): boolean {
 }
 
 function int(value: unknown, what: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(`${what} must be an integer from ${min} to ${max}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    fail(`${what} must be an integer from ${min} to ${max}`);
   return value as number;
 }
 
 function url(value: unknown, protocols: readonly string[], what: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > SETTINGS_LIMITS.urlChars) fail(`${what} must be a URL`);
+  if (typeof value !== 'string' || value.length === 0 || value.length > SETTINGS_LIMITS.urlChars)
+    fail(`${what} must be a URL`);
   let parsed: URL;
   try {
     parsed = new URL(value as string);
@@ -74,7 +82,8 @@ function url(value: unknown, protocols: readonly string[], what: string): string
 export function siteUrl(value: unknown): string {
   const href = url(value, ['https:', 'http:'], 'site URL');
   const u = new URL(href);
-  if (u.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)) fail('site URL must be https (http only on loopback)');
+  if (u.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(u.hostname))
+    fail('site URL must be https (http only on loopback)');
   return href;
 }
 
@@ -113,12 +122,14 @@ export function preferencesPatch(value: unknown): PreferencesPatch {
 }
 
 function arity(args: unknown[], min: number, max: number, method: string): void {
-  if (args.length < min || args.length > max) fail(`${method} takes ${min === max ? min : `${min} to ${max}`} argument(s)`);
+  if (args.length < min || args.length > max)
+    fail(`${method} takes ${min === max ? min : `${min} to ${max}`} argument(s)`);
 }
 
 /** Validates one call from the settings window: a known method and its arguments, or InvalidArgumentError. */
 export function validateSettingsCall(method: unknown, args: unknown): SettingsCall {
-  if (typeof method !== 'string' || !(SETTINGS_METHODS as readonly string[]).includes(method)) return fail('unknown method');
+  if (typeof method !== 'string' || !(SETTINGS_METHODS as readonly string[]).includes(method))
+    return fail('unknown method');
   if (!Array.isArray(args)) return fail('arguments must be an array');
   const m = method as SettingsMethod;
   switch (m) {

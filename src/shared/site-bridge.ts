@@ -1,5 +1,6 @@
 // The one bridge between a site window's page script (src/page/push-api.ts, the patched PushManager and Simple
-// Push) and the engine's SiteService (src/engine/services/site-service.ts), bound to the window's origin by the host, never
+// Push) and the engine's SiteService (src/engine/services/site-service.ts), bound to the window's origin by the host,
+// never
 // by anything the page sends. Electron's site-window preload exposes it with contextBridge; tests bind it with
 // Playwright's exposeBinding (tests/support/playwright-site-bridge.ts). Types only; everything that crosses it is
 // plain structured data.
@@ -27,7 +28,8 @@ export interface SiteBridge {
 export type SitePermissionState = 'granted' | 'denied' | 'prompt';
 
 /** The DOMException names the Push API specifies for its failures (plus AbortError for the service refusing). */
-export type SiteErrorName = 'InvalidAccessError' | 'InvalidStateError' | 'NotAllowedError' | 'AbortError' | 'SecurityError';
+export type SiteErrorName =
+  'InvalidAccessError' | 'InvalidStateError' | 'NotAllowedError' | 'AbortError' | 'SecurityError';
 
 export type SiteResult<T> = { ok: true; value: T } | { ok: false; name: SiteErrorName; message: string };
 

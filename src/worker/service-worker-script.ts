@@ -85,14 +85,21 @@ export function install(bindingName: string): ServiceWorkerAgent {
   // registration (the host knows which it is: no scope is sent) ----
   installPushManager({
     permissionState: () => call('permissionState', []) as Promise<SiteResult<SitePermissionState>>,
-    subscribe: (request) => call('subscribe', [{ applicationServerKey: request.applicationServerKey, userVisibleOnly: request.userVisibleOnly }]) as Promise<SiteResult<SiteSubscription>>,
+    subscribe: (request) =>
+      call('subscribe', [
+        { applicationServerKey: request.applicationServerKey, userVisibleOnly: request.userVisibleOnly },
+      ]) as Promise<SiteResult<SiteSubscription>>,
     getSubscription: () => call('getSubscription', []) as Promise<SiteResult<SiteSubscription | null>>,
     unsubscribe: (_scope, endpoint) => call('unsubscribe', [endpoint]) as Promise<SiteResult<boolean>>,
   });
 
   // As WebIDL defines operations: writable, enumerable, configurable.
-  const define = (target: object, name: string, value: unknown) => Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: true });
-  const g = self as unknown as Record<string, { prototype: Record<string, unknown> } & (new (...a: unknown[]) => Event)>;
+  const define = (target: object, name: string, value: unknown) =>
+    Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: true });
+  const g = self as unknown as Record<
+    string,
+    { prototype: Record<string, unknown> } & (new (...a: unknown[]) => Event)
+  >;
 
   // ---- structured-clone notification data, kept in the origin's IndexedDB ----
   let db: Promise<IDBDatabase> | null = null;
@@ -149,29 +156,55 @@ export function install(bindingName: string): ServiceWorkerAgent {
 
   // ---- ServiceWorkerRegistration: notifications and push ----
   const regProto = g.ServiceWorkerRegistration!.prototype;
-  define(regProto, 'showNotification', async function showNotification(title: unknown, options: unknown = {}): Promise<void> {
-    if (arguments.length === 0) throw new TypeError("Failed to execute 'showNotification' on 'ServiceWorkerRegistration': 1 argument required, but only 0 present.");
-    const o = (options && typeof options === 'object' ? options : {}) as Record<string, unknown>;
-    const plain: Record<string, unknown> = {};
-    for (const k of ['body', 'tag', 'icon', 'badge', 'image', 'lang', 'dir', 'requireInteraction', 'silent', 'renotify', 'timestamp', 'actions', 'vibrate']) {
-      if (o[k] !== undefined) plain[k] = o[k];
-    }
-    // WebIDL converts `dir` to the NotificationDirection enum before the algorithm runs: anything else is a TypeError.
-    if (o.dir !== undefined && !['auto', 'ltr', 'rtl'].includes(String(o.dir))) {
-      throw new TypeError(`Failed to execute 'showNotification' on 'ServiceWorkerRegistration': The provided value '${String(o.dir)}' is not a valid enum value of type NotificationDirection.`);
-    }
-    if (o.data !== undefined && o.data !== null) {
-      // structuredClone throws DataCloneError for what cannot be cloned, as showNotification must.
-      const clone = structuredClone(o.data);
-      const key = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-      await idb('readwrite', (s) => s.put(clone, key));
-      plain.data = { [DATA_KEY]: key };
-    }
-    await call('showNotification', [String(title).slice(0, MAX_TITLE), JSON.parse(JSON.stringify(plain)) as unknown]);
-  });
+  define(
+    regProto,
+    'showNotification',
+    async function showNotification(title: unknown, options: unknown = {}): Promise<void> {
+      if (arguments.length === 0)
+        throw new TypeError(
+          "Failed to execute 'showNotification' on 'ServiceWorkerRegistration': 1 argument required, but only 0 present.",
+        );
+      const o = (options && typeof options === 'object' ? options : {}) as Record<string, unknown>;
+      const plain: Record<string, unknown> = {};
+      for (const k of [
+        'body',
+        'tag',
+        'icon',
+        'badge',
+        'image',
+        'lang',
+        'dir',
+        'requireInteraction',
+        'silent',
+        'renotify',
+        'timestamp',
+        'actions',
+        'vibrate',
+      ]) {
+        if (o[k] !== undefined) plain[k] = o[k];
+      }
+      // WebIDL converts `dir` to the NotificationDirection enum before the algorithm runs: anything else is a
+      // TypeError.
+      if (o.dir !== undefined && !['auto', 'ltr', 'rtl'].includes(String(o.dir))) {
+        throw new TypeError(
+          `Failed to execute 'showNotification' on 'ServiceWorkerRegistration': The provided value '${String(o.dir)}' is not a valid enum value of type NotificationDirection.`,
+        );
+      }
+      if (o.data !== undefined && o.data !== null) {
+        // structuredClone throws DataCloneError for what cannot be cloned, as showNotification must.
+        const clone = structuredClone(o.data);
+        const key = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+        await idb('readwrite', (s) => s.put(clone, key));
+        plain.data = { [DATA_KEY]: key };
+      }
+      await call('showNotification', [String(title).slice(0, MAX_TITLE), JSON.parse(JSON.stringify(plain)) as unknown]);
+    },
+  );
   define(regProto, 'getNotifications', async function getNotifications(filter: unknown = {}): Promise<Notification[]> {
     const tag = filter && typeof filter === 'object' ? (filter as { tag?: unknown }).tag : undefined;
-    const list = (await call('getNotifications', [typeof tag === 'string' && tag ? tag : undefined])) as HostNotification[];
+    const list = (await call('getNotifications', [
+      typeof tag === 'string' && tag ? tag : undefined,
+    ])) as HostNotification[];
     return Promise.all(list.map(makeNotification));
   });
 
@@ -181,7 +214,8 @@ export function install(bindingName: string): ServiceWorkerAgent {
     define(clientsProto, 'openWindow', async function openWindow(url: unknown): Promise<null> {
       const href = new URL(String(url), self.registration.scope).href;
       const opened = await call('openWindow', [href]);
-      if (opened !== true) throw new TypeError("Failed to execute 'openWindow' on 'Clients': the window was not opened.");
+      if (opened !== true)
+        throw new TypeError("Failed to execute 'openWindow' on 'Clients': the window was not opened.");
       // The window opens in the user's browser: not a client of this worker.
       return null;
     });
@@ -202,7 +236,8 @@ export function install(bindingName: string): ServiceWorkerAgent {
   define(extProto, 'waitUntil', function waitUntil(this: Event, promise: unknown): void {
     const state = ours.get(this);
     if (!state) return nativeWaitUntil.call(this, promise) as void;
-    if (!state.dispatching && state.promises.length === 0) throw new DOMException('The event handler is already finished.', 'InvalidStateError');
+    if (!state.dispatching && state.promises.length === 0)
+      throw new DOMException('The event handler is already finished.', 'InvalidStateError');
     state.promises.push(Promise.resolve(promise));
   });
 
@@ -225,7 +260,10 @@ export function install(bindingName: string): ServiceWorkerAgent {
 
   const fromBase64 = (b64: string): Uint8Array => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 
-  /** A native event object of `proto`'s class carrying `fields` (for classes whose init dictionary needs objects we cannot make). */
+  /**
+   * A native event object of `proto`'s class carrying `fields` (for classes whose init dictionary needs objects we
+   * cannot make).
+   */
   const eventAs = (type: string, protoOf: string, fields: Record<string, unknown>): Event => {
     const event = new g.ExtendableEvent!(type);
     const proto = g[protoOf]?.prototype;
@@ -242,11 +280,22 @@ export function install(bindingName: string): ServiceWorkerAgent {
         return event;
       }
       case 'pushsubscriptionchange':
-        return eventAs('pushsubscriptionchange', 'PushSubscriptionChangeEvent', { oldSubscription: e.oldSubscription ?? null, newSubscription: e.newSubscription ?? null });
+        return eventAs('pushsubscriptionchange', 'PushSubscriptionChangeEvent', {
+          oldSubscription: e.oldSubscription ?? null,
+          newSubscription: e.newSubscription ?? null,
+        });
       case 'notificationclick':
-        return eventAs('notificationclick', 'NotificationEvent', { notification: await makeNotification(e.notification), action: e.action ?? '', reply: null });
+        return eventAs('notificationclick', 'NotificationEvent', {
+          notification: await makeNotification(e.notification),
+          action: e.action ?? '',
+          reply: null,
+        });
       case 'notificationclose':
-        return eventAs('notificationclose', 'NotificationEvent', { notification: await makeNotification(e.notification), action: '', reply: null });
+        return eventAs('notificationclose', 'NotificationEvent', {
+          notification: await makeNotification(e.notification),
+          action: '',
+          reply: null,
+        });
     }
   };
 
@@ -279,7 +328,7 @@ export function install(bindingName: string): ServiceWorkerAgent {
       let rejected: unknown = undefined;
       let anyRejected = false;
       // Promises may be added while earlier ones run (waitUntil from within a waitUntil'd chain).
-      for (let done = 0; done < state.promises.length; ) {
+      for (let done = 0; done < state.promises.length;) {
         const batch = state.promises.slice(done);
         done = state.promises.length;
         for (const r of await Promise.allSettled(batch)) {
@@ -299,7 +348,15 @@ export function install(bindingName: string): ServiceWorkerAgent {
       if (!p) return;
       pending.delete(id);
       if (ok) p.resolve(value);
-      else p.reject(value && typeof value === 'object' && (value as { name?: string }).name === 'TypeError' ? new TypeError(String((value as { message?: string }).message)) : new DOMException(String((value as { message?: string })?.message ?? 'failed'), String((value as { name?: string })?.name ?? 'AbortError')));
+      else
+        p.reject(
+          value && typeof value === 'object' && (value as { name?: string }).name === 'TypeError'
+            ? new TypeError(String((value as { message?: string }).message))
+            : new DOMException(
+                String((value as { message?: string })?.message ?? 'failed'),
+                String((value as { name?: string })?.name ?? 'AbortError'),
+              ),
+        );
     },
   });
 }

@@ -35,7 +35,8 @@ const dataDir = tempDir();
 
 before(async () => {
   sites = http.createServer((req, res) => {
-    if (req.url === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
+    if (req.url === '/sw.js')
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
     else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>site</title>');
   });
   await new Promise<void>((r) => sites.listen(0, '127.0.0.1', r));
@@ -50,57 +51,100 @@ after(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-test(`a worker the host stopped starts with our script again in a browser relaunched on its profile (${CYCLES} cycles)`, { timeout: 240_000 }, async () => {
-  const origin = `http://restart.localhost:${(sites.address() as AddressInfo).port}`;
-  let sub: SubscriptionInfo;
-  {
-    const host = await chromiumHost({ launch: { userDataDir: profile }, startTimeoutMs: 10_000 });
-    const h = await startEngine(service.wsUrl, { workerHost: host, worker: { deadlineMs: 15_000, keepAliveMs: 30_000, retryDelaysMs: [] } }, dataDir);
+test(
+  `a worker the host stopped starts with our script again in a browser relaunched on its profile (${CYCLES} cycles)`,
+  { timeout: 240_000 },
+  async () => {
+    const origin = `http://restart.localhost:${(sites.address() as AddressInfo).port}`;
+    let sub: SubscriptionInfo;
+    {
+      const host = await chromiumHost({ launch: { userDataDir: profile }, startTimeoutMs: 10_000 });
+      const h = await startEngine(
+        service.wsUrl,
+        { workerHost: host, worker: { deadlineMs: 15_000, keepAliveMs: 30_000, retryDelaysMs: [] } },
+        dataDir,
+      );
+      try {
+        const page = await host.openPage(`${origin}/`);
+        await page.evaluate(
+          `navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`,
+        );
+        await page.close();
+        sub = await h.engine.subscribe({
+          kind: 'site',
+          origin,
+          scope: `${origin}/`,
+          applicationServerKey: null,
+          userVisibleOnly: true,
+          workerScriptURL: `${origin}/sw.js`,
+        });
+        await send(sub, 'first');
+        await waitFor('the first notification', () => h.notifier.shown.some((n) => n.body === 'first'), 20_000);
+      } finally {
+        await h.stop();
+      }
+    }
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      const host = await chromiumHost({ launch: { userDataDir: profile }, startTimeoutMs: 10_000 });
+      const h = await startEngine(
+        service.wsUrl,
+        { workerHost: host, worker: { deadlineMs: 15_000, keepAliveMs: 30_000, retryDelaysMs: [] } },
+        dataDir,
+      );
+      try {
+        for (const step of ['browser-started', 'worker-restarted', 'restarted-again']) {
+          const body = `${cycle}:${step}`;
+          if (step !== 'browser-started') await host.stop(origin);
+          await send(sub, body);
+          await waitFor(
+            `the notification or a fate for ${body}`,
+            () =>
+              h.notifier.shown.some((n) => n.body === body) ||
+              h.engine.history.list().some((e) => !e.fate.startsWith('shown')),
+            20_000,
+          );
+          const failed = h.engine.history.list().find((e) => !e.fate.startsWith('shown'));
+          assert.equal(failed, undefined, `cycle ${cycle}, ${step}: ${JSON.stringify(failed)}`);
+        }
+      } finally {
+        await h.stop();
+      }
+    }
+  },
+);
+
+test(
+  'a stop while an event is still open ends that event at once: the next push is not held until its deadline',
+  { timeout: 120_000 },
+  async () => {
+    const origin = `http://held.localhost:${(sites.address() as AddressInfo).port}`;
+    const host = await chromiumHost({ startTimeoutMs: 10_000 });
+    // The deadline (30 s) is far beyond the wait below: only an event ended by the stop lets the next push through.
+    const h = await startEngine(service.wsUrl, {
+      workerHost: host,
+      worker: { deadlineMs: 30_000, keepAliveMs: 30_000, retryDelaysMs: [] },
+    });
     try {
       const page = await host.openPage(`${origin}/`);
-      await page.evaluate(`navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`);
+      await page.evaluate(
+        `navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`,
+      );
       await page.close();
-      sub = await h.engine.subscribe({ kind: 'site', origin, scope: `${origin}/`, applicationServerKey: null, userVisibleOnly: true, workerScriptURL: `${origin}/sw.js` });
-      await send(sub, 'first');
-      await waitFor('the first notification', () => h.notifier.shown.some((n) => n.body === 'first'), 20_000);
+      const sub = await h.engine.subscribe({
+        kind: 'site',
+        origin,
+        scope: `${origin}/`,
+        applicationServerKey: null,
+        userVisibleOnly: true,
+        workerScriptURL: `${origin}/sw.js`,
+      });
+      await send(sub, 'hold');
+      await waitFor("the held event's notification", () => h.notifier.shown.some((n) => n.body === 'hold'), 20_000);
+      await host.stop(origin);
+      await send(sub, 'after');
+      await waitFor("the next push's notification", () => h.notifier.shown.some((n) => n.body === 'after'), 8_000);
     } finally {
       await h.stop();
     }
-  }
-  for (let cycle = 0; cycle < CYCLES; cycle++) {
-    const host = await chromiumHost({ launch: { userDataDir: profile }, startTimeoutMs: 10_000 });
-    const h = await startEngine(service.wsUrl, { workerHost: host, worker: { deadlineMs: 15_000, keepAliveMs: 30_000, retryDelaysMs: [] } }, dataDir);
-    try {
-      for (const step of ['browser-started', 'worker-restarted', 'restarted-again']) {
-        const body = `${cycle}:${step}`;
-        if (step !== 'browser-started') await host.stop(origin);
-        await send(sub, body);
-        await waitFor(`the notification or a fate for ${body}`, () => h.notifier.shown.some((n) => n.body === body) || h.engine.history.list().some((e) => !e.fate.startsWith('shown')), 20_000);
-        const failed = h.engine.history.list().find((e) => !e.fate.startsWith('shown'));
-        assert.equal(failed, undefined, `cycle ${cycle}, ${step}: ${JSON.stringify(failed)}`);
-      }
-    } finally {
-      await h.stop();
-    }
-  }
-});
-
-test('a stop while an event is still open ends that event at once: the next push is not held until its deadline', { timeout: 120_000 }, async () => {
-  const origin = `http://held.localhost:${(sites.address() as AddressInfo).port}`;
-  const host = await chromiumHost({ startTimeoutMs: 10_000 });
-  // The deadline (30 s) is far beyond the wait below: only an event ended by the stop lets the next push through.
-  const h = await startEngine(service.wsUrl, { workerHost: host, worker: { deadlineMs: 30_000, keepAliveMs: 30_000, retryDelaysMs: [] } });
-  try {
-    const page = await host.openPage(`${origin}/`);
-    await page.evaluate(`navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`);
-    await page.close();
-    const sub = await h.engine.subscribe({ kind: 'site', origin, scope: `${origin}/`, applicationServerKey: null, userVisibleOnly: true, workerScriptURL: `${origin}/sw.js` });
-    await send(sub, 'hold');
-    await waitFor('the held event\'s notification', () => h.notifier.shown.some((n) => n.body === 'hold'), 20_000);
-    await host.stop(origin);
-    await send(sub, 'after');
-    await waitFor('the next push\'s notification', () => h.notifier.shown.some((n) => n.body === 'after'), 8_000);
-  } finally {
-    await h.stop();
-  }
-});
+  },
+);

@@ -35,7 +35,8 @@ self.addEventListener('push', (e) => {
 function startSites(): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(PROBE_SW);
+    if (path === '/sw.js')
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(PROBE_SW);
     else if (path === '/ping') res.writeHead(204).end();
     else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>site</title>');
   });
@@ -56,7 +57,10 @@ before(async () => {
   port = (sites.address() as AddressInfo).port;
   service = await startPushService();
   host = await chromiumHost();
-  h = await startEngine(service.wsUrl, { workerHost: host, worker: { deadlineMs: 3_000, keepAliveMs: 30_000, retryDelaysMs: [] } });
+  h = await startEngine(service.wsUrl, {
+    workerHost: host,
+    worker: { deadlineMs: 3_000, keepAliveMs: 30_000, retryDelaysMs: [] },
+  });
 });
 
 after(async () => {
@@ -71,30 +75,51 @@ after(async () => {
 async function registerSite(name: string): Promise<{ origin: string; sub: SubscriptionInfo }> {
   const origin = `http://${name}.localhost:${port}`;
   const page = await host.openPage(`${origin}/`);
-  await page.evaluate(`navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`);
+  await page.evaluate(
+    `navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`,
+  );
   await page.close();
-  const sub = await h.engine.subscribe({ kind: 'site', origin, scope: `${origin}/`, applicationServerKey: null, userVisibleOnly: true, workerScriptURL: `${origin}/sw.js` });
+  const sub = await h.engine.subscribe({
+    kind: 'site',
+    origin,
+    scope: `${origin}/`,
+    applicationServerKey: null,
+    userVisibleOnly: true,
+    workerScriptURL: `${origin}/sw.js`,
+  });
   return { origin, sub };
 }
 
 describe('Chromium host', () => {
-  test('a push reaches the site\'s own worker; waitUntil(fetch().then(showNotification)) shows; our globals exist at its first statement', BOUNDED, async () => {
-    const { sub } = await registerSite('first');
-    await send(sub, 'hello');
-    await waitFor('the notification', () => h.notifier.shown.some((n) => n.title === 'pushed' && n.body?.startsWith('hello ')), 20_000);
-    const shown = h.notifier.shown.find((n) => n.body?.startsWith('hello '))!;
-    assert.equal(shown.source, 'worker');
-    assert.deepEqual(JSON.parse(shown.body!.slice('hello '.length)), { patched: true, leaked: [] });
-  });
+  test(
+    "a push reaches the site's own worker; waitUntil(fetch().then(showNotification)) shows; our globals exist at its first statement",
+    BOUNDED,
+    async () => {
+      const { sub } = await registerSite('first');
+      await send(sub, 'hello');
+      await waitFor(
+        'the notification',
+        () => h.notifier.shown.some((n) => n.title === 'pushed' && n.body?.startsWith('hello ')),
+        20_000,
+      );
+      const shown = h.notifier.shown.find((n) => n.body?.startsWith('hello '))!;
+      assert.equal(shown.source, 'worker');
+      assert.deepEqual(JSON.parse(shown.body!.slice('hello '.length)), { patched: true, leaked: [] });
+    },
+  );
 
-  test('a worker Chromium starts on its own (a navigation after the host stopped it) also has our globals at its first statement', BOUNDED, async () => {
-    const { origin } = await registerSite('own');
-    await host.stop(origin);
-    const page = await host.openPage(`${origin}/probe`);
-    const seen = JSON.parse(await page.evaluate<string>('document.body.innerText')) as unknown;
-    await page.close();
-    assert.deepEqual(seen, { patched: true, leaked: [] });
-  });
+  test(
+    'a worker Chromium starts on its own (a navigation after the host stopped it) also has our globals at its first statement',
+    BOUNDED,
+    async () => {
+      const { origin } = await registerSite('own');
+      await host.stop(origin);
+      const page = await host.openPage(`${origin}/probe`);
+      const seen = JSON.parse(await page.evaluate<string>('document.body.innerText')) as unknown;
+      await page.close();
+      assert.deepEqual(seen, { patched: true, leaked: [] });
+    },
+  );
 
   test('a worker that loops forever is stopped at its deadline while another origin is served', BOUNDED, async () => {
     const looping = await registerSite('loop');
@@ -102,8 +127,16 @@ describe('Chromium host', () => {
     const before = h.notifier.shown.length;
     await send(looping.sub, 'loop');
     await send(other.sub, 'meanwhile');
-    await waitFor('the other origin\'s notification', () => h.notifier.shown.slice(before).some((n) => n.body?.startsWith('meanwhile ')), 20_000);
-    await waitFor('the deadline outcome in the history', () => h.engine.history.list().some((e) => e.origin === looping.origin && /timeout/.test(e.fate)), 20_000);
+    await waitFor(
+      "the other origin's notification",
+      () => h.notifier.shown.slice(before).some((n) => n.body?.startsWith('meanwhile ')),
+      20_000,
+    );
+    await waitFor(
+      'the deadline outcome in the history',
+      () => h.engine.history.list().some((e) => e.origin === looping.origin && /timeout/.test(e.fate)),
+      20_000,
+    );
     // The stopped worker starts again for the next push.
     await send(looping.sub, 'after');
     await waitFor('a push after the stop', () => h.notifier.shown.some((n) => n.body?.startsWith('after ')), 20_000);

@@ -36,7 +36,8 @@ const dataDir = tempDir();
 before(async () => {
   sites = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
+    if (url.pathname === '/sw.js')
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
     else if (url.pathname === '/report') {
       reports.push(decodeURIComponent(url.search.slice(1)));
       res.writeHead(204).end();
@@ -56,40 +57,62 @@ after(async () => {
 
 const WORKER = { deadlineMs: 10_000, keepAliveMs: 30_000, retryDelaysMs: [] };
 
-test('a click after an agent restart reaches the worker with the notification data (Date, Map, ArrayBuffer) intact', { timeout: 120_000 }, async () => {
-  const origin = `http://kept.localhost:${(sites.address() as AddressInfo).port}`;
-  let shownId: string;
-  {
+test(
+  'a click after an agent restart reaches the worker with the notification data (Date, Map, ArrayBuffer) intact',
+  { timeout: 120_000 },
+  async () => {
+    const origin = `http://kept.localhost:${(sites.address() as AddressInfo).port}`;
+    let shownId: string;
+    {
+      const host = await chromiumHost({ launch: { userDataDir: profile } });
+      const h = await startEngine(service.wsUrl, { workerHost: host, worker: WORKER }, dataDir);
+      try {
+        const page = await host.openPage(`${origin}/`);
+        await page.evaluate(
+          `navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`,
+        );
+        await page.close();
+        const sub = await h.engine.subscribe({
+          kind: 'site',
+          origin,
+          scope: `${origin}/`,
+          applicationServerKey: null,
+          userVisibleOnly: true,
+          workerScriptURL: `${origin}/sw.js`,
+        });
+        await send(sub, 'before the restart');
+        await waitFor('the notification', () => h.notifier.shown.some((n) => n.body === 'before the restart'), 20_000);
+        shownId = h.notifier.shown.find((n) => n.body === 'before the restart')!.id;
+        await h.engine.idle();
+      } finally {
+        await h.stop(); // closes the host and its browser
+      }
+    }
     const host = await chromiumHost({ launch: { userDataDir: profile } });
     const h = await startEngine(service.wsUrl, { workerHost: host, worker: WORKER }, dataDir);
     try {
-      const page = await host.openPage(`${origin}/`);
-      await page.evaluate(`navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`);
-      await page.close();
-      const sub = await h.engine.subscribe({ kind: 'site', origin, scope: `${origin}/`, applicationServerKey: null, userVisibleOnly: true, workerScriptURL: `${origin}/sw.js` });
-      await send(sub, 'before the restart');
-      await waitFor('the notification', () => h.notifier.shown.some((n) => n.body === 'before the restart'), 20_000);
-      shownId = h.notifier.shown.find((n) => n.body === 'before the restart')!.id;
-      await h.engine.idle();
+      assert.deepEqual(
+        h.engine.shownNotifications(origin).map((n) => n.id),
+        [shownId],
+        'the engine still has the notification',
+      );
+      await h.engine.notificationActivated(shownId);
+      await waitFor('the click report', () => reports.length > 0, 20_000);
+      assert.deepEqual(JSON.parse(reports[0]!), {
+        title: 'kept',
+        date: '2020-01-02T00:00:00.000Z',
+        map: 42,
+        buf: [1, 2, 3],
+      });
+      assert.deepEqual(h.engine.shownNotifications(origin), [], 'a clicked notification is gone, also from the state');
     } finally {
-      await h.stop(); // closes the host and its browser
+      await h.stop();
     }
-  }
-  const host = await chromiumHost({ launch: { userDataDir: profile } });
-  const h = await startEngine(service.wsUrl, { workerHost: host, worker: WORKER }, dataDir);
-  try {
-    assert.deepEqual(h.engine.shownNotifications(origin).map((n) => n.id), [shownId], 'the engine still has the notification');
-    await h.engine.notificationActivated(shownId);
-    await waitFor('the click report', () => reports.length > 0, 20_000);
-    assert.deepEqual(JSON.parse(reports[0]!), { title: 'kept', date: '2020-01-02T00:00:00.000Z', map: 42, buf: [1, 2, 3] });
-    assert.deepEqual(h.engine.shownNotifications(origin), [], 'a clicked notification is gone, also from the state');
-  } finally {
-    await h.stop();
-  }
-  const again = await startEngine(service.wsUrl, {}, dataDir);
-  try {
-    assert.deepEqual(again.engine.shownNotifications(origin), []);
-  } finally {
-    await again.stop();
-  }
-});
+    const again = await startEngine(service.wsUrl, {}, dataDir);
+    try {
+      assert.deepEqual(again.engine.shownNotifications(origin), []);
+    } finally {
+      await again.stop();
+    }
+  },
+);

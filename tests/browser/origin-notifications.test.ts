@@ -47,7 +47,11 @@ before(async () => {
   sites = await SiteServer.start();
   service = await startPushService();
   host = await chromiumHost();
-  h = await startEngine(service.wsUrl, { workerHost: host, permissions, worker: { deadlineMs: 5_000, keepAliveMs: 30_000, retryDelaysMs: [] } });
+  h = await startEngine(service.wsUrl, {
+    workerHost: host,
+    permissions,
+    worker: { deadlineMs: 5_000, keepAliveMs: 30_000, retryDelaysMs: [] },
+  });
 });
 
 after(async () => {
@@ -63,54 +67,76 @@ async function messageWorker(origin: string): Promise<void> {
 }
 
 const reportsOf = (name: string, path: string) =>
-  sites.requests.filter((r) => r.startsWith(`${name}${path}?`)).map((r) => JSON.parse(decodeURIComponent(r.slice(`${name}${path}?`.length))) as Record<string, unknown>);
+  sites.requests
+    .filter((r) => r.startsWith(`${name}${path}?`))
+    .map((r) => JSON.parse(decodeURIComponent(r.slice(`${name}${path}?`.length))) as Record<string, unknown>);
 
 describe('notifications a service worker shows outside a push event', () => {
-  test('with permission: shown from a message event, listed, recorded; a click and a close reach that worker', BOUNDED, async () => {
-    const origin = sites.site('granted', { '/sw.js': SW });
-    permissions.set(origin, 'granted');
-    assert.equal(h.engine.list().filter((s) => s.origin === origin).length, 0, 'the origin has no push subscription');
-    await messageWorker(origin);
-    await waitFor('the worker\'s report', () => reportsOf('granted', '/report').length > 0, 30_000);
-    assert.deepEqual(reportsOf('granted', '/report')[0], { ok: true, listed: ['from-message'] });
-    const shown = h.notifier.shown.filter((n) => n.origin === origin);
-    assert.deepEqual(shown.map((n) => [n.title, n.body, n.source]), [['from-message', 'no push here', 'worker']]);
-    const entry = h.engine.history.list().find((e) => e.origin === origin);
-    assert.ok(entry, 'a history entry for the notification');
-    assert.equal(entry.fate, 'shown-by-worker');
-    assert.equal(entry.subscriptionId, null);
-    assert.equal(entry.title, 'from-message');
+  test(
+    'with permission: shown from a message event, listed, recorded; a click and a close reach that worker',
+    BOUNDED,
+    async () => {
+      const origin = sites.site('granted', { '/sw.js': SW });
+      permissions.set(origin, 'granted');
+      assert.equal(h.engine.list().filter((s) => s.origin === origin).length, 0, 'the origin has no push subscription');
+      await messageWorker(origin);
+      await waitFor("the worker's report", () => reportsOf('granted', '/report').length > 0, 30_000);
+      assert.deepEqual(reportsOf('granted', '/report')[0], { ok: true, listed: ['from-message'] });
+      const shown = h.notifier.shown.filter((n) => n.origin === origin);
+      assert.deepEqual(
+        shown.map((n) => [n.title, n.body, n.source]),
+        [['from-message', 'no push here', 'worker']],
+      );
+      const entry = h.engine.history.list().find((e) => e.origin === origin);
+      assert.ok(entry, 'a history entry for the notification');
+      assert.equal(entry.fate, 'shown-by-worker');
+      assert.equal(entry.subscriptionId, null);
+      assert.equal(entry.title, 'from-message');
 
-    await h.engine.notificationActivated(shown[0]!.id);
-    await waitFor('the click at the worker', () => reportsOf('granted', '/clicked').length > 0, 30_000);
-    assert.deepEqual(reportsOf('granted', '/clicked')[0], { title: 'from-message', when: '2021-02-03T00:00:00.000Z' });
-    assert.deepEqual(h.engine.shownNotifications(origin), [], 'a clicked notification is gone');
+      await h.engine.notificationActivated(shown[0]!.id);
+      await waitFor('the click at the worker', () => reportsOf('granted', '/clicked').length > 0, 30_000);
+      assert.deepEqual(reportsOf('granted', '/clicked')[0], {
+        title: 'from-message',
+        when: '2021-02-03T00:00:00.000Z',
+      });
+      assert.deepEqual(h.engine.shownNotifications(origin), [], 'a clicked notification is gone');
 
-    // A second one, dismissed by the user: notificationclose reaches the worker.
-    await messageWorkerAgain(origin);
-    await waitFor('the second notification', () => h.notifier.shown.filter((n) => n.origin === origin).length === 2, 30_000);
-    await h.engine.notificationClosed(h.notifier.shown.filter((n) => n.origin === origin)[1]!.id);
-    await waitFor('the close at the worker', () => sites.count('granted', '/closed') > 0, 30_000);
-  });
+      // A second one, dismissed by the user: notificationclose reaches the worker.
+      await messageWorkerAgain(origin);
+      await waitFor(
+        'the second notification',
+        () => h.notifier.shown.filter((n) => n.origin === origin).length === 2,
+        30_000,
+      );
+      await h.engine.notificationClosed(h.notifier.shown.filter((n) => n.origin === origin)[1]!.id);
+      await waitFor('the close at the worker', () => sites.count('granted', '/closed') > 0, 30_000);
+    },
+  );
 
   test('without permission: the call rejects with a TypeError and nothing is shown or recorded', BOUNDED, async () => {
     const origin = sites.site('ungranted', { '/sw.js': SW });
     await messageWorker(origin);
-    await waitFor('the worker\'s report', () => reportsOf('ungranted', '/report').length > 0, 30_000);
+    await waitFor("the worker's report", () => reportsOf('ungranted', '/report').length > 0, 30_000);
     const report = reportsOf('ungranted', '/report')[0]!;
     assert.equal(report.ok, false);
     assert.equal(report.name, 'TypeError');
     assert.match(String(report.message), /permission/);
-    assert.deepEqual(h.notifier.shown.filter((n) => n.origin === origin), []);
+    assert.deepEqual(
+      h.notifier.shown.filter((n) => n.origin === origin),
+      [],
+    );
     assert.equal(h.engine.history.list().filter((e) => e.origin === origin).length, 0);
 
     // Denied is refused the same way.
     const denied = sites.site('denied', { '/sw.js': SW });
     permissions.set(denied, 'denied');
     await messageWorker(denied);
-    await waitFor('the worker\'s report', () => reportsOf('denied', '/report').length > 0, 30_000);
+    await waitFor("the worker's report", () => reportsOf('denied', '/report').length > 0, 30_000);
     assert.equal(reportsOf('denied', '/report')[0]!.name, 'TypeError');
-    assert.deepEqual(h.notifier.shown.filter((n) => n.origin === denied), []);
+    assert.deepEqual(
+      h.notifier.shown.filter((n) => n.origin === denied),
+      [],
+    );
   });
 });
 

@@ -17,17 +17,22 @@ import { systemClock } from '../../src/engine/clock.ts';
 import type { HistoryEntry } from '../../src/shared/history-entry.ts';
 import type { SubscriptionInfo } from '../../src/engine/subscription-record.ts';
 
-// ---- test sites: each push event a worker receives requests /event?<start> once, <start> naming the worker's start ----
+// ---- test sites: each push event a worker receives requests /event?<start> once, <start> naming the worker's start
+// ----
 
 // Every event waits for that report, so it is never cut off by the worker stopping right after.
 const EVENTS = `const start = Math.random().toString(36).slice(2);\nself.addEventListener('push', (e) => e.waitUntil(fetch('/event?' + start).catch(() => {})));\n`;
 
 /** Shows a notification when the payload is "show"; otherwise does its work silently. */
-const SOMETIMES_SHOWS = EVENTS + `self.addEventListener('push', (e) => {
+const SOMETIMES_SHOWS =
+  EVENTS +
+  `self.addEventListener('push', (e) => {
   const text = e.data ? e.data.text() : '';
   if (text === 'show') e.waitUntil(self.registration.showNotification('Fresh news', { body: 'one headline' }));
 });`;
-const ALWAYS_SHOWS = EVENTS + `self.addEventListener('push', (e) => {
+const ALWAYS_SHOWS =
+  EVENTS +
+  `self.addEventListener('push', (e) => {
   e.waitUntil(self.registration.showNotification('Message', { body: e.data ? e.data.text() : '' }));
 });`;
 
@@ -43,7 +48,8 @@ after(async () => {
 });
 
 /** The worker starts that received `name`'s push events, one entry per event. */
-const eventStarts = (name: string) => sites.requests.filter((r) => r.startsWith(`${name}/event?`)).map((r) => r.slice(`${name}/event?`.length));
+const eventStarts = (name: string) =>
+  sites.requests.filter((r) => r.startsWith(`${name}/event?`)).map((r) => r.slice(`${name}/event?`.length));
 
 interface Setup {
   h: Harness;
@@ -78,7 +84,7 @@ async function site(s: Setup, name: string, script: string, userVisibleOnly = fa
 
 const fates = (history: HistoryEntry[]) => history.map((e) => e.fate);
 
-describe('policy through the real pipeline (sites\' own workers on the Chromium host)', { timeout: 90_000 }, () => {
+describe("policy through the real pipeline (sites' own workers on the Chromium host)", { timeout: 90_000 }, () => {
   test('a silent worker uses up its budget and is paused; resume refills and it delivers again', async () => {
     const s = await setup('ac');
     try {
@@ -103,7 +109,11 @@ describe('policy through the real pipeline (sites\' own workers on the Chromium 
       await waitFor('delivered again', () => s.history.length === 18);
       assert.equal(s.history[17]!.fate, 'charged');
       assert.deepEqual(s.h.engine.budget(sub.id), { left: 15, cap: 16 });
-      assert.deepEqual(s.h.engine.history.list({ subscriptionId: sub.id, limit: 1 })[0]!.fate, 'charged', 'queryable, newest first');
+      assert.deepEqual(
+        s.h.engine.history.list({ subscriptionId: sub.id, limit: 1 })[0]!.fate,
+        'charged',
+        'queryable, newest first',
+      );
     } finally {
       await s.h.stop();
     }
@@ -119,7 +129,10 @@ describe('policy through the real pipeline (sites\' own workers on the Chromium 
       assert.equal(s.history[0]!.fate, 'shown-by-worker');
       assert.equal(s.history[0]!.title, 'Fresh news');
       assert.equal(s.history[0]!.body, 'one headline');
-      assert.deepEqual(s.history.slice(1).map((e) => `${e.fate}:${e.detail}`), Array(9).fill('shown-silently:burst-grace'));
+      assert.deepEqual(
+        s.history.slice(1).map((e) => `${e.fate}:${e.detail}`),
+        Array(9).fill('shown-silently:burst-grace'),
+      );
       assert.deepEqual(s.h.engine.budget(sub.id), { left: 16, cap: 16 });
       assert.equal(s.h.notifier.shown.length, 1);
 
@@ -165,10 +178,17 @@ describe('policy through the real pipeline (sites\' own workers on the Chromium 
       s.clock.advance(10_000);
       await waitFor('5 messages dispatched', () => s.history.length === 5, 30_000);
       assert.deepEqual(fates(s.history), Array(5).fill('shown-by-worker'));
-      assert.deepEqual(s.history.map((e) => e.body), ['m0', 'm1', 'm2', 'm3', 'm4'], 'in order');
+      assert.deepEqual(
+        s.history.map((e) => e.body),
+        ['m0', 'm1', 'm2', 'm3', 'm4'],
+        'in order',
+      );
       await waitFor('the five events reported', () => eventStarts('coalesce').length === 5);
       assert.equal(new Set(eventStarts('coalesce')).size, 1, 'one worker start served the five');
-      await waitFor('the worker stopped at once afterwards (keep-alive 0 s under low)', () => !s.host.runningOrigins().includes(sites.origin('coalesce')));
+      await waitFor(
+        'the worker stopped at once afterwards (keep-alive 0 s under low)',
+        () => !s.host.runningOrigins().includes(sites.origin('coalesce')),
+      );
     } finally {
       await s.h.stop();
     }
@@ -205,7 +225,8 @@ describe('policy through the real pipeline (sites\' own workers on the Chromium 
     const s = await setup('low'); // cap 2: any charge would show
     try {
       const sub = await site(s, 'decl', SOMETIMES_SHOWS);
-      const declarative = (title: string, mutable: boolean) => JSON.stringify({ web_push: 8030, notification: { title, navigate: `${sites.origin('decl')}/`, mutable } });
+      const declarative = (title: string, mutable: boolean) =>
+        JSON.stringify({ web_push: 8030, notification: { title, navigate: `${sites.origin('decl')}/`, mutable } });
       for (let i = 0; i < 5; i++) await send(sub, declarative(`fixed ${i}`, false));
       await waitFor('5 shown', () => s.history.length === 5, 30_000);
       assert.deepEqual(fates(s.history), Array(5).fill('shown'));
@@ -217,7 +238,7 @@ describe('policy through the real pipeline (sites\' own workers on the Chromium 
       await waitFor('6 accounted', () => s.history.length === 6, 30_000);
       assert.equal(s.history[5]!.fate, 'shown');
       assert.equal(s.history[5]!.title, 'mutable');
-      await waitFor('the worker\'s event reported', () => eventStarts('decl').length >= 1);
+      await waitFor("the worker's event reported", () => eventStarts('decl').length >= 1);
       assert.equal(eventStarts('decl').length, 1);
       assert.deepEqual(s.h.engine.budget(sub.id), { left: 2, cap: 2 });
     } finally {

@@ -13,10 +13,21 @@ let browser: Browser;
 let page: Page;
 let bundle: string;
 let calls: Array<{ method: string; args: unknown[] }> = [];
-let answer: (method: string, args: unknown[]) => IpcResult | Promise<IpcResult> | 'throw' = () => ({ ok: true, value: null });
+let answer: (method: string, args: unknown[]) => IpcResult | Promise<IpcResult> | 'throw' = () => ({
+  ok: true,
+  value: null,
+});
 
 before(async () => {
-  const out = await build({ entryPoints: ['src/preload/settings-bridge.ts'], bundle: true, write: false, format: 'iife', globalName: 'SettingsBridge', platform: 'browser', logLevel: 'silent' });
+  const out = await build({
+    entryPoints: ['src/preload/settings-bridge.ts'],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    globalName: 'SettingsBridge',
+    platform: 'browser',
+    logLevel: 'silent',
+  });
   bundle = out.outputFiles[0]!.text;
   browser = await launchChromium();
 });
@@ -59,7 +70,11 @@ beforeEach(async () => {
 test('window.pushAgent is frozen and offers exactly the contract: no ipcRenderer, no transport', async () => {
   const shape = await page.evaluate(() => {
     const api = (globalThis as unknown as { pushAgent: object }).pushAgent;
-    return { keys: Object.keys(api).sort(), frozen: Object.isFrozen(api), hasIpc: 'ipcRenderer' in api || 'invoke' in api };
+    return {
+      keys: Object.keys(api).sort(),
+      frozen: Object.isFrozen(api),
+      hasIpc: 'ipcRenderer' in api || 'invoke' in api,
+    };
   });
   assert.deepEqual(shape.keys, [...SETTINGS_METHODS, 'onEvent'].sort());
   assert.equal(shape.frozen, true);
@@ -69,7 +84,8 @@ test('window.pushAgent is frozen and offers exactly the contract: no ipcRenderer
 test('each method sends its own name and arguments and resolves with the answer', async () => {
   answer = (method) => ({ ok: true, value: { echoed: method } });
   const result = await page.evaluate(async () => {
-    const api = (globalThis as unknown as { pushAgent: import('../../src/shared/settings-api.ts').PushAgentApi }).pushAgent;
+    const api = (globalThis as unknown as { pushAgent: import('../../src/shared/settings-api.ts').PushAgentApi })
+      .pushAgent;
     return [await api.setMuted('id-1', true), await api.getHistory({ limit: 5 }), await api.getStatus()];
   });
   assert.deepEqual(result, [{ echoed: 'setMuted' }, { echoed: 'getHistory' }, { echoed: 'getStatus' }]);
@@ -98,7 +114,11 @@ test('errors cross as { kind, message }; a dead or confused main is ipc-failed',
 
 test('onEvent delivers the contract events only, survives a throwing listener and stops when asked', async () => {
   const seen = await page.evaluate(() => {
-    const g = globalThis as unknown as { pushAgent: import('../../src/shared/settings-api.ts').PushAgentApi; __emit(e: unknown): void; __listenerCount(): number };
+    const g = globalThis as unknown as {
+      pushAgent: import('../../src/shared/settings-api.ts').PushAgentApi;
+      __emit(e: unknown): void;
+      __listenerCount(): number;
+    };
     const got: string[] = [];
     g.pushAgent.onEvent(() => {
       throw new Error('bad listener');

@@ -15,7 +15,17 @@ let pageScriptSource: string;
 
 before(async () => {
   const bundle = async (entry: string, globalName?: string) =>
-    (await build({ entryPoints: [entry], bundle: true, write: false, format: 'iife', platform: 'browser', logLevel: 'silent', ...(globalName ? { globalName } : {}) })).outputFiles[0]!.text;
+    (
+      await build({
+        entryPoints: [entry],
+        bundle: true,
+        write: false,
+        format: 'iife',
+        platform: 'browser',
+        logLevel: 'silent',
+        ...(globalName ? { globalName } : {}),
+      })
+    ).outputFiles[0]!.text;
   bridgeBundle = await bundle('src/preload/site-bridge.ts', 'SiteBridgeModule');
   // What scripts/build.ts's page-script plugin produces; executeInMainWorld serializes it with toString().
   pageScriptSource = `function pageScript() {\n${await bundle('src/page/push-api.ts')}\n}`;
@@ -25,10 +35,14 @@ after(async () => {
   await browser?.close();
 });
 
-async function sitePage(answer: (method: string, args: unknown[]) => unknown): Promise<{ page: Page; calls: Array<{ method: string; args: unknown[] }>; send(m: unknown): Promise<void> }> {
+async function sitePage(
+  answer: (method: string, args: unknown[]) => unknown,
+): Promise<{ page: Page; calls: Array<{ method: string; args: unknown[] }>; send(m: unknown): Promise<void> }> {
   const page = await browser.newPage();
   const calls: Array<{ method: string; args: unknown[] }> = [];
-  await page.route('https://site.test/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>site</title>' }));
+  await page.route('https://site.test/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>site</title>' }),
+  );
   await page.exposeBinding('__siteCall', async (_s, method: string, args: unknown[]) => {
     calls.push({ method, args });
     const a = answer(method, args);
@@ -47,13 +61,20 @@ async function sitePage(answer: (method: string, args: unknown[]) => unknown): P
     })();
     (${pageScriptSource})();`);
   await page.goto('https://site.test/');
-  return { page, calls, send: (m) => page.evaluate((msg) => (globalThis as unknown as { __mainSends(m: unknown): void }).__mainSends(msg), m) };
+  return {
+    page,
+    calls,
+    send: (m) =>
+      page.evaluate((msg) => (globalThis as unknown as { __mainSends(m: unknown): void }).__mainSends(msg), m),
+  };
 }
 
 test('navigator.push.register() reaches main through the bridge, without saying which origin it is', async () => {
   const site = await sitePage(() => ({ ok: true, value: 'https://push.test/spush/v1/abc' }));
   try {
-    const endpoint = await site.page.evaluate(() => (navigator as unknown as { push: { register(): Promise<string> } }).push.register());
+    const endpoint = await site.page.evaluate(() =>
+      (navigator as unknown as { push: { register(): Promise<string> } }).push.register(),
+    );
     assert.equal(endpoint, 'https://push.test/spush/v1/abc');
     assert.deepEqual(site.calls, [{ method: 'legacyRegister', args: [] }]);
   } finally {
@@ -63,7 +84,13 @@ test('navigator.push.register() reaches main through the bridge, without saying 
 
 test('a failing or confused main becomes the AbortError the spec names, never a hang', async () => {
   let mode: 'throw' | 'weird' | 'refused' = 'throw';
-  const site = await sitePage(() => (mode === 'throw' ? 'throw' : mode === 'weird' ? { yes: 1 } : { ok: false, name: 'NotAllowedError', message: 'Permission denied.' }));
+  const site = await sitePage(() =>
+    mode === 'throw'
+      ? 'throw'
+      : mode === 'weird'
+        ? { yes: 1 }
+        : { ok: false, name: 'NotAllowedError', message: 'Permission denied.' },
+  );
   const attempt = () =>
     site.page.evaluate(() =>
       (navigator as unknown as { push: { register(): Promise<string> } }).push.register().then(
@@ -86,10 +113,17 @@ test("main's Simple Push messages reach the page's handler; malformed ones and a
   const site = await sitePage(() => ({ ok: true, value: [] }));
   try {
     await site.page.evaluate(() => {
-      const g = globalThis as unknown as { got: unknown[]; hijacked: unknown[]; pushAgentSite: { onMessage(h: (m: unknown) => void): void } };
+      const g = globalThis as unknown as {
+        got: unknown[];
+        hijacked: unknown[];
+        pushAgentSite: { onMessage(h: (m: unknown) => void): void };
+      };
       g.got = [];
       g.hijacked = [];
-      (navigator as unknown as { mozSetMessageHandler(t: string, h: (m: unknown) => void): void }).mozSetMessageHandler('push', (m) => g.got.push(m));
+      (navigator as unknown as { mozSetMessageHandler(t: string, h: (m: unknown) => void): void }).mozSetMessageHandler(
+        'push',
+        (m) => g.got.push(m),
+      );
       g.pushAgentSite.onMessage((m) => g.hijacked.push(m));
     });
     await site.send({ type: 'push', endpoint: 'https://push.test/spush/v1/abc', version: 3 });
@@ -108,7 +142,9 @@ test("main's Simple Push messages reach the page's handler; malformed ones and a
       ],
       hijacked: [],
     });
-    const frozen = await site.page.evaluate(() => Object.isFrozen((globalThis as unknown as { pushAgentSite: object }).pushAgentSite));
+    const frozen = await site.page.evaluate(() =>
+      Object.isFrozen((globalThis as unknown as { pushAgentSite: object }).pushAgentSite),
+    );
     assert.equal(frozen, true);
   } finally {
     await site.page.close();

@@ -24,8 +24,10 @@ const SW = `self.addEventListener('push', () => {});`;
 function startSite(): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://site').pathname;
-    if (path === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
-    else if (path.endsWith('/') || path.endsWith('.html')) res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>site</title>');
+    if (path === '/sw.js')
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
+    else if (path.endsWith('/') || path.endsWith('.html'))
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>site</title>');
     else res.writeHead(404).end();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -33,18 +35,40 @@ function startSite(): Promise<http.Server> {
 
 // ---- page-side helpers (run in the site page) -----------------------------------------------------------
 
-type Outcome = { ok: true; json: { endpoint: string; expirationTime: null; keys: { p256dh: string; auth: string } }; p256dh: string; auth: string; serverKey: string | null; userVisibleOnly: boolean } | { ok: false; name: string; message: string };
+type Outcome =
+  | {
+      ok: true;
+      json: { endpoint: string; expirationTime: null; keys: { p256dh: string; auth: string } };
+      p256dh: string;
+      auth: string;
+      serverKey: string | null;
+      userVisibleOnly: boolean;
+    }
+  | { ok: false; name: string; message: string };
 
 /** Registers /sw.js at `scope`, waits for it to be active, subscribes with `key` (a string or byte array). */
-function subscribeIn(page: Page, scope: string, key: string | number[] | null, userVisibleOnly: boolean | 'omit' = true): Promise<Outcome> {
+function subscribeIn(
+  page: Page,
+  scope: string,
+  key: string | number[] | null,
+  userVisibleOnly: boolean | 'omit' = true,
+): Promise<Outcome> {
   return page.evaluate(
     async ({ scope, key, userVisibleOnly }) => {
-      const b64 = (buf: ArrayBuffer | null) => (buf ? btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : null);
+      const b64 = (buf: ArrayBuffer | null) =>
+        buf
+          ? btoa(String.fromCharCode(...new Uint8Array(buf)))
+              .replace(/\+/g, '-')
+              .replace(/\//g, '_')
+              .replace(/=+$/, '')
+          : null;
       try {
         const reg = await navigator.serviceWorker.register('/sw.js', { scope });
         while (!reg.active) await new Promise((r) => setTimeout(r, 20));
         const applicationServerKey = Array.isArray(key) ? new Uint8Array(key) : key;
-        const sub = await reg.pushManager.subscribe(userVisibleOnly === 'omit' ? { applicationServerKey } : { userVisibleOnly, applicationServerKey });
+        const sub = await reg.pushManager.subscribe(
+          userVisibleOnly === 'omit' ? { applicationServerKey } : { userVisibleOnly, applicationServerKey },
+        );
         return {
           ok: true as const,
           json: sub.toJSON() as never,
@@ -105,7 +129,8 @@ before(async () => {
   origin = `http://localhost:${port}`;
   service = await startPushService();
   browser = await launchChromium();
-  // No worker host: this browser is Playwright's, not the product's host; a push gets the engine's generic notification.
+  // No worker host: this browser is Playwright's, not the product's host; a push gets the engine's generic
+  // notification.
   h = await startEngine(service.wsUrl);
   siteService = new SiteService(h.engine, origin, permission, h.logger);
   context = await browser.newContext();
@@ -138,13 +163,18 @@ describe('in-page Push API', () => {
     assert.equal(sub.auth, sub.json.keys.auth);
     assert.equal(sub.serverKey, vapid.publicKey);
     assert.equal(sub.userVisibleOnly, true);
-    assert.deepEqual(await page.evaluate(() => (PushManager as unknown as { supportedContentEncodings: string[] }).supportedContentEncodings), ['aes128gcm', 'aesgcm']);
+    assert.deepEqual(
+      await page.evaluate(
+        () => (PushManager as unknown as { supportedContentEncodings: string[] }).supportedContentEncodings,
+      ),
+      ['aes128gcm', 'aesgcm'],
+    );
 
     const info = h.engine.list().find((s) => s.endpoint === sub.json.endpoint)!;
     const record = h.engine.subscription(info.id)!;
     assert.equal(record.kind, 'site');
     assert.equal(record.scope, `${origin}/news/`);
-    assert.equal(record.workerScriptURL, `${origin}/sw.js`, 'the registration\'s script URL was recorded');
+    assert.equal(record.workerScriptURL, `${origin}/sw.js`, "the registration's script URL was recorded");
     assert.deepEqual(h.engine.subscriptionJSON(info.id), sub.json);
 
     // The worker's part (its notification, a click opening a window) is site-workers.test.ts, on the Chromium host.
@@ -193,14 +223,22 @@ describe('in-page Push API', () => {
     const silent = await subscribeIn(page, '/silent/', vapid.publicKey, false);
     assert.ok(silent.ok, JSON.stringify(silent));
     assert.equal(silent.userVisibleOnly, false);
-    assert.equal(h.engine.subscription(h.engine.list().find((s) => s.endpoint === silent.json.endpoint)!.id)!.userVisibleOnly, false);
+    assert.equal(
+      h.engine.subscription(h.engine.list().find((s) => s.endpoint === silent.json.endpoint)!.id)!.userVisibleOnly,
+      false,
+    );
     const omitted = await subscribeIn(page, '/silent-omitted/', vapid.publicKey, 'omit');
     assert.ok(omitted.ok, JSON.stringify(omitted));
     assert.equal(omitted.userVisibleOnly, false);
   });
 
   test('without permission: NotAllowedError; a prompt is asked once and its answer kept', async () => {
-    const state = () => page.evaluate(async () => (await navigator.serviceWorker.getRegistration('/perm/'))?.pushManager.permissionState({ userVisibleOnly: true }));
+    const state = () =>
+      page.evaluate(async () =>
+        (await navigator.serviceWorker.getRegistration('/perm/'))?.pushManager.permissionState({
+          userVisibleOnly: true,
+        }),
+      );
     permissions.set(origin, 'denied');
     assert.equal(failure(await subscribeIn(page, '/perm/', vapid.publicKey)), 'NotAllowedError');
     assert.equal(await state(), 'denied');
@@ -218,24 +256,34 @@ describe('in-page Push API', () => {
     assert.equal(await state(), 'granted');
   });
 
-  test('the bridge is bound to the window\'s origin: other origins\' scopes and other frames are refused', async () => {
+  test("the bridge is bound to the window's origin: other origins' scopes and other frames are refused", async () => {
     const foreign = await page.evaluate(() =>
-      (globalThis as unknown as { pushAgentSite: { subscribe(r: unknown): Promise<unknown> } }).pushAgentSite.subscribe({
-        scope: 'https://victim.example/',
-        workerScriptURL: 'https://victim.example/sw.js',
-        applicationServerKey: null,
-        userVisibleOnly: true,
-      }),
+      (globalThis as unknown as { pushAgentSite: { subscribe(r: unknown): Promise<unknown> } }).pushAgentSite.subscribe(
+        {
+          scope: 'https://victim.example/',
+          workerScriptURL: 'https://victim.example/sw.js',
+          applicationServerKey: null,
+          userVisibleOnly: true,
+        },
+      ),
     );
     assert.deepEqual(foreign, { ok: false, name: 'SecurityError', message: "scope must be at the page's origin" });
-    const garbage = await page.evaluate(() => (globalThis as unknown as { pushAgentSite: { subscribe(r: unknown): Promise<unknown> } }).pushAgentSite.subscribe(42));
+    const garbage = await page.evaluate(() =>
+      (globalThis as unknown as { pushAgentSite: { subscribe(r: unknown): Promise<unknown> } }).pushAgentSite.subscribe(
+        42,
+      ),
+    );
     assert.equal((garbage as { name: string }).name, 'InvalidAccessError');
 
     const other = await context.newPage();
     try {
       await bindSiteBridge(other, () => siteService);
       await other.goto(`${origin.replace('localhost', '127.0.0.1')}/`);
-      const refused = await other.evaluate(() => (globalThis as unknown as { pushAgentSite: { permissionState(): Promise<unknown> } }).pushAgentSite.permissionState());
+      const refused = await other.evaluate(() =>
+        (
+          globalThis as unknown as { pushAgentSite: { permissionState(): Promise<unknown> } }
+        ).pushAgentSite.permissionState(),
+      );
       assert.equal((refused as { name: string }).name, 'SecurityError');
     } finally {
       await other.close();

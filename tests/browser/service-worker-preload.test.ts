@@ -53,34 +53,45 @@ after(async () => {
   server?.close();
 });
 
-test('the preload function installs the service-worker script in a real service worker: a push handler\'s waitUntil(fetch().then(showNotification)) reaches main, and unregister() is reported', { timeout: 60_000 }, async () => {
-  const page = await browser.newPage();
-  const logs: string[] = [];
-  page.context().on('serviceworker', (w) => w.on('console', (m) => logs.push(m.text())));
-  page.on('console', (m) => logs.push(m.text()));
-  await page.goto(`${origin}/`);
-  const answer = await page.evaluate(async () => {
-    const reg = await navigator.serviceWorker.register('/sw.js');
-    const w = reg.installing ?? reg.waiting ?? reg.active;
-    if (w && w.state !== 'activated') await new Promise((r) => w.addEventListener('statechange', () => w.state === 'activated' && r(null)));
-    const ask = (what: string) =>
-      new Promise<unknown>((resolve) => {
-        navigator.serviceWorker.addEventListener('message', (e) => resolve(e.data), { once: true });
-        reg.active!.postMessage(what);
+test(
+  "the preload function installs the service-worker script in a real service worker: a push handler's waitUntil(fetch().then(showNotification)) reaches main, and unregister() is reported",
+  { timeout: 60_000 },
+  async () => {
+    const page = await browser.newPage();
+    const logs: string[] = [];
+    page.context().on('serviceworker', (w) => w.on('console', (m) => logs.push(m.text())));
+    page.on('console', (m) => logs.push(m.text()));
+    await page.goto(`${origin}/`);
+    const answer = await page
+      .evaluate(async () => {
+        const reg = await navigator.serviceWorker.register('/sw.js');
+        const w = reg.installing ?? reg.waiting ?? reg.active;
+        if (w && w.state !== 'activated')
+          await new Promise((r) => w.addEventListener('statechange', () => w.state === 'activated' && r(null)));
+        const ask = (what: string) =>
+          new Promise<unknown>((resolve) => {
+            navigator.serviceWorker.addEventListener('message', (e) => resolve(e.data), { once: true });
+            reg.active!.postMessage(what);
+          });
+        return { dispatched: await ask('dispatch'), unregistered: await ask('unregister') };
+      })
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\n${logs.join('\n')}`);
       });
-    return { dispatched: await ask('dispatch'), unregistered: await ask('unregister') };
-  }).catch((err: Error) => {
-    throw new Error(`${err.message}\n${logs.join('\n')}`);
-  });
-  const dispatched = answer.dispatched as { result: unknown; sent: Array<{ id: number; method: string; args: unknown[] }>; bindingLeft: string[] };
-  assert.deepEqual(dispatched.result, { status: 'ok' });
-  assert.deepEqual(
-    dispatched.sent.map((m) => [m.method, m.args[0]]),
-    [['showNotification', 'from the push']],
-  );
-  assert.deepEqual(dispatched.bindingLeft, [], 'the channel is no global once installed');
-  const unregistered = answer.unregistered as { gone: boolean; sent: Array<{ id: number; method: string }> };
-  assert.equal(unregistered.gone, true);
-  assert.deepEqual(unregistered.sent, [{ id: 0, method: 'unregistered', args: [] }]);
-  await page.close();
-});
+    const dispatched = answer.dispatched as {
+      result: unknown;
+      sent: Array<{ id: number; method: string; args: unknown[] }>;
+      bindingLeft: string[];
+    };
+    assert.deepEqual(dispatched.result, { status: 'ok' });
+    assert.deepEqual(
+      dispatched.sent.map((m) => [m.method, m.args[0]]),
+      [['showNotification', 'from the push']],
+    );
+    assert.deepEqual(dispatched.bindingLeft, [], 'the channel is no global once installed');
+    const unregistered = answer.unregistered as { gone: boolean; sent: Array<{ id: number; method: string }> };
+    assert.equal(unregistered.gone, true);
+    assert.deepEqual(unregistered.sent, [{ id: 0, method: 'unregistered', args: [] }]);
+    await page.close();
+  },
+);

@@ -16,7 +16,10 @@ import { launchChromium } from '../support/playwright-chromium.ts';
 import { axeViolations, openSettingsPage, type OpenOptions } from '../support/settings-page.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const shotsDir = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(root, 'docs/screenshots') : fs.mkdtempSync(path.join(os.tmpdir(), 'settings-shots-'));
+const shotsDir =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? path.join(root, 'docs/screenshots')
+    : fs.mkdtempSync(path.join(os.tmpdir(), 'settings-shots-'));
 const VIEWS = [
   { name: 'sites', tab: 'Sites' },
   { name: 'endpoints', tab: 'Endpoints' },
@@ -32,14 +35,35 @@ let service: SettingsService;
 /** A lived-in agent: sites in every state, an endpoint, and messages with different fates. */
 async function seed(): Promise<void> {
   const e = h.engine;
-  const news = await e.subscribe({ kind: 'site', origin: 'https://news.example', applicationServerKey: null, userVisibleOnly: true, label: 'Daily News' });
-  const chat = await e.subscribe({ kind: 'site', origin: 'https://chat.example', applicationServerKey: null, userVisibleOnly: false, label: 'Chat' });
-  const shop = await e.subscribe({ kind: 'site', origin: 'https://shop.example', applicationServerKey: null, userVisibleOnly: true, label: 'Shop' });
+  const news = await e.subscribe({
+    kind: 'site',
+    origin: 'https://news.example',
+    applicationServerKey: null,
+    userVisibleOnly: true,
+    label: 'Daily News',
+  });
+  const chat = await e.subscribe({
+    kind: 'site',
+    origin: 'https://chat.example',
+    applicationServerKey: null,
+    userVisibleOnly: false,
+    label: 'Chat',
+  });
+  const shop = await e.subscribe({
+    kind: 'site',
+    origin: 'https://shop.example',
+    applicationServerKey: null,
+    userVisibleOnly: true,
+    label: 'Shop',
+  });
   const build = await e.subscribe({ kind: 'endpoint', label: 'Build server' });
   // The pause as the policy sets it when a site's silent budget runs out (reaching it needs a site worker).
   e.pause(chat.id, 'silent-push budget used up');
   e.setMuted(shop.id, true);
-  await send(news, JSON.stringify({ title: 'Storm warning for the coast', body: 'Gusts up to 90 km/h expected tonight.' }));
+  await send(
+    news,
+    JSON.stringify({ title: 'Storm warning for the coast', body: 'Gusts up to 90 km/h expected tonight.' }),
+  );
   await send(build, JSON.stringify({ title: 'Deploy finished', body: 'main is green (4 min 12 s)' }));
   await send(shop, JSON.stringify({ title: 'Your order shipped', body: 'Arrives Tuesday' }));
   // Encrypted for other keys: the agent cannot decrypt it (a diagnostic on the Sites view).
@@ -72,7 +96,8 @@ async function showView(page: Page, tab: string | RegExp): Promise<void> {
   await page.getByRole('tab', { name: tab }).click();
   await page.locator('[role="tabpanel"]:not([hidden])').waitFor();
   // The Activity list loads when first shown.
-  if (await page.locator('#panel-activity').isVisible()) await page.locator('#activity-list[aria-busy="false"]').waitFor({ state: 'attached' });
+  if (await page.locator('#panel-activity').isVisible())
+    await page.locator('#activity-list[aria-busy="false"]').waitFor({ state: 'attached' });
   await page.evaluate(() => document.fonts.ready);
 }
 
@@ -88,7 +113,9 @@ for (const scheme of ['light', 'dark'] as const) {
           await win.page.screenshot({ path: path.join(shotsDir, `${v.name}-${scheme}.png`), fullPage: true });
         }
         // The check can fail: a nameless button is a critical violation.
-        await win.page.evaluate(() => document.body.appendChild(document.createElement('button')).setAttribute('id', 'axe-probe'));
+        await win.page.evaluate(() =>
+          document.body.appendChild(document.createElement('button')).setAttribute('id', 'axe-probe'),
+        );
         assert.ok((await axeViolations(win.page)).some((v) => v.includes('button-name')));
         await win.page.evaluate(() => document.getElementById('axe-probe')?.remove());
         // The confirmation dialog too.
@@ -112,7 +139,10 @@ describe('settings window, keyboard and zoom', () => {
     try {
       await page.bringToFront();
       await page.keyboard.press('Tab');
-      assert.equal(await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`), 'A Skip to content');
+      assert.equal(
+        await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`),
+        'A Skip to content',
+      );
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-sites');
       // The focus ring is drawn (focus-visible), not just present.
@@ -149,7 +179,9 @@ describe('settings window, keyboard and zoom', () => {
     try {
       for (const v of VIEWS) {
         await showView(win.page, v.tab);
-        const overflow = await win.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        const overflow = await win.page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
         assert.ok(overflow <= 0, `${v.name} view scrolls sideways by ${overflow}px at 200%`);
       }
       await win.page.screenshot({ path: path.join(shotsDir, 'status-zoom-200.png') });

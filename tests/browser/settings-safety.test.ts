@@ -21,7 +21,8 @@ function rendererSources(): Array<[string, string]> {
 }
 
 test('no HTML-parsing sink appears anywhere in src/renderer', () => {
-  const sinks = /\b(innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser|srcdoc)\b|\bnew Function\b|\beval\(/;
+  const sinks =
+    /\b(innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser|srcdoc)\b|\bnew Function\b|\beval\(/;
   const found = rendererSources()
     .filter(([, text]) => sinks.test(text.replace(/\/\/.*$/gm, '')))
     .map(([f]) => f);
@@ -33,7 +34,12 @@ test('no HTML-parsing sink appears anywhere in src/renderer', () => {
 test('settings.html has a strict CSP and nothing inline to allow', () => {
   const html = fs.readFileSync(path.join(rendererDir, 'settings.html'), 'utf8');
   const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
-  const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+  const directives = new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k!, v]),
+  );
   assert.deepEqual(directives.get('default-src'), ["'none'"]);
   assert.deepEqual(directives.get('script-src'), ["'self'"]);
   assert.deepEqual(directives.get('style-src'), ["'self'"]);
@@ -45,10 +51,18 @@ test('settings.html has a strict CSP and nothing inline to allow', () => {
 });
 
 test('the web-push send command quotes hostile text so a shell runs it as given', () => {
-  const json = { id: 'x', endpoint: 'https://push.example/wpush/v2/abc', expirationTime: null, keys: { p256dh: 'BAbc-_1', auth: 'aut-h_' } };
+  const json = {
+    id: 'x',
+    endpoint: 'https://push.example/wpush/v2/abc',
+    expirationTime: null,
+    keys: { p256dh: 'BAbc-_1', auth: 'aut-h_' },
+  };
   const hostile = `it's $(touch /tmp/pwned) \`id\` "quoted" \\ ; done`;
   const cmd = sendCommand(json, null, hostile);
-  assert.match(cmd, /^npx web-push send-notification \\\n {2}--endpoint=https:\/\/push\.example\/wpush\/v2\/abc \\\n {2}--key=BAbc-_1 \\\n {2}--auth=aut-h_ \\\n {2}--payload=/);
+  assert.match(
+    cmd,
+    /^npx web-push send-notification \\\n {2}--endpoint=https:\/\/push\.example\/wpush\/v2\/abc \\\n {2}--key=BAbc-_1 \\\n {2}--auth=aut-h_ \\\n {2}--payload=/,
+  );
   // A real shell parses the payload argument back to exactly the hostile text.
   const printed = execFileSync('sh', ['-c', `printf '%s' ${shellQuote(hostile)}`], { encoding: 'utf8' });
   assert.equal(printed, hostile);
@@ -56,12 +70,26 @@ test('the web-push send command quotes hostile text so a shell runs it as given'
 });
 
 test('an endpoint with an application server key gets the VAPID flags web-push needs', () => {
-  const json = { id: 'x', endpoint: 'https://push.example/e', expirationTime: null, keys: { p256dh: 'B1', auth: 'a1' } };
+  const json = {
+    id: 'x',
+    endpoint: 'https://push.example/e',
+    expirationTime: null,
+    keys: { p256dh: 'B1', auth: 'a1' },
+  };
   const cmd = sendCommand(json, 'BPubKey_-');
   assert.match(cmd, /--vapid-subject=mailto:you@example\.com/);
   assert.match(cmd, /--vapid-pubkey=BPubKey_-/);
   assert.match(cmd, /--vapid-pvtkey=YOUR_PRIVATE_KEY/);
   // Flags as node_modules/web-push/src/cli.js spells them.
   const cli = fs.readFileSync(path.join(root, 'node_modules/web-push/src/cli.js'), 'utf8');
-  for (const flag of ['--endpoint=', '--key=', '--auth=', '--payload=', '--vapid-subject=', '--vapid-pubkey=', '--vapid-pvtkey=']) assert.ok(cli.includes(flag), flag);
+  for (const flag of [
+    '--endpoint=',
+    '--key=',
+    '--auth=',
+    '--payload=',
+    '--vapid-subject=',
+    '--vapid-pubkey=',
+    '--vapid-pvtkey=',
+  ])
+    assert.ok(cli.includes(flag), flag);
 });

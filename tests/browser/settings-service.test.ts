@@ -63,7 +63,12 @@ describe('SettingsService', () => {
   });
 
   test('views: a site never shows its endpoint or JSON, the UAID only as a prefix, states in the view words', async () => {
-    const site = await h.engine.subscribe({ kind: 'site', origin: 'https://views.example', applicationServerKey: null, userVisibleOnly: true });
+    const site = await h.engine.subscribe({
+      kind: 'site',
+      origin: 'https://views.example',
+      applicationServerKey: null,
+      userVisibleOnly: true,
+    });
     const subs = await service.listSubscriptions();
     const view = subs.find((s) => s.id === site.id)!;
     assert.equal(view.endpoint, null);

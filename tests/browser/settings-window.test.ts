@@ -78,16 +78,30 @@ describe('settings window', () => {
       await card.waitFor();
       // The copy button really copies: read the clipboard back.
       await card.getByRole('button', { name: 'Copy JSON' }).click();
-      const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText())) as { endpoint: string; keys: { p256dh: string; auth: string } };
+      const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText())) as {
+        endpoint: string;
+        keys: { p256dh: string; auth: string };
+      };
       assert.match(copied.endpoint, /^http:\/\/127\.0\.0\.1:\d+\//);
       assert.equal(copied.keys.auth.length, 22);
       // A plain-http endpoint gets `push-agent send` (the web-push command fails there with EPROTO).
       const command = await card.locator('pre[id^="cmd-"]').textContent();
-      assert.ok(command?.includes(copied.endpoint) && command.includes(copied.keys.auth) && command.includes(copied.keys.p256dh) && command.includes('| push-agent send -'), command ?? '');
+      assert.ok(
+        command?.includes(copied.endpoint) &&
+          command.includes(copied.keys.auth) &&
+          command.includes(copied.keys.p256dh) &&
+          command.includes('| push-agent send -'),
+        command ?? '',
+      );
 
       await page.getByRole('tab', { name: /Activity/ }).click();
       await assert.doesNotReject(send(copied, JSON.stringify({ title: 'Deploy finished', body: 'main is green' })));
-      await until(page, 'the message in Activity', async () => (await page.locator('#activity-list .entry-title', { hasText: 'Deploy finished' }).count()) === 1, 1_000);
+      await until(
+        page,
+        'the message in Activity',
+        async () => (await page.locator('#activity-list .entry-title', { hasText: 'Deploy finished' }).count()) === 1,
+        1_000,
+      );
       const entry = page.locator('#activity-list .entry').first();
       assert.equal(await entry.locator('.who').textContent(), 'Build server');
       assert.equal(await entry.locator('.badge').textContent(), 'Shown');
@@ -98,7 +112,7 @@ describe('settings window', () => {
     }
   });
 
-  test('the shown send command, run as shown in a shell, delivers; the test button shows the service\'s answer and delivers', async () => {
+  test("the shown send command, run as shown in a shell, delivers; the test button shows the service's answer and delivers", async () => {
     const w = await world('endpoints');
     try {
       const { page } = w;
@@ -111,7 +125,9 @@ describe('settings window', () => {
       const command = await page.evaluate(() => navigator.clipboard.readText());
       // `push-agent` on the PATH as installing the package puts it there (its bin runs src/cli/push-agent.ts here).
       const bin = tempDir();
-      fs.writeFileSync(path.join(bin, 'push-agent'), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`, { mode: 0o755 });
+      fs.writeFileSync(path.join(bin, 'push-agent'), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`, {
+        mode: 0o755,
+      });
       const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, PUSH_AGENT_DATA_DIR: tempDir() };
       const ran = await new Promise<{ code: number | null; out: string }>((resolve) => {
         const p = spawn('sh', ['-c', command], { env, timeout: 30_000 });
@@ -122,11 +138,27 @@ describe('settings window', () => {
       });
       assert.equal(ran.code, 0, ran.out);
       assert.equal(ran.out, '201 Created\n');
-      await until(page, 'the shell-sent message', async () => w.h.notifier.shown.some((n) => n.body === 'Hello from push-agent send'), 10_000);
+      await until(
+        page,
+        'the shell-sent message',
+        async () => w.h.notifier.shown.some((n) => n.body === 'Hello from push-agent send'),
+        10_000,
+      );
 
       await card.getByRole('button', { name: 'Send a test notification' }).click();
-      await until(page, 'the service\'s answer', async () => /Push service answered: 201 Created/.test((await card.locator('[role=status]').textContent()) ?? ''), 10_000);
-      await until(page, 'the test message shown', async () => w.h.notifier.shown.some((n) => n.title === 'Test notification'), 10_000);
+      await until(
+        page,
+        "the service's answer",
+        async () =>
+          /Push service answered: 201 Created/.test((await card.locator('[role=status]').textContent()) ?? ''),
+        10_000,
+      );
+      await until(
+        page,
+        'the test message shown',
+        async () => w.h.notifier.shown.some((n) => n.title === 'Test notification'),
+        10_000,
+      );
       // The answer stays on screen through the re-render the arriving message causes.
       assert.match((await page.locator('article.endpoint [role=status]').first().textContent()) ?? '', /201 Created/);
 
@@ -139,7 +171,12 @@ describe('settings window', () => {
   test('unsubscribing a site (confirmed) removes it and its endpoint then answers 410', async () => {
     const w = await world();
     try {
-      const sub = await w.h.engine.subscribe({ kind: 'site', origin: 'https://site.example', applicationServerKey: null, userVisibleOnly: true });
+      const sub = await w.h.engine.subscribe({
+        kind: 'site',
+        origin: 'https://site.example',
+        applicationServerKey: null,
+        userVisibleOnly: true,
+      });
       const { page } = w;
       const card = page.locator('article.site', { has: page.getByRole('heading', { name: 'site.example' }) });
       await card.waitFor();
@@ -163,7 +200,12 @@ describe('settings window', () => {
   test('a paused site shows why, and Resume makes it active again', async () => {
     const w = await world();
     try {
-      const sub = await w.h.engine.subscribe({ kind: 'site', origin: 'https://quiet.example', applicationServerKey: null, userVisibleOnly: false });
+      const sub = await w.h.engine.subscribe({
+        kind: 'site',
+        origin: 'https://quiet.example',
+        applicationServerKey: null,
+        userVisibleOnly: false,
+      });
       // Set the pause exactly as the policy does when the budget runs out (delivery/settlement.ts): reaching it for
       // real needs a site worker spending the budget, which the policy's own tests cover.
       w.h.engine.pause(sub.id, 'silent-push budget used up');
@@ -193,7 +235,11 @@ describe('settings window', () => {
     const dataDir = w.h.dataDir;
     try {
       const { page } = w;
-      await until(page, 'preferences to load', async () => (await page.locator('#pref-service-url').inputValue()) !== '');
+      await until(
+        page,
+        'preferences to load',
+        async () => (await page.locator('#pref-service-url').inputValue()) !== '',
+      );
       // A bad value is refused with a sentence and focus on the field.
       await page.getByLabel('Low battery below (%)').fill('150');
       await page.getByRole('button', { name: 'Save preferences' }).click();
@@ -209,7 +255,11 @@ describe('settings window', () => {
       await until(page, 'the save', async () => w.h.engine.preferences.get().policy.lowBatteryPercent === 30);
 
       await page.reload();
-      await until(page, 'the form to fill', async () => (await page.getByLabel('Low battery below (%)').inputValue()) === '30');
+      await until(
+        page,
+        'the form to fill',
+        async () => (await page.getByLabel('Low battery below (%)').inputValue()) === '30',
+      );
       assert.equal(await page.getByLabel('Hold notifications during quiet hours').isChecked(), true);
       assert.equal(await page.getByLabel('From').inputValue(), '21:30');
       assert.equal(await page.getByLabel('to', { exact: true }).inputValue(), '07:15');
@@ -220,7 +270,11 @@ describe('settings window', () => {
     // The engine stores them: a new engine on the same data dir shows the same.
     const again = await world('status', dataDir);
     try {
-      await until(again.page, 'stored preferences', async () => (await again.page.getByLabel('Low battery below (%)').inputValue()) === '30');
+      await until(
+        again.page,
+        'stored preferences',
+        async () => (await again.page.getByLabel('Low battery below (%)').inputValue()) === '30',
+      );
       assert.equal(await again.page.getByLabel('From').inputValue(), '21:30');
     } finally {
       await again.close();
@@ -231,15 +285,27 @@ describe('settings window', () => {
     const w = await world('status');
     try {
       const { page } = w;
-      await until(page, 'preferences to load', async () => (await page.locator('#pref-service-url').inputValue()) !== '');
+      await until(
+        page,
+        'preferences to load',
+        async () => (await page.locator('#pref-service-url').inputValue()) !== '',
+      );
       const address = await page.getByLabel('Push service address').inputValue();
       await page.getByLabel('Push service', { exact: true }).selectOption('local');
-      assert.equal(await page.getByLabel('Push service address').isDisabled(), true, 'no address for the embedded service');
+      assert.equal(
+        await page.getByLabel('Push service address').isDisabled(),
+        true,
+        'no address for the embedded service',
+      );
       await page.getByRole('button', { name: 'Save preferences' }).click();
       await until(page, 'the save', async () => w.h.engine.preferences.get().serviceUrl === 'local');
 
       await page.reload();
-      await until(page, 'the form to fill', async () => (await page.getByLabel('Push service', { exact: true }).inputValue()) === 'local');
+      await until(
+        page,
+        'the form to fill',
+        async () => (await page.getByLabel('Push service', { exact: true }).inputValue()) === 'local',
+      );
       assert.equal(await page.getByLabel('Push service address').isDisabled(), true);
 
       await page.getByLabel('Push service', { exact: true }).selectOption('url');
@@ -312,12 +378,22 @@ describe('settings window', () => {
       await page.keyboard.press('Enter');
       await page.getByRole('dialog').waitFor();
       await page.getByRole('dialog').getByRole('button', { name: 'Replace' }).press('Enter');
-      await until(page, 'the replacement', async () => w.h.engine.status().subscriptions === 1 && !w.h.engine.subscription(first.id));
+      await until(
+        page,
+        'the replacement',
+        async () => w.h.engine.status().subscriptions === 1 && !w.h.engine.subscription(first.id),
+      );
       let status = 0;
-      await until(page, 'a 410 from the replaced endpoint', async () => (status = await sendStatus(first, 'x')) === 410);
+      await until(
+        page,
+        'a 410 from the replaced endpoint',
+        async () => (status = await sendStatus(first, 'x')) === 410,
+      );
       assert.equal(status, 410);
       const replaced = w.h.engine.subscriptionRecords()[0]!;
-      await until(page, 'the new JSON', async () => ((await page.locator('article.endpoint pre[id^="json-"]').textContent()) ?? '').includes(replaced.endpoint));
+      await until(page, 'the new JSON', async () =>
+        ((await page.locator('article.endpoint pre[id^="json-"]').textContent()) ?? '').includes(replaced.endpoint),
+      );
       assert.ok(!(await page.locator('article.endpoint pre[id^="json-"]').textContent())?.includes(first.endpoint));
       assert.equal(await page.locator('article.endpoint h3').textContent(), 'New name');
 
@@ -361,13 +437,28 @@ describe('settings window', () => {
   test("a site's History button opens Activity filtered to that site", async () => {
     const w = await world();
     try {
-      const a = await w.h.engine.subscribe({ kind: 'site', origin: 'https://a.example', applicationServerKey: null, userVisibleOnly: true, label: 'Site A' });
-      const b = await w.h.engine.subscribe({ kind: 'site', origin: 'https://b.example', applicationServerKey: null, userVisibleOnly: true, label: 'Site B' });
+      const a = await w.h.engine.subscribe({
+        kind: 'site',
+        origin: 'https://a.example',
+        applicationServerKey: null,
+        userVisibleOnly: true,
+        label: 'Site A',
+      });
+      const b = await w.h.engine.subscribe({
+        kind: 'site',
+        origin: 'https://b.example',
+        applicationServerKey: null,
+        userVisibleOnly: true,
+        label: 'Site B',
+      });
       await send(a, JSON.stringify({ title: 'from A' }));
       await send(b, JSON.stringify({ title: 'from B' }));
       const { page } = w;
       await until(page, 'both in history', async () => w.h.engine.history.list({}).length === 2);
-      await page.locator('article.site', { has: page.getByRole('heading', { name: 'Site B' }) }).getByRole('button', { name: 'History' }).click();
+      await page
+        .locator('article.site', { has: page.getByRole('heading', { name: 'Site B' }) })
+        .getByRole('button', { name: 'History' })
+        .click();
       assert.equal(await page.getByRole('tab', { name: /Activity/ }).getAttribute('aria-selected'), 'true');
       await page.locator('#activity-list .entry-title', { hasText: 'from B' }).waitFor();
       assert.equal(await page.locator('#activity-list .entry').count(), 1);

@@ -1,4 +1,5 @@
-// Simple Push (docs/architecture.md "Subscriptions") in a site window on real Chromium: `navigator.push.register()` gives an endpoint,
+// Simple Push (docs/architecture.md "Subscriptions") in a site window on real Chromium: `navigator.push.register()`
+// gives an endpoint,
 // the application server PUTs `version=N` to it at the local push service, and the page's
 // `mozSetMessageHandler('push')` handler receives it; stale versions are ignored; after the service drops the UAID,
 // `push-register` fires and `registrations()` has the renewed endpoint. Nothing is mocked.
@@ -28,7 +29,11 @@ const permission: PermissionPort = { state: () => 'granted', ask: async () => 'g
 const acked: number[] = [];
 
 async function put(endpoint: string, version: number): Promise<number> {
-  const res = await fetch(endpoint, { method: 'PUT', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `version=${version}` });
+  const res = await fetch(endpoint, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `version=${version}`,
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -55,7 +60,9 @@ function attach(engineHarness: Harness): void {
 }
 
 before(async () => {
-  site = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>legacy app</title>'));
+  site = http.createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>legacy app</title>'),
+  );
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   origin = `http://localhost:${(site.address() as AddressInfo).port}`;
   // A small per-session drain limit lets the test force a UAID reset (autopush's UaidReset).
@@ -87,7 +94,13 @@ after(async () => {
   site?.close();
 });
 
-type LegacyNavigator = { push: { register(): Promise<string> & { onsuccess: unknown; result: unknown }; unregister(e: string): Promise<boolean>; registrations(): Promise<Array<{ pushEndpoint: string }>> } };
+type LegacyNavigator = {
+  push: {
+    register(): Promise<string> & { onsuccess: unknown; result: unknown };
+    unregister(e: string): Promise<boolean>;
+    registrations(): Promise<Array<{ pushEndpoint: string }>>;
+  };
+};
 
 describe('Simple Push in a site window', () => {
   let endpoint = '';
@@ -106,14 +119,22 @@ describe('Simple Push in a site window', () => {
     );
     assert.match(viaRequest, /\/spush\/v1\//);
     assert.notEqual(viaRequest, endpoint);
-    const list = await page.evaluate(async () => (await (navigator as unknown as LegacyNavigator).push.registrations()).map((r) => r.pushEndpoint));
+    const list = await page.evaluate(async () =>
+      (await (navigator as unknown as LegacyNavigator).push.registrations()).map((r) => r.pushEndpoint),
+    );
     assert.deepEqual(list.sort(), [endpoint, viaRequest].sort());
-    assert.equal(await page.evaluate((e) => (navigator as unknown as LegacyNavigator).push.unregister(e), viaRequest), true);
-    assert.equal(await page.evaluate((e) => (navigator as unknown as LegacyNavigator).push.unregister(e), viaRequest), false);
+    assert.equal(
+      await page.evaluate((e) => (navigator as unknown as LegacyNavigator).push.unregister(e), viaRequest),
+      true,
+    );
+    assert.equal(
+      await page.evaluate((e) => (navigator as unknown as LegacyNavigator).push.unregister(e), viaRequest),
+      false,
+    );
     assert.equal(await put(viaRequest, 1), 410, 'an unregistered endpoint is gone');
   });
 
-  test('PUT version=N reaches the page\'s push handler; versions not above the last are ignored', async () => {
+  test("PUT version=N reaches the page's push handler; versions not above the last are ignored", async () => {
     assert.equal(await put(endpoint, 5), 200);
     let r = await waitForPage('version 5', (x) => x.push.length >= 1);
     assert.deepEqual(r.push, [{ pushEndpoint: endpoint, version: 5 }]);
@@ -124,7 +145,10 @@ describe('Simple Push in a site window', () => {
     }
     assert.equal(await put(endpoint, 7), 200);
     r = await waitForPage('version 7', (x) => x.push.length >= 2);
-    assert.deepEqual(r.push, [{ pushEndpoint: endpoint, version: 5 }, { pushEndpoint: endpoint, version: 7 }]);
+    assert.deepEqual(r.push, [
+      { pushEndpoint: endpoint, version: 5 },
+      { pushEndpoint: endpoint, version: 7 },
+    ]);
   });
 
   test('after the service forgets the agent (new UAID), push-register fires and registrations() has the renewed endpoint', async () => {
@@ -137,7 +161,9 @@ describe('Simple Push in a site window', () => {
     attach(h);
     await waitForPage('push-register', (x) => x.register === 1);
     await h.engine.settled();
-    const list = await page.evaluate(async () => (await (navigator as unknown as LegacyNavigator).push.registrations()).map((r) => r.pushEndpoint));
+    const list = await page.evaluate(async () =>
+      (await (navigator as unknown as LegacyNavigator).push.registrations()).map((r) => r.pushEndpoint),
+    );
     assert.equal(list.length, 1);
     const renewed = list[0]!;
     assert.notEqual(renewed, endpoint);

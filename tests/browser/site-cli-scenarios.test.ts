@@ -21,7 +21,15 @@ describe('site add on the app shell and the unregister site, with and without li
 
   /** `site add` of the shell at `/`, then of a route only its worker answers: one subscription, found again. */
   async function addShell(dir: string, origin: string): Promise<SiteLine> {
-    const r = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
+    const r = await cli(dir, [
+      'site',
+      'add',
+      `${origin}/?close`,
+      '--headless',
+      '--allow-notifications',
+      '--close-after',
+      '60',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const [line, ...more] = parseLines(r.stdout);
     assert.ok(line, r.stderr);
@@ -30,29 +38,48 @@ describe('site add on the app shell and the unregister site, with and without li
     assert.equal(line!.scope, `${origin}/`);
     // The network has no /some/deep/route (404): the shell's navigation route answers it, with the page script,
     // and its subscribe() finds the subscription the origin already has.
-    const deep = await cli(dir, ['site', 'add', `${origin}/some/deep/route?close`, '--headless', '--allow-notifications', '--close-after', '60']);
+    const deep = await cli(dir, [
+      'site',
+      'add',
+      `${origin}/some/deep/route?close`,
+      '--headless',
+      '--allow-notifications',
+      '--close-after',
+      '60',
+    ]);
     assert.equal(deep.code, 0, deep.stderr);
     assert.deepEqual(parseLines(deep.stdout), [line]);
-    assert.ok(reports.includes(`${new URL(origin).hostname} subscribed=${new URL(origin).host}/some/deep/route`), reports.join('\n'));
+    assert.ok(
+      reports.includes(`${new URL(origin).hostname} subscribed=${new URL(origin).host}/some/deep/route`),
+      reports.join('\n'),
+    );
     return line!;
   }
 
   async function shellNotification(l: Listener, line: SiteLine, text: string): Promise<void> {
     assert.equal(await sendStatus(line, text, { vapid }), 201);
-    await waitFor('the shell\'s notification', () => l.lines.some((x) => x.type === 'notification' && x.body === text), 60_000);
+    await waitFor(
+      "the shell's notification",
+      () => l.lines.some((x) => x.type === 'notification' && x.body === text),
+      60_000,
+    );
     const n = l.lines.find((x) => x.type === 'notification' && x.body === text)!;
-    assert.equal(n.title, 'shell', 'shown by the shell\'s own worker');
+    assert.equal(n.title, 'shell', "shown by the shell's own worker");
     assert.equal(n.origin, line.origin);
   }
 
-  test('the Workbox app shell, site add without listen: its navigation route answers every navigation; listen then runs its push handler', BOUNDED, async () => {
-    const dir = tempDir();
-    const line = await addShell(dir, `http://shell-direct.localhost:${port}`);
-    const l = await started(dir);
-    await shellNotification(l, line, 'to the shell, added directly');
-  });
+  test(
+    'the Workbox app shell, site add without listen: its navigation route answers every navigation; listen then runs its push handler',
+    BOUNDED,
+    async () => {
+      const dir = tempDir();
+      const line = await addShell(dir, `http://shell-direct.localhost:${port}`);
+      const l = await started(dir);
+      await shellNotification(l, line, 'to the shell, added directly');
+    },
+  );
 
-  test('the Workbox app shell, site add while listen runs: the same, in listen\'s browser', BOUNDED, async () => {
+  test("the Workbox app shell, site add while listen runs: the same, in listen's browser", BOUNDED, async () => {
     const dir = tempDir();
     const l = await started(dir);
     const line = await addShell(dir, `http://shell-listen.localhost:${port}`);
@@ -60,8 +87,20 @@ describe('site add on the app shell and the unregister site, with and without li
   });
 
   /** The unregister site: `registration.unregister()` in a later `site add` window ends the push subscription. */
-  async function unregisterEnds(dir: string, origin: string, pushReachesWorker: (line: SiteLine) => Promise<void>): Promise<void> {
-    const r = await cli(dir, ['site', 'add', `${origin}/?close`, '--headless', '--allow-notifications', '--close-after', '60']);
+  async function unregisterEnds(
+    dir: string,
+    origin: string,
+    pushReachesWorker: (line: SiteLine) => Promise<void>,
+  ): Promise<void> {
+    const r = await cli(dir, [
+      'site',
+      'add',
+      `${origin}/?close`,
+      '--headless',
+      '--allow-notifications',
+      '--close-after',
+      '60',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const [line] = parseLines(r.stdout);
     assert.ok(line, r.stderr);
@@ -73,28 +112,47 @@ describe('site add on the app shell and the unregister site, with and without li
     assert.deepEqual(reports, [`${new URL(origin).hostname} unregistered=true`]);
     assert.equal(u.stdout, '', 'no subscription left for the origin');
     assert.match(u.stderr, /nothing subscribed in that window/);
-    assert.ok([404, 410].includes(await sendStatus(line!, 'after unregister', { vapid })), 'the sender is told the subscription is gone');
+    assert.ok(
+      [404, 410].includes(await sendStatus(line!, 'after unregister', { vapid })),
+      'the sender is told the subscription is gone',
+    );
     assert.equal((await cli(dir, ['site', 'list', '--json'])).stdout, '[]\n');
   }
 
   const workerShows = (l: Listener, text: string) => async (line: SiteLine) => {
     assert.equal(await sendStatus(line, text, { vapid }), 201);
-    await waitFor('the worker\'s notification', () => l.lines.some((x) => x.type === 'notification' && x.title === `worker: ${text}`), 60_000);
-    assert.equal(l.lines.find((x) => x.title === `worker: ${text}`)!.body, `${line.origin}/`, 'shown by the site\'s own worker');
+    await waitFor(
+      "the worker's notification",
+      () => l.lines.some((x) => x.type === 'notification' && x.title === `worker: ${text}`),
+      60_000,
+    );
+    assert.equal(
+      l.lines.find((x) => x.title === `worker: ${text}`)!.body,
+      `${line.origin}/`,
+      "shown by the site's own worker",
+    );
   };
 
-  test('the unregister site without listen: registration.unregister() ends the push subscription; the sender then gets 404/410', BOUNDED, async () => {
-    const dir = tempDir();
-    await unregisterEnds(dir, `http://unreg-direct.localhost:${port}`, async (line) => {
-      const l = await started(dir);
-      await workerShows(l, 'before unregister, direct')(line);
-      await l.stop();
-    });
-  });
+  test(
+    'the unregister site without listen: registration.unregister() ends the push subscription; the sender then gets 404/410',
+    BOUNDED,
+    async () => {
+      const dir = tempDir();
+      await unregisterEnds(dir, `http://unreg-direct.localhost:${port}`, async (line) => {
+        const l = await started(dir);
+        await workerShows(l, 'before unregister, direct')(line);
+        await l.stop();
+      });
+    },
+  );
 
-  test('the unregister site while listen runs: the same, in listen\'s browser', BOUNDED, async () => {
+  test("the unregister site while listen runs: the same, in listen's browser", BOUNDED, async () => {
     const dir = tempDir();
     const l = await started(dir);
-    await unregisterEnds(dir, `http://unreg-listen.localhost:${port}`, workerShows(l, 'before unregister, through listen'));
+    await unregisterEnds(
+      dir,
+      `http://unreg-listen.localhost:${port}`,
+      workerShows(l, 'before unregister, through listen'),
+    );
   });
 });

@@ -56,7 +56,8 @@ function startSites(): Promise<http.Server> {
       res.writeHead(302, { location: `http://www.${url.host}${url.pathname}` }).end();
       return;
     }
-    if (url.pathname.endsWith('/sw.js')) res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
+    if (url.pathname.endsWith('/sw.js'))
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
     else if (url.pathname === '/report') {
       reports.push(decodeURIComponent(url.search.slice(1)));
       res.writeHead(204).end();
@@ -91,7 +92,11 @@ before(async () => {
       return s;
     },
   });
-  h = await startEngine(service.wsUrl, { workerHost: host, opener: { open: async (url) => void opened.push(url) }, worker: { deadlineMs: 5_000, keepAliveMs: 30_000, retryDelaysMs: [] } });
+  h = await startEngine(service.wsUrl, {
+    workerHost: host,
+    opener: { open: async (url) => void opened.push(url) },
+    worker: { deadlineMs: 5_000, keepAliveMs: 30_000, retryDelaysMs: [] },
+  });
 });
 
 after(async () => {
@@ -124,33 +129,45 @@ function subscribeIn(page: HostPage, script: string, scope: string, userVisibleO
 
 const shownFor = (body: string) => (n: NotificationModel) => n.body === body;
 
-describe('sites\' own service workers on the Chromium host', () => {
-  test('a site reached through a redirect (apex -> www): the subscription belongs to the final origin', BOUNDED, async () => {
-    const page = await host.openPage(`http://apex.localhost:${port}/`);
-    const www = `http://www.apex.localhost:${port}`;
-    assert.equal(new URL(await page.url()).origin, www);
-    const sub = await subscribeIn(page, '/sw.js', '/');
-    await page.close();
-    const info = h.engine.list().find((s) => s.endpoint === sub.endpoint)!;
-    assert.equal(info.origin, www);
-    await send(sub, JSON.stringify({ title: 'redirected' }), { vapid });
-    await waitFor('the notification', () => h.notifier.shown.some((n) => n.title === 'redirected'), 20_000);
-    assert.equal(h.notifier.shown.find((n) => n.title === 'redirected')!.origin, www);
-  });
+describe("sites' own service workers on the Chromium host", () => {
+  test(
+    'a site reached through a redirect (apex -> www): the subscription belongs to the final origin',
+    BOUNDED,
+    async () => {
+      const page = await host.openPage(`http://apex.localhost:${port}/`);
+      const www = `http://www.apex.localhost:${port}`;
+      assert.equal(new URL(await page.url()).origin, www);
+      const sub = await subscribeIn(page, '/sw.js', '/');
+      await page.close();
+      const info = h.engine.list().find((s) => s.endpoint === sub.endpoint)!;
+      assert.equal(info.origin, www);
+      await send(sub, JSON.stringify({ title: 'redirected' }), { vapid });
+      await waitFor('the notification', () => h.notifier.shown.some((n) => n.title === 'redirected'), 20_000);
+      assert.equal(h.notifier.shown.find((n) => n.title === 'redirected')!.origin, www);
+    },
+  );
 
-  test('two registrations with different scopes on one origin: each has its own subscription and its own worker', BOUNDED, async () => {
-    const origin = `http://scopes.localhost:${port}`;
-    const page = await host.openPage(`${origin}/`);
-    const a = await subscribeIn(page, '/a/sw.js', '/a/');
-    const b = await subscribeIn(page, '/b/sw.js', '/b/');
-    await page.close();
-    assert.notEqual(a.endpoint, b.endpoint);
-    await send(a, JSON.stringify({ title: 'to a' }), { vapid });
-    await send(b, JSON.stringify({ title: 'to b' }), { vapid });
-    await waitFor('both notifications', () => h.notifier.shown.some(shownFor(`${origin}/a/`)) && h.notifier.shown.some(shownFor(`${origin}/b/`)), 20_000);
-    assert.equal(h.notifier.shown.find(shownFor(`${origin}/a/`))!.title, 'to a');
-    assert.equal(h.notifier.shown.find(shownFor(`${origin}/b/`))!.title, 'to b');
-  });
+  test(
+    'two registrations with different scopes on one origin: each has its own subscription and its own worker',
+    BOUNDED,
+    async () => {
+      const origin = `http://scopes.localhost:${port}`;
+      const page = await host.openPage(`${origin}/`);
+      const a = await subscribeIn(page, '/a/sw.js', '/a/');
+      const b = await subscribeIn(page, '/b/sw.js', '/b/');
+      await page.close();
+      assert.notEqual(a.endpoint, b.endpoint);
+      await send(a, JSON.stringify({ title: 'to a' }), { vapid });
+      await send(b, JSON.stringify({ title: 'to b' }), { vapid });
+      await waitFor(
+        'both notifications',
+        () => h.notifier.shown.some(shownFor(`${origin}/a/`)) && h.notifier.shown.some(shownFor(`${origin}/b/`)),
+        20_000,
+      );
+      assert.equal(h.notifier.shown.find(shownFor(`${origin}/a/`))!.title, 'to a');
+      assert.equal(h.notifier.shown.find(shownFor(`${origin}/b/`))!.title, 'to b');
+    },
+  );
 
   test('registration.unregister() ends the push subscription: the sender then gets 410', BOUNDED, async () => {
     const origin = `http://unreg.localhost:${port}`;
@@ -163,17 +180,21 @@ describe('sites\' own service workers on the Chromium host', () => {
     assert.ok([404, 410].includes(await sendStatus(sub, JSON.stringify({ title: 'after' }), { vapid })));
   });
 
-  test('notification data holding a Date, a Map and an ArrayBuffer is a structured clone in notificationclick', BOUNDED, async () => {
-    const origin = `http://clone.localhost:${port}`;
-    const page = await host.openPage(`${origin}/`);
-    const sub = await subscribeIn(page, '/sw.js', '/');
-    await page.close();
-    await send(sub, JSON.stringify({ title: 'clone', clone: true }), { vapid });
-    await waitFor('the notification', () => h.notifier.shown.some((n) => n.title === 'clone'), 20_000);
-    await h.engine.notificationActivated(h.notifier.shown.find((n) => n.title === 'clone')!.id);
-    await waitFor('the click report', () => reports.length > 0, 20_000);
-    assert.deepEqual(JSON.parse(reports[0]!), { date: '2020-01-02T00:00:00.000Z', map: 42, buf: [1, 2, 3] });
-  });
+  test(
+    'notification data holding a Date, a Map and an ArrayBuffer is a structured clone in notificationclick',
+    BOUNDED,
+    async () => {
+      const origin = `http://clone.localhost:${port}`;
+      const page = await host.openPage(`${origin}/`);
+      const sub = await subscribeIn(page, '/sw.js', '/');
+      await page.close();
+      await send(sub, JSON.stringify({ title: 'clone', clone: true }), { vapid });
+      await waitFor('the notification', () => h.notifier.shown.some((n) => n.title === 'clone'), 20_000);
+      await h.engine.notificationActivated(h.notifier.shown.find((n) => n.title === 'clone')!.id);
+      await waitFor('the click report', () => reports.length > 0, 20_000);
+      assert.deepEqual(JSON.parse(reports[0]!), { date: '2020-01-02T00:00:00.000Z', map: 42, buf: [1, 2, 3] });
+    },
+  );
 
   test('a click focuses the open window found by clients.matchAll() and sends it a postMessage', BOUNDED, async () => {
     const origin = `http://focus.localhost:${port}`;
@@ -208,20 +229,31 @@ describe('sites\' own service workers on the Chromium host', () => {
     assert.deepEqual(opened.slice(before), [`${origin}/opened/0`]);
   });
 
-  test('userVisibleOnly: false is accepted, and a push that shows nothing is charged to the budget', BOUNDED, async () => {
-    const origin = `http://silent.localhost:${port}`;
-    const page = await host.openPage(`${origin}/`);
-    const sub = await subscribeIn(page, '/sw.js', '/', false);
-    await page.close();
-    assert.equal(sub.userVisibleOnly, false);
-    const info = h.engine.list().find((s) => s.endpoint === sub.endpoint)!;
-    assert.equal(h.engine.subscription(info.id)!.userVisibleOnly, false);
-    // The first silent pushes fall in the burst grace; keep sending until one is charged.
-    for (let i = 0; i < 10 && !h.engine.history.list({ subscriptionId: info.id }).some((e) => e.fate === 'charged'); i++) {
-      const count = h.engine.history.list({ subscriptionId: info.id }).length;
-      await send(sub, JSON.stringify({ silent: true }), { vapid });
-      await waitFor('the fate', () => h.engine.history.list({ subscriptionId: info.id }).length > count, 20_000);
-    }
-    assert.ok(h.engine.history.list({ subscriptionId: info.id }).some((e) => e.fate === 'charged'), JSON.stringify(h.engine.history.list({ subscriptionId: info.id }).map((e) => e.fate)));
-  });
+  test(
+    'userVisibleOnly: false is accepted, and a push that shows nothing is charged to the budget',
+    BOUNDED,
+    async () => {
+      const origin = `http://silent.localhost:${port}`;
+      const page = await host.openPage(`${origin}/`);
+      const sub = await subscribeIn(page, '/sw.js', '/', false);
+      await page.close();
+      assert.equal(sub.userVisibleOnly, false);
+      const info = h.engine.list().find((s) => s.endpoint === sub.endpoint)!;
+      assert.equal(h.engine.subscription(info.id)!.userVisibleOnly, false);
+      // The first silent pushes fall in the burst grace; keep sending until one is charged.
+      for (
+        let i = 0;
+        i < 10 && !h.engine.history.list({ subscriptionId: info.id }).some((e) => e.fate === 'charged');
+        i++
+      ) {
+        const count = h.engine.history.list({ subscriptionId: info.id }).length;
+        await send(sub, JSON.stringify({ silent: true }), { vapid });
+        await waitFor('the fate', () => h.engine.history.list({ subscriptionId: info.id }).length > count, 20_000);
+      }
+      assert.ok(
+        h.engine.history.list({ subscriptionId: info.id }).some((e) => e.fate === 'charged'),
+        JSON.stringify(h.engine.history.list({ subscriptionId: info.id }).map((e) => e.fate)),
+      );
+    },
+  );
 });

@@ -27,7 +27,8 @@ before(async () => {
   site = http.createServer((req, res) => {
     const p = new URL(req.url ?? '/', 'http://x').pathname;
     if (p === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(sw);
-    else if (p === '/' || p === '/index.html') res.writeHead(200, { 'content-type': 'text/html' }).end(workboxShellPage());
+    else if (p === '/' || p === '/index.html')
+      res.writeHead(200, { 'content-type': 'text/html' }).end(workboxShellPage());
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('the network has no such page');
   });
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
@@ -46,17 +47,37 @@ after(async () => {
 });
 
 describe('a Workbox app shell', () => {
-  test('its navigation route answers every navigation, and its push handler shows the notification', BOUNDED, async () => {
-    const page = await host.openPage(`${origin}/`);
-    await page.evaluate(`navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`);
-    await page.close();
-    // The worker owns navigation: a path the network does not have gets the precached shell.
-    const deep = await host.openPage(`${origin}/some/deep/route`);
-    assert.equal(await deep.evaluate<string>(`document.getElementById('shell')?.textContent ?? document.body.innerText`), 'the app shell');
-    await deep.close();
+  test(
+    'its navigation route answers every navigation, and its push handler shows the notification',
+    BOUNDED,
+    async () => {
+      const page = await host.openPage(`${origin}/`);
+      await page.evaluate(
+        `navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`,
+      );
+      await page.close();
+      // The worker owns navigation: a path the network does not have gets the precached shell.
+      const deep = await host.openPage(`${origin}/some/deep/route`);
+      assert.equal(
+        await deep.evaluate<string>(`document.getElementById('shell')?.textContent ?? document.body.innerText`),
+        'the app shell',
+      );
+      await deep.close();
 
-    const sub = await h.engine.subscribe({ kind: 'site', origin, scope: `${origin}/`, applicationServerKey: null, userVisibleOnly: true, workerScriptURL: `${origin}/sw.js` });
-    await send(sub, 'from the application server');
-    await waitFor('the notification', () => h.notifier.shown.some((n) => n.title === 'shell' && n.body === 'from the application server'), 20_000);
-  });
+      const sub = await h.engine.subscribe({
+        kind: 'site',
+        origin,
+        scope: `${origin}/`,
+        applicationServerKey: null,
+        userVisibleOnly: true,
+        workerScriptURL: `${origin}/sw.js`,
+      });
+      await send(sub, 'from the application server');
+      await waitFor(
+        'the notification',
+        () => h.notifier.shown.some((n) => n.title === 'shell' && n.body === 'from the application server'),
+        20_000,
+      );
+    },
+  );
 });

@@ -8,7 +8,13 @@ import { createServer, type Server } from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sendWebPush, vapidKeys, type ReceiverKeys, type SendOptions, type VapidKeys } from '../support/raw-push-client.ts';
+import {
+  sendWebPush,
+  vapidKeys,
+  type ReceiverKeys,
+  type SendOptions,
+  type VapidKeys,
+} from '../support/raw-push-client.ts';
 
 export interface PushReport {
   /** event.data.text(), or null for a push without data. */
@@ -93,11 +99,16 @@ export async function startFirefoxPeer(serviceWsUrl: string, opts: StartOptions 
       env: { ...process.env, HOME: home, TMPDIR: tmp, MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
     });
     cleanups.push(() => killGroup(child));
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code, sig) => reject(new Error(`firefox exited early (${code ?? sig})`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, sig) => reject(new Error(`firefox exited early (${code ?? sig})`))),
+    );
     exited.catch(() => {});
 
     const deadline = new Promise<never>((_, reject) => {
-      const t = setTimeout(() => reject(new Error(`firefox did not subscribe within ${timeoutMs} ms; page log: ${page.log.join(' | ')}`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`firefox did not subscribe within ${timeoutMs} ms; page log: ${page.log.join(' | ')}`)),
+        timeoutMs,
+      );
       t.unref();
     });
     const sub = await Promise.race([page.subscription, exited, deadline]);
@@ -112,7 +123,11 @@ export async function startFirefoxPeer(serviceWsUrl: string, opts: StartOptions 
       async send(payload, options = {}) {
         const keys = receiverKeysOf(sub.subscription);
         const sentAt = performance.timeOrigin + performance.now();
-        const res = await sendWebPush(sub.subscription.endpoint, keys, payload, { TTL: 60, vapidDetails: vapid, ...options });
+        const res = await sendWebPush(sub.subscription.endpoint, keys, payload, {
+          TTL: 60,
+          vapidDetails: vapid,
+          ...options,
+        });
         return { statusCode: res.statusCode, sentAt };
       },
       close: cleanup,
@@ -124,7 +139,11 @@ export async function startFirefoxPeer(serviceWsUrl: string, opts: StartOptions 
 }
 
 /** Send -> service-worker push event latencies (ms), one message at a time. */
-export async function measurePushLatency(peer: FirefoxPeer, count: number, options: SendOptions = {}): Promise<number[]> {
+export async function measurePushLatency(
+  peer: FirefoxPeer,
+  count: number,
+  options: SendOptions = {},
+): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
     const text = `latency ${i} ${Math.random()}`;
@@ -139,7 +158,12 @@ export async function measurePushLatency(peer: FirefoxPeer, count: number, optio
 
 function receiverKeysOf(sub: { keys: { p256dh: string; auth: string } }): ReceiverKeys {
   // web-push only needs the public halves; the private key stays in Firefox.
-  return { p256dh: sub.keys.p256dh, authB64: sub.keys.auth, auth: Buffer.from(sub.keys.auth, 'base64url'), ecdh: undefined as never };
+  return {
+    p256dh: sub.keys.p256dh,
+    authB64: sub.keys.auth,
+    auth: Buffer.from(sub.keys.auth, 'base64url'),
+    ecdh: undefined as never,
+  };
 }
 
 async function killGroup(child: ChildProcess): Promise<void> {
@@ -321,7 +345,9 @@ function userJs(serviceWsUrl: string, proxyPort: number, debug: boolean): string
     'browser.region.network.url': '',
     'geo.provider.network.url': '',
   };
-  return Object.entries(prefs)
-    .map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(prefs)
+      .map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`)
+      .join('\n') + '\n'
+  );
 }

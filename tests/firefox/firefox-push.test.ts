@@ -8,7 +8,9 @@ import { percentileOf } from './stats.ts';
 import { findFirefox, measurePushLatency, startFirefoxPeer, type FirefoxPeer } from './firefox-peer.ts';
 
 const firefox = findFirefox();
-const skip = firefox ? false : 'firefox-esr is not installed (apt-get install firefox-esr); skipping the Firefox push test';
+const skip = firefox
+  ? false
+  : 'firefox-esr is not installed (apt-get install firefox-esr); skipping the Firefox push test';
 
 describe('Firefox ESR as a client of the local push service', { skip, timeout: 180_000 }, () => {
   let service: PushService;
@@ -18,7 +20,9 @@ describe('Firefox ESR as a client of the local push service', { skip, timeout: 1
 
   before(async () => {
     service = await startPushService();
-    service.events.on('client-message', (_uaid: string | undefined, msg: Record<string, unknown>) => clientMessages.push(msg));
+    service.events.on('client-message', (_uaid: string | undefined, msg: Record<string, unknown>) =>
+      clientMessages.push(msg),
+    );
     service.events.on('ack', (a: { code: unknown; known: boolean }) => acks.push(a));
     peer = await startFirefoxPeer(service.wsUrl);
   });
@@ -54,7 +58,10 @@ describe('Firefox ESR as a client of the local push service', { skip, timeout: 1
 
   it('Firefox acks every message with code 100', async () => {
     await waitFor(() => acks.length >= 3, 5000);
-    assert.ok(acks.every((a) => a.code === 100 && a.known), JSON.stringify(acks));
+    assert.ok(
+      acks.every((a) => a.code === 100 && a.known),
+      JSON.stringify(acks),
+    );
   });
 
   it('after the service drops the connection, Firefox reconnects with its UAID and gets the stored message', async () => {
@@ -71,7 +78,9 @@ describe('Firefox ESR as a client of the local push service', { skip, timeout: 1
   it('send -> push event latency (diagnostic only, not asserted)', async (t) => {
     for (const contentEncoding of ['aes128gcm', 'aesgcm'] as const) {
       const ms = await measurePushLatency(peer, 20, { contentEncoding });
-      t.diagnostic(`${contentEncoding}: p50 ${percentileOf(ms, 50).toFixed(1)} ms, p99 ${percentileOf(ms, 99).toFixed(1)} ms over ${ms.length}`);
+      t.diagnostic(
+        `${contentEncoding}: p50 ${percentileOf(ms, 50).toFixed(1)} ms, p99 ${percentileOf(ms, 99).toFixed(1)} ms over ${ms.length}`,
+      );
     }
   });
 });

@@ -11,9 +11,15 @@ const bundles = new Map<string, Promise<string>>();
 export function bundlePageScript(entry: string): Promise<string> {
   let bundle = bundles.get(entry);
   if (!bundle) {
-    bundle = build({ entryPoints: [path.join(root, entry)], bundle: true, write: false, format: 'iife', platform: 'browser', target: 'chrome120', logLevel: 'silent' }).then(
-      (out) => out.outputFiles[0]!.text,
-    );
+    bundle = build({
+      entryPoints: [path.join(root, entry)],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'browser',
+      target: 'chrome120',
+      logLevel: 'silent',
+    }).then((out) => out.outputFiles[0]!.text);
     bundles.set(entry, bundle);
   }
   return bundle;

@@ -26,6 +26,13 @@ export function buildServiceWorkerScript(): Promise<string> {
 
 /** `PUSH_AGENT_DEBUG_HOST=1` prints the host's log lines to stderr. */
 export async function chromiumHost(opts: Partial<ChromiumWorkerHostOptions> = {}): Promise<ChromiumWorkerHost> {
-  const logger = process.env.PUSH_AGENT_DEBUG_HOST === '1' ? streamLogger((l) => process.stderr.write(`${l}\n`), 'debug') : undefined;
-  return new ChromiumWorkerHost({ serviceWorkerScript: await buildServiceWorkerScript(), ...(logger ? { logger } : {}), ...opts });
+  const logger =
+    process.env.PUSH_AGENT_DEBUG_HOST === '1'
+      ? streamLogger((l) => process.stderr.write(`${l}\n`), 'debug')
+      : undefined;
+  return new ChromiumWorkerHost({
+    serviceWorkerScript: await buildServiceWorkerScript(),
+    ...(logger ? { logger } : {}),
+    ...opts,
+  });
 }

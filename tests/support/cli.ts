@@ -10,9 +10,15 @@ export interface CliResult {
 }
 
 /** Runs to completion. Async: a push service living in the test's process must keep answering meanwhile. */
-export function runCli(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { timeout: opts.timeoutMs ?? 30_000, env: opts.env ?? process.env });
+    const p = spawn(process.execPath, [CLI, ...args], {
+      timeout: opts.timeoutMs ?? 30_000,
+      env: opts.env ?? process.env,
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -69,15 +75,23 @@ export function listenCli(args: string[]): Listener {
 
 /**
  * Runs the command on a pseudo-terminal (util-linux `script`): its stdin is a TTY, as a user's is. Answers `answer`
- * to the agent's `[y/N]` question when it shows (null: leaves it unanswered). `output` is what the terminal showed (stdout and stderr together,
+ * to the agent's `[y/N]` question when it shows (null: leaves it unanswered). `output` is what the terminal showed
+ * (stdout and stderr together,
  * lines ending in \r\n); `code` the command's exit code.
  */
-export function runCliOnTerminal(args: string[], opts: { answer: string | null; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<{ code: number | null; output: string }> {
+export function runCliOnTerminal(
+  args: string[],
+  opts: { answer: string | null; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<{ code: number | null; output: string }> {
   const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, CLI, ...args].map(quote).join(' ');
   return new Promise((resolve) => {
     // SIGKILL at the time limit: script(1) outlives a SIGTERM while its command hangs; the command then gets SIGHUP.
-    const p = spawn('script', ['-qefc', command, '/dev/null'], { timeout: opts.timeoutMs ?? 30_000, killSignal: 'SIGKILL', env: opts.env ?? process.env });
+    const p = spawn('script', ['-qefc', command, '/dev/null'], {
+      timeout: opts.timeoutMs ?? 30_000,
+      killSignal: 'SIGKILL',
+      env: opts.env ?? process.env,
+    });
     let output = '';
     let answered = false;
     const onData = (c: Buffer) => {

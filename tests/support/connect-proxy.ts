@@ -31,10 +31,10 @@ export async function connectProxy(): Promise<ConnectProxy> {
   return {
     url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
     tunnels,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
-

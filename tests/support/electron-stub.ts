@@ -61,9 +61,12 @@ class App extends EventEmitter {
     return this.#ready;
   }
   quit() {
-    const event = { defaultPrevented: false, preventDefault() {
-      this.defaultPrevented = true;
-    } };
+    const event = {
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+    };
     this.emit('before-quit', event);
     if (!event.defaultPrevented) this.exit(0);
   }
@@ -102,8 +105,10 @@ export const protocol = {
 
 const keyring = process.env.PUSH_AGENT_STUB_KEYRING ?? 'ok';
 let keyringAnswered: () => void = () => {};
-const keyringReady = keyring === 'slow' ? new Promise<void>((resolve) => (keyringAnswered = resolve)) : Promise.resolve();
-const encryptionUnavailable = () => new Error('Error while encrypting the text provided to safeStorage.encryptStringAsync. Encryption is not available.');
+const keyringReady =
+  keyring === 'slow' ? new Promise<void>((resolve) => (keyringAnswered = resolve)) : Promise.resolve();
+const encryptionUnavailable = () =>
+  new Error('Error while encrypting the text provided to safeStorage.encryptStringAsync. Encryption is not available.');
 export const safeStorage = {
   isAsyncEncryptionAvailable: async () => {
     await keyringReady;
@@ -158,7 +163,14 @@ export class Notification extends EventEmitter {
   }
   show() {
     shownNotifications.push(this);
-    out({ notification: { title: this.options.title, body: this.options.body, silent: this.options.silent, hasIcon: Boolean(this.options.icon) } });
+    out({
+      notification: {
+        title: this.options.title,
+        body: this.options.body,
+        silent: this.options.silent,
+        hasIcon: Boolean(this.options.icon),
+      },
+    });
   }
   close() {
     // The app's own close() also emits 'close' (docs/api/notification.md), with no reason outside Windows.
@@ -168,10 +180,15 @@ export class Notification extends EventEmitter {
   userEvent(name: 'click' | 'close' | 'action', detail: { actionIndex?: number; reason?: string } = {}): boolean {
     const windows = process.platform === 'win32';
     const event = { preventDefault() {}, defaultPrevented: false };
-    if (name === 'click') return this.emit('click', event), true;
-    if (name === 'close') return this.emit('close', { ...event, ...(windows && detail.reason ? { reason: detail.reason } : {}) }), true;
+    if (name === 'click') return (this.emit('click', event), true);
+    if (name === 'close')
+      return (this.emit('close', { ...event, ...(windows && detail.reason ? { reason: detail.reason } : {}) }), true);
     if (process.platform !== 'darwin' && !windows) return false;
-    this.emit('action', { ...event, actionIndex: detail.actionIndex ?? 0, ...(windows ? { selectionIndex: -1 } : {}) }, detail.actionIndex ?? 0);
+    this.emit(
+      'action',
+      { ...event, actionIndex: detail.actionIndex ?? 0, ...(windows ? { selectionIndex: -1 } : {}) },
+      detail.actionIndex ?? 0,
+    );
     return true;
   }
 }
@@ -238,7 +255,9 @@ export class BrowserWindow extends EventEmitter {
     setImmediate(() => this.emit('ready-to-show'));
   }
   setMenu(menu: Array<{ label?: string; submenu?: Array<{ label?: string }> }> | null) {
-    out({ windowMenu: (menu ?? []).flatMap((m) => [m.label, ...(m.submenu ?? []).map((i) => i.label)]).filter(Boolean) });
+    out({
+      windowMenu: (menu ?? []).flatMap((m) => [m.label, ...(m.submenu ?? []).map((i) => i.label)]).filter(Boolean),
+    });
   }
   show() {}
   focus() {}
@@ -362,10 +381,19 @@ function standInWorld(send: (json: string) => void, reg: StandInRegistration) {
         const text = e.data ? Buffer.from(e.data, 'base64').toString() : '';
         if (text === 'hang') return new Promise(() => {});
         const r = await call('showNotification', [text, { body: `from ${reg.scope}` }]);
-        return r.ok ? { status: 'ok' } : { status: 'error', code: 302, kind: 'waituntil-rejected', message: String((r.value as { message?: string })?.message) };
+        return r.ok
+          ? { status: 'ok' }
+          : {
+              status: 'error',
+              code: 302,
+              kind: 'waituntil-rejected',
+              message: String((r.value as { message?: string })?.message),
+            };
       }
       if (e.type === 'notificationclick') {
-        const opened = await Promise.all(Array.from({ length: 100 }, () => call('openWindow', [`${reg.scope}clicked`])));
+        const opened = await Promise.all(
+          Array.from({ length: 100 }, () => call('openWindow', [`${reg.scope}clicked`])),
+        );
         out({ serviceWorker: 'openWindow', opened: opened.filter((o) => o.value === true).length });
       }
       return { status: 'ok' };
@@ -376,7 +404,8 @@ function standInWorld(send: (json: string) => void, reg: StandInRegistration) {
     },
   };
   // What the build's wrapper of registration.unregister() sends once Chromium deleted the registration.
-  (reg as { unregister?: () => void }).unregister = () => send(JSON.stringify({ id: 0, method: 'unregistered', args: [] }));
+  (reg as { unregister?: () => void }).unregister = () =>
+    send(JSON.stringify({ id: 0, method: 'unregistered', args: [] }));
   return agent;
 }
 
@@ -395,14 +424,24 @@ class ServiceWorkers extends EventEmitter {
     return reg.running;
   }
   getAllRunning() {
-    return Object.fromEntries([...this.registrations.values()].filter((r) => r.running).map((r) => [r.versionId, { scope: r.scope, scriptUrl: r.scriptURL }]));
+    return Object.fromEntries(
+      [...this.registrations.values()]
+        .filter((r) => r.running)
+        .map((r) => [r.versionId, { scope: r.scope, scriptUrl: r.scriptURL }]),
+    );
   }
   getWorkerFromVersionID(versionId: number) {
     return [...this.registrations.values()].find((r) => r.versionId === versionId)?.running ?? undefined;
   }
   /** What a site page's `navigator.serviceWorker.register()` leads to. */
   register(scope: string, scriptURL: string) {
-    this.registrations.set(scope, { scope, scriptURL, versionId: nextVersionId++, preloads: this.preloads, running: null });
+    this.registrations.set(scope, {
+      scope,
+      scriptURL,
+      versionId: nextVersionId++,
+      preloads: this.preloads,
+      running: null,
+    });
     this.emit('registration-completed', { preventDefault() {} }, { scope });
   }
   /** The site's worker calls `registration.unregister()` (`running`: from inside the running worker). */
@@ -421,7 +460,8 @@ export const session = {
     setPermissionRequestHandler() {},
     setPermissionCheckHandler() {},
     // A PAC answer, as Chromium gives it; PUSH_AGENT_STUB_PROXY stands for the system's proxy settings.
-    resolveProxy: async (_url: string) => (process.env.PUSH_AGENT_STUB_PROXY ? `PROXY ${process.env.PUSH_AGENT_STUB_PROXY}; DIRECT` : 'DIRECT'),
+    resolveProxy: async (_url: string) =>
+      process.env.PUSH_AGENT_STUB_PROXY ? `PROXY ${process.env.PUSH_AGENT_STUB_PROXY}; DIRECT` : 'DIRECT',
   },
   // One session per partition, as Electron returns the same Session for the same name; its protocol handlers are
   // kept (and answer `partition` commands' requests), not dropped.
@@ -432,14 +472,20 @@ export const session = {
       s = {
         partition,
         handlers,
-        protocol: { handle: (scheme: string, handler: (request: Request) => Promise<Response>) => void handlers.set(scheme, handler), unhandle: (scheme: string) => void handlers.delete(scheme), isProtocolHandled: (scheme: string) => handlers.has(scheme) },
+        protocol: {
+          handle: (scheme: string, handler: (request: Request) => Promise<Response>) =>
+            void handlers.set(scheme, handler),
+          unhandle: (scheme: string) => void handlers.delete(scheme),
+          isProtocolHandled: (scheme: string) => handlers.has(scheme),
+        },
         setPermissionRequestHandler() {},
         setPermissionCheckHandler() {},
         setDevicePermissionHandler() {},
         on() {},
         serviceWorkers: new ServiceWorkers(),
         registerPreloadScript(script: { type: string; filePath: string; id?: string }) {
-          if (script.type !== 'frame' && script.type !== 'service-worker') throw new Error(`Invalid type: ${script.type}`);
+          if (script.type !== 'frame' && script.type !== 'service-worker')
+            throw new Error(`Invalid type: ${script.type}`);
           if (!script.filePath.startsWith('/')) throw new Error('Preload script must have absolute path');
           if (script.type === 'service-worker') (this.serviceWorkers as ServiceWorkers).preloads.push(script.filePath);
           out({ preloadScript: script.type });
@@ -452,11 +498,38 @@ export const session = {
     return s;
   },
 };
-const partitions = new Map<string, { partition: string; handlers: Map<string, (request: Request) => Promise<Response>>; [k: string]: unknown }>();
+const partitions = new Map<
+  string,
+  { partition: string; handlers: Map<string, (request: Request) => Promise<Response>>; [k: string]: unknown }
+>();
 
 // ---- commands from the test ----
 readline.createInterface({ input: process.stdin }).on('line', async (line) => {
-  const cmd = JSON.parse(line) as { id: number; type: 'settings' | 'scheme' | 'power' | 'notification' | 'second-instance' | 'keyring' | 'sw-register' | 'sw-unregister' | 'site-subscribe' | 'quit'; method?: string; args?: unknown[]; url?: string; frameUrl?: string; event?: string; title?: string; actionIndex?: number; reason?: string; origin?: string; scope?: string; scriptURL?: string };
+  const cmd = JSON.parse(line) as {
+    id: number;
+    type:
+      | 'settings'
+      | 'scheme'
+      | 'power'
+      | 'notification'
+      | 'second-instance'
+      | 'keyring'
+      | 'sw-register'
+      | 'sw-unregister'
+      | 'site-subscribe'
+      | 'quit';
+    method?: string;
+    args?: unknown[];
+    url?: string;
+    frameUrl?: string;
+    event?: string;
+    title?: string;
+    actionIndex?: number;
+    reason?: string;
+    origin?: string;
+    scope?: string;
+    scriptURL?: string;
+  };
   try {
     const workersOf = (origin: string) => session.fromPartition(sitePartition(origin)).serviceWorkers as ServiceWorkers;
     if (cmd.type === 'sw-register') {
@@ -466,12 +539,24 @@ readline.createInterface({ input: process.stdin }).on('line', async (line) => {
       out({ id: cmd.id, result: workersOf(cmd.origin!).unregister(cmd.scope!) });
     } else if (cmd.type === 'site-subscribe') {
       // A page's pushManager.subscribe() through the app's test hook (main.ts exposeTestHooks).
-      const hooks = (globalThis as unknown as { __pushAgentTest: { subscribeSite(o: string, s: string, u: string): Promise<unknown> } }).__pushAgentTest;
+      const hooks = (
+        globalThis as unknown as {
+          __pushAgentTest: { subscribeSite(o: string, s: string, u: string): Promise<unknown> };
+        }
+      ).__pushAgentTest;
       out({ id: cmd.id, result: await hooks.subscribeSite(cmd.origin!, cmd.scope!, cmd.scriptURL!) });
     } else if (cmd.type === 'notification') {
       const n = shownNotifications.findLast((x) => x.options.title === cmd.title);
       if (!n) throw new Error('no such notification');
-      out({ id: cmd.id, result: { emitted: n.userEvent(cmd.event as 'click' | 'close' | 'action', { ...(cmd.actionIndex !== undefined ? { actionIndex: cmd.actionIndex } : {}), ...(cmd.reason ? { reason: cmd.reason } : {}) }) } });
+      out({
+        id: cmd.id,
+        result: {
+          emitted: n.userEvent(cmd.event as 'click' | 'close' | 'action', {
+            ...(cmd.actionIndex !== undefined ? { actionIndex: cmd.actionIndex } : {}),
+            ...(cmd.reason ? { reason: cmd.reason } : {}),
+          }),
+        },
+      });
     } else if (cmd.type === 'power') {
       out({ id: cmd.id, result: { emitted: powerMonitor.platformEvent(cmd.event!) } });
     } else if (cmd.type === 'second-instance') {
@@ -485,11 +570,22 @@ readline.createInterface({ input: process.stdin }).on('line', async (line) => {
       const win = windows.find((w) => w.webContents.getURL().startsWith('push-agent://settings/'));
       if (!win) throw new Error('no settings window');
       const frame = cmd.frameUrl ? { processId: 1, routingId: 9999, url: cmd.frameUrl } : win.webContents.mainFrame;
-      const result = await ipcMain.handlers.get('push-agent:settings:call')!({ sender: win.webContents, senderFrame: frame }, cmd.method, cmd.args);
+      const result = await ipcMain.handlers.get('push-agent:settings:call')!(
+        { sender: win.webContents, senderFrame: frame },
+        cmd.method,
+        cmd.args,
+      );
       out({ id: cmd.id, result });
     } else if (cmd.type === 'scheme') {
       const response = await schemeHandlers.get('push-agent')!(new Request(cmd.url!));
-      out({ id: cmd.id, result: { status: response.status, csp: response.headers.get('content-security-policy'), length: (await response.arrayBuffer()).byteLength } });
+      out({
+        id: cmd.id,
+        result: {
+          status: response.status,
+          csp: response.headers.get('content-security-policy'),
+          length: (await response.arrayBuffer()).byteLength,
+        },
+      });
     } else {
       app.quit();
     }
@@ -498,4 +594,19 @@ readline.createInterface({ input: process.stdin }).on('line', async (line) => {
   }
 });
 
-export default { app, ipcMain, protocol, safeStorage, powerMonitor, Notification, nativeImage, net, shell, Menu, dialog, Tray, BrowserWindow, session };
+export default {
+  app,
+  ipcMain,
+  protocol,
+  safeStorage,
+  powerMonitor,
+  Notification,
+  nativeImage,
+  net,
+  shell,
+  Menu,
+  dialog,
+  Tray,
+  BrowserWindow,
+  session,
+};

@@ -33,7 +33,10 @@ export class RecordingNotifier implements Notifier {
 /** Collects log lines so tests can assert on them (and on what they must never contain). */
 export function memoryLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  return Object.assign(streamLogger((l) => lines.push(l), 'debug'), { lines });
+  return Object.assign(
+    streamLogger((l) => lines.push(l), 'debug'),
+    { lines },
+  );
 }
 
 export interface Harness {
@@ -44,7 +47,11 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startEngine(serviceUrl: string, overrides: Partial<EngineOptions> = {}, dataDir = tempDir()): Promise<Harness> {
+export async function startEngine(
+  serviceUrl: string,
+  overrides: Partial<EngineOptions> = {},
+  dataDir = tempDir(),
+): Promise<Harness> {
   const notifier = new RecordingNotifier();
   const logger = memoryLogger();
   const store = openJsonFileStore(dataDir);
@@ -72,7 +79,12 @@ export async function keysAtRest(dataDir: string, id: string): Promise<ReturnTyp
   return registry.keys(id);
 }
 
-export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000, intervalMs = 10): Promise<void> {
+export async function waitFor(
+  what: string,
+  predicate: () => boolean,
+  timeoutMs = 10_000,
+  intervalMs = 10,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -93,24 +105,45 @@ export interface SendOptions {
  * request; we only carry it, because web-push's own transport speaks https only and the local service is http.
  * Resolves with the HTTP status; rejects with an error carrying `statusCode` for error statuses, as web-push does.
  */
-export async function send(sub: Pick<SubscriptionInfo, 'endpoint' | 'keys'>, payload: string | Buffer | null, opts: SendOptions = {}): Promise<number> {
+export async function send(
+  sub: Pick<SubscriptionInfo, 'endpoint' | 'keys'>,
+  payload: string | Buffer | null,
+  opts: SendOptions = {},
+): Promise<number> {
   const details = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: sub.keys }, payload ?? undefined, {
     TTL: opts.ttl ?? 60,
     contentEncoding: opts.encoding ?? 'aes128gcm',
     ...(opts.topic ? { topic: opts.topic } : {}),
     ...(opts.urgency ? { urgency: opts.urgency } : {}),
-    ...(opts.vapid ? { vapidDetails: { subject: opts.vapid.subject ?? 'mailto:test@example.org', publicKey: opts.vapid.publicKey, privateKey: opts.vapid.privateKey } } : {}),
+    ...(opts.vapid
+      ? {
+          vapidDetails: {
+            subject: opts.vapid.subject ?? 'mailto:test@example.org',
+            publicKey: opts.vapid.publicKey,
+            privateKey: opts.vapid.privateKey,
+          },
+        }
+      : {}),
   });
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(details.headers)) headers[k] = String(v);
-  const res = await fetch(details.endpoint, { method: details.method, headers, ...(details.body ? { body: new Uint8Array(details.body as Buffer) } : {}) });
+  const res = await fetch(details.endpoint, {
+    method: details.method,
+    headers,
+    ...(details.body ? { body: new Uint8Array(details.body as Buffer) } : {}),
+  });
   await res.arrayBuffer();
-  if (res.status >= 400) throw Object.assign(new Error(`push service answered ${res.status}`), { statusCode: res.status });
+  if (res.status >= 400)
+    throw Object.assign(new Error(`push service answered ${res.status}`), { statusCode: res.status });
   return res.status;
 }
 
 /** The HTTP status a send gets, including error statuses (web-push throws on them). */
-export async function sendStatus(sub: Pick<SubscriptionInfo, 'endpoint' | 'keys'>, payload: string | null, opts: SendOptions = {}): Promise<number> {
+export async function sendStatus(
+  sub: Pick<SubscriptionInfo, 'endpoint' | 'keys'>,
+  payload: string | null,
+  opts: SendOptions = {},
+): Promise<number> {
   try {
     return await send(sub, payload, opts);
   } catch (err) {

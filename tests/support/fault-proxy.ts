@@ -18,7 +18,10 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(target: { host: string; port: number }, random: () => number = Math.random): Promise<FaultProxy> {
+export async function startFaultProxy(
+  target: { host: string; port: number },
+  random: () => number = Math.random,
+): Promise<FaultProxy> {
   const live = new Set<{ client: net.Socket; upstream: net.Socket; frozen: boolean }>();
   let cutRange: { minBytes: number; maxBytes: number } | null = null;
   let delayMs = 0;
@@ -28,7 +31,9 @@ export async function startFaultProxy(target: { host: string; port: number }, ra
     const upstream = net.connect(target.port, target.host);
     const conn = { client, upstream, frozen: false };
     live.add(conn);
-    let budget = cutRange ? Math.floor(cutRange.minBytes + random() * (cutRange.maxBytes - cutRange.minBytes)) : Infinity;
+    let budget = cutRange
+      ? Math.floor(cutRange.minBytes + random() * (cutRange.maxBytes - cutRange.minBytes))
+      : Infinity;
     const forward = (from: net.Socket, to: net.Socket, fromService: boolean) => {
       from.on('data', (chunk: Buffer) => {
         if (conn.frozen) return;

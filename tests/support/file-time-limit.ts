@@ -7,7 +7,9 @@ const seconds = Number(process.env.PUSH_AGENT_TEST_FILE_TIMEOUT ?? 600);
 if (process.env.NODE_TEST_CONTEXT && Number.isFinite(seconds) && seconds > 0) {
   const file = process.argv[1] ?? '(unknown test file)';
   const timer = setTimeout(() => {
-    process.stderr.write(`\ntime limit: ${file} was still running after ${seconds} s (PUSH_AGENT_TEST_FILE_TIMEOUT); stopped\n`);
+    process.stderr.write(
+      `\ntime limit: ${file} was still running after ${seconds} s (PUSH_AGENT_TEST_FILE_TIMEOUT); stopped\n`,
+    );
     process.exit(1); // 'exit' handlers still run: Playwright closes the browsers it launched
   }, seconds * 1000);
   timer.unref(); // a file that finishes is never held open by its own limit

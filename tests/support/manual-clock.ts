@@ -48,7 +48,8 @@ export class ManualClock implements Clock {
     const target = this.#now + ms;
     for (;;) {
       let next: Timer | null = null;
-      for (const t of this.#timers) if (t.due <= target && (!next || t.due < next.due || (t.due === next.due && t.seq < next.seq))) next = t;
+      for (const t of this.#timers)
+        if (t.due <= target && (!next || t.due < next.due || (t.due === next.due && t.seq < next.seq))) next = t;
       if (!next) break;
       this.#timers.delete(next);
       this.#now = Math.max(this.#now, next.due);

@@ -1,4 +1,5 @@
-// A Store (src/engine/ports.ts) in memory, for pure policy tests; it round-trips values through JSON like the real ones.
+// A Store (src/engine/ports.ts) in memory, for pure policy tests; it round-trips values through JSON like the real
+// ones.
 import type { Store } from '../../src/engine/ports.ts';
 
 export class MemoryStore implements Store {

@@ -33,7 +33,15 @@ const BRIDGE_INIT_SCRIPT = `(() => {
   Object.defineProperty(globalThis, '__pushAgentSiteDeliver', { value: (m) => { if (handler) handler(m); } });
 })();`;
 
-const METHODS = new Set(['permissionState', 'subscribe', 'getSubscription', 'unsubscribe', 'legacyRegister', 'legacyUnregister', 'legacyRegistrations']);
+const METHODS = new Set([
+  'permissionState',
+  'subscribe',
+  'getSubscription',
+  'unsubscribe',
+  'legacyRegister',
+  'legacyUnregister',
+  'legacyRegistrations',
+]);
 
 /**
  * Binds the page's bridge to whatever `service()` returns at call time (tests restart engines). Like the Electron
@@ -48,8 +56,9 @@ export async function bindSiteBridge(page: Page, service: () => SiteService): Pr
     } catch {
       // about:blank and the like: no origin, refused below.
     }
-    if (frameOrigin !== s.origin) return { ok: false, name: 'SecurityError', message: 'not this window\'s origin' };
-    if (typeof method !== 'string' || !METHODS.has(method) || !Array.isArray(args)) return { ok: false, name: 'InvalidAccessError', message: 'unknown bridge call' };
+    if (frameOrigin !== s.origin) return { ok: false, name: 'SecurityError', message: "not this window's origin" };
+    if (typeof method !== 'string' || !METHODS.has(method) || !Array.isArray(args))
+      return { ok: false, name: 'InvalidAccessError', message: 'unknown bridge call' };
     return (s as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
   });
   await page.addInitScript(BRIDGE_INIT_SCRIPT);
@@ -60,7 +69,11 @@ export async function bindSiteBridge(page: Page, service: () => SiteService): Pr
 export function forwardSiteMessages(page: Page, service: SiteService): () => void {
   return service.listen((m: SiteMessage) => {
     page
-      .evaluate((msg) => (globalThis as unknown as { __pushAgentSiteDeliver?: (m: unknown) => void }).__pushAgentSiteDeliver?.(msg), m)
+      .evaluate(
+        (msg) =>
+          (globalThis as unknown as { __pushAgentSiteDeliver?: (m: unknown) => void }).__pushAgentSiteDeliver?.(msg),
+        m,
+      )
       .catch(() => undefined);
   });
 }

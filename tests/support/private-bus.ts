@@ -16,7 +16,9 @@ export interface PrivateBus {
 export function startPrivateBus(): PrivateBus | null {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'private-bus-'));
   const address = `unix:path=${path.join(dir, 'bus')}`;
-  const r = spawnSync('dbus-daemon', ['--session', `--address=${address}`, '--fork', '--print-pid'], { encoding: 'utf8' });
+  const r = spawnSync('dbus-daemon', ['--session', `--address=${address}`, '--fork', '--print-pid'], {
+    encoding: 'utf8',
+  });
   if (r.error || r.status !== 0) return null;
   const pid = Number(r.stdout.trim().split('\n')[0]);
   return {
@@ -34,7 +36,11 @@ export function startPrivateBus(): PrivateBus | null {
 interface RawBus {
   requestName(name: string, flags: number, cb: (err: unknown, code: number) => void): void;
   releaseName(name: string, cb: (err: unknown) => void): void;
-  exportInterface(obj: object, path: string, iface: { name: string; methods: object; properties: Record<string, string>; signals: object }): void;
+  exportInterface(
+    obj: object,
+    path: string,
+    iface: { name: string; methods: object; properties: Record<string, string>; signals: object },
+  ): void;
   connection: { end(): void; on(e: string, f: () => void): void };
 }
 
@@ -46,22 +52,39 @@ export interface FakePeer {
 }
 
 /** A peer on `address` owning `name`, answering Properties.Get on `objectPath` from `properties`. */
-export async function fakePeer(address: string, name: string, objectPath: string, properties: Record<string, Record<string, string>> = {}): Promise<FakePeer> {
-  const bus = (dbus as unknown as { sessionBus(o: { busAddress: string }): RawBus }).sessionBus({ busAddress: address });
+export async function fakePeer(
+  address: string,
+  name: string,
+  objectPath: string,
+  properties: Record<string, Record<string, string>> = {},
+): Promise<FakePeer> {
+  const bus = (dbus as unknown as { sessionBus(o: { busAddress: string }): RawBus }).sessionBus({
+    busAddress: address,
+  });
   bus.connection.on('error', () => {});
   // The library answers Properties.Get from the exported object's own fields.
   for (const [iface, values] of Object.entries(properties)) {
-    bus.exportInterface(values, objectPath, { name: iface, methods: {}, properties: Object.fromEntries(Object.keys(values).map((k) => [k, 's'])), signals: {} });
+    bus.exportInterface(values, objectPath, {
+      name: iface,
+      methods: {},
+      properties: Object.fromEntries(Object.keys(values).map((k) => [k, 's'])),
+      signals: {},
+    });
   }
-  await new Promise<void>((resolve, reject) => bus.requestName(name, 4, (err, code) => (err || code !== 1 ? reject(new Error(`could not own ${name}: ${String(code)}`)) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    bus.requestName(name, 4, (err, code) =>
+      err || code !== 1 ? reject(new Error(`could not own ${name}: ${String(code)}`)) : resolve(),
+    ),
+  );
   return {
     properties,
     release: (n) => new Promise<void>((resolve) => bus.releaseName(n, () => resolve())),
     // Resolves once the bus has dropped the peer's names, so that the next peer can own them.
-    close: () => new Promise<void>((resolve) => {
-      bus.connection.on('end', resolve);
-      bus.connection.end();
-      setTimeout(resolve, 200).unref();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        bus.connection.on('end', resolve);
+        bus.connection.end();
+        setTimeout(resolve, 200).unref();
+      }),
   };
 }

@@ -122,7 +122,13 @@ export class RawPushClient {
   }
 
   async hello(uaid?: string, extra: Json = {}): Promise<Json> {
-    this.send({ messageType: 'hello', use_webpush: true, broadcasts: {}, ...(uaid !== undefined ? { uaid } : {}), ...extra });
+    this.send({
+      messageType: 'hello',
+      use_webpush: true,
+      broadcasts: {},
+      ...(uaid !== undefined ? { uaid } : {}),
+      ...extra,
+    });
     const reply = await this.next();
     if (reply.messageType !== 'hello') throw new Error(`expected hello reply, got ${JSON.stringify(reply)}`);
     this.uaid = reply.uaid as string;
@@ -210,7 +216,8 @@ export async function sendWebPush(
     const r = await webpush.sendNotification(subscription, payload, { ...options, agent: plainHttpAgent });
     return { statusCode: r.statusCode, headers: r.headers as Record<string, string>, body: r.body };
   } catch (err) {
-    if (err instanceof webpush.WebPushError) return { statusCode: err.statusCode, headers: err.headers as Record<string, string>, body: err.body };
+    if (err instanceof webpush.WebPushError)
+      return { statusCode: err.statusCode, headers: err.headers as Record<string, string>, body: err.body };
     throw err;
   }
 }

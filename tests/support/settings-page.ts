@@ -43,7 +43,8 @@ export function buildSettingsAssets(): Promise<SettingsAssets> {
 /** Runs in the page before its scripts: builds window.pushAgent over the binding. */
 function bridge(methods: readonly string[]): void {
   type Reply = { ok: unknown } | { error: { kind: string; message: string } };
-  const call = (window as unknown as { __pushAgentCall(method: string, args: unknown[]): Promise<Reply> }).__pushAgentCall;
+  const call = (window as unknown as { __pushAgentCall(method: string, args: unknown[]): Promise<Reply> })
+    .__pushAgentCall;
   const listeners = new Set<(e: unknown) => void>();
   const api: Record<string, unknown> = {};
   for (const m of methods) {
@@ -88,7 +89,11 @@ export interface OpenOptions {
   hash?: string;
 }
 
-export async function openSettingsPage(browser: Browser, service: SettingsService, opts: OpenOptions = {}): Promise<SettingsPage> {
+export async function openSettingsPage(
+  browser: Browser,
+  service: SettingsService,
+  opts: OpenOptions = {},
+): Promise<SettingsPage> {
   const a = await buildSettingsAssets();
   const files: Record<string, [string, string]> = {
     '/settings.html': ['text/html; charset=utf-8', a.html],
@@ -100,7 +105,9 @@ export async function openSettingsPage(browser: Browser, service: SettingsServic
     if (pathname === '/favicon.ico') return void res.writeHead(204).end(); // Chromium asks; the app has none here
     const file = files[pathname];
     if (!file) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': file[0], 'content-security-policy': a.csp, 'cache-control': 'no-store' }).end(file[1]);
+    res
+      .writeHead(200, { 'content-type': file[0], 'content-security-policy': a.csp, 'cache-control': 'no-store' })
+      .end(file[1]);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -121,14 +128,22 @@ export async function openSettingsPage(browser: Browser, service: SettingsServic
       return { ok: (await fn.apply(service, args)) ?? null };
     } catch (err) {
       const e = err as { kind?: unknown; message?: unknown };
-      return { error: { kind: typeof e.kind === 'string' ? e.kind : 'failed', message: typeof e.message === 'string' ? e.message : 'failed' } };
+      return {
+        error: {
+          kind: typeof e.kind === 'string' ? e.kind : 'failed',
+          message: typeof e.message === 'string' ? e.message : 'failed',
+        },
+      };
     }
   });
   await context.addInitScript(bridge, API_METHODS);
 
   const forward = (event: SettingsEvent) => {
     for (const p of context.pages()) {
-      p.evaluate((e) => (window as unknown as { __pushAgentDeliver?(e: unknown): void }).__pushAgentDeliver?.(e), event).catch(() => {});
+      p.evaluate(
+        (e) => (window as unknown as { __pushAgentDeliver?(e: unknown): void }).__pushAgentDeliver?.(e),
+        event,
+      ).catch(() => {});
     }
   };
   service.on('event', forward);
@@ -161,7 +176,18 @@ export async function axeViolations(page: Page): Promise<string[]> {
   // Injected by Playwright (CDP), not by a <script>: the page's CSP rightly forbids inline scripts.
   await page.evaluate(source);
   const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            o: unknown,
+          ): Promise<{
+            violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }>;
+          }>;
+        };
+      }
+    ).axe;
     return axe.run(document, { resultTypes: ['violations'] });
   });
   return result.violations

@@ -70,8 +70,10 @@ function startSites(shellWorker: string): Promise<http.Server> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (url.hostname.startsWith('shell')) {
       // The app shell: the network has only the shell and its worker; every other navigation is the worker's.
-      if (url.pathname === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(shellWorker);
-      else if (url.pathname === '/' || url.pathname === '/index.html') res.writeHead(200, { 'content-type': 'text/html' }).end(workboxShellPage(PAGE_SCRIPT));
+      if (url.pathname === '/sw.js')
+        res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(shellWorker);
+      else if (url.pathname === '/' || url.pathname === '/index.html')
+        res.writeHead(200, { 'content-type': 'text/html' }).end(workboxShellPage(PAGE_SCRIPT));
       else if (url.pathname === '/report') {
         reports.push(`${url.hostname} ${decodeURIComponent(url.search.slice(1))}`);
         res.writeHead(204).end();
@@ -82,7 +84,8 @@ function startSites(shellWorker: string): Promise<http.Server> {
       res.writeHead(302, { location: `http://www.${url.host}${url.pathname}${url.search}` }).end();
       return;
     }
-    if (url.pathname === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
+    if (url.pathname === '/sw.js')
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(SW);
     else if (url.pathname === '/report') {
       reports.push(`${url.hostname} ${decodeURIComponent(url.search.slice(1))}`);
       res.writeHead(204).end();
@@ -142,10 +145,15 @@ export function siteCli(): SiteCli {
     get port() {
       return port;
     },
-    cli: (dir, args, env = process.env) => runCli([...args, '--data-dir', dir, '--service', service.wsUrl], { env, timeoutMs: 90_000 }),
+    cli: (dir, args, env = process.env) =>
+      runCli([...args, '--data-dir', dir, '--service', service.wsUrl], { env, timeoutMs: 90_000 }),
     async started(dir, env) {
       const l = track(listen(dir, service.wsUrl, env ? { env } : {}));
-      await waitFor('listen connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
+      await waitFor(
+        'listen connected',
+        () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'),
+        20_000,
+      );
       return l;
     },
     track,
@@ -153,4 +161,9 @@ export function siteCli(): SiteCli {
 }
 
 /** `site add`'s stdout, one subscription per line. */
-export const parseSiteLines = (stdout: string): SiteLine[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SiteLine);
+export const parseSiteLines = (stdout: string): SiteLine[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as SiteLine);

@@ -31,7 +31,7 @@ export function fillDisk(dir: string): string {
   const fd = fs.openSync(filler, 'w');
   const chunk = Buffer.alloc(64 * 1024, 0x61);
   try {
-    for (let size = chunk.length; size >= 1; ) {
+    for (let size = chunk.length; size >= 1;) {
       try {
         fs.writeSync(fd, chunk, 0, size);
       } catch (err) {

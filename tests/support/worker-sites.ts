@@ -39,7 +39,10 @@ export class SiteServer {
 
   /** Serves `files` (path -> body or file) at http://<name>.localhost:<port>; returns that origin. */
   site(name: string, files: Record<string, string | SiteFile>): string {
-    this.#files.set(name, Object.fromEntries(Object.entries(files).map(([p, f]) => [p, typeof f === 'string' ? { body: f } : f])));
+    this.#files.set(
+      name,
+      Object.fromEntries(Object.entries(files).map(([p, f]) => [p, typeof f === 'string' ? { body: f } : f])),
+    );
     return this.origin(name);
   }
 
@@ -69,7 +72,13 @@ export class SiteServer {
     }
     const file = this.#files.get(name)?.[url.pathname];
     if (file) {
-      res.writeHead(200, { 'content-type': file.type ?? 'text/javascript; charset=utf-8', 'cache-control': 'no-store', ...file.headers }).end(file.body);
+      res
+        .writeHead(200, {
+          'content-type': file.type ?? 'text/javascript; charset=utf-8',
+          'cache-control': 'no-store',
+          ...file.headers,
+        })
+        .end(file.body);
     } else if (url.pathname === '/' || url.pathname.endsWith('.html')) {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>site</title>');
     } else {
@@ -82,7 +91,12 @@ export class SiteServer {
  * Registers `script` at `scope` (both relative to `origin`) from a page of the host's browser and waits until the
  * worker is active, as a site does; the page is closed afterwards. Rejects with the page's error if registration fails.
  */
-export async function registerWorker(host: ChromiumWorkerHost, origin: string, script = '/sw.js', scope = '/'): Promise<void> {
+export async function registerWorker(
+  host: ChromiumWorkerHost,
+  origin: string,
+  script = '/sw.js',
+  scope = '/',
+): Promise<void> {
   const page = await host.openPage(`${origin}/`);
   try {
     await page.evaluate(`(async () => {

@@ -1,7 +1,8 @@
 // The web-platform-tests for the Push API and service-worker notifications (copied under tests/wpt/tree), run in
 // real Chromium by the agent's Chromium host (src/chromium-host: the page script in every page, the service-worker
 // script in every service worker), with a real engine on the local push service behind it; testdriver's
-// set_permission sets the engine's permission (and the host makes the browser profile follow it). Each variant's pass count is compared with the one committed in
+// set_permission sets the engine's permission (and the host makes the browser profile follow it). Each variant's pass
+// count is compared with the one committed in
 // docs/conformance.md: a count that falls fails this test. `WPT_RECORD=1` rewrites the table with today's counts.
 
 import { after, before, describe, test } from 'node:test';
@@ -38,7 +39,8 @@ function committedCounts(): Map<string, number> {
   const text = fs.readFileSync(COUNTS_DOC, 'utf8');
   const table = text.slice(text.indexOf(START), text.indexOf(END));
   const counts = new Map<string, number>();
-  for (const m of table.matchAll(/^\| `([^`]+)` \| (\w+) \| (\d+) \| (\d+) \|$/gm)) counts.set(`${m[1]} (${m[2]})`, Number(m[3]));
+  for (const m of table.matchAll(/^\| `([^`]+)` \| (\w+) \| (\d+) \| (\d+) \|$/gm))
+    counts.set(`${m[1]} (${m[2]})`, Number(m[3]));
   return counts;
 }
 
@@ -66,7 +68,8 @@ const results = new Map<string, { passed: number; total: number }>();
 
 before(async () => {
   wpt = await startWptServer(async (origin, name, state) => {
-    if (name !== 'notifications' && name !== 'push') throw new Error(`set_permission: ${name} is not a permission the agent has`);
+    if (name !== 'notifications' && name !== 'push')
+      throw new Error(`set_permission: ${name} is not a permission the agent has`);
     if (state !== 'granted' && state !== 'denied' && state !== 'prompt') throw new Error('set_permission: bad state');
     permissions.set(origin, state);
     await host.followPermission(origin, state);
@@ -76,7 +79,8 @@ before(async () => {
     pageScript: await buildPageScript(),
     sites: (origin) => {
       let site = sites.get(origin);
-      if (!site && /^http:\/\/[\w.-]+\.localhost:\d+$/.test(origin)) sites.set(origin, (site = new SiteService(h.engine, origin, permission, h.logger)));
+      if (!site && /^http:\/\/[\w.-]+\.localhost:\d+$/.test(origin))
+        sites.set(origin, (site = new SiteService(h.engine, origin, permission, h.logger)));
       return site;
     },
   });
@@ -118,11 +122,18 @@ describe('web-platform-tests: the pass count per file does not fall below docs/c
         const report = await run(variant);
         const passed = report.tests.filter((t) => t.status === 0).length;
         results.set(key(variant), { passed, total: report.tests.length });
-        const failing = report.tests.filter((t) => t.status !== 0).map((t) => `  - ${t.name}: ${t.message ?? 'status ' + t.status}`);
-        console.log(`${key(variant)}: ${passed} of ${report.tests.length} pass (harness status ${report.status})${failing.length ? '\n' + failing.join('\n') : ''}`);
+        const failing = report.tests
+          .filter((t) => t.status !== 0)
+          .map((t) => `  - ${t.name}: ${t.message ?? 'status ' + t.status}`);
+        console.log(
+          `${key(variant)}: ${passed} of ${report.tests.length} pass (harness status ${report.status})${failing.length ? '\n' + failing.join('\n') : ''}`,
+        );
         if (process.env.WPT_RECORD === '1') return;
         const floor = committed.get(key(variant));
-        assert.ok(floor !== undefined, `${key(variant)} has no committed count in docs/conformance.md (run with WPT_RECORD=1)`);
+        assert.ok(
+          floor !== undefined,
+          `${key(variant)} has no committed count in docs/conformance.md (run with WPT_RECORD=1)`,
+        );
         assert.ok(passed >= floor, `${key(variant)}: ${passed} pass, fewer than the ${floor} committed`);
       });
     }

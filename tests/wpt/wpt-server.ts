@@ -102,7 +102,12 @@ function workerScript(testPath: string, meta: WptMeta): string {
   ].join('\n');
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.idl': 'text/plain', '.png': 'image/png' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.html': 'text/html',
+  '.idl': 'text/plain',
+  '.png': 'image/png',
+};
 
 function reply(res: http.ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' }).end(body);
@@ -153,7 +158,12 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, hook: SetPe
     if (source) {
       const meta = readMeta(fs.readFileSync(source, 'utf8'));
       if (generated[4] === 'worker.js') return reply(res, 200, 'text/javascript', workerScript(testPath, meta));
-      return reply(res, 200, 'text/html', generated[3] ? serviceWorkerWrapper(testPath, meta) : windowWrapper(testPath, meta));
+      return reply(
+        res,
+        200,
+        'text/html',
+        generated[3] ? serviceWorkerWrapper(testPath, meta) : windowWrapper(testPath, meta),
+      );
     }
   }
   const file = fileUnder(WPT_TREE, p);

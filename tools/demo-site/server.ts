@@ -32,7 +32,8 @@ const PAGE = `<!doctype html>
 <script src="/app.js"></script>
 </body></html>`;
 
-const STYLE = 'body{font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}button{font:inherit;padding:.5rem 1rem}';
+const STYLE =
+  'body{font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}button{font:inherit;padding:.5rem 1rem}';
 
 function appScript(publicKey: string): string {
   return `const status = document.getElementById('status');
@@ -89,18 +90,35 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 
 /** web-push encrypts and signs; we carry the request ourselves, since its transport speaks https only and the local
  * push service is http. */
-async function sendPush(sub: PushSubscription, payload: string, vapid: { publicKey: string; privateKey: string }): Promise<void> {
-  const details = webpush.generateRequestDetails(sub, payload, { TTL: 60, vapidDetails: { subject: 'mailto:demo@localhost', ...vapid } });
+async function sendPush(
+  sub: PushSubscription,
+  payload: string,
+  vapid: { publicKey: string; privateKey: string },
+): Promise<void> {
+  const details = webpush.generateRequestDetails(sub, payload, {
+    TTL: 60,
+    vapidDetails: { subject: 'mailto:demo@localhost', ...vapid },
+  });
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(details.headers)) headers[k] = String(v);
-  const res = await fetch(details.endpoint, { method: details.method, headers, ...(details.body ? { body: new Uint8Array(details.body as Buffer) } : {}) });
+  const res = await fetch(details.endpoint, {
+    method: details.method,
+    headers,
+    ...(details.body ? { body: new Uint8Array(details.body as Buffer) } : {}),
+  });
   await res.arrayBuffer();
-  if (res.status >= 400) throw Object.assign(new Error(`push service answered ${res.status}`), { statusCode: res.status });
+  if (res.status >= 400)
+    throw Object.assign(new Error(`push service answered ${res.status}`), { statusCode: res.status });
 }
 
 function isSubscription(v: unknown): v is PushSubscription {
   const s = v as { endpoint?: unknown; keys?: { p256dh?: unknown; auth?: unknown } } | null;
-  return typeof s?.endpoint === 'string' && /^https?:\/\//.test(s.endpoint) && typeof s.keys?.p256dh === 'string' && typeof s.keys?.auth === 'string';
+  return (
+    typeof s?.endpoint === 'string' &&
+    /^https?:\/\//.test(s.endpoint) &&
+    typeof s.keys?.p256dh === 'string' &&
+    typeof s.keys?.auth === 'string'
+  );
 }
 
 export async function startDemoSite(opts: { port?: number; host?: string } = {}): Promise<DemoSite> {
@@ -127,15 +145,19 @@ export async function startDemoSite(opts: { port?: number; host?: string } = {})
       if (req.method === 'POST' && url.pathname === '/send') {
         if (subs.size === 0) return void res.writeHead(409).end('nobody is subscribed yet');
         sent++;
-        const payload = JSON.stringify({ title: 'Hello from the demo site', body: `Push number ${sent}, sent with web-push.`, url: `http://${req.headers.host}/` });
-        const results = await Promise.allSettled(
-          [...subs.values()].map((s) => sendPush(s, payload, vapid)),
-        );
+        const payload = JSON.stringify({
+          title: 'Hello from the demo site',
+          body: `Push number ${sent}, sent with web-push.`,
+          url: `http://${req.headers.host}/`,
+        });
+        const results = await Promise.allSettled([...subs.values()].map((s) => sendPush(s, payload, vapid)));
         [...subs.keys()].forEach((endpoint, i) => {
           const r = results[i]!;
-          if (r.status === 'rejected' && [404, 410].includes((r.reason as { statusCode?: number }).statusCode ?? 0)) subs.delete(endpoint);
+          if (r.status === 'rejected' && [404, 410].includes((r.reason as { statusCode?: number }).statusCode ?? 0))
+            subs.delete(endpoint);
         });
-        for (const r of results) if (r.status === 'rejected') console.error(`demo site: push not sent: ${(r.reason as Error).message}`);
+        for (const r of results)
+          if (r.status === 'rejected') console.error(`demo site: push not sent: ${(r.reason as Error).message}`);
         const ok = results.filter((r) => r.status === 'fulfilled').length;
         return void res.writeHead(ok ? 200 : 502).end(ok ? `sent to ${ok}` : 'the push service refused');
       }

@@ -28,7 +28,15 @@ function workerScript(): URL | null {
 const posted = new WeakMap<SubscriptionKeys, DecryptRequest['keys']>();
 function exactKeys(keys: SubscriptionKeys): DecryptRequest['keys'] {
   let k = posted.get(keys);
-  if (!k) posted.set(keys, (k = { privateKey: new Uint8Array(keys.privateKey), publicKey: new Uint8Array(keys.publicKey), authSecret: new Uint8Array(keys.authSecret) }));
+  if (!k)
+    posted.set(
+      keys,
+      (k = {
+        privateKey: new Uint8Array(keys.privateKey),
+        publicKey: new Uint8Array(keys.publicKey),
+        authSecret: new Uint8Array(keys.authSecret),
+      }),
+    );
   return k;
 }
 
@@ -36,7 +44,10 @@ export class DecryptThread {
   readonly #script = workerScript();
   #worker: Worker | null = null;
   #next = 0;
-  #waiting = new Map<number, { msg: EncryptedPush; keys: SubscriptionKeys; resolve: (p: Buffer | null) => void; reject: (e: Error) => void }>();
+  #waiting = new Map<
+    number,
+    { msg: EncryptedPush; keys: SubscriptionKeys; resolve: (p: Buffer | null) => void; reject: (e: Error) => void }
+  >();
   #idleTimer: NodeJS.Timeout | null = null;
 
   get available(): boolean {
@@ -85,10 +96,16 @@ export class DecryptThread {
       this.#waiting.delete(reply.id);
       if ('error' in reply) {
         const kind = reply.error.kind ?? 'internal error';
-        const message = reply.error.message.startsWith(`${kind}: `) ? reply.error.message.slice(kind.length + 2) : reply.error.message;
+        const message = reply.error.message.startsWith(`${kind}: `)
+          ? reply.error.message.slice(kind.length + 2)
+          : reply.error.message;
         w.reject(new DecryptError(kind, message));
-      }
-      else w.resolve(reply.plaintext === null ? null : Buffer.from(reply.plaintext.buffer, reply.plaintext.byteOffset, reply.plaintext.byteLength));
+      } else
+        w.resolve(
+          reply.plaintext === null
+            ? null
+            : Buffer.from(reply.plaintext.buffer, reply.plaintext.byteOffset, reply.plaintext.byteLength),
+        );
       if (this.#waiting.size === 0) this.#scheduleStop();
     });
     worker.on('error', () => {

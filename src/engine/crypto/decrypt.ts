@@ -7,7 +7,16 @@
 // primitives bound (five HMAC objects plus a Buffer.concat per record, where hkdfSync does each HKDF natively),
 // it reads its own header without bounds checks and cannot decode aesgcm128. Tests decrypt http_ece's and
 // web-push's output to keep the two implementations in agreement.
-import { createDecipheriv, createECDH, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, type ECDH, type KeyObject } from 'node:crypto';
+import {
+  createDecipheriv,
+  createECDH,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  hkdfSync,
+  type ECDH,
+  type KeyObject,
+} from 'node:crypto';
 import { DecryptError } from './errors.ts';
 import { parseAesgcmHeaders, type PushHeaders } from './headers.ts';
 import { isP256PublicKey, type SubscriptionKeys } from './keys.ts';
@@ -97,12 +106,14 @@ function planOf(data: Buffer, headers: PushHeaders | undefined): Plan {
 }
 
 function planAes128gcm(data: Buffer): Plan {
-  if (data.length < AES128GCM_HEADER) throw new DecryptError('truncated header', 'body shorter than the aes128gcm header');
+  if (data.length < AES128GCM_HEADER)
+    throw new DecryptError('truncated header', 'body shorter than the aes128gcm header');
   const rs = data.readUInt32BE(SALT);
   // A record must hold the tag, the delimiter and at least one byte of data (RFC 8188 §2: rs >= 18).
   if (rs < TAG + 2) throw new DecryptError('invalid record size', 'rs is below 18');
   const idlen = data[20];
-  if (idlen !== KEY) throw new DecryptError('invalid sender public key', `keyid is ${idlen} bytes, not a 65-byte P-256 key`);
+  if (idlen !== KEY)
+    throw new DecryptError('invalid sender public key', `keyid is ${idlen} bytes, not a 65-byte P-256 key`);
   const end = AES128GCM_HEADER + KEY;
   if (data.length < end) throw new DecryptError('truncated header', 'body ends inside the keyid');
   const senderKey = data.subarray(AES128GCM_HEADER, end);
@@ -119,7 +130,8 @@ function planAesgcm(data: Buffer, headers: PushHeaders | undefined, scheme: 'aes
   // A record no larger than its pad length field can never carry data, so no message with it can be valid.
   if (rs <= padLength) throw new DecryptError('invalid record size', 'rs leaves no room for data');
   if (salt.length !== SALT) throw new DecryptError('invalid salt', 'the salt is not 16 bytes');
-  if (!isP256PublicKey(senderKey)) throw new DecryptError('invalid sender public key', 'dh is not a 65-byte P-256 point');
+  if (!isP256PublicKey(senderKey))
+    throw new DecryptError('invalid sender public key', 'dh is not a 65-byte P-256 point');
   // Records are rs + 16 on the wire and the last one must be shorter, so that truncation at a record boundary
   // shows: a sender whose data fills the last record exactly appends an empty (padding-only) record.
   if (data.length % (rs + TAG) === 0) throw new DecryptError('truncated data', 'body ends on a record boundary');
@@ -129,7 +141,8 @@ function planAesgcm(data: Buffer, headers: PushHeaders | undefined, scheme: 'aes
 function split(ciphertext: Buffer, size: number, minLast: number): Buffer[] {
   const records: Buffer[] = [];
   for (let at = 0; at < ciphertext.length; at += size) records.push(ciphertext.subarray(at, at + size));
-  if (records[records.length - 1]!.length < minLast) throw new DecryptError('record too short', 'the last record cannot hold its tag and padding');
+  if (records[records.length - 1]!.length < minLast)
+    throw new DecryptError('record too short', 'the last record cannot hold its tag and padding');
   return records;
 }
 
@@ -164,7 +177,12 @@ function prepare(keys: SubscriptionKeys): OwnKeys {
   }
   const derived = ecdh.getPublicKey();
   if (!derived.equals(publicKey)) throw badKeys('publicKey does not belong to privateKey');
-  const own: OwnKeys = { from: [privateKey, publicKey, authSecret], ecdh, publicKey: derived, authSecret: Buffer.from(authSecret) };
+  const own: OwnKeys = {
+    from: [privateKey, publicKey, authSecret],
+    ecdh,
+    publicKey: derived,
+    authSecret: Buffer.from(authSecret),
+  };
   prepared.set(keys, own);
   return own;
 }
@@ -211,7 +229,13 @@ function privateKeyObject(own: OwnKeys): KeyObject {
   const b64 = (b: Buffer) => b.toString('base64url');
   // getPrivateKey drops leading zero bytes; a JWK `d` must be the full 32.
   const d = own.ecdh.getPrivateKey();
-  const jwk = { kty: 'EC', crv: 'P-256', d: b64(Buffer.concat([Buffer.alloc(32 - d.length), d])), x: b64(own.publicKey.subarray(1, 33)), y: b64(own.publicKey.subarray(33)) };
+  const jwk = {
+    kty: 'EC',
+    crv: 'P-256',
+    d: b64(Buffer.concat([Buffer.alloc(32 - d.length), d])),
+    x: b64(own.publicKey.subarray(1, 33)),
+    y: b64(own.publicKey.subarray(33)),
+  };
   try {
     return createPrivateKey({ key: jwk, format: 'jwk' });
   } catch {
@@ -245,8 +269,17 @@ function deriveKeys(plan: Plan, own: OwnKeys, secret: Buffer): { cek: Buffer; no
   if (scheme === 'aesgcm') {
     // draft-04: the auth secret goes into the IKM, both public keys into a context appended to each info.
     const ikm = hkdf(secret, own.authSecret, AUTH_INFO, 32);
-    const context = Buffer.concat([AESGCM_CONTEXT_LABEL, KEY_LENGTH_PREFIX, own.publicKey, KEY_LENGTH_PREFIX, senderKey]);
-    return { cek: hkdf(ikm, salt, Buffer.concat([AESGCM_INFO, context]), 16), nonce: hkdf(ikm, salt, Buffer.concat([NONCE_INFO, context]), 12) };
+    const context = Buffer.concat([
+      AESGCM_CONTEXT_LABEL,
+      KEY_LENGTH_PREFIX,
+      own.publicKey,
+      KEY_LENGTH_PREFIX,
+      senderKey,
+    ]);
+    return {
+      cek: hkdf(ikm, salt, Buffer.concat([AESGCM_INFO, context]), 16),
+      nonce: hkdf(ikm, salt, Buffer.concat([NONCE_INFO, context]), 12),
+    };
   }
   // aesgcm128 predates the auth secret and the context.
   return { cek: hkdf(secret, salt, AESGCM128_INFO, 16), nonce: hkdf(secret, salt, AESGCM128_NONCE_INFO, 12) };
@@ -286,7 +319,10 @@ function unpad(plan: Plan, plain: Buffer, i: number): Buffer {
     while (at >= 0 && plain[at] === 0) at--;
     if (at < 0) throw new DecryptError('bad padding', `record ${i} has no delimiter`);
     if (plain[at] !== (last ? 2 : 1)) {
-      throw new DecryptError('bad padding', last ? 'the last record does not end the message' : `record ${i} claims to be the last`);
+      throw new DecryptError(
+        'bad padding',
+        last ? 'the last record does not end the message' : `record ${i} claims to be the last`,
+      );
     }
     return plain.subarray(0, at);
   }

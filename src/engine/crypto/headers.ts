@@ -4,7 +4,10 @@
 // decryptor's business (decrypt.ts), so the failure kinds match Firefox's order of checks.
 import { DecryptError } from './errors.ts';
 
-/** The push-protocol notification `headers` field (docs/protocol-notes.md §1): quotes and padding may already be stripped. */
+/**
+ * The push-protocol notification `headers` field (docs/protocol-notes.md §1): quotes and padding may already be
+ * stripped.
+ */
 export type PushHeaders = { encoding?: string; encryption?: string; crypto_key?: string; encryption_key?: string };
 
 export const DEFAULT_RS = 4096;
@@ -66,7 +69,8 @@ export function parseEncryption(header: string): EncryptionParams {
   let rs = DEFAULT_RS;
   if (rsText !== undefined) {
     rs = /^[0-9]+$/.test(rsText) ? Number(rsText) : NaN;
-    if (!(rs >= 1 && rs <= MAX_AESGCM_RS)) throw new DecryptError('invalid record size', 'rs is not an integer in range');
+    if (!(rs >= 1 && rs <= MAX_AESGCM_RS))
+      throw new DecryptError('invalid record size', 'rs is not an integer in range');
   }
   const salt = decodeBase64(saltText);
   if (salt === null) throw new DecryptError('invalid salt', 'the salt is not base64');
@@ -93,7 +97,10 @@ export function parseCryptoKey(header: string): CryptoKeyEntry[] {
  * entry whose keyid matches the Encryption entry's, else from the first entry with a `dh`. aesgcm128 predates
  * Crypto-Key and carries the key in Encryption-Key.
  */
-export function parseAesgcmHeaders(headers: PushHeaders | undefined, encoding: 'aesgcm' | 'aesgcm128' = 'aesgcm'): AesgcmParams {
+export function parseAesgcmHeaders(
+  headers: PushHeaders | undefined,
+  encoding: 'aesgcm' | 'aesgcm128' = 'aesgcm',
+): AesgcmParams {
   const keyField = encoding === 'aesgcm' ? headers?.crypto_key : headers?.encryption_key;
   const keyName = encoding === 'aesgcm' ? 'Crypto-Key' : 'Encryption-Key';
   if (typeof keyField !== 'string' || keyField.trim() === '') {

@@ -20,7 +20,10 @@ export function generateSubscriptionKeys(): SubscriptionKeys {
 }
 
 /** The `keys` member of PushSubscription.toJSON(): base64url without padding. */
-export function subscriptionKeysJSON(keys: Pick<SubscriptionKeys, 'publicKey' | 'authSecret'>): { p256dh: string; auth: string } {
+export function subscriptionKeysJSON(keys: Pick<SubscriptionKeys, 'publicKey' | 'authSecret'>): {
+  p256dh: string;
+  auth: string;
+} {
   return { p256dh: keys.publicKey.toString('base64url'), auth: keys.authSecret.toString('base64url') };
 }
 

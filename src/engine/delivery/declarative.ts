@@ -1,4 +1,5 @@
-// Turning a payload into a notification without running a worker (docs/architecture.md "The delivery pipeline", docs/protocol-notes.md §4):
+// Turning a payload into a notification without running a worker (docs/architecture.md "The delivery pipeline",
+// docs/protocol-notes.md §4):
 // Declarative Web Push JSON, then our simple JSON form, then UTF-8 text, then binary.
 // The result is data only: titles and bodies are plain text, never markup. Title and body are kept whole (a payload
 // is at most 4 KiB); only the notifier caps them on screen.
@@ -33,28 +34,44 @@ export function parseDeclarative(json: unknown, base: string): DeclarativeMessag
   }
   const mutable = fields.mutable === true || top.mutable === true;
   const badge = fields.app_badge ?? top.app_badge;
-  const appBadge = typeof badge === 'number' && Number.isInteger(badge) && badge >= 0 ? badge : typeof badge === 'string' && /^\d{1,9}$/.test(badge) ? Number(badge) : null;
+  const appBadge =
+    typeof badge === 'number' && Number.isInteger(badge) && badge >= 0
+      ? badge
+      : typeof badge === 'string' && /^\d{1,9}$/.test(badge)
+        ? Number(badge)
+        : null;
   return { notification, mutable, appBadge };
 }
 
 export type PayloadDisplay =
-  | { kind: 'declarative'; message: DeclarativeMessage }
-  | { kind: 'plain'; notification: NotificationRequest };
+  { kind: 'declarative'; message: DeclarativeMessage } | { kind: 'plain'; notification: NotificationRequest };
 
 /**
  * What to show for a payload when no worker handles it. `fallbackTitle` is the subscription's label or origin.
  */
 export function displayPayload(data: Uint8Array | null, fallbackTitle: string, base: string): PayloadDisplay {
-  if (data === null || data.length === 0) return { kind: 'plain', notification: { title: fallbackTitle, body: 'New message' } };
+  if (data === null || data.length === 0)
+    return { kind: 'plain', notification: { title: fallbackTitle, body: 'New message' } };
   const text = decodeUtf8(data);
-  if (text === null) return { kind: 'plain', notification: { title: fallbackTitle, body: `New message (${data.length} bytes)` } };
+  if (text === null)
+    return { kind: 'plain', notification: { title: fallbackTitle, body: `New message (${data.length} bytes)` } };
   const json = parseJson(text);
   const declarative = parseDeclarative(json, base);
   if (declarative) return { kind: 'declarative', message: declarative };
-  if (typeof json === 'object' && json !== null && !Array.isArray(json) && typeof (json as Record<string, unknown>).title === 'string') {
+  if (
+    typeof json === 'object' &&
+    json !== null &&
+    !Array.isArray(json) &&
+    typeof (json as Record<string, unknown>).title === 'string'
+  ) {
     const o = json as Record<string, unknown>;
     try {
-      const notification = validateNotification(o.title, { body: o.body, icon: o.icon, tag: o.tag, data: o.data, navigate: o.navigate ?? o.url }, base, PAYLOAD_TEXT_CAPS);
+      const notification = validateNotification(
+        o.title,
+        { body: o.body, icon: o.icon, tag: o.tag, data: o.data, navigate: o.navigate ?? o.url },
+        base,
+        PAYLOAD_TEXT_CAPS,
+      );
       return { kind: 'plain', notification };
     } catch {
       // Fields of the wrong type: show it as text rather than lose it.

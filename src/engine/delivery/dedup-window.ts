@@ -17,7 +17,8 @@ export class DedupWindow {
   #size = 0;
 
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`de-duplication capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`de-duplication capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
     this.#keys = Buffer.alloc(capacity * KEY_BYTES);
     let slots = 2;
@@ -42,7 +43,8 @@ export class DedupWindow {
 
   /** Adds packed keys in order (as `packed()` returns them), without an object per key. */
   addPacked(keys: Uint8Array): void {
-    if (keys.length % KEY_BYTES !== 0) throw new RangeError(`packed de-duplication keys are a multiple of ${KEY_BYTES} bytes`);
+    if (keys.length % KEY_BYTES !== 0)
+      throw new RangeError(`packed de-duplication keys are a multiple of ${KEY_BYTES} bytes`);
     for (let offset = 0; offset < keys.length; offset += KEY_BYTES) this.#add(keys, offset);
   }
 
@@ -112,6 +114,9 @@ export class DedupWindow {
 
   /** Keys are digests: their first four bytes are already uniform. */
   #home(bytes: Uint8Array, offset: number): number {
-    return ((bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0) & this.#mask;
+    return (
+      ((bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0) &
+      this.#mask
+    );
   }
 }

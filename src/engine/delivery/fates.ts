@@ -50,10 +50,20 @@ export interface FateRecord {
  * Step 6, decide: whether a message for `sub` may still be delivered, asked on arrival, before dispatch and before
  * each retry (the user can unsubscribe, mute or the budget pause it meanwhile). Null: deliverable.
  */
-export function undeliverable(sub: SubscriptionRecord | undefined, when: 'arrival' | 'dispatch' | 'retry'): Verdict | null {
-  if (!sub) return { fate: 'unknown-subscription', ...(when === 'arrival' ? {} : { detail: when === 'retry' ? 'unsubscribed during retries' : 'unsubscribed before delivery' }) };
+export function undeliverable(
+  sub: SubscriptionRecord | undefined,
+  when: 'arrival' | 'dispatch' | 'retry',
+): Verdict | null {
+  if (!sub)
+    return {
+      fate: 'unknown-subscription',
+      ...(when === 'arrival'
+        ? {}
+        : { detail: when === 'retry' ? 'unsubscribed during retries' : 'unsubscribed before delivery' }),
+    };
   // A muted subscription's messages are acked 100 and journaled: muting hides them, it does not refuse them.
-  if (sub.muted && when !== 'arrival') return { fate: 'muted', ...(when === 'retry' ? { detail: 'muted during retries' } : {}) };
+  if (sub.muted && when !== 'arrival')
+    return { fate: 'muted', ...(when === 'retry' ? { detail: 'muted during retries' } : {}) };
   // A paused one refuses deliveries (docs/policies.md): acked 102 and recorded.
   if (sub.paused) return { fate: 'paused', detail: sub.paused.reason };
   return null;
@@ -65,7 +75,11 @@ export class FateLog {
   readonly #registry: SubscriptionRegistry;
   readonly #listener: (record: FateRecord, entry: HistoryEntry) => void;
 
-  constructor(history: History, registry: SubscriptionRegistry, listener: (record: FateRecord, entry: HistoryEntry) => void) {
+  constructor(
+    history: History,
+    registry: SubscriptionRegistry,
+    listener: (record: FateRecord, entry: HistoryEntry) => void,
+  ) {
     this.#history = history;
     this.#registry = registry;
     this.#listener = listener;

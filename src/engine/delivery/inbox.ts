@@ -50,9 +50,15 @@ export interface InboxOptions {
    * per message, so the window is keyed by id alone.
    */
   ringSize?: number;
-  /** Pending messages held at most; beyond this new messages are not accepted (and so not acked: the service keeps them). */
+  /**
+   * Pending messages held at most; beyond this new messages are not accepted (and so not acked: the service keeps
+   * them).
+   */
   maxPending?: number;
-  /** Rewrite the journal when it holds this many more lines than it needs to, once nothing is pending (8 times as many otherwise). */
+  /**
+   * Rewrite the journal when it holds this many more lines than it needs to, once nothing is pending (8 times as many
+   * otherwise).
+   */
   compactAfter?: number;
   /** fsync before ack (off only in benchmarks that measure its cost). */
   fsync?: boolean;
@@ -86,9 +92,13 @@ export class Inbox {
   /** fsyncs running on the thread pool (acceptAsync): compaction, which replaces the file, waits for them. */
   #syncing = 0;
   #lines = 0;
-  /** Bytes of the journal that are whole lines; a failed write is cut back to this. Null: unknown until the next write. */
+  /**
+   * Bytes of the journal that are whole lines; a failed write is cut back to this. Null: unknown until the next write.
+   */
   #size: number | null = 0;
-  /** The file may end in a partial line (torn by a crash, or a cut-back that failed): the next append starts with '\n'. */
+  /**
+   * The file may end in a partial line (torn by a crash, or a cut-back that failed): the next append starts with '\n'.
+   */
   #torn = false;
   /** Done markers not yet on disk (the write failed): written ahead of the next append, or made moot by compaction. */
   #unwrittenDone: string[] = [];
@@ -100,7 +110,14 @@ export class Inbox {
   readonly #opts: Required<InboxOptions>;
 
   constructor(opts: InboxOptions) {
-    this.#opts = { ringSize: 16_384, maxPending: 10_000, compactAfter: 2_000, fsync: true, write: (fd, data) => fs.writeSync(fd, data), ...opts };
+    this.#opts = {
+      ringSize: 16_384,
+      maxPending: 10_000,
+      compactAfter: 2_000,
+      fsync: true,
+      write: (fd, data) => fs.writeSync(fd, data),
+      ...opts,
+    };
     this.#window = new DedupWindow(this.#opts.ringSize);
     fs.mkdirSync(path.dirname(opts.file), { recursive: true, mode: 0o700 });
     this.#load();
@@ -173,7 +190,8 @@ export class Inbox {
     const fd = this.#fd;
     this.#syncing++;
     try {
-      if (this.#opts.fsync) await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+      if (this.#opts.fsync)
+        await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
     } catch (err) {
       if (start !== null && end !== null && this.#size === end && this.#fd === fd) {
         // Nothing written since: take the batch (and the done markers it carried) back off the file.
@@ -206,7 +224,10 @@ export class Inbox {
     try {
       this.#append(this.#doneLines(), false);
     } catch (err) {
-      if (!this.#doneFailing) this.#opts.logger.warn('inbox done marker not written; kept for the next write', { code: (err as InboxWriteError).code });
+      if (!this.#doneFailing)
+        this.#opts.logger.warn('inbox done marker not written; kept for the next write', {
+          code: (err as InboxWriteError).code,
+        });
       this.#doneFailing = true;
       return;
     }
@@ -226,7 +247,8 @@ export class Inbox {
   }
 
   /**
-   * Rewrites the journal with only what it needs: the window and pending messages. The new file is written to a temporary
+   * Rewrites the journal with only what it needs: the window and pending messages. The new file is written to a
+   * temporary
    * name, its length checked and fsync'd, and only then renamed over the old one; on any failure the old journal
    * stays as it was. Returns whether it compacted.
    */
@@ -249,7 +271,9 @@ export class Inbox {
       if (fd !== null) closeQuietly(fd);
       fs.rmSync(tmp, { force: true });
       this.#nextCompactAt = this.#lines + this.#opts.compactAfter;
-      this.#opts.logger.warn('inbox compaction failed; the old journal is kept', { code: err instanceof InboxWriteError ? err.code : errorCode(err) });
+      this.#opts.logger.warn('inbox compaction failed; the old journal is kept', {
+        code: err instanceof InboxWriteError ? err.code : errorCode(err),
+      });
       return false;
     }
     syncDir(path.dirname(this.#opts.file));
@@ -270,7 +294,10 @@ export class Inbox {
         this.#append(this.#doneLines(), false);
         this.#unwrittenDone = [];
       } catch (err) {
-        this.#opts.logger.warn('inbox done markers lost at close; those messages replay at the next start', { count: this.#unwrittenDone.length, code: (err as InboxWriteError).code });
+        this.#opts.logger.warn('inbox done markers lost at close; those messages replay at the next start', {
+          count: this.#unwrittenDone.length,
+          code: (err as InboxWriteError).code,
+        });
       }
     }
     try {
@@ -344,8 +371,20 @@ export class Inbox {
       }
       if (typeof e !== 'object' || e === null) {
         bad++;
-      } else if (e.t === 'm' && typeof e.id === 'string' && typeof e.subscriptionId === 'string' && typeof e.version === 'string') {
-        this.#pending.set(e.id, { id: e.id, subscriptionId: e.subscriptionId, version: e.version, receivedAt: e.receivedAt, data: e.data ?? null, headers: e.headers ?? {} });
+      } else if (
+        e.t === 'm' &&
+        typeof e.id === 'string' &&
+        typeof e.subscriptionId === 'string' &&
+        typeof e.version === 'string'
+      ) {
+        this.#pending.set(e.id, {
+          id: e.id,
+          subscriptionId: e.subscriptionId,
+          version: e.version,
+          receivedAt: e.receivedAt,
+          data: e.data ?? null,
+          headers: e.headers ?? {},
+        });
         this.#window.add(versionKey(e.version));
       } else if (e.t === 'd' && typeof e.id === 'string') {
         this.#pending.delete(e.id);
@@ -353,7 +392,8 @@ export class Inbox {
         const keys = Buffer.from(e.keys, 'base64url');
         this.#window.addPacked(keys.subarray(0, keys.length - (keys.length % KEY_BYTES)));
       } else if (e.t === 'r' && typeof e.sub === 'string' && Array.isArray(e.ids)) {
-        for (const v of e.ids) if (typeof v === 'string' && v.length === 16) this.#window.add(Buffer.from(v, 'base64url'));
+        for (const v of e.ids)
+          if (typeof v === 'string' && v.length === 16) this.#window.add(Buffer.from(v, 'base64url'));
       } else {
         bad++;
       }
@@ -370,7 +410,10 @@ export class Inbox {
       this.#opts.logger.warn('inbox journal had unreadable lines; a copy is kept aside', { count: bad, file: copy });
     } catch (err) {
       this.#keepAsIs = true;
-      this.#opts.logger.warn('inbox journal had unreadable lines and could not be copied aside; it will not be compacted', { count: bad, file: this.#opts.file, code: errorCode(err) });
+      this.#opts.logger.warn(
+        'inbox journal had unreadable lines and could not be copied aside; it will not be compacted',
+        { count: bad, file: this.#opts.file, code: errorCode(err) },
+      );
     }
   }
 }

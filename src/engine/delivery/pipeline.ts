@@ -67,7 +67,10 @@ interface Accepted {
 const KEPT = Symbol('kept');
 type Kept = typeof KEPT;
 
-const encrypted = (e: InboxMessage) => ({ data: e.data === null ? null : Buffer.from(e.data, 'base64url'), headers: e.headers });
+const encrypted = (e: InboxMessage) => ({
+  data: e.data === null ? null : Buffer.from(e.data, 'base64url'),
+  headers: e.headers,
+});
 
 export class DeliveryPipeline {
   #queue: Notification[] = [];
@@ -145,7 +148,8 @@ export class DeliveryPipeline {
         this.#p.inbox.accept(durable.map((a) => a.c.entry));
         this.#redelivery.writeSucceeded();
       } catch (err) {
-        // The inbox kept nothing of the batch (not pending, not in the de-duplication window), so the redelivery counts.
+        // The inbox kept nothing of the batch (not pending, not in the de-duplication window), so the redelivery
+        // counts.
         this.#writeFailed(err, durable.length);
         durable = [];
       }
@@ -178,12 +182,24 @@ export class DeliveryPipeline {
     seen.add(key);
     const refused = undeliverable(sub, 'arrival');
     if (refused) return refuse(sub, refused);
-    return { sub, keys, entry: { id: messageId, subscriptionId: sub.id, version: m.version, receivedAt, data: m.data, headers: m.headers } };
+    return {
+      sub,
+      keys,
+      entry: {
+        id: messageId,
+        subscriptionId: sub.id,
+        version: m.version,
+        receivedAt,
+        data: m.data,
+        headers: m.headers,
+      },
+    };
   }
 
   /** One ack frame for a batch; without a connection the service redelivers what it did not hear acked. */
   #sendAcks(acks: Ack[]): void {
-    if (acks.length && !this.#p.connection.send(clientFrames.ack(acks))) this.#p.logger.info('ack not sent: no connection; the service will redeliver', { count: acks.length });
+    if (acks.length && !this.#p.connection.send(clientFrames.ack(acks)))
+      this.#p.logger.info('ack not sent: no connection; the service will redeliver', { count: acks.length });
   }
 
   /**
@@ -206,7 +222,10 @@ export class DeliveryPipeline {
           for (const c of fitting) acks.push(ackOf(c, 100));
           this.#sendAcks(acks);
           for (const c of fitting) {
-            const result = this.#thread.decrypt(encrypted(c.entry), c.keys).then((plaintext): Decrypted => ({ plaintext }), (error: unknown): Decrypted => ({ error }));
+            const result = this.#thread.decrypt(encrypted(c.entry), c.keys).then(
+              (plaintext): Decrypted => ({ plaintext }),
+              (error: unknown): Decrypted => ({ error }),
+            );
             this.#toDecrypt.push({ ...c, result });
           }
           this.#pumpDecrypt();
@@ -224,7 +243,10 @@ export class DeliveryPipeline {
   }
 
   #writeFailed(err: unknown, count: number): void {
-    this.#p.logger.error('inbox write failed; messages left with the service', { code: err instanceof InboxWriteError ? err.code : errorKind(err), count });
+    this.#p.logger.error('inbox write failed; messages left with the service', {
+      code: err instanceof InboxWriteError ? err.code : errorKind(err),
+      count,
+    });
     this.#redelivery.writeFailed();
   }
 
@@ -302,7 +324,9 @@ export class DeliveryPipeline {
     const next = prev
       .then(() => this.#settle(message, batch))
       // The error's kind only: a message can quote the payload.
-      .catch((err: unknown) => this.#p.logger.error('dispatch failed', { subscription: subscriptionId, kind: errorKind(err) }))
+      .catch((err: unknown) =>
+        this.#p.logger.error('dispatch failed', { subscription: subscriptionId, kind: errorKind(err) }),
+      )
       .finally(() => {
         if (this.#chains.get(subscriptionId) === next) this.#chains.delete(subscriptionId);
       });
@@ -343,7 +367,8 @@ export class DeliveryPipeline {
     // 7. Dispatch: declarative display unless a worker handles it.
     const payload = displayPayload(plaintext, sub.label || sub.origin, sub.origin);
     const declared = payload.kind === 'declarative' ? payload.message : null;
-    const worker = declared && !declared.mutable ? null : this.#p.workers.push(sub, plaintext, declared?.notification, batch);
+    const worker =
+      declared && !declared.mutable ? null : this.#p.workers.push(sub, plaintext, declared?.notification, batch);
     if (!worker) {
       const n = declared ? declared.notification : (payload as Extract<typeof payload, { kind: 'plain' }>).notification;
       return this.#p.display.deliver(sub, n, declared ? 'declarative' : 'payload', entry.receivedAt);
@@ -355,10 +380,16 @@ export class DeliveryPipeline {
   }
 
   /**
-   * Step 7 with a worker. Failures are nacked (301/302/303, metrics only) and retried with backoff (docs/architecture.md
+   * Step 7 with a worker. Failures are nacked (301/302/303, metrics only) and retried with backoff
+   * (docs/architecture.md
    * "The delivery pipeline", step 8), unless the worker already showed something: a retry would show it twice.
    */
-  async #runWorker(sub: SubscriptionRecord, message: Accepted, declared: DeclarativeMessage | null, first: Promise<WorkerRun>): Promise<{ sub: SubscriptionRecord; run: WorkerRun } | Verdict | Kept> {
+  async #runWorker(
+    sub: SubscriptionRecord,
+    message: Accepted,
+    declared: DeclarativeMessage | null,
+    first: Promise<WorkerRun>,
+  ): Promise<{ sub: SubscriptionRecord; run: WorkerRun } | Verdict | Kept> {
     const { entry, plaintext } = message;
     let worker = first;
     let run: WorkerRun;
@@ -390,16 +421,37 @@ export class DeliveryPipeline {
   }
 
   /** Step 8: what the worker's run comes to. */
-  async #account(sub: SubscriptionRecord, run: WorkerRun, declared: DeclarativeMessage | null, entry: InboxMessage): Promise<Verdict> {
+  async #account(
+    sub: SubscriptionRecord,
+    run: WorkerRun,
+    declared: DeclarativeMessage | null,
+    entry: InboxMessage,
+  ): Promise<Verdict> {
     const o = run.outcome;
-    const failure = o.status === 'ok' ? null : o.status === 'timeout' ? ('worker-timeout' as const) : ('worker-error' as const);
+    const failure =
+      o.status === 'ok' ? null : o.status === 'timeout' ? ('worker-timeout' as const) : ('worker-error' as const);
     const failureDetail = o.status === 'error' ? o.kind : o.status === 'timeout' ? 'deadline' : '';
-    if (o.shown > 0) return { fate: run.quiet ? 'quiet-hours' : 'shown-by-worker', ...(failureDetail ? { detail: failureDetail } : {}), shown: run.first };
+    if (o.shown > 0)
+      return {
+        fate: run.quiet ? 'quiet-hours' : 'shown-by-worker',
+        ...(failureDetail ? { detail: failureDetail } : {}),
+        shown: run.first,
+      };
     // A mutable declarative message whose worker showed nothing shows the declared one; never charged.
-    if (declared) return this.#p.display.deliver(sub, declared.notification, 'declarative', entry.receivedAt, failureDetail || undefined);
+    if (declared)
+      return this.#p.display.deliver(
+        sub,
+        declared.notification,
+        'declarative',
+        entry.receivedAt,
+        failureDetail || undefined,
+      );
     const settled = this.#p.settlement.settleSilent(sub, entry.receivedAt);
     if (!failure) return settled;
-    return { fate: failure, detail: `${failureDetail}; then ${settled.fate}${settled.detail ? ` (${settled.detail})` : ''}` };
+    return {
+      fate: failure,
+      detail: `${failureDetail}; then ${settled.fate}${settled.detail ? ` (${settled.detail})` : ''}`,
+    };
   }
 
   #waitForHost(sub: SubscriptionRecord, message: Accepted, why: string): void {
@@ -408,13 +460,27 @@ export class DeliveryPipeline {
       // The first message of the origin kept: one generic notification saying why.
       this.#waitingForHost.set(sub.origin, (waiting = []));
       const site = sub.label || new URL(sub.origin).host;
-      this.#p.display.show(sub, { title: `${site} sent a message`, body: `Kept until it can be delivered: ${why}` } satisfies NotificationRequest, 'generic', message.entry.receivedAt);
+      this.#p.display.show(
+        sub,
+        {
+          title: `${site} sent a message`,
+          body: `Kept until it can be delivered: ${why}`,
+        } satisfies NotificationRequest,
+        'generic',
+        message.entry.receivedAt,
+      );
     }
     this.#p.logger.warn('message kept: no browser to run its worker', { subscription: sub.id });
     waiting.push(message);
   }
 
-  #record(messageId: string, subscriptionId: string | null, origin: string | null, receivedAt: number, v: Verdict): void {
+  #record(
+    messageId: string,
+    subscriptionId: string | null,
+    origin: string | null,
+    receivedAt: number,
+    v: Verdict,
+  ): void {
     this.#p.fates.record({
       messageId,
       subscriptionId,

@@ -4,7 +4,16 @@
 
 import { httpUrl, validateNotification, type NotificationModel, type NotificationRequest } from '../notification.ts';
 import type { NotificationCenter } from '../notification-center.ts';
-import type { Clock, Logger, UrlOpener, WorkerClient, WorkerEvent, WorkerHost, WorkerOutcome, WorkerRef } from '../ports.ts';
+import type {
+  Clock,
+  Logger,
+  UrlOpener,
+  WorkerClient,
+  WorkerEvent,
+  WorkerHost,
+  WorkerOutcome,
+  WorkerRef,
+} from '../ports.ts';
 import type { PowerPolicy } from '../policy/power.ts';
 import type { SubscriptionRegistry } from '../subscription-registry.ts';
 import type { SubscriptionRecord } from '../subscription-record.ts';
@@ -59,7 +68,12 @@ export class WorkerDispatcher {
   }
 
   /** A push event; null when the subscription has no worker (or there is no worker host). */
-  push(sub: SubscriptionRecord, data: Uint8Array | null, declared: NotificationRequest | undefined, batch: BatchPosition | null): Promise<WorkerRun> | null {
+  push(
+    sub: SubscriptionRecord,
+    data: Uint8Array | null,
+    declared: NotificationRequest | undefined,
+    batch: BatchPosition | null,
+  ): Promise<WorkerRun> | null {
     if (!this.has(sub)) return null;
     let first: WorkerRun['first'] = null;
     let quiet = false;
@@ -67,7 +81,8 @@ export class WorkerDispatcher {
       first ??= { title: request.title, body: request.body ?? '' };
       if (held) quiet = true;
     };
-    const keepAliveMs = batch && batch.index < batch.size - 1 ? Math.max(BATCH_BRIDGE_MS, this.#keepAliveMs()) : undefined;
+    const keepAliveMs =
+      batch && batch.index < batch.size - 1 ? Math.max(BATCH_BRIDGE_MS, this.#keepAliveMs()) : undefined;
     const event: WorkerEvent = { type: 'push', data, ...(declared ? { notification: declared } : {}) };
     return this.#run(sub, event, shown, keepAliveMs).then((outcome) => ({ outcome, first, quiet }));
   }
@@ -92,7 +107,12 @@ export class WorkerDispatcher {
     return this.#p.keepAliveMs ?? this.#p.power.keepAliveMs();
   }
 
-  #run(sub: SubscriptionRecord, event: WorkerEvent, shown?: (request: NotificationRequest, quiet: boolean) => void, keepAliveMs?: number): Promise<WorkerOutcome> {
+  #run(
+    sub: SubscriptionRecord,
+    event: WorkerEvent,
+    shown?: (request: NotificationRequest, quiet: boolean) => void,
+    keepAliveMs?: number,
+  ): Promise<WorkerOutcome> {
     const p = this.#p;
     const receivedAt = p.clock.now();
     const client: WorkerClient = {
@@ -111,23 +131,41 @@ export class WorkerDispatcher {
       },
     };
     // has(sub) held for every caller: there is a host.
-    return this.dispatchTo({ origin: sub.origin, scope: sub.scope, scriptURL: sub.workerScriptURL! }, event, client, keepAliveMs)!;
+    return this.dispatchTo(
+      { origin: sub.origin, scope: sub.scope, scriptURL: sub.workerScriptURL! },
+      event,
+      client,
+      keepAliveMs,
+    )!;
   }
 
   /**
    * One event to a worker known by its registration, its calls answered by `client` (a subscription's worker above;
    * a worker's notification shown outside a push event, src/engine/origin-notifications.ts). Null without a host.
    */
-  dispatchTo(worker: WorkerRef, event: WorkerEvent, client: WorkerClient, keepAliveMs?: number): Promise<WorkerOutcome> | null {
+  dispatchTo(
+    worker: WorkerRef,
+    event: WorkerEvent,
+    client: WorkerClient,
+    keepAliveMs?: number,
+  ): Promise<WorkerOutcome> | null {
     const p = this.#p;
     if (!p.host) return null;
     return p.host.dispatch(
-      { ...worker, event, deadlineMs: p.deadlineMs ?? p.power.deadlineMs(), keepAliveMs: keepAliveMs ?? this.#keepAliveMs() },
+      {
+        ...worker,
+        event,
+        deadlineMs: p.deadlineMs ?? p.power.deadlineMs(),
+        keepAliveMs: keepAliveMs ?? this.#keepAliveMs(),
+      },
       client,
     );
   }
 
-  /** A worker's `clients.openWindow` during `event`: one window per click, counted here where the URL is opened; no other event may open one. */
+  /**
+   * A worker's `clients.openWindow` during `event`: one window per click, counted here where the URL is opened; no
+   * other event may open one.
+   */
   windowOpener(event: WorkerEvent | undefined, scope: string): WorkerClient['openWindow'] {
     let windows = 0;
     return async (url) => {

@@ -10,9 +10,7 @@
 
 export type SilentVerdict =
   /** Not charged: subscriptions without a budget (user-made endpoints) or inside the burst grace. */
-  | { kind: 'free'; reason: 'no-budget' | 'burst-grace' }
-  | { kind: 'charge'; pauseAfter: boolean }
-  | { kind: 'generic' };
+  { kind: 'free'; reason: 'no-budget' | 'burst-grace' } | { kind: 'charge'; pauseAfter: boolean } | { kind: 'generic' };
 
 export interface SilentPush {
   /** False for subscriptions without a budget. */

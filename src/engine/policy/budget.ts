@@ -38,7 +38,13 @@ export function settle(entry: BudgetEntry | undefined, rule: BudgetRule, now: nu
 function isEntry(v: unknown): v is BudgetEntry {
   if (typeof v !== 'object' || v === null) return false;
   const e = v as Record<string, unknown>;
-  return typeof e.left === 'number' && Number.isInteger(e.left) && e.left >= 0 && typeof e.since === 'number' && Number.isFinite(e.since);
+  return (
+    typeof e.left === 'number' &&
+    Number.isInteger(e.left) &&
+    e.left >= 0 &&
+    typeof e.since === 'number' &&
+    Number.isFinite(e.since)
+  );
 }
 
 export class BudgetLedger {
@@ -50,7 +56,8 @@ export class BudgetLedger {
     const raw = store.get(STORE_KEY);
     if (typeof raw === 'object' && raw !== null) {
       // Bad entries are dropped: the subscription then starts full, which favours the site, not the battery, once.
-      for (const [id, e] of Object.entries(raw as Record<string, unknown>)) if (isEntry(e)) this.#entries.set(id, { left: e.left, since: e.since });
+      for (const [id, e] of Object.entries(raw as Record<string, unknown>))
+        if (isEntry(e)) this.#entries.set(id, { left: e.left, since: e.since });
     }
   }
 

@@ -17,7 +17,11 @@ export function powerStateFromReport(report: PowerReport, lowPercent: number): P
 function isReport(v: unknown): v is PowerReport {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
-  return typeof r.onBattery === 'boolean' && typeof r.saver === 'boolean' && (r.percent === null || (typeof r.percent === 'number' && Number.isFinite(r.percent)));
+  return (
+    typeof r.onBattery === 'boolean' &&
+    typeof r.saver === 'boolean' &&
+    (r.percent === null || (typeof r.percent === 'number' && Number.isFinite(r.percent)))
+  );
 }
 
 /** For hosts that cannot tell (and tests): a fixed state that a test may change. */
@@ -49,7 +53,12 @@ export class PowerPolicy {
   #report: PowerReport | null = null;
   #onChange: (state: PowerState) => void;
 
-  constructor(source: PowerSource, policy: () => Readonly<PolicyPreferences>, logger: Logger, onChange: (state: PowerState) => void) {
+  constructor(
+    source: PowerSource,
+    policy: () => Readonly<PolicyPreferences>,
+    logger: Logger,
+    onChange: (state: PowerState) => void,
+  ) {
     this.#policy = policy;
     this.#onChange = onChange;
     const first = safeCurrent(source, logger);
@@ -57,7 +66,8 @@ export class PowerPolicy {
     this.#state = first === null ? 'ac' : this.#decide(first);
     this.#off = source.onChange((value) => {
       // The host is trusted but its platform may report oddities: an unknown value keeps the last good state.
-      if (!isReport(value) && !STATES.has(value)) return logger.warn('power source reported an unknown state', { state: String(value).slice(0, 20) });
+      if (!isReport(value) && !STATES.has(value))
+        return logger.warn('power source reported an unknown state', { state: String(value).slice(0, 20) });
       this.#report = isReport(value) ? value : null;
       this.#set(this.#decide(value));
     });

@@ -41,7 +41,12 @@ export class QuietHoursTracker {
   #held = 0;
   #timer: TimerHandle | null = null;
 
-  constructor(clock: Clock, settings: () => Readonly<QuietHours>, onEnd: (held: number) => void, timeOfDay: TimeOfDay = localTimeOfDay) {
+  constructor(
+    clock: Clock,
+    settings: () => Readonly<QuietHours>,
+    onEnd: (held: number) => void,
+    timeOfDay: TimeOfDay = localTimeOfDay,
+  ) {
     this.#clock = clock;
     this.#settings = settings;
     this.#onEnd = onEnd;

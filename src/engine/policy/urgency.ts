@@ -39,7 +39,8 @@ export class UrgencyNegotiator {
 
   get support(): UrgencySupport {
     const all = this.#o.store.get(STORE_KEY);
-    const v = typeof all === 'object' && all !== null ? (all as Record<string, unknown>)[this.#o.serviceUrl] : undefined;
+    const v =
+      typeof all === 'object' && all !== null ? (all as Record<string, unknown>)[this.#o.serviceUrl] : undefined;
     return v === 'supported' || v === 'unsupported' ? v : 'unknown';
   }
 
@@ -108,6 +109,11 @@ export class UrgencyNegotiator {
     if (this.support === v) return;
     const all = this.#o.store.get(STORE_KEY);
     this.#o.store.set(STORE_KEY, { ...(typeof all === 'object' && all !== null ? all : {}), [this.#o.serviceUrl]: v });
-    this.#o.logger.info(v === 'supported' ? 'push service supports the urgency message' : 'push service does not support the urgency message; not sending it again', { why });
+    this.#o.logger.info(
+      v === 'supported'
+        ? 'push service supports the urgency message'
+        : 'push service does not support the urgency message; not sending it again',
+      { why },
+    );
   }
 }

@@ -11,7 +11,13 @@ import type { ConnectionState } from '../push-connection.ts';
 import type { EngineEvents, PushEngine } from '../engine.ts';
 import type { SubscriptionInfo, SubscriptionJSON } from '../subscription-record.ts';
 import { PreferencesError } from '../../shared/preferences.ts';
-import { dataDirVapidKeys, DEFAULT_VAPID_SUBJECT, describeAnswer, SendNetworkError, sendOne } from '../web-push-sender.ts';
+import {
+  dataDirVapidKeys,
+  DEFAULT_VAPID_SUBJECT,
+  describeAnswer,
+  SendNetworkError,
+  sendOne,
+} from '../web-push-sender.ts';
 import type {
   ConnectionStateView,
   HistoryEntry,
@@ -29,7 +35,15 @@ import type {
 export type SettingsApi = Omit<PushAgentApi, 'onEvent'>;
 
 export class SettingsError extends Error {
-  readonly kind: 'invalid-argument' | 'not-found' | 'unavailable' | 'unsupported' | 'invalid-key' | 'service-unreachable' | 'service-refused' | 'failed';
+  readonly kind:
+    | 'invalid-argument'
+    | 'not-found'
+    | 'unavailable'
+    | 'unsupported'
+    | 'invalid-key'
+    | 'service-unreachable'
+    | 'service-refused'
+    | 'failed';
   constructor(kind: SettingsError['kind'], message: string) {
     super(message);
     this.name = 'SettingsError';
@@ -115,16 +129,20 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
     // Only user-made endpoints: a site's endpoint is the site's capability, not the user's to copy.
     if (rec.kind !== 'endpoint') throw new SettingsError('not-found', 'Only endpoints you created can be copied.');
     const json = this.#engine.subscriptionJSON(id);
-    if (!json) throw new SettingsError('not-found', 'That endpoint\'s keys could not be read.');
+    if (!json) throw new SettingsError('not-found', "That endpoint's keys could not be read.");
     return withId(id, json);
   }
 
   async createEndpoint(request: NewEndpoint): Promise<SubscriptionJSONView> {
-    if (typeof request !== 'object' || request === null) throw new SettingsError('invalid-argument', 'Nothing to create.');
+    if (typeof request !== 'object' || request === null)
+      throw new SettingsError('invalid-argument', 'Nothing to create.');
     const label = checkLabel(request.label);
     const key = request.applicationServerKey;
     if (key !== undefined && (typeof key !== 'string' || !/^[A-Za-z0-9_-]{80,100}={0,2}$/.test(key.trim()))) {
-      throw new SettingsError('invalid-key', 'The application server key must be the base64url text of a P-256 public key (87 characters, usually starting with "B").');
+      throw new SettingsError(
+        'invalid-key',
+        'The application server key must be the base64url text of a P-256 public key (87 characters, usually starting with "B").',
+      );
     }
     const info = await this.#subscribe(label, key?.trim() || null);
     return withId(info.id, info);
@@ -132,7 +150,8 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
 
   async renameSubscription(id: string, label: string): Promise<void> {
     this.#record(id);
-    if (!this.#engine.rename(id, checkLabel(label))) throw new SettingsError('not-found', 'That subscription no longer exists.');
+    if (!this.#engine.rename(id, checkLabel(label)))
+      throw new SettingsError('not-found', 'That subscription no longer exists.');
   }
 
   async replaceEndpoint(id: string): Promise<SubscriptionJSONView> {
@@ -169,17 +188,21 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
     } catch {
       throw new SettingsError('invalid-argument', 'That is not a web address. Try something like https://example.com.');
     }
-    if (parsed.protocol !== 'https:') throw new SettingsError('invalid-argument', 'Only secure (https) websites can send push messages.');
+    if (parsed.protocol !== 'https:')
+      throw new SettingsError('invalid-argument', 'Only secure (https) websites can send push messages.');
     if (!this.#opts.addSite) throw new SettingsError('unsupported', 'Adding a site needs the desktop app.');
     await this.#opts.addSite(parsed.origin);
   }
 
   /** Newest first. Called without a filter (the Activity view's full list) it also marks everything read. */
   async getHistory(filter?: { subscriptionId?: string; limit?: number }): Promise<HistoryEntry[]> {
-    if (filter !== undefined && (typeof filter !== 'object' || filter === null)) throw new SettingsError('invalid-argument', 'Bad history filter.');
+    if (filter !== undefined && (typeof filter !== 'object' || filter === null))
+      throw new SettingsError('invalid-argument', 'Bad history filter.');
     const limit = filter?.limit ?? 500;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new SettingsError('invalid-argument', 'Bad history limit.');
-    if (filter?.subscriptionId !== undefined && typeof filter.subscriptionId !== 'string') throw new SettingsError('invalid-argument', 'Bad history filter.');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      throw new SettingsError('invalid-argument', 'Bad history limit.');
+    if (filter?.subscriptionId !== undefined && typeof filter.subscriptionId !== 'string')
+      throw new SettingsError('invalid-argument', 'Bad history filter.');
     if (filter === undefined) this.#engine.history.markRead();
     return this.#engine.history.list({ ...filter, limit });
   }
@@ -203,7 +226,10 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
 
   async sendTestNotification(): Promise<void> {
     if (this.#opts.sendTest) return this.#opts.sendTest();
-    this.#engine.showAgentNotification({ title: 'Push Agent', body: 'Notifications work. This is what a message from a site will look like.' }, 'push-agent://settings');
+    this.#engine.showAgentNotification(
+      { title: 'Push Agent', body: 'Notifications work. This is what a message from a site will look like.' },
+      'push-agent://settings',
+    );
   }
 
   async sendTestMessage(id: string): Promise<TestMessageResult> {
@@ -211,17 +237,34 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
     if (rec.kind !== 'endpoint') throw new SettingsError('not-found', 'Only endpoints you created can be sent a test.');
     // Such an endpoint takes only messages signed with the private key of its application server, which we never had.
     if (rec.applicationServerKey) {
-      throw new SettingsError('unsupported', 'This endpoint accepts only messages signed with its application server\'s key pair: send the test from that server, or with the command below and the key pair file.');
+      throw new SettingsError(
+        'unsupported',
+        "This endpoint accepts only messages signed with its application server's key pair: send the test from that server, or with the command below and the key pair file.",
+      );
     }
     const json = this.#engine.subscriptionJSON(id);
-    if (!json) throw new SettingsError('not-found', 'That endpoint\'s keys could not be read.');
-    const payload = Buffer.from(JSON.stringify({ title: 'Test notification', body: `Sent to “${rec.label}” from the settings window, through its push service.` }));
+    if (!json) throw new SettingsError('not-found', "That endpoint's keys could not be read.");
+    const payload = Buffer.from(
+      JSON.stringify({
+        title: 'Test notification',
+        body: `Sent to “${rec.label}” from the settings window, through its push service.`,
+      }),
+    );
     try {
-      const answer = await sendOne(json, payload, { vapid: await dataDirVapidKeys(this.#engine.dataDir), subject: DEFAULT_VAPID_SUBJECT, signal: AbortSignal.timeout(TEST_SEND_TIMEOUT_MS) });
+      const answer = await sendOne(json, payload, {
+        vapid: await dataDirVapidKeys(this.#engine.dataDir),
+        subject: DEFAULT_VAPID_SUBJECT,
+        signal: AbortSignal.timeout(TEST_SEND_TIMEOUT_MS),
+      });
       return { status: answer.status, accepted: answer.status === 201, message: describeAnswer(answer) };
     } catch (err) {
       if (err instanceof SendNetworkError) return { status: null, accepted: false, message: err.message };
-      if ((err as Error).name === 'TimeoutError') return { status: null, accepted: false, message: `no answer from the push service within ${TEST_SEND_TIMEOUT_MS / 1000} s` };
+      if ((err as Error).name === 'TimeoutError')
+        return {
+          status: null,
+          accepted: false,
+          message: `no answer from the push service within ${TEST_SEND_TIMEOUT_MS / 1000} s`,
+        };
       throw new SettingsError('failed', `The test could not be sent: ${(err as Error).message}`);
     }
   }
@@ -244,7 +287,8 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
   }
 
   #record(id: unknown) {
-    if (typeof id !== 'string' || id.length === 0 || id.length > 100) throw new SettingsError('invalid-argument', 'Bad subscription id.');
+    if (typeof id !== 'string' || id.length === 0 || id.length > 100)
+      throw new SettingsError('invalid-argument', 'Bad subscription id.');
     const rec = this.#engine.subscription(id);
     if (!rec) throw new SettingsError('not-found', 'That subscription no longer exists.');
     return rec;
@@ -255,9 +299,17 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
       return await this.#engine.subscribe({ kind: 'endpoint', label, applicationServerKey });
     } catch (err) {
       const kind = (err as { kind?: string }).kind;
-      if (kind === 'invalid-key') throw new SettingsError('invalid-key', 'The application server key is not a valid P-256 public key.');
-      if (kind === 'service-refused') throw new SettingsError('service-refused', 'The push service refused to create an endpoint. Check the key, or try again later.');
-      throw new SettingsError('service-unreachable', 'The push service cannot be reached right now. The endpoint was not created; try again once connected.');
+      if (kind === 'invalid-key')
+        throw new SettingsError('invalid-key', 'The application server key is not a valid P-256 public key.');
+      if (kind === 'service-refused')
+        throw new SettingsError(
+          'service-refused',
+          'The push service refused to create an endpoint. Check the key, or try again later.',
+        );
+      throw new SettingsError(
+        'service-unreachable',
+        'The push service cannot be reached right now. The endpoint was not created; try again once connected.',
+      );
     }
   }
 
@@ -272,7 +324,12 @@ export class SettingsService extends EventEmitter<{ event: [SettingsEvent] }> im
 }
 
 function withId(id: string, json: SubscriptionJSON): SubscriptionJSONView {
-  return { id, endpoint: json.endpoint, expirationTime: null, keys: { p256dh: json.keys.p256dh, auth: json.keys.auth } };
+  return {
+    id,
+    endpoint: json.endpoint,
+    expirationTime: null,
+    keys: { p256dh: json.keys.p256dh, auth: json.keys.auth },
+  };
 }
 
 function checkLabel(label: unknown): string {
@@ -280,14 +337,15 @@ function checkLabel(label: unknown): string {
   // Control characters would corrupt the list's layout; markup is fine (the renderer shows text as text).
   const clean = label.replace(/\p{Cc}/gu, ' ').trim();
   if (!clean) throw new SettingsError('invalid-argument', 'Give it a name.');
-  if (clean.length > LABEL_MAX) throw new SettingsError('invalid-argument', `Names can be at most ${LABEL_MAX} characters.`);
+  if (clean.length > LABEL_MAX)
+    throw new SettingsError('invalid-argument', `Names can be at most ${LABEL_MAX} characters.`);
   return clean;
 }
 
 /** The schema's error (src/shared/preferences.ts) in the settings window's words. */
 function preferenceInWords(err: PreferencesError): string {
-  if (err.field === 'serviceUrl') return 'The push service address must start with wss:// (or ws:// for a local test service), without a user name or password.';
+  if (err.field === 'serviceUrl')
+    return 'The push service address must start with wss:// (or ws:// for a local test service), without a user name or password.';
   if (err.field.startsWith('quietHours.')) return 'Quiet hours need times like 22:00.';
   return `That setting was not accepted: ${err.message}`;
 }
-

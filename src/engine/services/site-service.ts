@@ -5,7 +5,8 @@
 // Simple Push registrations live on the engine's own Simple Push session (src/engine/simple-push.ts), whose
 // endpoints are the service's `/spush/v1/<token>` and whose pushes carry their integer version.
 //
-// Not done: docs/architecture.md "Subscriptions" sends a version-only push to the origin's worker (a `push` with null data) when no page of
+// Not done: docs/architecture.md "Subscriptions" sends a version-only push to the origin's worker (a `push` with null
+// data) when no page of
 // the origin is open. Legacy registrations carry no worker script and the engine does not know which pages are
 // open, so today such a push reaches open pages only (needs an engine API: workerScriptURL for legacy
 // registrations and an "origin has an open page" query).
@@ -16,7 +17,13 @@ import { isP256PublicKey } from '../crypto/index.ts';
 import { silentLogger } from '../log.ts';
 import type { Logger } from '../ports.ts';
 import type { SubscriptionRecord } from '../subscription-record.ts';
-import type { SiteErrorName, SiteMessage, SitePermissionState, SiteResult, SiteSubscription } from '../../shared/site-bridge.ts';
+import type {
+  SiteErrorName,
+  SiteMessage,
+  SitePermissionState,
+  SiteResult,
+  SiteSubscription,
+} from '../../shared/site-bridge.ts';
 
 /** Per-origin notification permission, granted by the user (Electron: a prompt; tests: explicit). */
 export interface PermissionPort {
@@ -36,7 +43,6 @@ export class SiteError extends Error {
 
 const MAX_URL_CHARS = 2048;
 const MAX_LEGACY_REGISTRATIONS = 32;
-
 
 export class SiteService {
   readonly origin: string;
@@ -94,10 +100,14 @@ export class SiteService {
       const existing = this.#siteRecord(req.scope);
       if (existing) {
         if (existing.applicationServerKey !== req.applicationServerKey) {
-          throw new SiteError('InvalidStateError', 'A subscription with a different applicationServerKey already exists for this scope.');
+          throw new SiteError(
+            'InvalidStateError',
+            'A subscription with a different applicationServerKey already exists for this scope.',
+          );
         }
         // The registration may have a newer script since it subscribed.
-        if (req.workerScriptURL && req.workerScriptURL !== existing.workerScriptURL) this.#engine.setWorkerScript(existing.id, req.workerScriptURL);
+        if (req.workerScriptURL && req.workerScriptURL !== existing.workerScriptURL)
+          this.#engine.setWorkerScript(existing.id, req.workerScriptURL);
         return this.#siteSubscription(existing);
       }
       try {
@@ -135,7 +145,8 @@ export class SiteService {
   legacyRegister(): Promise<SiteResult<string>> {
     return this.#run(async () => {
       await this.#requirePermission();
-      if (this.#legacyRecords().length >= MAX_LEGACY_REGISTRATIONS) throw new SiteError('AbortError', 'Too many registrations for this origin.');
+      if (this.#legacyRecords().length >= MAX_LEGACY_REGISTRATIONS)
+        throw new SiteError('AbortError', 'Too many registrations for this origin.');
       try {
         const info = await this.#engine.subscribe({ kind: 'legacy', origin: this.origin });
         return info.endpoint;
@@ -165,7 +176,10 @@ export class SiteService {
       (value): SiteResult<T> => ({ ok: true, value }),
       (err: unknown): SiteResult<T> => {
         if (err instanceof SiteError) return { ok: false, name: err.kind, message: err.message };
-        this.#logger.error('site bridge call failed', { origin: this.origin, error: (err as Error)?.message ?? String(err) });
+        this.#logger.error('site bridge call failed', {
+          origin: this.origin,
+          error: (err as Error)?.message ?? String(err),
+        });
         return { ok: false, name: 'AbortError', message: 'The push service could not complete the request.' };
       },
     );
@@ -191,7 +205,8 @@ export class SiteService {
 
   /** An http(s) URL at this origin. */
   #sameOrigin(value: unknown, what: string): string {
-    if (typeof value !== 'string' || value.length > MAX_URL_CHARS) throw new SiteError('InvalidAccessError', `${what} must be a URL`);
+    if (typeof value !== 'string' || value.length > MAX_URL_CHARS)
+      throw new SiteError('InvalidAccessError', `${what} must be a URL`);
     let url: URL;
     try {
       url = new URL(value);
@@ -207,18 +222,28 @@ export class SiteService {
     return this.#sameOrigin(value, 'scope');
   }
 
-  #subscribeRequest(value: unknown): { scope: string; workerScriptURL: string | null; applicationServerKey: string | null; userVisibleOnly: boolean } {
-    if (typeof value !== 'object' || value === null) throw new SiteError('InvalidAccessError', 'invalid subscribe request');
+  #subscribeRequest(value: unknown): {
+    scope: string;
+    workerScriptURL: string | null;
+    applicationServerKey: string | null;
+    userVisibleOnly: boolean;
+  } {
+    if (typeof value !== 'object' || value === null)
+      throw new SiteError('InvalidAccessError', 'invalid subscribe request');
     const v = value as Record<string, unknown>;
     const scope = this.#scope(v.scope);
-    const workerScriptURL = v.workerScriptURL === null || v.workerScriptURL === undefined ? null : this.#sameOrigin(v.workerScriptURL, 'workerScriptURL');
+    const workerScriptURL =
+      v.workerScriptURL === null || v.workerScriptURL === undefined
+        ? null
+        : this.#sameOrigin(v.workerScriptURL, 'workerScriptURL');
     let key: string | null = null;
     if (v.applicationServerKey !== null && v.applicationServerKey !== undefined) {
       if (typeof v.applicationServerKey !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(v.applicationServerKey)) {
         throw new SiteError('InvalidAccessError', 'The provided applicationServerKey is not valid.');
       }
       const bytes = Buffer.from(v.applicationServerKey, 'base64url');
-      if (!isP256PublicKey(new Uint8Array(bytes))) throw new SiteError('InvalidAccessError', 'The provided applicationServerKey is not valid.');
+      if (!isP256PublicKey(new Uint8Array(bytes)))
+        throw new SiteError('InvalidAccessError', 'The provided applicationServerKey is not valid.');
       key = bytes.toString('base64url');
     }
     return { scope, workerScriptURL, applicationServerKey: key, userVisibleOnly: v.userVisibleOnly === true };
@@ -227,7 +252,8 @@ export class SiteService {
   #subscribeFailure(err: unknown): Error {
     if (err instanceof SubscribeError) {
       this.#logger.warn('site subscription failed', { origin: this.origin, kind: err.kind });
-      if (err.kind === 'invalid-key') return new SiteError('InvalidAccessError', 'The provided applicationServerKey is not valid.');
+      if (err.kind === 'invalid-key')
+        return new SiteError('InvalidAccessError', 'The provided applicationServerKey is not valid.');
       return new SiteError('AbortError', 'Registration failed - push service error');
     }
     return err as Error;
@@ -252,6 +278,12 @@ export class SiteService {
   #siteSubscription(record: SubscriptionRecord): SiteSubscription {
     const json = this.#engine.subscriptionJSON(record.id);
     if (!json) throw new SiteError('InvalidStateError', 'The subscription is not usable.');
-    return { endpoint: json.endpoint, expirationTime: null, keys: { ...json.keys }, applicationServerKey: record.applicationServerKey, userVisibleOnly: record.userVisibleOnly };
+    return {
+      endpoint: json.endpoint,
+      expirationTime: null,
+      keys: { ...json.keys },
+      applicationServerKey: record.applicationServerKey,
+      userVisibleOnly: record.userVisibleOnly,
+    };
   }
 }

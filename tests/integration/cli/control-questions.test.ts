@@ -21,11 +21,14 @@ const asking: ControlHandler = async (args, peer) => {
 };
 
 test('the answer reaches the running request at once (not queued behind it); each question gets its own answer', async () => {
-  const server = await startControlServer(socketPath(), { ask: asking, async twice(_args, peer) {
-    const a = await peer.ask({ kind: 'notification-permission', origin: 'https://a.example' });
-    const b = await peer.ask({ kind: 'notification-permission', origin: 'https://b.example' });
-    return [a, b];
-  } });
+  const server = await startControlServer(socketPath(), {
+    ask: asking,
+    async twice(_args, peer) {
+      const a = await peer.ask({ kind: 'notification-permission', origin: 'https://a.example' });
+      const b = await peer.ask({ kind: 'notification-permission', origin: 'https://b.example' });
+      return [a, b];
+    },
+  });
   const client = await ControlClient.connect(server.path);
   try {
     const asked: string[] = [];
@@ -64,7 +67,10 @@ test('the asking client goes away: the question ends with an error (a denial), t
   raw.on('data', (c: Buffer) => got.push(c.toString('utf8')));
   raw.write(`${JSON.stringify({ id: 7, command: 'ask', args: { origin: 'https://x.example' } })}\n`);
   for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-  assert.deepEqual(JSON.parse(got.join('')), { id: 7, ask: { kind: 'notification-permission', origin: 'https://x.example', question: 1 } });
+  assert.deepEqual(JSON.parse(got.join('')), {
+    id: 7,
+    ask: { kind: 'notification-permission', origin: 'https://x.example', question: 1 },
+  });
   raw.destroy();
   for (let i = 0; i < 100 && results.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(results, [{ error: 'the command that asked is gone' }]);
@@ -75,24 +81,34 @@ test('the asking client goes away: the question ends with an error (a denial), t
 });
 
 test('stray answers (unknown question, wrong types, late) are dropped; requests on the connection go on', async () => {
-  const server = await startControlServer(socketPath(), { ask: asking, async ping() { return 'pong'; } });
+  const server = await startControlServer(socketPath(), {
+    ask: asking,
+    async ping() {
+      return 'pong';
+    },
+  });
   const raw = net.connect({ path: server.path });
   const lines: Array<Record<string, unknown>> = [];
   let buf = '';
   raw.on('data', (c: Buffer) => {
     buf += c.toString('utf8');
-    for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
+    for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1))
+      lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
   });
   const next = async (n: number) => {
     for (let i = 0; i < 200 && lines.length < n; i++) await new Promise((r) => setTimeout(r, 10));
     return lines[n - 1];
   };
-  raw.write(`${JSON.stringify({ question: 99, answer: true })}\n${JSON.stringify({ question: 'x', answer: true })}\n{"question":1}\n`);
+  raw.write(
+    `${JSON.stringify({ question: 99, answer: true })}\n${JSON.stringify({ question: 'x', answer: true })}\n{"question":1}\n`,
+  );
   raw.write(`${JSON.stringify({ id: 1, command: 'ping' })}\n`);
   assert.deepEqual(await next(1), { id: 1, ok: true, result: 'pong' });
   raw.write(`${JSON.stringify({ id: 2, command: 'ask', args: { origin: 'https://y.example' } })}\n`);
   const ask = (await next(2))!.ask as { question: number };
-  raw.write(`${JSON.stringify({ question: ask.question, answer: false })}\n${JSON.stringify({ question: ask.question, answer: true })}\n`);
+  raw.write(
+    `${JSON.stringify({ question: ask.question, answer: false })}\n${JSON.stringify({ question: ask.question, answer: true })}\n`,
+  );
   assert.deepEqual(await next(3), { id: 2, ok: true, result: { answer: false } });
   raw.write(`${JSON.stringify({ id: 3, command: 'ping' })}\n`);
   assert.deepEqual(await next(4), { id: 3, ok: true, result: 'pong' });
@@ -102,12 +118,16 @@ test('stray answers (unknown question, wrong types, late) are dropped; requests 
 });
 
 test('a connection is closed when idle, not while its request runs (a site window open longer than the idle time)', async () => {
-  const server = await startControlServer(socketPath(), {
-    async slow() {
-      await new Promise((r) => setTimeout(r, 600));
-      return 'done';
+  const server = await startControlServer(
+    socketPath(),
+    {
+      async slow() {
+        await new Promise((r) => setTimeout(r, 600));
+        return 'done';
+      },
     },
-  }, { idleMs: 150 });
+    { idleMs: 150 },
+  );
   const client = await ControlClient.connect(server.path);
   assert.equal(await client.request('slow'), 'done');
   client.close();

@@ -20,7 +20,9 @@ interface Sub {
 }
 
 /** One raw connection to a control socket: sends lines, collects answer lines. */
-function rawClient(socketPath: string): Promise<{ socket: net.Socket; answers: Array<Record<string, unknown>>; closed: Promise<void> }> {
+function rawClient(
+  socketPath: string,
+): Promise<{ socket: net.Socket; answers: Array<Record<string, unknown>>; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ path: socketPath }, () => resolve({ socket, answers, closed }));
     const answers: Array<Record<string, unknown>> = [];
@@ -52,7 +54,11 @@ describe('commands while listen runs', () => {
   async function started(dir: string): Promise<Listener> {
     const l = listen(dir, service.wsUrl);
     listeners.push(l);
-    await waitFor('listen connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
+    await waitFor(
+      'listen connected',
+      () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'),
+      20_000,
+    );
     return l;
   }
   /** The control socket `listen` announces in the data-dir lock's answer (bound once its engine has started). */
@@ -82,7 +88,9 @@ describe('commands while listen runs', () => {
 
     // Live in that listen at once: the message to it is shown there, exactly once.
     await send(sub, JSON.stringify({ title: 'Via control', body: 'first message' }));
-    await waitFor('notification shown by listen', () => l.lines.some((x) => x.type === 'notification' && x.body === 'first message'));
+    await waitFor('notification shown by listen', () =>
+      l.lines.some((x) => x.type === 'notification' && x.body === 'first message'),
+    );
     await new Promise((res) => setTimeout(res, 500));
     assert.equal(l.lines.filter((x) => x.type === 'notification' && x.body === 'first message').length, 1);
     assert.equal(l.lines.find((x) => x.type === 'notification')!.subscription, sub.id);
@@ -91,7 +99,10 @@ describe('commands while listen runs', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.equal(list.stdout, `${sub.id}  endpoint  Live feed  \n`);
     const listJson = JSON.parse((await cli(dir, 'list', '--json')).stdout) as Array<{ id: string; endpoint: string }>;
-    assert.deepEqual(listJson.map((s) => [s.id, s.endpoint]), [[sub.id, sub.endpoint]]);
+    assert.deepEqual(
+      listJson.map((s) => [s.id, s.endpoint]),
+      [[sub.id, sub.endpoint]],
+    );
 
     // status reports the listener's live state: connected, one message handled.
     const status = await cli(dir, 'status', '--json');
@@ -105,7 +116,10 @@ describe('commands while listen runs', () => {
     assert.equal(s.subscriptions, 1);
     assert.equal(s.dataDir, dir);
     const line = await cli(dir, 'status');
-    assert.equal(line.stdout, `push-agent running (pid ${l.proc.pid}), connected to ${service.wsUrl}; 1 message handled; 1 subscription, 0 waiting for re-registration\n`);
+    assert.equal(
+      line.stdout,
+      `push-agent running (pid ${l.proc.pid}), connected to ${service.wsUrl}; 1 message handled; 1 subscription, 0 waiting for re-registration\n`,
+    );
 
     const un = await cli(dir, 'unsubscribe', sub.id);
     assert.equal(un.code, 0, un.stderr);
@@ -113,7 +127,10 @@ describe('commands while listen runs', () => {
     const again = await cli(dir, 'unsubscribe', sub.id);
     assert.equal(again.code, 1);
     assert.equal(again.stderr, `push-agent: no subscription with id ${sub.id} (see: push-agent list)\n`);
-    assert.equal((await cli(dir, 'list')).stdout, 'No subscriptions. Create one with: push-agent subscribe --label <name>\n');
+    assert.equal(
+      (await cli(dir, 'list')).stdout,
+      'No subscriptions. Create one with: push-agent subscribe --label <name>\n',
+    );
     // A bad key is still refused by the command line itself (exit 2), before anything is asked of listen.
     assert.equal((await cli(dir, 'subscribe', '--application-server-key', 'xyz')).code, 2);
 
@@ -129,7 +146,11 @@ describe('commands while listen runs', () => {
   test('two clients at once: both subscribe, both answered, both live', async () => {
     const dir = tempDir();
     const l = await started(dir);
-    const [a, b, list] = await Promise.all([cli(dir, 'subscribe', '--label', 'A'), cli(dir, 'subscribe', '--label', 'B'), cli(dir, 'status', '--json')]);
+    const [a, b, list] = await Promise.all([
+      cli(dir, 'subscribe', '--label', 'A'),
+      cli(dir, 'subscribe', '--label', 'B'),
+      cli(dir, 'status', '--json'),
+    ]);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(b.code, 0, b.stderr);
     assert.equal(list.code, 0, list.stderr);
@@ -138,7 +159,9 @@ describe('commands while listen runs', () => {
     assert.notEqual(subA.id, subB.id);
     await send(subA, JSON.stringify({ title: 'A', body: 'to A' }));
     await send(subB, JSON.stringify({ title: 'B', body: 'to B' }));
-    await waitFor('both shown', () => ['to A', 'to B'].every((b) => l.lines.some((x) => x.type === 'notification' && x.body === b)));
+    await waitFor('both shown', () =>
+      ['to A', 'to B'].every((b) => l.lines.some((x) => x.type === 'notification' && x.body === b)),
+    );
 
     // Two raw connections interleaved: each gets its own answers, in order, by id.
     const socketPath = await controlPath(dir);
@@ -147,8 +170,20 @@ describe('commands while listen runs', () => {
     c2.socket.write('{"id":"two","command":"status"}\n{"id":"two-b","command":"list"}\n');
     c1.socket.write('{"id":"one-b","command":"status"}\n');
     await waitFor('answers', () => c1.answers.length === 2 && c2.answers.length === 2);
-    assert.deepEqual(c1.answers.map((x) => [x.id, x.ok]), [['one-a', true], ['one-b', true]]);
-    assert.deepEqual(c2.answers.map((x) => [x.id, x.ok]), [['two', true], ['two-b', true]]);
+    assert.deepEqual(
+      c1.answers.map((x) => [x.id, x.ok]),
+      [
+        ['one-a', true],
+        ['one-b', true],
+      ],
+    );
+    assert.deepEqual(
+      c2.answers.map((x) => [x.id, x.ok]),
+      [
+        ['two', true],
+        ['two-b', true],
+      ],
+    );
     assert.equal((c1.answers[0]!.result as unknown[]).length, 2);
     c1.socket.destroy();
     c2.socket.destroy();
@@ -185,7 +220,10 @@ describe('commands while listen runs', () => {
     const big = await rawClient(socketPath);
     big.socket.write(Buffer.alloc(MAX_LINE_BYTES + 10, 'x'));
     await big.closed;
-    assert.deepEqual(big.answers.map((x) => (x.error as { code: string }).code), ['line-too-long']);
+    assert.deepEqual(
+      big.answers.map((x) => (x.error as { code: string }).code),
+      ['line-too-long'],
+    );
     // A client that connects and leaves mid-request does no harm either.
     const rude = await rawClient(socketPath);
     rude.socket.end('{"id":1,"command":"status"');
@@ -212,18 +250,26 @@ describe('commands while listen runs', () => {
     const second = await started(dir);
     assert.equal(await controlPath(dir), socketPath);
     const list = JSON.parse((await cli(dir, 'list', '--json')).stdout) as Array<{ id: string }>;
-    assert.deepEqual(list.map((s) => s.id), [sub.id]);
+    assert.deepEqual(
+      list.map((s) => s.id),
+      [sub.id],
+    );
     const r = await cli(dir, 'subscribe', '--label', 'After restart');
     assert.equal(r.code, 0, r.stderr);
     await send(JSON.parse(r.stdout) as Sub, JSON.stringify({ title: 't', body: 'after restart' }));
-    await waitFor('shown by the new listen', () => second.lines.some((x) => x.type === 'notification' && x.body === 'after restart'));
+    await waitFor('shown by the new listen', () =>
+      second.lines.some((x) => x.type === 'notification' && x.body === 'after restart'),
+    );
   });
 
   test('another user cannot connect to the control socket', async (t) => {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) return t.skip('SKIPPED: needs root on Linux to run a client as another user');
+    if (process.platform !== 'linux' || process.getuid?.() !== 0)
+      return t.skip('SKIPPED: needs root on Linux to run a client as another user');
     const user = 'pa-ctl-test';
     if (spawnSync('id', [user]).status !== 0) {
-      const add = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user], { encoding: 'utf8' });
+      const add = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user], {
+        encoding: 'utf8',
+      });
       if (add.status !== 0) return t.skip(`SKIPPED: useradd refused: ${add.stderr.trim()}`);
     }
     const dir = tempDir();
@@ -232,7 +278,8 @@ describe('commands while listen runs', () => {
     // The client, as that user: the system node is enough to open a socket.
     const script = `require('net').connect(${JSON.stringify(socketPath)}).on('connect',()=>{console.log('connected');process.exit(0)}).on('error',(e)=>{console.log(e.code);process.exit(0)})`;
     const r = spawnSync('runuser', ['-u', user, '--', 'node', '-e', script], { encoding: 'utf8', timeout: 20_000 });
-    if (r.error || r.status !== 0) return t.skip(`SKIPPED: cannot run node as ${user}: ${r.error?.message ?? r.stderr.trim()}`);
+    if (r.error || r.status !== 0)
+      return t.skip(`SKIPPED: cannot run node as ${user}: ${r.error?.message ?? r.stderr.trim()}`);
     assert.equal(r.stdout.trim(), 'EACCES');
   });
 });

@@ -55,7 +55,11 @@ test('a held data dir refuses a second owner and names the holder; released, it 
   assert.equal(await lockOwner(dir), null);
   const lock = await lockDataDir(dir);
   assert.equal(await lockOwner(dir), process.pid);
-  await assert.rejects(lockDataDir(dir), (err: unknown) => err instanceof DataDirLockedError && err.pid === process.pid && err.message.includes(`pid ${process.pid}`));
+  await assert.rejects(
+    lockDataDir(dir),
+    (err: unknown) =>
+      err instanceof DataDirLockedError && err.pid === process.pid && err.message.includes(`pid ${process.pid}`),
+  );
   await lock.release();
   assert.equal(await lockOwner(dir), null);
   const again = await lockDataDir(dir);

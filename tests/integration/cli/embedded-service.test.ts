@@ -38,7 +38,10 @@ describe('push-agent --service local (embedded push service)', () => {
     assert.equal(statSync(path.join(dir, 'push-service-state.json')).mode & 0o777, 0o600);
 
     // Nothing listens while no agent runs: the sender is refused, nothing is stored anywhere.
-    await assert.rejects(send(sub, 'while stopped'), (err: Error) => (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED');
+    await assert.rejects(
+      send(sub, 'while stopped'),
+      (err: Error) => (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED',
+    );
 
     const first = start(['listen', '--json', '--data-dir', dir, '--service', 'local']);
     try {
@@ -57,7 +60,11 @@ describe('push-agent --service local (embedded push service)', () => {
       assert.equal(second.stderr(), `push service: ws://127.0.0.1:${port}/ (embedded)\n`);
       assert.equal(await send(sub, 'after restart'), 201);
       await waitFor('message after restart shown', notified(second, 'after restart'));
-      assert.equal(second.lines.filter((x) => x.type === 'subscriptionchange').length, 0, 'the endpoint did not change');
+      assert.equal(
+        second.lines.filter((x) => x.type === 'subscriptionchange').length,
+        0,
+        'the endpoint did not change',
+      );
     } finally {
       await stop(second);
     }
@@ -66,7 +73,10 @@ describe('push-agent --service local (embedded push service)', () => {
     const status = start(['status', '--json', '--data-dir', dir, '--service', 'local']);
     assert.equal(await status.exited, 0, status.stderr());
     assert.equal((status.lines[0] as { serviceUrl: string }).serviceUrl, `ws://127.0.0.1:${port}/`);
-    await assert.rejects(send(sub, 'stopped again'), (err: Error) => (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED');
+    await assert.rejects(
+      send(sub, 'stopped again'),
+      (err: Error) => (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED',
+    );
   });
 
   test('a kept port taken by another program stops the agent with a clear message, and the port file is kept', async () => {

@@ -53,7 +53,14 @@ test('a missing, unreadable or replaced key: list, status, listen, subscribe sto
   for (const [what, fault] of faults) {
     fault();
     const before = snapshot(dir);
-    for (const args of [['list'], ['list', '--json'], ['status'], ['status', '--json'], ['subscribe', '--label', 'x'], ['unsubscribe', sub.id]]) {
+    for (const args of [
+      ['list'],
+      ['list', '--json'],
+      ['status'],
+      ['status', '--json'],
+      ['subscribe', '--label', 'x'],
+      ['unsubscribe', sub.id],
+    ]) {
       const r = await run([...args, ...common]);
       assert.equal(r.code, 1, `${what}: ${args.join(' ')} exits 1 (${r.stdout}${r.stderr})`);
       assert.ok(r.stderr.includes(keyFile), `${what}: ${args.join(' ')} names the key file: ${r.stderr}`);
@@ -69,7 +76,11 @@ test('a missing, unreadable or replaced key: list, status, listen, subscribe sto
 
   const list = await run(['list', '--json', ...common]);
   assert.equal(list.code, 0, list.stderr);
-  assert.deepEqual((JSON.parse(list.stdout) as Array<{ id: string; endpoint: string }>).map((s) => [s.id, s.endpoint]), [[sub.id, sub.endpoint]], 'the subscription is back as it was');
+  assert.deepEqual(
+    (JSON.parse(list.stdout) as Array<{ id: string; endpoint: string }>).map((s) => [s.id, s.endpoint]),
+    [[sub.id, sub.endpoint]],
+    'the subscription is back as it was',
+  );
 });
 
 test('a fresh data dir: list and status write nothing, the first subscribe creates the key', async () => {

@@ -6,7 +6,8 @@ import { runCli, spawnCli, type Listener } from '../../support/cli.ts';
 import { send, tempDir, waitFor } from '../../support/engine-harness.ts';
 
 const run = (args: string[]) => runCli(args);
-const listen = (dataDir: string, service: string) => spawnCli(['listen', '--json', '--data-dir', dataDir, '--service', service]);
+const listen = (dataDir: string, service: string) =>
+  spawnCli(['listen', '--json', '--data-dir', dataDir, '--service', service]);
 
 describe('push-agent command', () => {
   let service: PushService;
@@ -20,7 +21,15 @@ describe('push-agent command', () => {
   });
 
   test('bad arguments get a one-line error and exit code 2', async () => {
-    for (const args of [[], ['frobnicate'], ['listen', '--nope'], ['subscribe', '--application-server-key', 'xyz'], ['unsubscribe'], ['list', 'extra'], ['listen', '--service', 'http://x']]) {
+    for (const args of [
+      [],
+      ['frobnicate'],
+      ['listen', '--nope'],
+      ['subscribe', '--application-server-key', 'xyz'],
+      ['unsubscribe'],
+      ['list', 'extra'],
+      ['listen', '--service', 'http://x'],
+    ]) {
       const r = await run(args);
       assert.equal(r.code, 2, `exit 2 for ${args.join(' ')}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}`);
@@ -28,21 +37,35 @@ describe('push-agent command', () => {
     }
     const help = await run(['--help']);
     assert.equal(help.code, 0);
-    for (const word of ['subscribe', 'listen', 'list', 'unsubscribe', 'status', '--data-dir', '--service', '--json']) assert.ok(help.stdout.includes(word), word);
+    for (const word of ['subscribe', 'listen', 'list', 'unsubscribe', 'status', '--data-dir', '--service', '--json'])
+      assert.ok(help.stdout.includes(word), word);
   });
 
   test('subscribe prints the subscription JSON; list, status and unsubscribe work on it', async () => {
     const dir = tempDir();
     const r = await run(['subscribe', '--label', 'My feed', '--data-dir', dir, '--service', service.wsUrl]);
     assert.equal(r.code, 0, r.stderr);
-    const sub = JSON.parse(r.stdout) as { id: string; endpoint: string; expirationTime: null; keys: { p256dh: string; auth: string } };
+    const sub = JSON.parse(r.stdout) as {
+      id: string;
+      endpoint: string;
+      expirationTime: null;
+      keys: { p256dh: string; auth: string };
+    };
     assert.match(sub.endpoint, /^http:\/\/127\.0\.0\.1:\d+\/wpush\/v1\//);
     assert.equal(sub.expirationTime, null);
     assert.equal(Buffer.from(sub.keys.p256dh, 'base64url').length, 65);
     assert.equal(Buffer.from(sub.keys.auth, 'base64url').length, 16);
-    const list = JSON.parse((await run(['list', '--json', '--data-dir', dir])).stdout) as Array<{ id: string; label: string }>;
-    assert.deepEqual(list.map((s) => [s.id, s.label]), [[sub.id, 'My feed']]);
-    const status = JSON.parse((await run(['status', '--json', '--data-dir', dir, '--service', service.wsUrl])).stdout) as { subscriptions: number; running: boolean };
+    const list = JSON.parse((await run(['list', '--json', '--data-dir', dir])).stdout) as Array<{
+      id: string;
+      label: string;
+    }>;
+    assert.deepEqual(
+      list.map((s) => [s.id, s.label]),
+      [[sub.id, 'My feed']],
+    );
+    const status = JSON.parse(
+      (await run(['status', '--json', '--data-dir', dir, '--service', service.wsUrl])).stdout,
+    ) as { subscriptions: number; running: boolean };
     assert.equal(status.subscriptions, 1);
     assert.equal(status.running, false);
     assert.equal((await run(['unsubscribe', sub.id, '--data-dir', dir, '--service', service.wsUrl])).code, 0);
@@ -51,7 +74,9 @@ describe('push-agent command', () => {
 
   test('listen --json prints notifications, a second listen refuses the data dir, SIGTERM exits cleanly', async () => {
     const dir = tempDir();
-    const sub = JSON.parse((await run(['subscribe', '--label', 'Feed', '--data-dir', dir, '--service', service.wsUrl])).stdout) as { id: string; endpoint: string; keys: { p256dh: string; auth: string } };
+    const sub = JSON.parse(
+      (await run(['subscribe', '--label', 'Feed', '--data-dir', dir, '--service', service.wsUrl])).stdout,
+    ) as { id: string; endpoint: string; keys: { p256dh: string; auth: string } };
     const l = listen(dir, service.wsUrl);
     try {
       await waitFor('connected status line', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'));
@@ -75,9 +100,13 @@ describe('push-agent command', () => {
 
   test('kill -9 of listen during a burst, then restart: each message shown exactly once', async () => {
     const dir = tempDir();
-    const sub = JSON.parse((await run(['subscribe', '--data-dir', dir, '--service', service.wsUrl])).stdout) as { endpoint: string; keys: { p256dh: string; auth: string } };
+    const sub = JSON.parse((await run(['subscribe', '--data-dir', dir, '--service', service.wsUrl])).stdout) as {
+      endpoint: string;
+      keys: { p256dh: string; auth: string };
+    };
     const shown: string[] = [];
-    const collect = (l: Listener) => () => l.lines.filter((x) => x.type === 'notification').map((x) => x.body as string);
+    const collect = (l: Listener) => () =>
+      l.lines.filter((x) => x.type === 'notification').map((x) => x.body as string);
     let l = listen(dir, service.wsUrl);
     await waitFor('connected', () => l.lines.some((x) => x.state === 'connected'));
     const bodies = Array.from({ length: 300 }, (_, i) => `burst ${i}`);
@@ -97,7 +126,11 @@ describe('push-agent command', () => {
       const counts = new Map<string, number>();
       for (const b of shown) counts.set(b, (counts.get(b) ?? 0) + 1);
       assert.equal(counts.size, bodies.length);
-      assert.deepEqual([...counts].filter(([, c]) => c > 1), [], 'none shown twice');
+      assert.deepEqual(
+        [...counts].filter(([, c]) => c > 1),
+        [],
+        'none shown twice',
+      );
     } finally {
       l.proc.kill('SIGTERM');
       await l.exited;

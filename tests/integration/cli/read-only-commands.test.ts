@@ -36,6 +36,7 @@ test('list, status and a failed send leave an existing data dir byte for byte an
   assert.equal(made.code, 0, made.stderr);
   const before = snapshot(dir);
   await new Promise((r) => setTimeout(r, 20));
-  for (const args of [['list'], ['status', '--json'], ['send', 'no-such-id', 'x']]) await runCli([...args, '--data-dir', dir]);
+  for (const args of [['list'], ['status', '--json'], ['send', 'no-such-id', 'x']])
+    await runCli([...args, '--data-dir', dir]);
   assert.deepEqual(snapshot(dir), before);
 });

@@ -49,12 +49,34 @@ describe('push-agent send', () => {
   test('--title sends {title, body} JSON; a file with the subscription JSON and - (stdin) work as the target', async () => {
     const file = path.join(tempDir(), 'sub.json');
     fs.writeFileSync(file, JSON.stringify({ endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }));
-    const byFile = await runCli(['send', file, 'from a file', '--title', 'Build', '--ttl', '60', '--urgency', 'high', '--topic', 'build-1', '--data-dir', dir]);
+    const byFile = await runCli([
+      'send',
+      file,
+      'from a file',
+      '--title',
+      'Build',
+      '--ttl',
+      '60',
+      '--urgency',
+      'high',
+      '--topic',
+      'build-1',
+      '--data-dir',
+      dir,
+    ]);
     assert.equal(byFile.code, 0, byFile.stderr);
     const byStdin = await runCli(['send', '-', 'from stdin', '--data-dir', dir], { input: JSON.stringify(sub) });
     assert.equal(byStdin.code, 0, byStdin.stderr);
     await waitFor('two more', () => notifications().length === 3);
-    assert.deepEqual(notifications().slice(1).map((n) => [n.title, n.body]), [['Build', 'from a file'], ['Alerts', 'from stdin']]);
+    assert.deepEqual(
+      notifications()
+        .slice(1)
+        .map((n) => [n.title, n.body]),
+      [
+        ['Build', 'from a file'],
+        ['Alerts', 'from stdin'],
+      ],
+    );
   });
 
   test('--json <file> sends the file as is; a bare --json prints status and headers', async () => {
@@ -75,13 +97,33 @@ describe('push-agent send', () => {
     const keyFile = path.join(tempDir(), 'vapid.json');
     fs.writeFileSync(keyFile, JSON.stringify(keys));
     const boundDir = tempDir();
-    const bound = await runCli(['subscribe', '--label', 'Bound', '--application-server-key', keys.publicKey, '--data-dir', boundDir, '--service', service.wsUrl]);
+    const bound = await runCli([
+      'subscribe',
+      '--label',
+      'Bound',
+      '--application-server-key',
+      keys.publicKey,
+      '--data-dir',
+      boundDir,
+      '--service',
+      service.wsUrl,
+    ]);
     assert.equal(bound.code, 0, bound.stderr);
     const stored = JSON.parse(bound.stdout) as Sub;
     const refused = await runCli(['send', stored.id, 'x', '--data-dir', boundDir]);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /bound to an application server key.*--vapid-keys/);
-    const ok = await runCli(['send', stored.id, 'signed', '--vapid-keys', keyFile, '--vapid-subject', 'mailto:ops@example.com', '--data-dir', boundDir]);
+    const ok = await runCli([
+      'send',
+      stored.id,
+      'signed',
+      '--vapid-keys',
+      keyFile,
+      '--vapid-subject',
+      'mailto:ops@example.com',
+      '--data-dir',
+      boundDir,
+    ]);
     assert.equal(ok.stdout, '201 Created\n', ok.stderr);
     // Signed with another key, the service itself refuses: exit 1 with its answer.
     const other = path.join(tempDir(), 'other.json');
@@ -116,7 +158,10 @@ describe('push-agent send', () => {
     fs.writeFileSync(file, JSON.stringify({ endpoint: `http://127.0.0.1:${port}/wpush/v1/${token}`, keys: sub.keys }));
     const r = await runCli(['send', file, 'x', '--data-dir', tempDir()]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`no answer from the push service at http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
+    assert.match(
+      r.stderr,
+      new RegExp(`no answer from the push service at http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`),
+    );
     assert.ok(!r.stderr.includes(token));
   });
 
@@ -139,7 +184,8 @@ describe('push-agent send', () => {
 
   test('web-push is loaded by send only: list and status run without it', async () => {
     // A resolve hook that refuses web-push: a command that imports it, even lazily, fails with this message.
-    const refuse = 'data:text/javascript,import{registerHooks}from"node:module";registerHooks({resolve(s,c,n){if(s==="web-push")throw new Error("web-push was loaded");return n(s,c)}})';
+    const refuse =
+      'data:text/javascript,import{registerHooks}from"node:module";registerHooks({resolve(s,c,n){if(s==="web-push")throw new Error("web-push was loaded");return n(s,c)}})';
     const run = (args: string[]) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const p = spawn(process.execPath, ['--import', refuse, CLI, ...args, '--data-dir', dir], { timeout: 30_000 });

@@ -25,22 +25,54 @@ after(async () => {
 
 test('listen with an endpoint subscription loads no validator, sender or browser client', async () => {
   const dir = tempDir();
-  const sub = spawn(process.execPath, [CLI, 'subscribe', '--label', 'modules', '--data-dir', dir, '--service', service.wsUrl]);
+  const sub = spawn(process.execPath, [
+    CLI,
+    'subscribe',
+    '--label',
+    'modules',
+    '--data-dir',
+    dir,
+    '--service',
+    service.wsUrl,
+  ]);
   assert.equal(await new Promise((r) => sub.on('exit', r)), 0);
 
-  const proc = spawn(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(HOOK)}`, CLI, 'listen', '--json', '--data-dir', dir, '--service', service.wsUrl]);
+  const proc = spawn(process.execPath, [
+    '--import',
+    `data:text/javascript,${encodeURIComponent(HOOK)}`,
+    CLI,
+    'listen',
+    '--json',
+    '--data-dir',
+    dir,
+    '--service',
+    service.wsUrl,
+  ]);
   let loaded: string[] | null = null;
   createInterface({ input: proc.stderr }).on('line', (line) => {
     if (line.startsWith('LOADED ')) loaded = JSON.parse(line.slice(7)) as string[];
   });
-  await new Promise<void>((resolve) => createInterface({ input: proc.stdout }).on('line', (l) => l.includes('"connected"') && resolve()));
+  await new Promise<void>((resolve) =>
+    createInterface({ input: proc.stdout }).on('line', (l) => l.includes('"connected"') && resolve()),
+  );
   const exited = new Promise((r) => proc.on('exit', r));
   proc.kill('SIGTERM');
   assert.equal(await exited, 0);
   assert.ok(loaded, 'the hook reported');
-  const packages = new Set((loaded as string[]).map((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1]).filter(Boolean));
+  const packages = new Set(
+    (loaded as string[]).map((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1]).filter(Boolean),
+  );
   assert.ok(packages.has('ws'), `ws is loaded (sanity): ${[...packages].join(', ')}`);
-  for (const unwanted of ['ajv', 'ajv-formats', 'semver', 'conf', 'web-push', 'playwright-core', 'chrome-remote-interface', 'http_ece']) {
+  for (const unwanted of [
+    'ajv',
+    'ajv-formats',
+    'semver',
+    'conf',
+    'web-push',
+    'playwright-core',
+    'chrome-remote-interface',
+    'http_ece',
+  ]) {
     assert.ok(!packages.has(unwanted), `${unwanted} is not loaded at start (loaded: ${[...packages].join(', ')})`);
   }
 });

@@ -9,7 +9,10 @@ import { tempDir } from '../../support/engine-harness.ts';
 
 const CLI = new URL('../../../src/cli/push-agent.ts', import.meta.url).pathname;
 
-function run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [CLI, ...args], { timeout: 30_000, ...opts });
     let stdout = '';
@@ -65,7 +68,11 @@ test('credentials in a --service URL are never echoed by status, list or listen'
   url.searchParams.set('token', 'tok-secret');
   const common = ['--data-dir', dir, '--service', url.href];
   assert.equal((await run(['subscribe', ...common])).code, 0);
-  const outputs = [await run(['status', ...common]), await run(['status', '--json', ...common]), await run(['list', '--json', ...common])];
+  const outputs = [
+    await run(['status', ...common]),
+    await run(['status', '--json', ...common]),
+    await run(['list', '--json', ...common]),
+  ];
   const listen = spawn(process.execPath, [CLI, 'listen', ...common]);
   let listenOut = '';
   listen.stdout.on('data', (c: Buffer) => (listenOut += c.toString('utf8')));
@@ -76,7 +83,8 @@ test('credentials in a --service URL are never echoed by status, list or listen'
   await new Promise((r) => listen.on('exit', r));
   assert.ok(listenOut.includes('connected'), listenOut);
   for (const text of [...outputs.map((o) => o.stdout + o.stderr), listenOut]) {
-    for (const secret of ['alice', 'hunter2-secret', 'tok-secret']) assert.ok(!text.includes(secret), `${secret} echoed: ${text}`);
+    for (const secret of ['alice', 'hunter2-secret', 'tok-secret'])
+      assert.ok(!text.includes(secret), `${secret} echoed: ${text}`);
   }
   assert.ok(outputs[0]!.stdout.includes(`${url.host}`), 'the service is still named');
 });

@@ -40,7 +40,9 @@ async function startBus(dir: string): Promise<{ proc: ChildProcess; address: str
 </busconfig>
 `,
   );
-  const proc = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // Its complaints (it cannot raise the fd limit unprivileged...) are shown only if it does not start.
   let err = '';
   proc.stderr!.on('data', (c: Buffer) => (err += c.toString('utf8')));
@@ -75,7 +77,10 @@ describe('listen reconnects on wake', () => {
     const bus = await startBus(dir);
     let logind: Bus | null = null;
     try {
-      const l = listen(path.join(dir, 'data'), service.wsUrl, { extra: ['--verbose'], env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus.address } });
+      const l = listen(path.join(dir, 'data'), service.wsUrl, {
+        extra: ['--verbose'],
+        env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus.address },
+      });
       listeners.push(l);
       await waitFor('connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
       await waitFor('watching logind', () => l.stderr().includes('watching logind for resume'), 20_000);
@@ -83,7 +88,9 @@ describe('listen reconnects on wake', () => {
       // The stand-in logind: owns the name (the agent's match names that sender), then signals.
       logind = createClient({ socket: bus.socket });
       logind.connection.on('error', () => {});
-      const code = await new Promise<number>((resolve, reject) => logind!.requestName('org.freedesktop.login1', 0, (err, c) => (err ? reject(err as Error) : resolve(c))));
+      const code = await new Promise<number>((resolve, reject) =>
+        logind!.requestName('org.freedesktop.login1', 0, (err, c) => (err ? reject(err as Error) : resolve(c))),
+      );
       assert.equal(code, 1, 'primary owner of org.freedesktop.login1');
 
       const before = hellos.length;
@@ -96,7 +103,11 @@ describe('listen reconnects on wake', () => {
       await waitFor('a new hello', () => hellos.length > before, 10_000);
       const ms = Math.round(hellos[before]! - sentAt);
       t.diagnostic(`new hello ${ms} ms after PrepareForSleep(false)`);
-      await waitFor('connected again', () => l.lines.filter((x) => x.type === 'status' && x.state === 'connected').length === 2, 10_000);
+      await waitFor(
+        'connected again',
+        () => l.lines.filter((x) => x.type === 'status' && x.state === 'connected').length === 2,
+        10_000,
+      );
       assert.match(l.stderr(), /woke up: reconnecting.*resumed from sleep \(logind\)/);
       assert.equal(l.proc.exitCode, null);
     } finally {
@@ -107,7 +118,10 @@ describe('listen reconnects on wake', () => {
 
   test('without a system bus, listen runs and says so only in --verbose', async () => {
     const dir = tempDir();
-    const l = listen(dir, service.wsUrl, { extra: ['--verbose'], env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${path.join(dir, 'no-such-bus')}` } });
+    const l = listen(dir, service.wsUrl, {
+      extra: ['--verbose'],
+      env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${path.join(dir, 'no-such-bus')}` },
+    });
     listeners.push(l);
     await waitFor('connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
     await waitFor('said', () => l.stderr().includes('no system bus'), 5_000);
@@ -115,21 +129,28 @@ describe('listen reconnects on wake', () => {
     assert.equal(await l.exited, 0);
   });
 
-  test('a process frozen (SIGSTOP) for longer than the clock check allows reconnects when it runs again (SIGCONT)', { timeout: 120_000 }, async (t) => {
-    const dir = tempDir();
-    // No bus: only the clock check can notice.
-    const l = listen(dir, service.wsUrl, { extra: ['--verbose'], env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${path.join(dir, 'no-such-bus')}` } });
-    listeners.push(l);
-    await waitFor('connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
-    const before = hellos.length;
-    l.proc.kill('SIGSTOP');
-    const frozenMs = CLOCK_JUMP_PERIOD_MS + CLOCK_JUMP_THRESHOLD_MS + 3_000;
-    await new Promise((r) => setTimeout(r, frozenMs));
-    const contAt = performance.now();
-    l.proc.kill('SIGCONT');
-    // Its next tick is due at once (the period passed while frozen).
-    await waitFor('a new hello', () => hellos.length > before, CLOCK_JUMP_PERIOD_MS + 10_000);
-    t.diagnostic(`new hello ${Math.round(hellos[before]! - contAt)} ms after SIGCONT (frozen ${frozenMs} ms)`);
-    assert.match(l.stderr(), /woke up: reconnecting.*process was frozen/);
-  });
+  test(
+    'a process frozen (SIGSTOP) for longer than the clock check allows reconnects when it runs again (SIGCONT)',
+    { timeout: 120_000 },
+    async (t) => {
+      const dir = tempDir();
+      // No bus: only the clock check can notice.
+      const l = listen(dir, service.wsUrl, {
+        extra: ['--verbose'],
+        env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${path.join(dir, 'no-such-bus')}` },
+      });
+      listeners.push(l);
+      await waitFor('connected', () => l.lines.some((x) => x.type === 'status' && x.state === 'connected'), 20_000);
+      const before = hellos.length;
+      l.proc.kill('SIGSTOP');
+      const frozenMs = CLOCK_JUMP_PERIOD_MS + CLOCK_JUMP_THRESHOLD_MS + 3_000;
+      await new Promise((r) => setTimeout(r, frozenMs));
+      const contAt = performance.now();
+      l.proc.kill('SIGCONT');
+      // Its next tick is due at once (the period passed while frozen).
+      await waitFor('a new hello', () => hellos.length > before, CLOCK_JUMP_PERIOD_MS + 10_000);
+      t.diagnostic(`new hello ${Math.round(hellos[before]! - contAt)} ms after SIGCONT (frozen ${frozenMs} ms)`);
+      assert.match(l.stderr(), /woke up: reconnecting.*process was frozen/);
+    },
+  );
 });

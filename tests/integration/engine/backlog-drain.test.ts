@@ -38,7 +38,10 @@ test('a backlog with an undecryptable message: the rest shown exactly once, it r
     await waitFor('every message acked', () => service.stats().stored === 0 && codes.length >= 60);
     const counts = countBodies(h.notifier.shown);
     assert.equal(counts.size, 59);
-    assert.ok([...counts.values()].every((n) => n === 1), 'each shown once');
+    assert.ok(
+      [...counts.values()].every((n) => n === 1),
+      'each shown once',
+    );
     assert.deepEqual(fates.filter((f) => f.fate === 'undecryptable').length, 1);
     assert.equal(fates.length, 60, 'one fate per message');
     assert.deepEqual([...new Set(codes)], [100], 'acked 100 on durable receipt, the undecryptable one too');

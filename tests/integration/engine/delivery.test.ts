@@ -37,13 +37,20 @@ describe('delivery through the local push service', () => {
       assert.equal(await send(sub, big, { encoding }), 201);
       await waitFor('two notifications', () => h.notifier.shown.length >= before + 2);
       const mine = h.notifier.shown.slice(before).filter((n) => n.subscriptionId === sub.id);
-      assert.deepEqual(mine.map((n) => n.body), ['New message', big], 'the whole body: only the screen caps it');
+      assert.deepEqual(
+        mine.map((n) => n.body),
+        ['New message', big],
+        'the whole body: only the screen caps it',
+      );
     });
   }
 
   test('a JSON payload with title, body, tag and url is shown with those fields; markup stays text', async () => {
     const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'json' });
-    await send(sub, JSON.stringify({ title: '<b>Hi</b>', body: '<script>x()</script>', tag: 't1', url: 'https://example.org/a' }));
+    await send(
+      sub,
+      JSON.stringify({ title: '<b>Hi</b>', body: '<script>x()</script>', tag: 't1', url: 'https://example.org/a' }),
+    );
     await waitFor('json notification', () => h.notifier.shown.some((n) => n.tag === 't1'));
     const n = h.notifier.shown.find((x) => x.tag === 't1')!;
     assert.equal(n.title, '<b>Hi</b>');
@@ -53,7 +60,13 @@ describe('delivery through the local push service', () => {
 
   test('a Declarative Web Push message is shown as declared', async () => {
     const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'dwp' });
-    await send(sub, JSON.stringify({ web_push: 8030, notification: { title: 'Declared', body: 'from DWP', navigate: 'https://example.org/x' } }));
+    await send(
+      sub,
+      JSON.stringify({
+        web_push: 8030,
+        notification: { title: 'Declared', body: 'from DWP', navigate: 'https://example.org/x' },
+      }),
+    );
     await waitFor('declarative notification', () => h.notifier.shown.some((n) => n.title === 'Declared'));
     assert.equal(h.notifier.shown.find((n) => n.title === 'Declared')!.source, 'declarative');
   });
@@ -84,21 +97,35 @@ describe('delivery through the local push service', () => {
     const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'backlog' });
     await h.stop();
     for (let i = 0; i < 500; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, j) => send(sub, `backlog ${i + j}`, { encoding: (i + j) % 2 ? 'aesgcm' : 'aes128gcm' })));
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          send(sub, `backlog ${i + j}`, { encoding: (i + j) % 2 ? 'aesgcm' : 'aes128gcm' }),
+        ),
+      );
     }
     h = await startEngine(service.wsUrl, {}, h.dataDir);
-    await waitFor('500 notifications', () => h.notifier.shown.filter((n) => n.subscriptionId === sub.id).length >= 500, 30_000);
+    await waitFor(
+      '500 notifications',
+      () => h.notifier.shown.filter((n) => n.subscriptionId === sub.id).length >= 500,
+      30_000,
+    );
     await h.engine.idle();
     const counts = countBodies(h.notifier.shown.filter((n) => n.subscriptionId === sub.id));
     assert.equal(counts.size, 500);
-    assert.ok([...counts.values()].every((c) => c === 1), 'each exactly once');
+    assert.ok(
+      [...counts.values()].every((c) => c === 1),
+      'each exactly once',
+    );
   });
 
   test('unsubscribing makes the endpoint answer 410', async () => {
     const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'gone' });
     assert.equal(await h.engine.unsubscribe(sub.id), true);
     assert.equal(await sendStatus(sub, 'after unsubscribe'), 410);
-    assert.equal(h.engine.list().some((s) => s.id === sub.id), false);
+    assert.equal(
+      h.engine.list().some((s) => s.id === sub.id),
+      false,
+    );
   });
 
   test('a subscription bound to an application server key needs that key to send', async () => {
@@ -113,7 +140,10 @@ describe('delivery through the local push service', () => {
 
   test('an invalid application server key is refused with a typed error and creates nothing', async () => {
     const before = h.engine.list().length;
-    await assert.rejects(h.engine.subscribe({ kind: 'endpoint', applicationServerKey: 'AAAA' }), { name: 'SubscribeError', kind: 'invalid-key' });
+    await assert.rejects(h.engine.subscribe({ kind: 'endpoint', applicationServerKey: 'AAAA' }), {
+      name: 'SubscribeError',
+      kind: 'invalid-key',
+    });
     assert.equal(h.engine.list().length, before);
   });
 });

@@ -23,10 +23,24 @@ test('malformed, binary, oversized and out-of-order frames and unknown channels 
       if (msg.messageType === 'hello') {
         // Out of order: a notification and a register reply before the hello reply.
         ws.send(JSON.stringify({ messageType: 'notification', channelID: crypto.randomUUID(), version: 'early' }));
-        ws.send(JSON.stringify({ messageType: 'register', channelID: crypto.randomUUID(), status: 200, pushEndpoint: 'http://x/y' }));
+        ws.send(
+          JSON.stringify({
+            messageType: 'register',
+            channelID: crypto.randomUUID(),
+            status: 200,
+            pushEndpoint: 'http://x/y',
+          }),
+        );
         ws.send(JSON.stringify({ messageType: 'hello', uaid: UAID, status: 200, use_webpush: true }));
       } else if (msg.messageType === 'register') {
-        ws.send(JSON.stringify({ messageType: 'register', channelID: msg.channelID, status: 200, pushEndpoint: `http://127.0.0.1:${port}/wpush/v1/x` }));
+        ws.send(
+          JSON.stringify({
+            messageType: 'register',
+            channelID: msg.channelID,
+            status: 200,
+            pushEndpoint: `http://127.0.0.1:${port}/wpush/v1/x`,
+          }),
+        );
       }
     });
   });
@@ -55,12 +69,24 @@ test('malformed, binary, oversized and out-of-order frames and unknown channels 
     ];
     for (const frame of hostile) session!.send(frame);
     // A frame with the real channel but garbage ciphertext: acked 101, never shown.
-    const channelID = (received.find((m) => (m as { messageType?: string }).messageType === 'register') as { channelID: string }).channelID;
-    session!.send(JSON.stringify({ messageType: 'notification', channelID, version: 'garbage', data: 'AAAA', headers: { encoding: 'aes128gcm' } }));
+    const channelID = (
+      received.find((m) => (m as { messageType?: string }).messageType === 'register') as { channelID: string }
+    ).channelID;
+    session!.send(
+      JSON.stringify({
+        messageType: 'notification',
+        channelID,
+        version: 'garbage',
+        data: 'AAAA',
+        headers: { encoding: 'aes128gcm' },
+      }),
+    );
     await waitFor('ack 101 for the undecryptable message', () =>
       received.some((m) => JSON.stringify(m).includes('"version":"garbage","code":101')),
     );
-    await waitFor('ack 102 for the unknown channel', () => received.some((m) => JSON.stringify(m).includes('"version":"unknown-channel","code":102')));
+    await waitFor('ack 102 for the unknown channel', () =>
+      received.some((m) => JSON.stringify(m).includes('"version":"unknown-channel","code":102')),
+    );
     // Oversized frame: ws closes the socket (1009); the engine reconnects.
     session!.send('x'.repeat(200_000));
     await waitFor('reconnected after the oversized frame', () => connections >= 2 && h.engine.connected, 5_000);

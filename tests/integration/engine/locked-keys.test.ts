@@ -12,14 +12,22 @@ import { PushEngine } from '../../../src/engine/engine.ts';
 import { SecretsUnavailableError, type SecretBox } from '../../../src/engine/ports.ts';
 import { openJsonFileStore } from '../../../src/cli/json-file-store.ts';
 import { openKeyFileSecretBox } from '../../../src/cli/key-file-secret-box.ts';
-import { countBodies, memoryLogger, RecordingNotifier, send, startEngine, waitFor } from '../../support/engine-harness.ts';
+import {
+  countBodies,
+  memoryLogger,
+  RecordingNotifier,
+  send,
+  startEngine,
+  waitFor,
+} from '../../support/engine-harness.ts';
 
 function lockable(inner: SecretBox): SecretBox & { locked: boolean } {
   const box = {
     locked: true,
     backend: inner.backend,
     strong: inner.strong,
-    seal: (plain: Uint8Array) => (box.locked ? Promise.reject(new SecretsUnavailableError('locked')) : inner.seal(plain)),
+    seal: (plain: Uint8Array) =>
+      box.locked ? Promise.reject(new SecretsUnavailableError('locked')) : inner.seal(plain),
     open: (sealed: string) => (box.locked ? Promise.reject(new SecretsUnavailableError('locked')) : inner.open(sealed)),
   };
   return box;
@@ -28,7 +36,10 @@ function lockable(inner: SecretBox): SecretBox & { locked: boolean } {
 test('keys locked at start: nothing rewritten, not connected; unlocked, every subscription opens and its messages arrive once', async () => {
   const service = await startPushService();
   const first = await startEngine(service.wsUrl);
-  const subs = [await first.engine.subscribe({ kind: 'endpoint', label: 'one' }), await first.engine.subscribe({ kind: 'endpoint', label: 'two' })];
+  const subs = [
+    await first.engine.subscribe({ kind: 'endpoint', label: 'one' }),
+    await first.engine.subscribe({ kind: 'endpoint', label: 'two' }),
+  ];
   await first.stop();
   const stateFile = path.join(first.dataDir, 'state.json');
   const before = fs.readFileSync(stateFile);
@@ -40,7 +51,15 @@ test('keys locked at start: nothing rewritten, not connected; unlocked, every su
   const notifier = new RecordingNotifier();
   const logger = memoryLogger();
   const states: string[] = [];
-  const engine = new PushEngine({ serviceUrl: service.wsUrl, dataDir: first.dataDir, store, secrets, notifier, logger, connection: { backoffInitialMs: 50 } });
+  const engine = new PushEngine({
+    serviceUrl: service.wsUrl,
+    dataDir: first.dataDir,
+    store,
+    secrets,
+    notifier,
+    logger,
+    connection: { backoffInitialMs: 50 },
+  });
   engine.on('state', (s) => states.push(s));
   try {
     await engine.start();
@@ -54,11 +73,20 @@ test('keys locked at start: nothing rewritten, not connected; unlocked, every su
 
     secrets.locked = false;
     assert.equal(await engine.retrySecrets(), true);
-    assert.deepEqual(engine.list().map((s) => s.endpoint), subs.map((s) => s.endpoint), 'the same subscriptions, same endpoints');
-    await waitFor('messages sent while locked', () => subs.every((_, i) => notifier.shown.some((n) => n.body === `while locked ${i}`)));
+    assert.deepEqual(
+      engine.list().map((s) => s.endpoint),
+      subs.map((s) => s.endpoint),
+      'the same subscriptions, same endpoints',
+    );
+    await waitFor('messages sent while locked', () =>
+      subs.every((_, i) => notifier.shown.some((n) => n.body === `while locked ${i}`)),
+    );
     await engine.idle();
     for (const [body, count] of countBodies(notifier.shown)) assert.equal(count, 1, body);
-    assert.ok(!logger.lines.some((l) => l.includes(subs[0]!.endpoint) || l.includes(subs[0]!.keys.auth)), 'no endpoint or key in logs');
+    assert.ok(
+      !logger.lines.some((l) => l.includes(subs[0]!.endpoint) || l.includes(subs[0]!.keys.auth)),
+      'no endpoint or key in logs',
+    );
   } finally {
     await engine.stop();
     await service.close();

@@ -18,7 +18,11 @@ describe('resilience', () => {
       const uaidBefore = h.engine.status().uaidPrefix;
       await h.stop();
       for (let i = 0; i < 30; i++) await send(a, `flood ${i}`);
-      const changes: Array<{ subscriptionId: string; oldSubscription: SubscriptionJSON | null; newSubscription: SubscriptionJSON | null }> = [];
+      const changes: Array<{
+        subscriptionId: string;
+        oldSubscription: SubscriptionJSON | null;
+        newSubscription: SubscriptionJSON | null;
+      }> = [];
       h = await startEngine(service.wsUrl, {}, h.dataDir);
       h.engine.on('subscriptionchange', (c) => changes.push(c));
       await waitFor('both subscriptions re-registered', () => changes.length === 2, 15_000);
@@ -32,7 +36,9 @@ describe('resilience', () => {
         assert.equal(await sendStatus(old, 'to the old endpoint'), 410);
         assert.equal(await send(now, `after reset ${old.label}`), 201);
       }
-      await waitFor('messages on new endpoints', () => ['after reset A', 'after reset B'].every((t) => h.notifier.shown.some((n) => n.body === t)));
+      await waitFor('messages on new endpoints', () =>
+        ['after reset A', 'after reset B'].every((t) => h.notifier.shown.some((n) => n.body === t)),
+      );
       const change = changes.find((c) => c.subscriptionId === a.id)!;
       assert.equal(change.oldSubscription?.endpoint, a.endpoint);
       assert.equal(change.newSubscription?.endpoint, byId.get(a.id)!.endpoint);
@@ -54,7 +60,11 @@ describe('resilience', () => {
         if ((await sendStatus(sub, body).catch(() => 0)) === 201) accepted.push(body);
       }
       assert.ok(accepted.length >= 110, `most sends accepted (${accepted.length})`);
-      await waitFor('all accepted messages', () => accepted.every((b) => h.notifier.shown.some((n) => n.body === b)), 20_000);
+      await waitFor(
+        'all accepted messages',
+        () => accepted.every((b) => h.notifier.shown.some((n) => n.body === b)),
+        20_000,
+      );
       await h.engine.idle();
       const counts = countBodies(h.notifier.shown);
       for (const b of accepted) assert.equal(counts.get(b), 1, b);
@@ -71,7 +81,10 @@ describe('resilience', () => {
     const proxy = await startFaultProxy({ host: '127.0.0.1', port: service.port });
     const h = await startEngine(proxy.url, { connection: { backoffInitialMs: 20, backoffMaxMs: 200 } });
     try {
-      const subs = [await h.engine.subscribe({ kind: 'endpoint', label: 'p1' }), await h.engine.subscribe({ kind: 'endpoint', label: 'p2' })];
+      const subs = [
+        await h.engine.subscribe({ kind: 'endpoint', label: 'p1' }),
+        await h.engine.subscribe({ kind: 'endpoint', label: 'p2' }),
+      ];
       proxy.cutRandomly({ minBytes: 2_000, maxBytes: 60_000 });
       proxy.cutAll();
       const bodies: string[] = [];
@@ -105,15 +118,26 @@ describe('resilience', () => {
     // The socket's timers are real; only the wall clock the engine reads jumps back (NTP, a user fixing the time).
     // The system clock itself is shared with everything on this machine, so it is not stepped.
     let offset = 0;
-    const wall: Clock = { now: () => Date.now() - offset, setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout };
-    const h = await startEngine(proxy.url, { clock: wall, connection: { idlePingAfterMs: 200, pingReplyTimeoutMs: 200, minPingIntervalMs: 300 } });
+    const wall: Clock = {
+      now: () => Date.now() - offset,
+      setTimeout: systemClock.setTimeout,
+      clearTimeout: systemClock.clearTimeout,
+    };
+    const h = await startEngine(proxy.url, {
+      clock: wall,
+      connection: { idlePingAfterMs: 200, pingReplyTimeoutMs: 200, minPingIntervalMs: 300 },
+    });
     try {
       const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'clock step' });
       await new Promise((r) => setTimeout(r, 700)); // at least one idle ping has gone out and been answered
       offset = 3_600_000;
       proxy.freezeAll();
       await send(sub, 'after the clock step');
-      await waitFor('delivered after the frozen socket is replaced', () => h.notifier.shown.some((n) => n.body === 'after the clock step'), 10_000);
+      await waitFor(
+        'delivered after the frozen socket is replaced',
+        () => h.notifier.shown.some((n) => n.body === 'after the clock step'),
+        10_000,
+      );
     } finally {
       await h.stop();
       await proxy.close();
@@ -124,12 +148,18 @@ describe('resilience', () => {
   test('a half-open connection is detected by the keepalive and replaced', async () => {
     const service = await startPushService();
     const proxy = await startFaultProxy({ host: '127.0.0.1', port: service.port });
-    const h = await startEngine(proxy.url, { connection: { idlePingAfterMs: 200, pingReplyTimeoutMs: 200, minPingIntervalMs: 100 } });
+    const h = await startEngine(proxy.url, {
+      connection: { idlePingAfterMs: 200, pingReplyTimeoutMs: 200, minPingIntervalMs: 100 },
+    });
     try {
       const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'half-open' });
       proxy.freezeAll();
       await send(sub, 'after freeze');
-      await waitFor('delivered after the frozen socket is replaced', () => h.notifier.shown.some((n) => n.body === 'after freeze'), 10_000);
+      await waitFor(
+        'delivered after the frozen socket is replaced',
+        () => h.notifier.shown.some((n) => n.body === 'after freeze'),
+        10_000,
+      );
     } finally {
       await h.stop();
       await proxy.close();

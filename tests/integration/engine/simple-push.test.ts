@@ -1,4 +1,5 @@
-// Simple Push (docs/architecture.md "Subscriptions"): legacy registrations on their own session, version-only pushes, renewal on UAID change.
+// Simple Push (docs/architecture.md "Subscriptions"): legacy registrations on their own session, version-only pushes,
+// renewal on UAID change.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startPushService } from '../../../tools/push-service/index.ts';
@@ -16,9 +17,20 @@ test('a legacy registration gets a /spush/v1 endpoint on a session without use_w
     h.engine.on('legacy-push', (p) => pushes.push(p.version));
     const reg = await h.engine.subscribe({ kind: 'legacy', origin: 'https://legacy.example' });
     assert.match(reg.endpoint, /\/spush\/v1\/[A-Za-z0-9_=-]+$/);
-    assert.ok(hellos.some((m) => m.use_webpush === true), 'the Web Push session says use_webpush');
-    assert.ok(hellos.some((m) => m.use_webpush === undefined), 'the Simple Push session does not');
-    const put = (v: number) => fetch(reg.endpoint, { method: 'PUT', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `version=${v}` });
+    assert.ok(
+      hellos.some((m) => m.use_webpush === true),
+      'the Web Push session says use_webpush',
+    );
+    assert.ok(
+      hellos.some((m) => m.use_webpush === undefined),
+      'the Simple Push session does not',
+    );
+    const put = (v: number) =>
+      fetch(reg.endpoint, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `version=${v}`,
+      });
     assert.equal((await put(5)).status, 200);
     await waitFor('version 5', () => pushes.includes(5));
     await put(5);

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startPushService } from '../../../tools/push-service/index.ts';
 import { startFaultProxy } from '../../support/fault-proxy.ts';
-import { RecordingNotifier, send, sendStatus, startEngine, waitFor, type Harness } from '../../support/engine-harness.ts';
+import {
+  RecordingNotifier,
+  send,
+  sendStatus,
+  startEngine,
+  waitFor,
+  type Harness,
+} from '../../support/engine-harness.ts';
 import { PushEngine } from '../../../src/engine/engine.ts';
 import { openJsonFileStore } from '../../../src/cli/json-file-store.ts';
 import { openKeyFileSecretBox } from '../../../src/cli/key-file-secret-box.ts';
@@ -34,7 +41,9 @@ async function assertAllLive(h: Harness, subs: SubscriptionInfo[]): Promise<void
     assert.equal(await sendStatus(old, 'to the old endpoint'), 410, `${old.label}'s old endpoint is gone`);
     assert.equal(await send(cur, `live ${old.label}`), 201);
   }
-  await waitFor('a message on every new endpoint', () => subs.every((s) => h.notifier.shown.some((n) => n.body === `live ${s.label}`)));
+  await waitFor('a message on every new endpoint', () =>
+    subs.every((s) => h.notifier.shown.some((n) => n.body === `live ${s.label}`)),
+  );
   assert.equal(h.engine.status().pendingReregistrations, 0);
 }
 
@@ -51,11 +60,18 @@ describe('interrupted UAID reset', () => {
         changes.push(c.subscriptionId);
         if (changes.length === 1) {
           proxy.cutAll();
-          waitingAtCut = h.engine.list().filter((s) => s.pendingReregistration).map((s) => s.label);
+          waitingAtCut = h.engine
+            .list()
+            .filter((s) => s.pendingReregistration)
+            .map((s) => s.label);
           uaidAtCut = h.engine.status().uaidPrefix;
         }
       });
-      await waitFor('every subscription re-registered', () => h.engine.list().every((s, i) => s.endpoint !== subs[i]!.endpoint), 20_000);
+      await waitFor(
+        'every subscription re-registered',
+        () => h.engine.list().every((s, i) => s.endpoint !== subs[i]!.endpoint),
+        20_000,
+      );
       await h.engine.settled();
       assert.deepEqual(waitingAtCut, ['B', 'C'], 'list showed the two still waiting');
       assert.notEqual(uaidAtCut, uaidBefore);
@@ -97,12 +113,25 @@ describe('interrupted UAID reset', () => {
       assert.equal(changedBeforeStop, 0, 'nothing re-registered before the cut');
       // Stored state says all three wait, before any connection.
       const store = openJsonFileStore(h.dataDir);
-      const offline = new PushEngine({ serviceUrl: proxy.url, dataDir: h.dataDir, store, secrets: openKeyFileSecretBox(h.dataDir, store), notifier: new RecordingNotifier() });
+      const offline = new PushEngine({
+        serviceUrl: proxy.url,
+        dataDir: h.dataDir,
+        store,
+        secrets: openKeyFileSecretBox(h.dataDir, store),
+        notifier: new RecordingNotifier(),
+      });
       await offline.load();
-      assert.deepEqual(offline.list().map((s) => s.pendingReregistration), [true, true, true]);
+      assert.deepEqual(
+        offline.list().map((s) => s.pendingReregistration),
+        [true, true, true],
+      );
       assert.equal(offline.status().pendingReregistrations, 3);
       h = await startEngine(proxy.url, FAST, h.dataDir);
-      await waitFor('every subscription re-registered', () => h.engine.list().every((s, i) => s.endpoint !== subs[i]!.endpoint), 20_000);
+      await waitFor(
+        'every subscription re-registered',
+        () => h.engine.list().every((s, i) => s.endpoint !== subs[i]!.endpoint),
+        20_000,
+      );
       await h.engine.settled();
       assert.notEqual(h.engine.status().uaidPrefix, uaidAtCut, 'yet another UAID: the service never stored the first');
       await assertAllLive(h, subs);

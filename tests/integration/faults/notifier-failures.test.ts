@@ -14,72 +14,119 @@ import { listen, runCli } from '../../support/push-agent-process.ts';
 
 const SECRET = 'nul-payload-text';
 
-test('a payload with a NUL byte is shown on the desktop and recorded once; its text is in no log', { timeout: 60_000 }, async (t) => {
-  const service = await startPushService();
-  t.after(() => service.close());
-  const dataDir = tempDir();
-  const bin = tempDir('push-agent-gdbus-');
-  const calls = path.join(bin, 'calls');
-  fs.writeFileSync(path.join(bin, 'gdbus'), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${calls}'\necho '(uint32 7,)'\n`, { mode: 0o755 });
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
-  const sub = JSON.parse((await runCli(['subscribe', '--label', 'nul', '--data-dir', dataDir, '--service', service.wsUrl], env)).stdout) as { endpoint: string; keys: { p256dh: string; auth: string } };
-  const agent = listen(dataDir, service.wsUrl, { json: false, extra: ['--verbose'], env });
-  t.after(() => agent.stop());
-  await waitFor('connected', () => agent.lines.some((l) => String(l.text).startsWith('connected')), 15_000);
-  assert.equal(await send(sub, `${SECRET}\u0000after the NUL`), 201);
-  await waitFor('the desktop notification', () => fs.existsSync(calls) && fs.readFileSync(calls, 'utf8').includes('after the NUL'), 15_000);
-  await agent.stop();
-  const args = fs.readFileSync(calls, 'utf8');
-  assert.ok(args.includes(`${SECRET}\uFFFDafter the NUL`), 'NUL shown as U+FFFD');
-  const history = JSON.parse(fs.readFileSync(path.join(dataDir, 'history.json'), 'utf8')) as { entries: HistoryEntry[] };
-  assert.deepEqual(history.entries.map((e) => e.fate), ['shown']);
-  assert.ok(!agent.stderr().includes(SECRET), `no payload text in the log:\n${agent.stderr()}`);
-});
+test(
+  'a payload with a NUL byte is shown on the desktop and recorded once; its text is in no log',
+  { timeout: 60_000 },
+  async (t) => {
+    const service = await startPushService();
+    t.after(() => service.close());
+    const dataDir = tempDir();
+    const bin = tempDir('push-agent-gdbus-');
+    const calls = path.join(bin, 'calls');
+    fs.writeFileSync(path.join(bin, 'gdbus'), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${calls}'\necho '(uint32 7,)'\n`, {
+      mode: 0o755,
+    });
+    const env = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent',
+    };
+    const sub = JSON.parse(
+      (await runCli(['subscribe', '--label', 'nul', '--data-dir', dataDir, '--service', service.wsUrl], env)).stdout,
+    ) as { endpoint: string; keys: { p256dh: string; auth: string } };
+    const agent = listen(dataDir, service.wsUrl, { json: false, extra: ['--verbose'], env });
+    t.after(() => agent.stop());
+    await waitFor('connected', () => agent.lines.some((l) => String(l.text).startsWith('connected')), 15_000);
+    assert.equal(await send(sub, `${SECRET}\u0000after the NUL`), 201);
+    await waitFor(
+      'the desktop notification',
+      () => fs.existsSync(calls) && fs.readFileSync(calls, 'utf8').includes('after the NUL'),
+      15_000,
+    );
+    await agent.stop();
+    const args = fs.readFileSync(calls, 'utf8');
+    assert.ok(args.includes(`${SECRET}\uFFFDafter the NUL`), 'NUL shown as U+FFFD');
+    const history = JSON.parse(fs.readFileSync(path.join(dataDir, 'history.json'), 'utf8')) as {
+      entries: HistoryEntry[];
+    };
+    assert.deepEqual(
+      history.entries.map((e) => e.fate),
+      ['shown'],
+    );
+    assert.ok(!agent.stderr().includes(SECRET), `no payload text in the log:\n${agent.stderr()}`);
+  },
+);
 
-test('a notifier that throws ends the message in display-failed, logged by kind only', { timeout: 30_000 }, async (t) => {
-  const service = await startPushService();
-  t.after(() => service.close());
-  // The Notifier port itself is what fails here: a notifier that refuses, as a desktop might.
-  const h = await startEngine(service.wsUrl, {
-    notifier: {
-      show(n: NotificationModel) {
-        throw new TypeError(`refused: ${n.body}`);
+test(
+  'a notifier that throws ends the message in display-failed, logged by kind only',
+  { timeout: 30_000 },
+  async (t) => {
+    const service = await startPushService();
+    t.after(() => service.close());
+    // The Notifier port itself is what fails here: a notifier that refuses, as a desktop might.
+    const h = await startEngine(service.wsUrl, {
+      notifier: {
+        show(n: NotificationModel) {
+          throw new TypeError(`refused: ${n.body}`);
+        },
+        close() {},
       },
-      close() {},
-    },
-  });
-  t.after(() => h.stop());
-  const history: HistoryEntry[] = [];
-  h.engine.on('history', (e) => history.push(e));
-  const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'refused' });
-  assert.equal(await send(sub, SECRET), 201);
-  await waitFor('a fate', () => history.length > 0);
-  await h.engine.idle();
-  await new Promise((r) => setTimeout(r, 200));
-  assert.deepEqual(history.map((e) => [e.fate, e.detail]), [['display-failed', 'TypeError']]);
-  assert.equal(h.engine.status().pendingMessages, 0, 'done: not replayed at the next start');
-  assert.ok(!h.logger.lines.some((l) => l.includes(SECRET)), 'no payload text in the log');
-});
+    });
+    t.after(() => h.stop());
+    const history: HistoryEntry[] = [];
+    h.engine.on('history', (e) => history.push(e));
+    const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'refused' });
+    assert.equal(await send(sub, SECRET), 201);
+    await waitFor('a fate', () => history.length > 0);
+    await h.engine.idle();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(
+      history.map((e) => [e.fate, e.detail]),
+      [['display-failed', 'TypeError']],
+    );
+    assert.equal(h.engine.status().pendingMessages, 0, 'done: not replayed at the next start');
+    assert.ok(!h.logger.lines.some((l) => l.includes(SECRET)), 'no payload text in the log');
+  },
+);
 
-test('no notification server: the real listen records display-failed, not shown, and the text is in no log', { timeout: 60_000 }, async (t) => {
-  // The stand-in gdbus fails as the real one does when nothing owns org.freedesktop.Notifications (exit 1 after
-  // the call was made), so the failure arrives after the notifier returned.
-  const service = await startPushService();
-  t.after(() => service.close());
-  const dataDir = tempDir();
-  const bin = tempDir('push-agent-gdbus-');
-  const calls = path.join(bin, 'calls');
-  fs.writeFileSync(path.join(bin, 'gdbus'), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${calls}'\necho 'Error: GDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown' >&2\nexit 1\n`, { mode: 0o755 });
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
-  const sub = JSON.parse((await runCli(['subscribe', '--label', 'nobody', '--data-dir', dataDir, '--service', service.wsUrl], env)).stdout) as { endpoint: string; keys: { p256dh: string; auth: string } };
-  const agent = listen(dataDir, service.wsUrl, { json: false, extra: ['--verbose'], env });
-  t.after(() => agent.stop());
-  await waitFor('connected', () => agent.lines.some((l) => String(l.text).startsWith('connected')), 15_000);
-  assert.equal(await send(sub, SECRET), 201);
-  await waitFor('the gdbus call', () => fs.existsSync(calls), 15_000);
-  await new Promise((r) => setTimeout(r, 500));
-  await agent.stop();
-  const history = JSON.parse(fs.readFileSync(path.join(dataDir, 'history.json'), 'utf8')) as { entries: HistoryEntry[] };
-  assert.deepEqual(history.entries.map((e) => [e.fate, e.detail]), [['display-failed', 'notification-server-unavailable']]);
-  assert.ok(!agent.stderr().includes(SECRET), `no payload text in the log:\n${agent.stderr()}`);
-});
+test(
+  'no notification server: the real listen records display-failed, not shown, and the text is in no log',
+  { timeout: 60_000 },
+  async (t) => {
+    // The stand-in gdbus fails as the real one does when nothing owns org.freedesktop.Notifications (exit 1 after
+    // the call was made), so the failure arrives after the notifier returned.
+    const service = await startPushService();
+    t.after(() => service.close());
+    const dataDir = tempDir();
+    const bin = tempDir('push-agent-gdbus-');
+    const calls = path.join(bin, 'calls');
+    fs.writeFileSync(
+      path.join(bin, 'gdbus'),
+      `#!/bin/sh\nprintf '%s\\n' "$@" >> '${calls}'\necho 'Error: GDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown' >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const env = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent',
+    };
+    const sub = JSON.parse(
+      (await runCli(['subscribe', '--label', 'nobody', '--data-dir', dataDir, '--service', service.wsUrl], env)).stdout,
+    ) as { endpoint: string; keys: { p256dh: string; auth: string } };
+    const agent = listen(dataDir, service.wsUrl, { json: false, extra: ['--verbose'], env });
+    t.after(() => agent.stop());
+    await waitFor('connected', () => agent.lines.some((l) => String(l.text).startsWith('connected')), 15_000);
+    assert.equal(await send(sub, SECRET), 201);
+    await waitFor('the gdbus call', () => fs.existsSync(calls), 15_000);
+    await new Promise((r) => setTimeout(r, 500));
+    await agent.stop();
+    const history = JSON.parse(fs.readFileSync(path.join(dataDir, 'history.json'), 'utf8')) as {
+      entries: HistoryEntry[];
+    };
+    assert.deepEqual(
+      history.entries.map((e) => [e.fate, e.detail]),
+      [['display-failed', 'notification-server-unavailable']],
+    );
+    assert.ok(!agent.stderr().includes(SECRET), `no payload text in the log:\n${agent.stderr()}`);
+  },
+);

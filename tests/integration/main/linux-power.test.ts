@@ -26,22 +26,40 @@ function sysfs(supplies: Record<string, Supply>): string {
 }
 const AC_ON: Supply = { type: 'Mains', online: '1' };
 const AC_OFF: Supply = { type: 'Mains', online: '0' };
-const bat = (capacity: number, status: string): Supply => ({ type: 'Battery', present: '1', capacity: String(capacity), status });
+const bat = (capacity: number, status: string): Supply => ({
+  type: 'Battery',
+  present: '1',
+  capacity: String(capacity),
+  status,
+});
 
 const table: Array<[string, Record<string, Supply>, { onBattery: boolean; percent: number | null }]> = [
   ['no supplies at all (desktop, container)', {}, { onBattery: false, percent: null }],
   ['mains only', { AC: AC_ON }, { onBattery: false, percent: null }],
   ['laptop on mains, charging', { AC: AC_ON, BAT0: bat(50, 'Charging') }, { onBattery: false, percent: 50 }],
   ['on battery, 80%', { AC: AC_OFF, BAT0: bat(80, 'Discharging') }, { onBattery: true, percent: 80 }],
-  ['two batteries averaged', { BAT0: bat(10, 'Discharging'), BAT1: bat(50, 'Discharging') }, { onBattery: true, percent: 30 }],
-  ['a wireless mouse battery does not count', { AC: AC_ON, hidpp: { ...bat(5, 'Discharging'), scope: 'Device' } }, { onBattery: false, percent: null }],
+  [
+    'two batteries averaged',
+    { BAT0: bat(10, 'Discharging'), BAT1: bat(50, 'Discharging') },
+    { onBattery: true, percent: 30 },
+  ],
+  [
+    'a wireless mouse battery does not count',
+    { AC: AC_ON, hidpp: { ...bat(5, 'Discharging'), scope: 'Device' } },
+    { onBattery: false, percent: null },
+  ],
   ['absent battery slot', { AC: AC_OFF, BAT1: { type: 'Battery', present: '0' } }, { onBattery: false, percent: null }],
-  ['garbage capacity: level unknown', { BAT0: { type: 'Battery', capacity: 'lots', status: 'Discharging' } }, { onBattery: true, percent: null }],
+  [
+    'garbage capacity: level unknown',
+    { BAT0: { type: 'Battery', capacity: 'lots', status: 'Discharging' } },
+    { onBattery: true, percent: null },
+  ],
 ];
 for (const [name, supplies, want] of table) {
   test(`sysfs: ${name}`, () => assert.deepEqual(readSysfsPower(sysfs(supplies)), want));
 }
-test('sysfs: a missing directory is AC with no level', () => assert.deepEqual(readSysfsPower('/nonexistent/power_supply'), { onBattery: false, percent: null }));
+test('sysfs: a missing directory is AC with no level', () =>
+  assert.deepEqual(readSysfsPower('/nonexistent/power_supply'), { onBattery: false, percent: null }));
 
 test('the engine decides low from one report: the saver, or a known level under the threshold', () => {
   const r = (onBattery: boolean, percent: number | null, saver = false): PowerReport => ({ onBattery, percent, saver });
@@ -56,9 +74,17 @@ test('the engine decides low from one report: the saver, or a known level under 
 test('a changed lowBatteryPercent preference applies to the last report without a new one', () => {
   const prefs = defaultPreferences('ws://x/');
   let listener: ((v: PowerReport) => void) | null = null;
-  const source = { current: (): PowerReport => ({ onBattery: true, percent: 25, saver: false }), onChange: (l: (v: PowerReport) => void) => ((listener = l), () => {}) };
+  const source = {
+    current: (): PowerReport => ({ onBattery: true, percent: 25, saver: false }),
+    onChange: (l: (v: PowerReport) => void) => ((listener = l), () => {}),
+  };
   const seen: PowerState[] = [];
-  const policy = new PowerPolicy(source as never, () => prefs.policy, silentLogger, (s) => seen.push(s));
+  const policy = new PowerPolicy(
+    source as never,
+    () => prefs.policy,
+    silentLogger,
+    (s) => seen.push(s),
+  );
   assert.equal(policy.state, 'battery');
   prefs.policy.lowBatteryPercent = 30;
   policy.reevaluate();
@@ -72,49 +98,73 @@ const bus: PrivateBus | null = startPrivateBus();
 after(() => bus?.stop());
 const skipNoBus = () => (bus ? false : 'SKIPPED: dbus-daemon could not start a private bus');
 
-test('power-profiles-daemon over D-Bus: power-saver is the saver, other profiles are not, no daemon is unknown', { skip: skipNoBus() }, async () => {
-  const client = openBus(bus!.address)!;
-  assert.equal(await readProfileSaver(client), null, 'nobody owns the name');
-  const ppd = await fakePeer(bus!.address, 'org.freedesktop.UPower.PowerProfiles', '/org/freedesktop/UPower/PowerProfiles', { 'org.freedesktop.UPower.PowerProfiles': { ActiveProfile: 'power-saver' } });
-  assert.equal(await readProfileSaver(client), true);
-  ppd.properties['org.freedesktop.UPower.PowerProfiles']!.ActiveProfile = 'balanced';
-  assert.equal(await readProfileSaver(client), false);
-  await ppd.close();
-  // The older name, as power-profiles-daemon before 0.20 has it.
-  const old = await fakePeer(bus!.address, 'net.hadess.PowerProfiles', '/net/hadess/PowerProfiles', { 'net.hadess.PowerProfiles': { ActiveProfile: 'power-saver' } });
-  assert.equal(await readProfileSaver(client), true);
-  await old.close();
-  client.close();
-});
+test(
+  'power-profiles-daemon over D-Bus: power-saver is the saver, other profiles are not, no daemon is unknown',
+  { skip: skipNoBus() },
+  async () => {
+    const client = openBus(bus!.address)!;
+    assert.equal(await readProfileSaver(client), null, 'nobody owns the name');
+    const ppd = await fakePeer(
+      bus!.address,
+      'org.freedesktop.UPower.PowerProfiles',
+      '/org/freedesktop/UPower/PowerProfiles',
+      { 'org.freedesktop.UPower.PowerProfiles': { ActiveProfile: 'power-saver' } },
+    );
+    assert.equal(await readProfileSaver(client), true);
+    ppd.properties['org.freedesktop.UPower.PowerProfiles']!.ActiveProfile = 'balanced';
+    assert.equal(await readProfileSaver(client), false);
+    await ppd.close();
+    // The older name, as power-profiles-daemon before 0.20 has it.
+    const old = await fakePeer(bus!.address, 'net.hadess.PowerProfiles', '/net/hadess/PowerProfiles', {
+      'net.hadess.PowerProfiles': { ActiveProfile: 'power-saver' },
+    });
+    assert.equal(await readProfileSaver(client), true);
+    await old.close();
+    client.close();
+  },
+);
 
-test('the Linux source reports sysfs plus the daemon, and tells listeners when either changes', { skip: skipNoBus() }, async () => {
-  const root = sysfs({ AC: AC_ON, BAT0: bat(60, 'Charging') });
-  const client = openBus(bus!.address)!;
-  const ppd = await fakePeer(bus!.address, 'org.freedesktop.UPower.PowerProfiles', '/org/freedesktop/UPower/PowerProfiles', { 'org.freedesktop.UPower.PowerProfiles': { ActiveProfile: 'balanced' } });
-  const source = linuxPowerSource({ root, platformProfile: path.join(root, 'none'), bus: client, pollMs: 60_000 });
-  const reports: PowerReport[] = [];
-  source.onChange((r) => reports.push(r as PowerReport));
-  await source.refresh();
-  assert.deepEqual(source.current(), { onBattery: false, percent: 60, saver: false });
-  // Unplugged: the kernel's files change.
-  fs.writeFileSync(path.join(root, 'AC/online'), '0\n');
-  fs.writeFileSync(path.join(root, 'BAT0/status'), 'Discharging\n');
-  await source.refresh();
-  ppd.properties['org.freedesktop.UPower.PowerProfiles']!.ActiveProfile = 'power-saver';
-  await source.refresh();
-  await source.refresh();
-  assert.deepEqual(reports, [
-    { onBattery: true, percent: 60, saver: false },
-    { onBattery: true, percent: 60, saver: true },
-  ]);
-  source.dispose();
-  await ppd.close();
-  client.close();
-});
+test(
+  'the Linux source reports sysfs plus the daemon, and tells listeners when either changes',
+  { skip: skipNoBus() },
+  async () => {
+    const root = sysfs({ AC: AC_ON, BAT0: bat(60, 'Charging') });
+    const client = openBus(bus!.address)!;
+    const ppd = await fakePeer(
+      bus!.address,
+      'org.freedesktop.UPower.PowerProfiles',
+      '/org/freedesktop/UPower/PowerProfiles',
+      { 'org.freedesktop.UPower.PowerProfiles': { ActiveProfile: 'balanced' } },
+    );
+    const source = linuxPowerSource({ root, platformProfile: path.join(root, 'none'), bus: client, pollMs: 60_000 });
+    const reports: PowerReport[] = [];
+    source.onChange((r) => reports.push(r as PowerReport));
+    await source.refresh();
+    assert.deepEqual(source.current(), { onBattery: false, percent: 60, saver: false });
+    // Unplugged: the kernel's files change.
+    fs.writeFileSync(path.join(root, 'AC/online'), '0\n');
+    fs.writeFileSync(path.join(root, 'BAT0/status'), 'Discharging\n');
+    await source.refresh();
+    ppd.properties['org.freedesktop.UPower.PowerProfiles']!.ActiveProfile = 'power-saver';
+    await source.refresh();
+    await source.refresh();
+    assert.deepEqual(reports, [
+      { onBattery: true, percent: 60, saver: false },
+      { onBattery: true, percent: 60, saver: true },
+    ]);
+    source.dispose();
+    await ppd.close();
+    client.close();
+  },
+);
 
 test('no bus at all: the session bus is null, the saver falls back to the firmware profile', async () => {
   assert.equal(openSessionBus(''), null);
-  assert.equal(openBus('unix:path=/nonexistent/bus') === null || (await readProfileSaver(openBus('unix:path=/nonexistent/bus'))) === null, true);
+  assert.equal(
+    openBus('unix:path=/nonexistent/bus') === null ||
+      (await readProfileSaver(openBus('unix:path=/nonexistent/bus'))) === null,
+    true,
+  );
   const root = sysfs({ BAT0: bat(90, 'Discharging') });
   fs.writeFileSync(path.join(root, 'platform_profile'), 'low-power\n');
   const source = linuxPowerSource({ root, platformProfile: path.join(root, 'platform_profile'), bus: null });

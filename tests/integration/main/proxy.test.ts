@@ -13,7 +13,10 @@ import { connectProxy, type ConnectProxy } from '../../support/connect-proxy.ts'
 
 const CLI = path.resolve(import.meta.dirname, '../../../src/cli/push-agent.ts');
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_proxy$/i.test(k)));
     const p = spawn(process.execPath, [CLI, ...args], { env: { ...clean, ...env }, timeout: 30_000 });
@@ -38,7 +41,10 @@ after(async () => {
 
 test('push-agent subscribe reaches the push service through the proxy in the environment', async () => {
   const { host } = new URL(service.wsUrl);
-  const r = await cli(['subscribe', '--label', 'via proxy', '--data-dir', tempDir('proxy-cli-'), '--service', service.wsUrl], { HTTP_PROXY: proxy.url });
+  const r = await cli(
+    ['subscribe', '--label', 'via proxy', '--data-dir', tempDir('proxy-cli-'), '--service', service.wsUrl],
+    { HTTP_PROXY: proxy.url },
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(JSON.parse(r.stdout).endpoint, /\/wpush\//);
   assert.deepEqual(proxy.tunnels, [host], 'one CONNECT tunnel to the push service');
@@ -46,10 +52,15 @@ test('push-agent subscribe reaches the push service through the proxy in the env
 
 test('NO_PROXY naming the service host goes direct; a dead proxy means no connection, reported', async () => {
   const before = proxy.tunnels.length;
-  const ok = await cli(['subscribe', '--data-dir', tempDir('proxy-cli-'), '--service', service.wsUrl], { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' });
+  const ok = await cli(['subscribe', '--data-dir', tempDir('proxy-cli-'), '--service', service.wsUrl], {
+    HTTP_PROXY: proxy.url,
+    NO_PROXY: '127.0.0.1',
+  });
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(proxy.tunnels.length, before);
-  const dead = await cli(['subscribe', '--data-dir', tempDir('proxy-cli-'), '--service', service.wsUrl], { http_proxy: 'http://127.0.0.1:9' });
+  const dead = await cli(['subscribe', '--data-dir', tempDir('proxy-cli-'), '--service', service.wsUrl], {
+    http_proxy: 'http://127.0.0.1:9',
+  });
   assert.equal(dead.code, 1);
   assert.match(dead.stderr, /cannot reach the push service/);
 });
@@ -84,39 +95,68 @@ test("Electron's PAC answers: the first PROXY/HTTPS entry, DIRECT, and SOCKS rep
   assert.deepEqual(parsePacAnswer(''), { kind: 'direct' });
 });
 
-test('wss:// through the agent: direct, and tunnelled through the CONNECT proxy with TLS end to end', { timeout: 30_000 }, async (t) => {
-  const { spawnSync } = await import('node:child_process');
-  const fs = await import('node:fs');
-  const https = await import('node:https');
-  const { WebSocketServer, WebSocket } = await import('ws');
-  const { ResolvingProxyAgent } = await import('../../../src/host/proxy.ts');
-  const dir = tempDir('tls-');
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')]);
-  if (made.status !== 0) return t.skip('SKIPPED: openssl could not make a test certificate');
-  const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
-  const server = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert });
-  const wss = new WebSocketServer({ server });
-  wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo ${String(m)}`)));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `wss://localhost:${(server.address() as net.AddressInfo).port}/`;
-  const echo = (agent: InstanceType<typeof ResolvingProxyAgent>) =>
-    new Promise<string>((resolve, reject) => {
-      const ws = new WebSocket(url, { agent, ca: cert });
-      ws.on('open', () => ws.send('hi'));
-      ws.on('message', (m) => (resolve(String(m)), ws.close()));
-      ws.on('error', reject);
-    });
-  try {
-    const asked: string[] = [];
-    assert.equal(await echo(new ResolvingProxyAgent(async (target) => (asked.push(target), null))), 'echo hi');
-    assert.deepEqual(asked, [`https://localhost:${(server.address() as net.AddressInfo).port}/`], 'asked with the https form of the service');
-    const tunnels = proxy.tunnels.length;
-    assert.equal(await echo(new ResolvingProxyAgent(async () => proxy.url)), 'echo hi');
-    assert.deepEqual(proxy.tunnels.slice(tunnels), [`localhost:${(server.address() as net.AddressInfo).port}`]);
-    // A resolver that fails is a direct connection, not none.
-    assert.equal(await echo(new ResolvingProxyAgent(async () => Promise.reject(new Error('PAC script threw')))), 'echo hi');
-  } finally {
-    for (const c of wss.clients) c.terminate();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-});
+test(
+  'wss:// through the agent: direct, and tunnelled through the CONNECT proxy with TLS end to end',
+  { timeout: 30_000 },
+  async (t) => {
+    const { spawnSync } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const https = await import('node:https');
+    const { WebSocketServer, WebSocket } = await import('ws');
+    const { ResolvingProxyAgent } = await import('../../../src/host/proxy.ts');
+    const dir = tempDir('tls-');
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ]);
+    if (made.status !== 0) return t.skip('SKIPPED: openssl could not make a test certificate');
+    const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
+    const server = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert });
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo ${String(m)}`)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `wss://localhost:${(server.address() as net.AddressInfo).port}/`;
+    const echo = (agent: InstanceType<typeof ResolvingProxyAgent>) =>
+      new Promise<string>((resolve, reject) => {
+        const ws = new WebSocket(url, { agent, ca: cert });
+        ws.on('open', () => ws.send('hi'));
+        ws.on('message', (m) => (resolve(String(m)), ws.close()));
+        ws.on('error', reject);
+      });
+    try {
+      const asked: string[] = [];
+      assert.equal(await echo(new ResolvingProxyAgent(async (target) => (asked.push(target), null))), 'echo hi');
+      assert.deepEqual(
+        asked,
+        [`https://localhost:${(server.address() as net.AddressInfo).port}/`],
+        'asked with the https form of the service',
+      );
+      const tunnels = proxy.tunnels.length;
+      assert.equal(await echo(new ResolvingProxyAgent(async () => proxy.url)), 'echo hi');
+      assert.deepEqual(proxy.tunnels.slice(tunnels), [`localhost:${(server.address() as net.AddressInfo).port}`]);
+      // A resolver that fails is a direct connection, not none.
+      assert.equal(
+        await echo(new ResolvingProxyAgent(async () => Promise.reject(new Error('PAC script threw')))),
+        'echo hi',
+      );
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  },
+);

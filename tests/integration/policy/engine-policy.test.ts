@@ -59,16 +59,25 @@ describe('engine policy surface', () => {
     h.engine.setMuted(sub.id, true);
     await send(sub, 'muted one');
     await waitFor('muted', () => events.length === 2);
-    assert.deepEqual(events.map((e) => [e.fate, e.title, e.body, e.label]), [
-      ['shown', 'Disk <b>full</b>', 'on host a', 'Alerts'],
-      ['muted', null, null, 'Alerts'],
-    ]);
-    assert.deepEqual(h.engine.history.list().map((e) => e.fate), ['muted', 'shown']);
+    assert.deepEqual(
+      events.map((e) => [e.fate, e.title, e.body, e.label]),
+      [
+        ['shown', 'Disk <b>full</b>', 'on host a', 'Alerts'],
+        ['muted', null, null, 'Alerts'],
+      ],
+    );
+    assert.deepEqual(
+      h.engine.history.list().map((e) => e.fate),
+      ['muted', 'shown'],
+    );
     assert.equal(h.engine.budget(sub.id), null, 'user-made endpoints have no budget');
     await h.stop();
     const again = await startEngine(service.wsUrl, {}, h.dataDir);
     try {
-      assert.deepEqual(again.engine.history.list({ subscriptionId: sub.id }).map((e) => e.fate), ['muted', 'shown']);
+      assert.deepEqual(
+        again.engine.history.list({ subscriptionId: sub.id }).map((e) => e.fate),
+        ['muted', 'shown'],
+      );
       again.engine.history.clear();
       assert.equal(again.engine.history.list().length, 0);
     } finally {
@@ -83,7 +92,13 @@ describe('engine policy surface', () => {
     const host: WorkerHost = { ...silentHost, dispatch: async () => (dispatched++, { status: 'ok', shown: 0 }) };
     const h = await startEngine(service.wsUrl, { clock, power, workerHost: host, connection: { clock: systemClock } });
     try {
-      const sub = await h.engine.subscribe({ kind: 'site', origin: 'https://held.example', applicationServerKey: null, userVisibleOnly: false, workerScriptURL: 'https://held.example/sw.js' });
+      const sub = await h.engine.subscribe({
+        kind: 'site',
+        origin: 'https://held.example',
+        applicationServerKey: null,
+        userVisibleOnly: false,
+        workerScriptURL: 'https://held.example/sw.js',
+      });
       for (let i = 0; i < 3; i++) await send(sub, `m${i}`);
       await waitFor('held', () => h.engine.heldMessages === 3);
       assert.equal(dispatched, 0);
@@ -101,13 +116,23 @@ describe('engine policy surface', () => {
     const events: HistoryEntry[] = [];
     h.engine.on('history', (e) => events.push(e));
     h.engine.preferences.set({ policy: { budgetCap: { ac: 2, battery: 2, low: 2 } } });
-    const sub = await h.engine.subscribe({ kind: 'site', origin: 'https://open.example', applicationServerKey: null, userVisibleOnly: false, workerScriptURL: 'https://open.example/sw.js' });
+    const sub = await h.engine.subscribe({
+      kind: 'site',
+      origin: 'https://open.example',
+      applicationServerKey: null,
+      userVisibleOnly: false,
+      workerScriptURL: 'https://open.example/sw.js',
+    });
     await send(sub, 'a');
     await send(sub, 'b');
     await waitFor('two charged', () => events.length === 2);
     assert.ok(h.engine.subscription(sub.id)!.paused);
     await h.stop();
-    const again = await startEngine(service.wsUrl, { clock, workerHost: silentHost, connection: { clock: systemClock } }, h.dataDir);
+    const again = await startEngine(
+      service.wsUrl,
+      { clock, workerHost: silentHost, connection: { clock: systemClock } },
+      h.dataDir,
+    );
     try {
       assert.deepEqual(again.engine.budget(sub.id), { left: 0, cap: 2 }, 'persisted');
       assert.ok(again.engine.subscription(sub.id)!.paused, 'still paused after a restart');

@@ -15,7 +15,11 @@ import { SitePermissions } from '../../../src/engine/site-permissions.ts';
 import { NO_PERMISSION_MESSAGE, OUTSIDE_EVENT_LIMIT } from '../../../src/engine/origin-notifications.ts';
 import type { WorkerClient, WorkerDispatch, WorkerHost, WorkerRef } from '../../../src/engine/ports.ts';
 
-const A: WorkerRef = { origin: 'https://a.example', scope: 'https://a.example/app/', scriptURL: 'https://a.example/app/sw.js' };
+const A: WorkerRef = {
+  origin: 'https://a.example',
+  scope: 'https://a.example/app/',
+  scriptURL: 'https://a.example/app/sw.js',
+};
 
 /** A WorkerHost that records what the engine dispatches and hands out the engine's client for calls outside events. */
 function scriptedHost(onEvent: (d: WorkerDispatch, client: WorkerClient) => Promise<void> = async () => {}) {
@@ -45,17 +49,26 @@ test('permission: only a granted origin may show; prompt, denied and a revoked g
   const s = scriptedHost();
   const h = await startEngine(service.wsUrl, { workerHost: s.host, permissions });
   try {
-    await assert.rejects(s.outside(A).showNotification('x', {}), (err: Error) => err instanceof TypeError && err.message === NO_PERMISSION_MESSAGE);
+    await assert.rejects(
+      s.outside(A).showNotification('x', {}),
+      (err: Error) => err instanceof TypeError && err.message === NO_PERMISSION_MESSAGE,
+    );
     permissions.set(A.origin, 'denied');
     await assert.rejects(s.outside(A).showNotification('x', {}), TypeError);
     permissions.set(A.origin, 'granted');
     await s.outside(A).showNotification('shown', { body: 'b' });
     permissions.forget(A.origin);
     await assert.rejects(s.outside(A).showNotification('x', {}), TypeError);
-    assert.deepEqual(h.notifier.shown.map((n) => n.title), ['shown']);
+    assert.deepEqual(
+      h.notifier.shown.map((n) => n.title),
+      ['shown'],
+    );
     const [entry, ...rest] = h.engine.history.list();
     assert.equal(rest.length, 0, 'refusals are not history entries');
-    assert.deepEqual([entry!.fate, entry!.detail, entry!.subscriptionId, entry!.origin, entry!.title, entry!.body], ['shown-by-worker', 'outside a push event', null, A.origin, 'shown', 'b']);
+    assert.deepEqual(
+      [entry!.fate, entry!.detail, entry!.subscriptionId, entry!.origin, entry!.title, entry!.body],
+      ['shown-by-worker', 'outside a push event', null, A.origin, 'shown', 'b'],
+    );
   } finally {
     await h.stop();
   }
@@ -64,11 +77,20 @@ test('permission: only a granted origin may show; prompt, denied and a revoked g
 test(`rate: ${OUTSIDE_EVENT_LIMIT.count} per origin in any ${OUTSIDE_EVENT_LIMIT.windowMs / 1000} s; another origin has its own; invalid options are refused uncounted`, async () => {
   const clock = new ManualClock();
   const permissions = new SitePermissions(new MemoryStore(), async () => false);
-  const B: WorkerRef = { origin: 'https://b.example', scope: 'https://b.example/', scriptURL: 'https://b.example/sw.js' };
+  const B: WorkerRef = {
+    origin: 'https://b.example',
+    scope: 'https://b.example/',
+    scriptURL: 'https://b.example/sw.js',
+  };
   permissions.set(A.origin, 'granted');
   permissions.set(B.origin, 'granted');
   const s = scriptedHost();
-  const h = await startEngine(service.wsUrl, { clock, workerHost: s.host, permissions, connection: { clock: systemClock } });
+  const h = await startEngine(service.wsUrl, {
+    clock,
+    workerHost: s.host,
+    permissions,
+    connection: { clock: systemClock },
+  });
   try {
     await assert.rejects(s.outside(A).showNotification('bad', { renotify: true }), TypeError);
     for (let i = 0; i < OUTSIDE_EVENT_LIMIT.count - 1; i++) await s.outside(A).showNotification(`a${i}`, {});
@@ -76,7 +98,11 @@ test(`rate: ${OUTSIDE_EVENT_LIMIT.count} per origin in any ${OUTSIDE_EVENT_LIMIT
     await s.outside(A).showNotification('a-last', {});
     await assert.rejects(s.outside(A).showNotification('over', {}), /At most 8 notifications a minute/);
     await assert.rejects(s.outside(A).showNotification('over', {}), TypeError);
-    assert.equal(h.logger.lines.filter((l) => l.includes('over the rate')).length, 1, 'one log line for the window, not one per call');
+    assert.equal(
+      h.logger.lines.filter((l) => l.includes('over the rate')).length,
+      1,
+      'one log line for the window, not one per call',
+    );
     await s.outside(B).showNotification('b0', {});
     // The first ones leave the window 60 s after they were shown; the one shown 30 s later still counts.
     clock.advance(30_000);
@@ -103,17 +129,27 @@ test('the notification keeps its worker across a restart: a click reaches that w
 
   const opened: boolean[] = [];
   const second = scriptedHost(async (d, client) => {
-    if (d.event.type === 'notificationclick') for (let i = 0; i < 3; i++) opened.push(await client.openWindow('/inbox'));
+    if (d.event.type === 'notificationclick')
+      for (let i = 0; i < 3; i++) opened.push(await client.openWindow('/inbox'));
   });
   const again = await startEngine(service.wsUrl, { workerHost: second.host, permissions }, h.dataDir);
   try {
-    assert.deepEqual(again.engine.shownNotifications(A.origin).map((n) => n.title), ['kept', 'dismissed', 'closed-by-site']);
+    assert.deepEqual(
+      again.engine.shownNotifications(A.origin).map((n) => n.title),
+      ['kept', 'dismissed', 'closed-by-site'],
+    );
     await again.engine.notificationActivated(kept!.id);
     await again.engine.notificationClosed(dismissed!.id);
     second.outside(A).closeNotification!(closed!.id);
     for (let i = 0; i < 20 && second.dispatched.length < 3; i++) await new Promise((r) => setImmediate(r));
     assert.deepEqual(
-      second.dispatched.map((d) => [d.origin, d.scope, d.scriptURL, d.event.type, (d.event as { notification?: { title: string } }).notification?.title ?? null]),
+      second.dispatched.map((d) => [
+        d.origin,
+        d.scope,
+        d.scriptURL,
+        d.event.type,
+        (d.event as { notification?: { title: string } }).notification?.title ?? null,
+      ]),
       [
         [A.origin, A.scope, A.scriptURL, 'notificationclick', 'kept'],
         [A.origin, A.scope, A.scriptURL, 'notificationclose', 'dismissed'],
@@ -130,7 +166,7 @@ test('the notification keeps its worker across a restart: a click reaches that w
   }
 });
 
-test('a subscription\'s worker closing, during its push, a notification shown outside a push event: notificationclose goes to the worker that showed it', async () => {
+test("a subscription's worker closing, during its push, a notification shown outside a push event: notificationclose goes to the worker that showed it", async () => {
   const permissions = new SitePermissions(new MemoryStore(), async () => false);
   permissions.set(A.origin, 'granted');
   let outsideId = '';
@@ -139,7 +175,14 @@ test('a subscription\'s worker closing, during its push, a notification shown ou
   });
   const h = await startEngine(service.wsUrl, { workerHost: s.host, permissions });
   try {
-    const sub = await h.engine.subscribe({ kind: 'site', origin: A.origin, scope: `${A.origin}/`, applicationServerKey: null, userVisibleOnly: false, workerScriptURL: `${A.origin}/sw.js` });
+    const sub = await h.engine.subscribe({
+      kind: 'site',
+      origin: A.origin,
+      scope: `${A.origin}/`,
+      applicationServerKey: null,
+      userVisibleOnly: false,
+      workerScriptURL: `${A.origin}/sw.js`,
+    });
     await s.outside(A).showNotification('outside', {});
     outsideId = h.notifier.shown[0]!.id;
     await send(sub, 'close it');

@@ -1,4 +1,5 @@
-// The minimum urgency of docs/policies.md reaching the push service (docs/protocol-notes.md §1 "Urgency"): sent per power state
+// The minimum urgency of docs/policies.md reaching the push service (docs/protocol-notes.md §1 "Urgency"): sent per
+// power state
 // to a service that supports it (local service with `urgency: true`), and detected as unsupported and dropped for
 // one that does not (it closes the socket, as the released autopush does), without losing the connection's state.
 
@@ -40,8 +41,15 @@ describe('urgency negotiation with real push services', () => {
       await waitFor('low: high', () => withUrgency.lastUrgency(uaid()) === 'high');
       power.set('ac');
       await waitFor('ac: very-low (filtering lifted)', () => withUrgency.lastUrgency(uaid()) === 'very-low');
-      assert.deepEqual(frames.map((f) => f.min), ['low', 'high', 'very-low']);
-      assert.equal(openJsonFileStore(h.dataDir).get('urgencySupport') && (openJsonFileStore(h.dataDir).get('urgencySupport') as Record<string, string>)[withUrgency.wsUrl], 'supported');
+      assert.deepEqual(
+        frames.map((f) => f.min),
+        ['low', 'high', 'very-low'],
+      );
+      assert.equal(
+        openJsonFileStore(h.dataDir).get('urgencySupport') &&
+          (openJsonFileStore(h.dataDir).get('urgencySupport') as Record<string, string>)[withUrgency.wsUrl],
+        'supported',
+      );
       // A changed setting applies live.
       h.engine.preferences.set({ policy: { minUrgency: { ac: 'normal', battery: 'low', low: 'high' } } });
       await waitFor('the new setting sent', () => withUrgency.lastUrgency(uaid()) === 'normal');

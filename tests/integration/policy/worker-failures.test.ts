@@ -1,4 +1,5 @@
-// Worker failures (docs/architecture.md "The delivery pipeline", step 8): nack 301/302/303 and up to 3 retries with backoff before giving up, then the
+// Worker failures (docs/architecture.md "The delivery pipeline", step 8): nack 301/302/303 and up to 3 retries with
+// backoff before giving up, then the
 // userVisibleOnly rule (spend budget, else the generic notification) applies after rejection and timeout alike.
 // Real push service and engine; the WorkerHost is scripted (a stand-in) so that each attempt's outcome is chosen
 // exactly: how Chromium turns a throwing or hanging worker into those outcomes is tested in worker-runtime.test.ts.
@@ -45,18 +46,37 @@ describe('worker failures: nack, retry with backoff, then account', () => {
   async function setup(userVisibleOnly: boolean, power: 'ac' | 'low' = 'ac') {
     const clock = new ManualClock();
     const host = new ScriptedWorkerHost();
-    const h = await startEngine(service.wsUrl, { clock, workerHost: host, power: new FixedPowerSource(power), connection: { clock: systemClock } });
+    const h = await startEngine(service.wsUrl, {
+      clock,
+      workerHost: host,
+      power: new FixedPowerSource(power),
+      connection: { clock: systemClock },
+    });
     const history: HistoryEntry[] = [];
     h.engine.on('history', (e) => history.push(e));
     h.engine.preferences.set({ policy: { lowPowerCoalesceSeconds: 0 } });
-    const sub = await h.engine.subscribe({ kind: 'site', origin: 'https://flaky.example', applicationServerKey: null, userVisibleOnly, workerScriptURL: 'https://flaky.example/sw.js' });
+    const sub = await h.engine.subscribe({
+      kind: 'site',
+      origin: 'https://flaky.example',
+      applicationServerKey: null,
+      userVisibleOnly,
+      workerScriptURL: 'https://flaky.example/sw.js',
+    });
     nacks.length = 0;
     return { clock, host, h, history, sub };
   }
 
   /** Lets the pipeline reach its next retry wait (a timer due in exactly `ms`), then moves time to it. */
-  async function advanceThrough(clock: ManualClock, host: ScriptedWorkerHost, dispatches: number, ms: number): Promise<void> {
-    await waitFor(`dispatch ${dispatches} and its ${ms} ms backoff`, () => host.dispatches.length >= dispatches && clock.hasTimerDueIn(ms));
+  async function advanceThrough(
+    clock: ManualClock,
+    host: ScriptedWorkerHost,
+    dispatches: number,
+    ms: number,
+  ): Promise<void> {
+    await waitFor(
+      `dispatch ${dispatches} and its ${ms} ms backoff`,
+      () => host.dispatches.length >= dispatches && clock.hasTimerDueIn(ms),
+    );
     clock.advance(ms);
   }
 
@@ -65,7 +85,10 @@ describe('worker failures: nack, retry with backoff, then account', () => {
     try {
       host.outcomes = [THREW, REJECTED, 'show'];
       await send(sub, 'x');
-      await waitFor('first attempt failed, backoff set', () => host.dispatches.length === 1 && clock.hasTimerDueIn(1_000));
+      await waitFor(
+        'first attempt failed, backoff set',
+        () => host.dispatches.length === 1 && clock.hasTimerDueIn(1_000),
+      );
       clock.advance(999);
       await new Promise((r) => setImmediate(r));
       assert.equal(host.dispatches.length, 1, 'not before the 1 s backoff');
@@ -114,7 +137,10 @@ describe('worker failures: nack, retry with backoff, then account', () => {
       await advanceThrough(clock, host, 4, 2_000);
       await advanceThrough(clock, host, 5, 4_000);
       await waitFor('accounted', () => history.length === 3);
-      assert.deepEqual(history.map((e) => e.fate), ['charged', 'charged', 'worker-error']);
+      assert.deepEqual(
+        history.map((e) => e.fate),
+        ['charged', 'charged', 'worker-error'],
+      );
       assert.equal(history[2]!.detail, 'waituntil-rejected; then generic-notification (no budget left)');
       assert.equal(h.notifier.shown.at(-1)!.title, 'flaky.example updated in the background');
       assert.equal(h.engine.subscription(sub.id)!.paused, null, 'userVisibleOnly subscriptions are never paused');
@@ -147,7 +173,11 @@ describe('worker failures: nack, retry with backoff, then account', () => {
     await h.stop();
     assert.equal(history.length, 0, 'no fate yet: not given up, just stopped');
     host.outcomes = ['show'];
-    const again = await startEngine(service.wsUrl, { clock, workerHost: host, connection: { clock: systemClock } }, h.dataDir);
+    const again = await startEngine(
+      service.wsUrl,
+      { clock, workerHost: host, connection: { clock: systemClock } },
+      h.dataDir,
+    );
     try {
       // start() replays before this test can listen; the dispatch count shows it ran.
       await waitFor('replayed', () => host.dispatches.length === 2);

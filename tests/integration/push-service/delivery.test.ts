@@ -1,4 +1,5 @@
-// HTTP send -> WebSocket delivery (docs/protocol-notes.md §1 notification/ack/delivery, §2 headers), with web-push as the
+// HTTP send -> WebSocket delivery (docs/protocol-notes.md §1 notification/ack/delivery, §2 headers), with web-push as
+// the
 // independent sender and the delivered bytes decrypted with the receiver's keys.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -71,7 +72,9 @@ describe('push service: delivery', () => {
     r.client.ack(r.channelID, live.version as string);
     await r.client.close();
     // Crypto headers on an empty body are not passed along either.
-    await request(r.endpoint, { headers: { TTL: '60', 'Content-Encoding': 'aesgcm', Encryption: 'salt=abc', 'Crypto-Key': 'dh=def' } });
+    await request(r.endpoint, {
+      headers: { TTL: '60', 'Content-Encoding': 'aesgcm', Encryption: 'salt=abc', 'Crypto-Key': 'dh=def' },
+    });
     const c = await reconnect(r);
     assert.deepEqual(Object.keys(await c.next()), ['messageType', 'channelID', 'version']);
     await c.close();
@@ -80,12 +83,21 @@ describe('push service: delivery', () => {
   it('quotes and base64 padding are stripped from Encryption and Crypto-Key', async () => {
     const r = await registered(service);
     const res = await request(r.endpoint, {
-      headers: { TTL: '60', 'Content-Encoding': 'aesgcm', Encryption: 'salt="c2FsdA=="; rs=4096', 'Crypto-Key': 'keyid="p256dh";dh="ZGg=",p256ecdsa=a2V5' },
+      headers: {
+        TTL: '60',
+        'Content-Encoding': 'aesgcm',
+        Encryption: 'salt="c2FsdA=="; rs=4096',
+        'Crypto-Key': 'keyid="p256dh";dh="ZGg=",p256ecdsa=a2V5',
+      },
       body: Buffer.from('0123456789abcdef0123456789'),
     });
     assert.equal(res.status, 201);
     const note = await r.client.next();
-    assert.deepEqual(note.headers, { encoding: 'aesgcm', encryption: 'salt=c2FsdA; rs=4096', crypto_key: 'keyid=p256dh;dh=ZGg,p256ecdsa=a2V5' });
+    assert.deepEqual(note.headers, {
+      encoding: 'aesgcm',
+      encryption: 'salt=c2FsdA; rs=4096',
+      crypto_key: 'keyid=p256dh;dh=ZGg,p256ecdsa=a2V5',
+    });
     assert.equal(note.data, Buffer.from('0123456789abcdef0123456789').toString('base64url'));
     await r.client.close();
   });
@@ -183,7 +195,10 @@ describe('push service: delivery', () => {
     c.ack(r.channelID, batch1[9]!.version as string);
     const batch2 = await c.take(10);
     assert.equal(await c.maybeNext(100), undefined);
-    c.send({ messageType: 'ack', updates: batch2.map((n) => ({ channelID: r.channelID, version: n.version, code: 100 })) });
+    c.send({
+      messageType: 'ack',
+      updates: batch2.map((n) => ({ channelID: r.channelID, version: n.version, code: 100 })),
+    });
     const batch3 = await c.take(5);
     assert.equal(await c.maybeNext(100), undefined);
     const versions = new Set([...batch1, ...batch2, ...batch3].map((n) => n.version));
@@ -219,7 +234,10 @@ describe('push service: delivery', () => {
       const res = await request(r.endpoint, { headers: { TTL: '60', Topic: topic } });
       assert.deepEqual([res.status, res.json?.errno], [400, 113], topic);
     }
-    assert.equal((await request(r.endpoint, { headers: { TTL: '60', Topic: 'a-test-topic-which-is-just-right' } })).status, 201);
+    assert.equal(
+      (await request(r.endpoint, { headers: { TTL: '60', Topic: 'a-test-topic-which-is-just-right' } })).status,
+      201,
+    );
   });
 
   it('Content-Encoding rules: required with a body, aes128gcm|aesgcm only, aesgcm needs salt and dh, aes128gcm forbids them', async () => {
@@ -239,7 +257,10 @@ describe('push service: delivery', () => {
       const res = await request(r.endpoint, { headers: { TTL: '60', ...h }, body });
       assert.deepEqual([res.status, res.json?.errno], [400, 110], JSON.stringify(h));
     }
-    const ok = await request(r.endpoint, { headers: { TTL: '60', 'Content-Encoding': 'aes128gcm', 'Crypto-Key': 'p256ecdsa=abc' }, body });
+    const ok = await request(r.endpoint, {
+      headers: { TTL: '60', 'Content-Encoding': 'aes128gcm', 'Crypto-Key': 'p256ecdsa=abc' },
+      body,
+    });
     assert.equal(ok.status, 201);
   });
 

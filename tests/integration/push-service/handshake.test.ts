@@ -25,7 +25,13 @@ describe('push service: hello', () => {
 
   it('hello with an empty, garbage or unknown uaid silently gets a new one, not stored before register', async () => {
     const before = service.stats().uaids;
-    for (const uaid of ['', 'garbage!', 'ffffffffffffffffffffffffffffffff', 'not-a-uuid-0000-0000-000000000000', null]) {
+    for (const uaid of [
+      '',
+      'garbage!',
+      'ffffffffffffffffffffffffffffffff',
+      'not-a-uuid-0000-0000-000000000000',
+      null,
+    ]) {
       const c = await RawPushClient.connect(service.wsUrl);
       c.send({ messageType: 'hello', use_webpush: true, uaid });
       const reply = await c.next();
@@ -41,14 +47,19 @@ describe('push service: hello', () => {
     const r = await registered(service);
     const uaid = r.client.uaid!;
     await r.client.close();
-    const dashed = `${uaid.slice(0, 8)}-${uaid.slice(8, 12)}-${uaid.slice(12, 16)}-${uaid.slice(16, 20)}-${uaid.slice(20)}`.toUpperCase();
+    const dashed =
+      `${uaid.slice(0, 8)}-${uaid.slice(8, 12)}-${uaid.slice(12, 16)}-${uaid.slice(16, 20)}-${uaid.slice(20)}`.toUpperCase();
     const c = await RawPushClient.connect(service.wsUrl);
     assert.equal((await c.hello(dashed)).uaid, uaid);
     await c.close();
   });
 
   it('a non-hello first message closes 1011', async () => {
-    for (const first of [{ messageType: 'register', channelID: crypto.randomUUID() }, {}, { messageType: 'ack', updates: [] }]) {
+    for (const first of [
+      { messageType: 'register', channelID: crypto.randomUUID() },
+      {},
+      { messageType: 'ack', updates: [] },
+    ]) {
       const c = await RawPushClient.connect(service.wsUrl);
       c.send(first);
       assert.equal((await c.closed).code, 1011, JSON.stringify(first));
@@ -108,7 +119,11 @@ describe('push service: hello', () => {
 
   it('hello tolerates broadcasts, channelIDs and unknown fields', async () => {
     const c = await RawPushClient.connect(service.wsUrl);
-    const reply = await c.hello(undefined, { broadcasts: { 'remote-settings/monitor_changes': '"123"' }, channelIDs: ['x'], extra: { a: 1 } });
+    const reply = await c.hello(undefined, {
+      broadcasts: { 'remote-settings/monitor_changes': '"123"' },
+      channelIDs: ['x'],
+      extra: { a: 1 },
+    });
     assert.equal(reply.status, 200);
     c.send({ messageType: 'broadcast_subscribe', broadcasts: { 'a/b': 'v1' } });
     assert.equal(await c.maybeNext(100), undefined);

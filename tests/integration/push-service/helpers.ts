@@ -3,10 +3,19 @@
 import { createRequire } from 'node:module';
 import type { ECDH } from 'node:crypto';
 import { startPushService, type PushService, type PushServiceOptions } from '../../../tools/push-service/index.ts';
-import { RawPushClient, newChannelId, receiverKeys, type Json, type ReceiverKeys } from '../../support/raw-push-client.ts';
+import {
+  RawPushClient,
+  newChannelId,
+  receiverKeys,
+  type Json,
+  type ReceiverKeys,
+} from '../../support/raw-push-client.ts';
 
 interface Ece {
-  decrypt(buffer: Buffer, params: { version: string; privateKey: ECDH; authSecret: string; dh?: string; salt?: string; rs?: number }): Buffer;
+  decrypt(
+    buffer: Buffer,
+    params: { version: string; privateKey: ECDH; authSecret: string; dh?: string; salt?: string; rs?: number },
+  ): Buffer;
 }
 const ece = createRequire(import.meta.url)('http_ece') as Ece;
 
@@ -25,7 +34,10 @@ export interface Registered {
 }
 
 /** Connects, says hello (with `uaid` if given) and registers one channel (with `key` if given). */
-export async function registered(service: PushService, opts: { key?: string; uaid?: string } = {}): Promise<Registered> {
+export async function registered(
+  service: PushService,
+  opts: { key?: string; uaid?: string } = {},
+): Promise<Registered> {
   const client = await RawPushClient.connect(service.wsUrl);
   await client.hello(opts.uaid);
   const channelID = newChannelId();
@@ -39,7 +51,9 @@ export function decrypt(msg: Json, keys: ReceiverKeys): string {
   const headers = msg.headers as Record<string, string>;
   const body = Buffer.from(msg.data as string, 'base64url');
   if (headers.encoding === 'aes128gcm') {
-    return ece.decrypt(body, { version: 'aes128gcm', privateKey: keys.ecdh, authSecret: keys.authB64 }).toString('utf8');
+    return ece
+      .decrypt(body, { version: 'aes128gcm', privateKey: keys.ecdh, authSecret: keys.authB64 })
+      .toString('utf8');
   }
   const param = (header: string, name: string): string => {
     const m = new RegExp(`(?:^|[;,])\\s*${name}=([^;,]+)`).exec(header);
@@ -65,9 +79,17 @@ export interface RawResponse {
 }
 
 /** A raw HTTP request (for headers web-push would never send). */
-export async function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawResponse> {
-  const body = typeof init.body === 'string' ? init.body : init.body === undefined ? undefined : new Uint8Array(init.body);
-  const res = await fetch(url, { method: init.method ?? 'POST', headers: init.headers ?? {}, ...(body !== undefined ? { body } : {}) });
+export async function request(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawResponse> {
+  const body =
+    typeof init.body === 'string' ? init.body : init.body === undefined ? undefined : new Uint8Array(init.body);
+  const res = await fetch(url, {
+    method: init.method ?? 'POST',
+    headers: init.headers ?? {},
+    ...(body !== undefined ? { body } : {}),
+  });
   const text = await res.text();
   let json: Json | undefined;
   try {

@@ -56,7 +56,11 @@ describe('push service: one client cannot fill the store for everyone', () => {
 
       // The store as a whole still has room: another subscriber's sender is served.
       for (let i = 0; i < 5; i++) {
-        assert.equal((await sendWebPush(other.endpoint, other.keys, payload, { TTL: 600 })).statusCode, 201, `other sender, message ${i}`);
+        assert.equal(
+          (await sendWebPush(other.endpoint, other.keys, payload, { TTL: 600 })).statusCode,
+          201,
+          `other sender, message ${i}`,
+        );
       }
       assert.equal(service.stats().stored, accepted + 5);
     } finally {
@@ -113,7 +117,9 @@ describe('push service: connections per client address', () => {
 });
 
 describe('push service: ack cost does not depend on how much is stored', () => {
-  /** Stores `stored` messages for one UAID, reconnects, and measures the scans of a legacy-ack flood and a full drain. */
+  /**
+   * Stores `stored` messages for one UAID, reconnects, and measures the scans of a legacy-ack flood and a full drain.
+   */
   async function measure(stored: number): Promise<{ flood: number; drain: number }> {
     const service = await startService({ maxMessagesPerSession: 100_000, maxStoredPerChannel: 100_000, batchSize: 10 });
     try {
@@ -130,7 +136,10 @@ describe('push service: ack cost does not depend on how much is stored', () => {
       // Ten ~60 KiB ack frames of integer (SimplePush) versions: none of them matches a stored message.
       const before = service.scanCount();
       for (let f = 0; f < 10; f++) {
-        c.send({ messageType: 'ack', updates: Array.from({ length: 800 }, (_, i) => ({ channelID: r.channelID, version: f * 800 + i, code: 100 })) });
+        c.send({
+          messageType: 'ack',
+          updates: Array.from({ length: 800 }, (_, i) => ({ channelID: r.channelID, version: f * 800 + i, code: 100 })),
+        });
       }
       assert.equal((await c.register()).status, 200); // every ack frame before it has been handled
       const flood = service.scanCount() - before;
@@ -159,7 +168,11 @@ describe('push service: ack cost does not depend on how much is stored', () => {
     const small = await measure(40);
     const large = await measure(800);
     assert.equal(typeof large.flood, 'number');
-    assert.equal(large.flood, small.flood, `legacy acks scanned ${small.flood} with 40 stored, ${large.flood} with 800`);
+    assert.equal(
+      large.flood,
+      small.flood,
+      `legacy acks scanned ${small.flood} with 40 stored, ${large.flood} with 800`,
+    );
     assert.ok(large.flood <= 8000, `8,000 legacy ack updates scanned ${large.flood} stored messages`);
     // Each message is looked at when its batch is built (and expired ones once, when dropped): linear, not quadratic.
     assert.ok(large.drain <= 800 + 20, `draining 800 stored messages scanned ${large.drain}`);
@@ -210,7 +223,9 @@ describe('push service: a sender that disconnects mid-upload', () => {
       for (let i = 0; i < 2; i++) {
         await new Promise<void>((resolve) => {
           const sock = net.connect(port, '127.0.0.1', () => {
-            sock.write(`POST /wpush/v1/abc HTTP/1.1\r\nHost: 127.0.0.1\r\nTTL: 60\r\nContent-Length: 4000\r\n\r\n${'a'.repeat(100)}`);
+            sock.write(
+              `POST /wpush/v1/abc HTTP/1.1\r\nHost: 127.0.0.1\r\nTTL: 60\r\nContent-Length: 4000\r\n\r\n${'a'.repeat(100)}`,
+            );
             setTimeout(() => sock.destroy(), 50);
           });
           sock.on('close', () => resolve());

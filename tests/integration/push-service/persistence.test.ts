@@ -40,7 +40,10 @@ describe('push service: restart', () => {
     const dataFile = path.join(dir, 'durable.json');
     const service = await startService({ dataFile });
     try {
-      const channels = (): string[] => (JSON.parse(readFileSync(dataFile, 'utf8')) as { uaids: Array<{ channels: string[] }> }).uaids.flatMap((u) => u.channels);
+      const channels = (): string[] =>
+        (JSON.parse(readFileSync(dataFile, 'utf8')) as { uaids: Array<{ channels: string[] }> }).uaids.flatMap(
+          (u) => u.channels,
+        );
       const r = await registered(service);
       // Read while the service runs: no close, no restart, no flush.
       assert.deepEqual(channels(), [r.channelID]);
@@ -98,17 +101,28 @@ describe('push service: start-up errors', () => {
   it('a corrupt data file or a bad option is a typed error, not a silently empty service', async () => {
     const corrupt = path.join(dir, 'corrupt.json');
     writeFileSync(corrupt, '{not json');
-    await assert.rejects(startService({ dataFile: corrupt }), (err) => err instanceof PushServiceError && err.kind === 'data-file');
+    await assert.rejects(
+      startService({ dataFile: corrupt }),
+      (err) => err instanceof PushServiceError && err.kind === 'data-file',
+    );
     writeFileSync(corrupt, '{"some":"other file"}');
-    await assert.rejects(startService({ dataFile: corrupt }), (err) => err instanceof PushServiceError && err.kind === 'data-file');
-    await assert.rejects(startService({ batchSize: 0 }), (err) => err instanceof PushServiceError && err.kind === 'invalid-option');
+    await assert.rejects(
+      startService({ dataFile: corrupt }),
+      (err) => err instanceof PushServiceError && err.kind === 'data-file',
+    );
+    await assert.rejects(
+      startService({ batchSize: 0 }),
+      (err) => err instanceof PushServiceError && err.kind === 'invalid-option',
+    );
   });
 });
 
 describe('push service: CLI', () => {
   it('prints its ws:// URL, serves, and exits cleanly on SIGTERM', async () => {
     const cli = fileURLToPath(new URL('../../../tools/push-service/cli.ts', import.meta.url));
-    const child = spawn(process.execPath, [cli, '--port', '0', '--data', path.join(dir, 'cli.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, '--port', '0', '--data', path.join(dir, 'cli.json')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const lines = createInterface({ input: child.stdout });
       const first = await new Promise<string>((resolve, reject) => {

@@ -44,7 +44,13 @@ describe('push service: register and unregister', () => {
 
   it('an upper-case, undashed or non-v4 channelID closes the socket without a reply', async () => {
     const v4 = randomUUID();
-    for (const channelID of [v4.toUpperCase(), v4.replace(/-/g, ''), `{${v4}}`, '00000000-0000-1000-8000-000000000000', '']) {
+    for (const channelID of [
+      v4.toUpperCase(),
+      v4.replace(/-/g, ''),
+      `{${v4}}`,
+      '00000000-0000-1000-8000-000000000000',
+      '',
+    ]) {
       const c = await RawPushClient.connect(service.wsUrl);
       await c.hello();
       c.send({ messageType: 'register', channelID });
@@ -67,7 +73,12 @@ describe('push service: register and unregister', () => {
   it('a key that does not decode to a P-256 point gets status 400 and the socket stays open', async () => {
     const notOnCurve = Buffer.alloc(65, 1);
     notOnCurve[0] = 4;
-    for (const key of ['af1883%&!@#*(', 'AAAA', Buffer.alloc(65, 0).toString('base64url'), notOnCurve.toString('base64url')]) {
+    for (const key of [
+      'af1883%&!@#*(',
+      'AAAA',
+      Buffer.alloc(65, 0).toString('base64url'),
+      notOnCurve.toString('base64url'),
+    ]) {
       const reply = await client.register(newChannelId(), key);
       assert.equal(reply.status, 400, key);
     }
@@ -79,7 +90,11 @@ describe('push service: register and unregister', () => {
     assert.equal((await sendWebPush(r.endpoint, r.keys, null, { TTL: 60 })).statusCode, 201);
     const note = await r.client.next();
     r.client.ack(r.channelID, note.version as string);
-    assert.deepEqual(await r.client.unregister(r.channelID, 201), { messageType: 'unregister', channelID: r.channelID, status: 200 });
+    assert.deepEqual(await r.client.unregister(r.channelID, 201), {
+      messageType: 'unregister',
+      channelID: r.channelID,
+      status: 200,
+    });
     const res = await sendWebPush(r.endpoint, r.keys, 'hi', { TTL: 60 });
     assert.equal(res.statusCode, 410);
     assert.equal(res.headers['cache-control'], 'max-age=86400');
@@ -90,12 +105,16 @@ describe('push service: register and unregister', () => {
     assert.equal(typeof body.message, 'string');
     for (const code of [200, 202]) {
       const unknown = newChannelId();
-      assert.deepEqual(await r.client.unregister(unknown, code), { messageType: 'unregister', channelID: unknown, status: 200 });
+      assert.deepEqual(await r.client.unregister(unknown, code), {
+        messageType: 'unregister',
+        channelID: unknown,
+        status: 200,
+      });
     }
     await r.client.close();
   });
 
-  it('unregister drops the channel\'s undelivered messages', async () => {
+  it("unregister drops the channel's undelivered messages", async () => {
     const r = await registered(service);
     await r.client.close();
     await sendWebPush(r.endpoint, r.keys, 'x', { TTL: 60 });

@@ -52,7 +52,8 @@ describe('push service: message limit', () => {
       const r = await registered(service);
       const uaid = r.client.uaid!;
       await r.client.close();
-      for (let i = 0; i < limit + 1; i++) assert.equal((await sendWebPush(r.endpoint, r.keys, null, { TTL: 60 })).statusCode, 201);
+      for (let i = 0; i < limit + 1; i++)
+        assert.equal((await sendWebPush(r.endpoint, r.keys, null, { TTL: 60 })).statusCode, 201);
       const c = await RawPushClient.connect(service.wsUrl);
       assert.equal((await c.hello(uaid)).uaid, uaid);
       for (let i = 0; i < limit; i++) {
@@ -94,7 +95,13 @@ describe('push service: caps and hostile clients', () => {
     const service = await startService();
     try {
       const victim = await registered(service);
-      const hostile = ['not json', '\u0000\u0001', '{"messageType":"hello","uaid":{"$gt":""}}', '{'.repeat(10_000), JSON.stringify({ messageType: 'register', channelID: 'x'.repeat(1000) })];
+      const hostile = [
+        'not json',
+        '\u0000\u0001',
+        '{"messageType":"hello","uaid":{"$gt":""}}',
+        '{'.repeat(10_000),
+        JSON.stringify({ messageType: 'register', channelID: 'x'.repeat(1000) }),
+      ];
       for (const text of hostile) {
         const h = await RawPushClient.connect(service.wsUrl);
         h.sendText(text);
@@ -107,7 +114,8 @@ describe('push service: caps and hostile clients', () => {
       // A flood of registers and acks for versions it does not own.
       const flood = await RawPushClient.connect(service.wsUrl);
       await flood.hello();
-      for (let i = 0; i < 200; i++) flood.send({ messageType: 'ack', updates: [{ channelID: victim.channelID, version: `v${i}` }] });
+      for (let i = 0; i < 200; i++)
+        flood.send({ messageType: 'ack', updates: [{ channelID: victim.channelID, version: `v${i}` }] });
       // Garbage HTTP at the victim's endpoint.
       await request(victim.endpoint, { headers: { TTL: 'x' } });
       await request(`${victim.endpoint}A`, { headers: { TTL: '1' } });
@@ -122,7 +130,7 @@ describe('push service: caps and hostile clients', () => {
     }
   });
 
-  it('a client acking another UAID\'s versions does not delete them', async () => {
+  it("a client acking another UAID's versions does not delete them", async () => {
     const service = await startService();
     try {
       const victim = await registered(service);
@@ -163,7 +171,8 @@ describe('push service: caps and hostile clients', () => {
     try {
       const r = await registered(service);
       await r.client.close();
-      for (let i = 0; i < 3; i++) assert.equal((await sendWebPush(r.endpoint, r.keys, null, { TTL: 60 })).statusCode, 201);
+      for (let i = 0; i < 3; i++)
+        assert.equal((await sendWebPush(r.endpoint, r.keys, null, { TTL: 60 })).statusCode, 201);
       const res = await request(r.endpoint, { headers: { TTL: '60' } });
       assert.deepEqual([res.status, res.json?.errno], [503, 201]);
       assert.equal(res.headers.get('retry-after'), '120');
@@ -248,7 +257,11 @@ describe('push service: legacy SimplePush', () => {
       const channelID = newChannelId();
       const reg = await c.register(channelID);
       assert.match(reg.pushEndpoint as string, /\/spush\/v1\//);
-      const put = await request(reg.pushEndpoint as string, { method: 'PUT', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'version=5' });
+      const put = await request(reg.pushEndpoint as string, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'version=5',
+      });
       assert.equal(put.status, 200);
       assert.deepEqual(put.json, {});
       assert.deepEqual(await c.next(), { messageType: 'notification', updates: [{ channelID, version: 5 }] });
@@ -274,7 +287,10 @@ describe('push service: legacy SimplePush', () => {
     try {
       const r = await registered(service);
       const token = r.endpoint.split('/').pop()!;
-      assert.equal((await request(`${service.httpUrl}/spush/v1/${token}`, { method: 'PUT', body: 'version=9' })).status, 200);
+      assert.equal(
+        (await request(`${service.httpUrl}/spush/v1/${token}`, { method: 'PUT', body: 'version=9' })).status,
+        200,
+      );
       const note = await r.client.next();
       assert.deepEqual(Object.keys(note), ['messageType', 'channelID', 'version']);
       assert.equal(typeof note.version, 'string');

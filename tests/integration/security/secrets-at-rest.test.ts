@@ -1,4 +1,5 @@
-// docs/architecture.md "Security model": keys encrypted at rest, data files 0600, and nothing sensitive in logs. Message plaintext rests
+// docs/architecture.md "Security model": keys encrypted at rest, data files 0600, and nothing sensitive in logs.
+// Message plaintext rests
 // only in the history, as shown to the user.
 // A real engine at debug log level goes through subscribe, delivery, a decryption failure, a UAID reset and
 // unsubscribe; then every log line and every file in the data dir is searched for the secrets.
@@ -17,7 +18,12 @@ test('no key, auth secret, endpoint or payload appears in logs; secrets are seal
   try {
     const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'secret' });
     const keys = (await keysAtRest(h.dataDir, sub.id))!;
-    secrets.push(sub.keys.auth, keys.privateKey.toString('base64url'), keys.privateKey.toString('hex'), keys.authSecret.toString('hex'));
+    secrets.push(
+      sub.keys.auth,
+      keys.privateKey.toString('base64url'),
+      keys.privateKey.toString('hex'),
+      keys.authSecret.toString('hex'),
+    );
     const token = sub.endpoint.split('/').pop()!;
     secrets.push(token, payload);
     await send(sub, payload);
@@ -32,7 +38,11 @@ test('no key, auth secret, endpoint or payload appears in logs; secrets are seal
     h = await startEngine(service.wsUrl, {}, h.dataDir);
     await waitFor('re-registered', () => h.engine.list()[0]?.endpoint !== sub.endpoint, 10_000);
     const renewed = h.engine.list()[0]!;
-    secrets.push(renewed.endpoint.split('/').pop()!, renewed.keys.auth, (await keysAtRest(h.dataDir, renewed.id))!.privateKey.toString('base64url'));
+    secrets.push(
+      renewed.endpoint.split('/').pop()!,
+      renewed.keys.auth,
+      (await keysAtRest(h.dataDir, renewed.id))!.privateKey.toString('base64url'),
+    );
     await h.engine.unsubscribe(renewed.id);
     const lines = [...firstLines, ...h.logger.lines];
     assert.ok(lines.length > 8, `the engine logged at debug level (${lines.length} lines)`);

@@ -1,4 +1,5 @@
-// Property-based fuzzing of the site bridge's argument checks (src/engine/services/site-service.ts), over a real engine and
+// Property-based fuzzing of the site bridge's argument checks (src/engine/services/site-service.ts), over a real engine
+// and
 // the local push service: whatever a page sends gets a SiteResult with one of the Push API's DOMException names,
 // never a rejection or an exception, and never a subscription that violates the schema or leaves the page's origin.
 // Permission is denied so that no fuzz case reaches the push service (the validation runs before the permission
@@ -32,16 +33,53 @@ after(async () => {
   await service?.close();
 });
 
-const cloneable = fc.anything({ withBigInt: true, withBoxedValues: true, withDate: true, withMap: true, withNullPrototype: true, withTypedArray: true, maxDepth: 3 });
+const cloneable = fc.anything({
+  withBigInt: true,
+  withBoxedValues: true,
+  withDate: true,
+  withMap: true,
+  withNullPrototype: true,
+  withTypedArray: true,
+  maxDepth: 3,
+});
 const urlish = fc.oneof(
-  fc.constantFrom(`${ORIGIN}/`, `${ORIGIN}/sw.js`, `${ORIGIN}/a/../b#x`, `${ORIGIN}:443/`, 'https://FUZZ.example/', 'https://other.example/', 'http://fuzz.example/', 'https://fuzz.example.evil/', 'javascript:alert(1)', 'blob:https://fuzz.example/x', '/relative', ''),
+  fc.constantFrom(
+    `${ORIGIN}/`,
+    `${ORIGIN}/sw.js`,
+    `${ORIGIN}/a/../b#x`,
+    `${ORIGIN}:443/`,
+    'https://FUZZ.example/',
+    'https://other.example/',
+    'http://fuzz.example/',
+    'https://fuzz.example.evil/',
+    'javascript:alert(1)',
+    'blob:https://fuzz.example/x',
+    '/relative',
+    '',
+  ),
   fc.webPath().map((p) => `${ORIGIN}${p}`),
   fc.webUrl(),
   fc.nat({ max: 5000 }).map((n) => `${ORIGIN}/${'a'.repeat(n)}`),
 );
-const keyish = fc.oneof(fc.constant(KEY), fc.stringMatching(/^[A-Za-z0-9_-]{0,210}$/), fc.uint8Array({ minLength: 60, maxLength: 70 }).map((b) => Buffer.from(b).toString('base64url')), cloneable);
+const keyish = fc.oneof(
+  fc.constant(KEY),
+  fc.stringMatching(/^[A-Za-z0-9_-]{0,210}$/),
+  fc.uint8Array({ minLength: 60, maxLength: 70 }).map((b) => Buffer.from(b).toString('base64url')),
+  cloneable,
+);
 const value = fc.oneof(urlish, keyish, cloneable);
-const request = fc.oneof(fc.record({ scope: value, workerScriptURL: value, applicationServerKey: keyish, userVisibleOnly: fc.oneof(fc.boolean(), cloneable) }, { requiredKeys: [] }), cloneable);
+const request = fc.oneof(
+  fc.record(
+    {
+      scope: value,
+      workerScriptURL: value,
+      applicationServerKey: keyish,
+      userVisibleOnly: fc.oneof(fc.boolean(), cloneable),
+    },
+    { requiredKeys: [] },
+  ),
+  cloneable,
+);
 
 function isTypedResult(r: SiteResult<unknown>): boolean {
   if (r.ok === true) return true;
@@ -63,23 +101,51 @@ describe('site bridge fuzz (SiteService)', () => {
     const site = new SiteService(h.engine, ORIGIN, denied, h.logger);
     const before = h.engine.list().length;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('subscribe', 'getSubscription', 'unsubscribe', 'legacyUnregister', 'legacyRegister', 'legacyRegistrations', 'permissionState'), request, value, async (method, a, b) => {
-        const [x, y] = structuredClone([a, b]);
-        let r: SiteResult<unknown>;
-        switch (method) {
-          case 'subscribe': r = await site.subscribe(x); break;
-          case 'getSubscription': r = await site.getSubscription(x); break;
-          case 'unsubscribe': r = await site.unsubscribe(x, y); break;
-          case 'legacyUnregister': r = await site.legacyUnregister(y); break;
-          case 'legacyRegister': r = await site.legacyRegister(); break;
-          case 'legacyRegistrations': r = await site.legacyRegistrations(); break;
-          default: r = await site.permissionState(); break;
-        }
-        assert.ok(isTypedResult(r), `untyped result ${JSON.stringify(r)}`);
-        if (method === 'subscribe' || method === 'legacyRegister') assert.equal(r.ok, false, 'nothing subscribes without permission');
-        if (method === 'getSubscription' && r.ok) assert.equal(r.value, null);
-        if (method === 'unsubscribe' || method === 'legacyUnregister') assert.ok(!r.ok || r.value === false);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(
+          'subscribe',
+          'getSubscription',
+          'unsubscribe',
+          'legacyUnregister',
+          'legacyRegister',
+          'legacyRegistrations',
+          'permissionState',
+        ),
+        request,
+        value,
+        async (method, a, b) => {
+          const [x, y] = structuredClone([a, b]);
+          let r: SiteResult<unknown>;
+          switch (method) {
+            case 'subscribe':
+              r = await site.subscribe(x);
+              break;
+            case 'getSubscription':
+              r = await site.getSubscription(x);
+              break;
+            case 'unsubscribe':
+              r = await site.unsubscribe(x, y);
+              break;
+            case 'legacyUnregister':
+              r = await site.legacyUnregister(y);
+              break;
+            case 'legacyRegister':
+              r = await site.legacyRegister();
+              break;
+            case 'legacyRegistrations':
+              r = await site.legacyRegistrations();
+              break;
+            default:
+              r = await site.permissionState();
+              break;
+          }
+          assert.ok(isTypedResult(r), `untyped result ${JSON.stringify(r)}`);
+          if (method === 'subscribe' || method === 'legacyRegister')
+            assert.equal(r.ok, false, 'nothing subscribes without permission');
+          if (method === 'getSubscription' && r.ok) assert.equal(r.value, null);
+          if (method === 'unsubscribe' || method === 'legacyUnregister') assert.ok(!r.ok || r.value === false);
+        },
+      ),
       { numRuns: RUNS },
     );
     assert.equal(h.engine.list().length, before);
@@ -90,17 +156,26 @@ describe('site bridge fuzz (SiteService)', () => {
     const site = new SiteService(h.engine, ORIGIN, granted, h.logger);
     const scope = fc.oneof(fc.constantFrom(`${ORIGIN}/`, `${ORIGIN}/app/`), urlish);
     await fc.assert(
-      fc.asyncProperty(fc.record({ scope, workerScriptURL: fc.oneof(fc.constant(null), urlish), applicationServerKey: fc.oneof(fc.constant(KEY), fc.constant(null), keyish), userVisibleOnly: fc.constant(true) }), async (req) => {
-        const r = await site.subscribe(structuredClone(req));
-        assert.ok(isTypedResult(r));
-        if (r.ok) assertSubscription(r.value);
-      }),
+      fc.asyncProperty(
+        fc.record({
+          scope,
+          workerScriptURL: fc.oneof(fc.constant(null), urlish),
+          applicationServerKey: fc.oneof(fc.constant(KEY), fc.constant(null), keyish),
+          userVisibleOnly: fc.constant(true),
+        }),
+        async (req) => {
+          const r = await site.subscribe(structuredClone(req));
+          assert.ok(isTypedResult(r));
+          if (r.ok) assertSubscription(r.value);
+        },
+      ),
       // Each accepted case registers with the push service, so this property runs on a small budget.
       { numRuns: Math.min(RUNS, 200) },
     );
     const mine = h.engine.list().filter((s) => s.origin === ORIGIN);
     assert.ok(mine.length > 0, 'the property reached the success path');
-    for (const s of mine) assert.ok(h.engine.subscription(s.id)?.scope?.startsWith(`${ORIGIN}/`), 'every scope at the origin');
+    for (const s of mine)
+      assert.ok(h.engine.subscription(s.id)?.scope?.startsWith(`${ORIGIN}/`), 'every scope at the origin');
     site.close();
   });
 });

@@ -9,14 +9,21 @@ import { nodeTestArgs } from '../../../scripts/test-files.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** This process's environment as a fresh shell has it: not marked as a test runner's child (which would skip the run). */
+/**
+ * This process's environment as a fresh shell has it: not marked as a test runner's child (which would skip the run).
+ */
 function shellEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
   delete env.NODE_TEST_CONTEXT;
   return env;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const p = spawn(cmd, args, { cwd: root, env, timeout: timeoutMs, killSignal: 'SIGKILL' });
     let output = '';
@@ -37,7 +44,12 @@ test('npm test with PUSH_AGENT_BROWSER pointing at a missing file stops before a
 
 test('a test file that hangs is stopped by its time limit and fails with its name; the summary still prints', async () => {
   const fixture = 'tests/support/fixtures/hangs.fixture.ts';
-  const r = await run(process.execPath, nodeTestArgs([fixture]), shellEnv({ PUSH_AGENT_TEST_FILE_TIMEOUT: '3' }), 60_000);
+  const r = await run(
+    process.execPath,
+    nodeTestArgs([fixture]),
+    shellEnv({ PUSH_AGENT_TEST_FILE_TIMEOUT: '3' }),
+    60_000,
+  );
   assert.equal(r.code, 1, r.output);
   assert.match(r.output, /time limit: .*hangs\.fixture\.ts was still running after 3 s/);
   assert.match(r.output, /✖ .*hangs\.fixture\.ts/);

@@ -16,16 +16,22 @@ function binDir(...names: string[]): string {
 test('PUSH_AGENT_BROWSER overrides the PATH; a missing or non-executable file is refused, naming the package', () => {
   const bin = binDir('chromium', 'my-browser');
   assert.equal(findBrowser({ PATH: bin }), path.join(bin, 'chromium'));
-  assert.equal(findBrowser({ PATH: bin, PUSH_AGENT_BROWSER: path.join(bin, 'my-browser') }), path.join(bin, 'my-browser'));
+  assert.equal(
+    findBrowser({ PATH: bin, PUSH_AGENT_BROWSER: path.join(bin, 'my-browser') }),
+    path.join(bin, 'my-browser'),
+  );
   const plain = path.join(bin, 'not-executable');
   fs.writeFileSync(plain, '', { mode: 0o644 });
   for (const bad of [path.join(bin, 'missing'), plain, bin]) {
-    assert.throws(() => findBrowser({ PATH: bin, PUSH_AGENT_BROWSER: bad }), (err: unknown) => {
-      assert.ok(err instanceof BrowserNotFoundError);
-      assert.equal(err.kind, 'browser-not-found');
-      assert.match(err.message, /apt-get install chromium/);
-      return true;
-    });
+    assert.throws(
+      () => findBrowser({ PATH: bin, PUSH_AGENT_BROWSER: bad }),
+      (err: unknown) => {
+        assert.ok(err instanceof BrowserNotFoundError);
+        assert.equal(err.kind, 'browser-not-found');
+        assert.match(err.message, /apt-get install chromium/);
+        return true;
+      },
+    );
   }
 });
 
@@ -35,7 +41,10 @@ test('without an override: chromium, else chromium-browser on the PATH, else a c
   assert.equal(findExecutable(['chromium'], { PATH: only }), null);
   const both = binDir('chromium-browser', 'chromium');
   assert.equal(findBrowser({ PATH: both }), path.join(both, 'chromium'));
-  assert.throws(() => findBrowser({ PATH: binDir('firefox') }), /neither chromium nor chromium-browser is on the PATH.*apt-get install chromium/);
+  assert.throws(
+    () => findBrowser({ PATH: binDir('firefox') }),
+    /neither chromium nor chromium-browser is on the PATH.*apt-get install chromium/,
+  );
   assert.throws(() => findBrowser({}), BrowserNotFoundError);
 });
 
@@ -49,7 +58,10 @@ test('the test preflight names every missing package in one apt-get command, and
   assert.equal(oldNode.problems.length, 1);
   assert.match(oldNode.problems[0]!, /Node 20\.20\.2 .* need Node 24/);
   assert.match(oldNode.fix!, /npm ci/);
-  const badOverride = preflight({ PATH: binDir('chromium', 'firefox-esr'), PUSH_AGENT_BROWSER: '/nonexistent/chromium' }, '24.1.0');
+  const badOverride = preflight(
+    { PATH: binDir('chromium', 'firefox-esr'), PUSH_AGENT_BROWSER: '/nonexistent/chromium' },
+    '24.1.0',
+  );
   assert.deepEqual(badOverride.packages, ['chromium']);
   assert.match(badOverride.problems[0]!, /PUSH_AGENT_BROWSER is '\/nonexistent\/chromium'/);
 });

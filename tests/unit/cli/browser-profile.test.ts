@@ -11,7 +11,10 @@ test('a Chromium that is no snap keeps its profile in the data dir', () => {
   const dir = tempDir();
   const chromium = path.join(dir, 'chromium');
   fs.writeFileSync(chromium, '\x7fELF', { mode: 0o755 });
-  assert.deepEqual(browserProfile('/home/u/.local/share/push-agent', chromium, '/home/u'), { dir: '/home/u/.local/share/push-agent/browser-profile', note: null });
+  assert.deepEqual(browserProfile('/home/u/.local/share/push-agent', chromium, '/home/u'), {
+    dir: '/home/u/.local/share/push-agent/browser-profile',
+    note: null,
+  });
 });
 
 test('a snap Chromium (its path, a link into /snap/, or the wrapper script that runs it) gets a profile under ~/snap/chromium/common', () => {
@@ -23,6 +26,9 @@ test('a snap Chromium (its path, a link into /snap/, or the wrapper script that 
   for (const exe of ['/snap/bin/chromium', wrapper, link]) assert.equal(isSnapBrowser(exe), true, exe);
   const p = browserProfile('/home/u/.local/share/push-agent', wrapper, '/home/u');
   assert.match(p.dir, /^\/home\/u\/snap\/chromium\/common\/push-agent\/[0-9a-f]{16}$/);
-  assert.match(p.note!, /snap-packaged Chromium, which cannot read \/home\/u\/\.local\/share\/push-agent\/browser-profile/);
+  assert.match(
+    p.note!,
+    /snap-packaged Chromium, which cannot read \/home\/u\/\.local\/share\/push-agent\/browser-profile/,
+  );
   assert.notEqual(browserProfile('/home/u/other', wrapper, '/home/u').dir, p.dir, 'one profile per data dir');
 });

@@ -10,7 +10,14 @@ function setup() {
   let mono = 1_000;
   let wall = clock.now();
   const jumps: number[] = [];
-  const watch = watchClockJumps({ clock, periodMs: 5_000, thresholdMs: 10_000, monotonicNow: () => mono, wallNow: () => wall, onJump: (gap) => jumps.push(gap) });
+  const watch = watchClockJumps({
+    clock,
+    periodMs: 5_000,
+    thresholdMs: 10_000,
+    monotonicNow: () => mono,
+    wallNow: () => wall,
+    onJump: (gap) => jumps.push(gap),
+  });
   /** One tick of the watcher after `monoMs` of monotonic and `wallMs` of wall time went by. */
   const tick = (monoMs: number, wallMs: number) => {
     mono += monoMs;

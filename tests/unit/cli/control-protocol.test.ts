@@ -7,7 +7,10 @@ import { lineSplitter, MAX_LINE_BYTES } from '../../../src/cli/control-protocol.
 function split(chunks: Buffer[]) {
   const lines: string[] = [];
   let tooLong = 0;
-  const feed = lineSplitter((l) => lines.push(l), () => tooLong++);
+  const feed = lineSplitter(
+    (l) => lines.push(l),
+    () => tooLong++,
+  );
   for (const c of chunks) feed(c);
   return { lines, tooLong };
 }
@@ -22,7 +25,10 @@ test('lines come out whole, whatever the chunking (a multi-byte character cut in
 });
 
 test('a line of exactly the limit passes; one byte more is reported once, in one chunk or many', () => {
-  assert.deepEqual(split([Buffer.concat([Buffer.alloc(MAX_LINE_BYTES, 'x'), Buffer.from('\n')])]).lines.map((l) => l.length), [MAX_LINE_BYTES]);
+  assert.deepEqual(
+    split([Buffer.concat([Buffer.alloc(MAX_LINE_BYTES, 'x'), Buffer.from('\n')])]).lines.map((l) => l.length),
+    [MAX_LINE_BYTES],
+  );
   const big = Buffer.alloc(MAX_LINE_BYTES + 1, 'x');
   assert.deepEqual(split([big]), { lines: [], tooLong: 1 });
   const pieces = Array.from({ length: 100 }, () => Buffer.alloc(1024, 'y'));
@@ -42,7 +48,9 @@ test("the client reads a listener's answer longer than the request limit (list -
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'push-agent-ctl-'));
   const socketPath = path.join(dir, 'c.sock');
   const big = Array.from({ length: 2_000 }, (_, i) => ({ id: `${i}`.padStart(36, '0'), label: 'x'.repeat(400) }));
-  const server = net.createServer((s) => s.on('data', (d) => s.write(`${JSON.stringify({ id: JSON.parse(d.toString()).id, ok: true, result: big })}\n`)));
+  const server = net.createServer((s) =>
+    s.on('data', (d) => s.write(`${JSON.stringify({ id: JSON.parse(d.toString()).id, ok: true, result: big })}\n`)),
+  );
   await new Promise<void>((r) => server.listen(socketPath, () => r()));
   t.after(() => server.close());
   const client = await ControlClient.connect(socketPath);

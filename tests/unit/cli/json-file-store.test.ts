@@ -20,7 +20,10 @@ test('values survive a reopen; the file is 0600 plain JSON', () => {
   assert.equal(again.get('uaid'), 'abc');
   assert.deepEqual(again.get('subscriptions'), { a: { id: 'a', n: 1 } });
   assert.equal(again.get('gone'), undefined);
-  assert.deepEqual(JSON.parse(fs.readFileSync(stateFile(dir), 'utf8')), { uaid: 'abc', subscriptions: { a: { id: 'a', n: 1 } } });
+  assert.deepEqual(JSON.parse(fs.readFileSync(stateFile(dir), 'utf8')), {
+    uaid: 'abc',
+    subscriptions: { a: { id: 'a', n: 1 } },
+  });
   assert.equal(fs.statSync(stateFile(dir)).mode & 0o777, 0o600);
   assert.deepEqual(fs.readdirSync(dir), ['state.json'], 'no temp file left behind');
 });
@@ -56,7 +59,10 @@ test('a state file that is not a JSON object is refused with a StateError and le
   for (const text of ['{"uaid": "abc", "subs', '[1,2]', 'null']) {
     const dir = tempDir();
     fs.writeFileSync(stateFile(dir), text);
-    assert.throws(() => openJsonFileStore(dir), (err: unknown) => err instanceof StateError && err.kind === 'corrupt');
+    assert.throws(
+      () => openJsonFileStore(dir),
+      (err: unknown) => err instanceof StateError && err.kind === 'corrupt',
+    );
     assert.equal(fs.readFileSync(stateFile(dir), 'utf8'), text);
   }
 });
@@ -75,7 +81,10 @@ test('a write that fails on a full disk throws, and the file and memory keep the
     const store = openJsonFileStore(dir);
     store.set('uaid', 'abc');
     const before = fs.readFileSync(stateFile(dir), 'utf8');
-    assert.throws(() => store.set('subscriptions', { big: 'x'.repeat(200 * 1024) }), (err: NodeJS.ErrnoException) => err.code === 'ENOSPC');
+    assert.throws(
+      () => store.set('subscriptions', { big: 'x'.repeat(200 * 1024) }),
+      (err: NodeJS.ErrnoException) => err.code === 'ENOSPC',
+    );
     assert.equal(store.get('subscriptions'), undefined, 'memory rolled back');
     assert.equal(fs.readFileSync(stateFile(dir), 'utf8'), before, 'file untouched');
     assert.equal(openJsonFileStore(dir).get('uaid'), 'abc');

@@ -4,14 +4,31 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import webpush from 'web-push';
 import { DecryptThread } from '../../../src/engine/crypto/decrypt-thread.ts';
-import { DecryptError, decryptPush, generateSubscriptionKeys, subscriptionKeysJSON, type EncryptedPush } from '../../../src/engine/crypto/index.ts';
+import {
+  DecryptError,
+  decryptPush,
+  generateSubscriptionKeys,
+  subscriptionKeysJSON,
+  type EncryptedPush,
+} from '../../../src/engine/crypto/index.ts';
 
 const keys = generateSubscriptionKeys();
 const other = generateSubscriptionKeys();
 const sealed = (payload: string, to = keys, contentEncoding: 'aes128gcm' | 'aesgcm' = 'aes128gcm'): EncryptedPush => {
-  const req = webpush.generateRequestDetails({ endpoint: 'https://push.example/x', keys: subscriptionKeysJSON(to) }, payload, { contentEncoding });
+  const req = webpush.generateRequestDetails(
+    { endpoint: 'https://push.example/x', keys: subscriptionKeysJSON(to) },
+    payload,
+    { contentEncoding },
+  );
   const h = req.headers as Record<string, string>;
-  const headers = contentEncoding === 'aes128gcm' ? { encoding: 'aes128gcm' } : { encoding: 'aesgcm', encryption: h['Encryption']!.replace(/"/g, ''), crypto_key: h['Crypto-Key']!.replace(/"/g, '') };
+  const headers =
+    contentEncoding === 'aes128gcm'
+      ? { encoding: 'aes128gcm' }
+      : {
+          encoding: 'aesgcm',
+          encryption: h['Encryption']!.replace(/"/g, ''),
+          crypto_key: h['Crypto-Key']!.replace(/"/g, ''),
+        };
   return { data: req.body as Buffer, headers };
 };
 
@@ -19,9 +36,17 @@ test('the thread is found (source tree) and decrypts what decryptPush decrypts, 
   const thread = new DecryptThread();
   try {
     assert.ok(thread.available, 'decrypt-worker.ts beside decrypt-thread.ts');
-    const msgs = [sealed('hello'), sealed('x'.repeat(3000)), sealed('aesgcm text', keys, 'aesgcm'), { data: null, headers: {} }];
+    const msgs = [
+      sealed('hello'),
+      sealed('x'.repeat(3000)),
+      sealed('aesgcm text', keys, 'aesgcm'),
+      { data: null, headers: {} },
+    ];
     const got = await Promise.all(msgs.map((m) => thread.decrypt(m, keys)));
-    assert.deepEqual(got, msgs.map((m) => decryptPush(m, keys)));
+    assert.deepEqual(
+      got,
+      msgs.map((m) => decryptPush(m, keys)),
+    );
     assert.ok(Buffer.isBuffer(got[0]));
   } finally {
     await thread.close();
@@ -31,7 +56,11 @@ test('the thread is found (source tree) and decrypts what decryptPush decrypts, 
 test('a message it cannot decrypt rejects with the same DecryptError kind as decryptPush', async () => {
   const thread = new DecryptThread();
   try {
-    for (const m of [sealed('for someone else', other), { data: Buffer.from('garbage'), headers: { encoding: 'aes128gcm' } }, { data: Buffer.alloc(40), headers: { encoding: 'bogus' } }]) {
+    for (const m of [
+      sealed('for someone else', other),
+      { data: Buffer.from('garbage'), headers: { encoding: 'aes128gcm' } },
+      { data: Buffer.alloc(40), headers: { encoding: 'bogus' } },
+    ]) {
       const expected = (() => {
         try {
           decryptPush(m, keys);
@@ -44,9 +73,16 @@ test('a message it cannot decrypt rejects with the same DecryptError kind as dec
         assert.equal(await thread.decrypt(m, keys), null);
         continue;
       }
-      await assert.rejects(thread.decrypt(m, keys), (err: unknown) => err instanceof DecryptError && err.kind === expected.kind && err.message === expected.message);
+      await assert.rejects(
+        thread.decrypt(m, keys),
+        (err: unknown) => err instanceof DecryptError && err.kind === expected.kind && err.message === expected.message,
+      );
     }
-    assert.equal((await thread.decrypt(sealed('still works'), keys))?.toString(), 'still works', 'the thread survives failures');
+    assert.equal(
+      (await thread.decrypt(sealed('still works'), keys))?.toString(),
+      'still works',
+      'the thread survives failures',
+    );
   } finally {
     await thread.close();
   }
@@ -59,5 +95,8 @@ test('what the thread had not answered when it stops is decrypted on the calling
   await thread.close();
   const [a, b] = (await settled) as [PromiseSettledResult<Buffer | null>, PromiseSettledResult<Buffer | null>];
   assert.equal(a.status === 'fulfilled' ? a.value?.toString() : a.reason, 'late');
-  assert.ok(b.status === 'rejected' && b.reason instanceof DecryptError, 'a real decryption failure still rejects, typed');
+  assert.ok(
+    b.status === 'rejected' && b.reason instanceof DecryptError,
+    'a real decryption failure still rejects, typed',
+  );
 });

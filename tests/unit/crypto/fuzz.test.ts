@@ -23,7 +23,6 @@ import { ece } from '../../support/http-ece.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 5000);
 
-
 const keys = generateSubscriptionKeys();
 const senderKeys = Array.from({ length: 4 }, () => {
   const e = createECDH('prime256v1');
@@ -53,7 +52,10 @@ async function outcomes(msg: EncryptedPush, k: SubscriptionKeys): Promise<[sync:
   } catch (error) {
     sync = { error };
   }
-  const async = await decryptPushAsync(msg, k).then((value) => ({ value }), (error: unknown) => ({ error }));
+  const async = await decryptPushAsync(msg, k).then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
   return [classify(sync), classify(async)];
 }
 
@@ -74,8 +76,40 @@ const headerText = fc.oneof(
   fc
     .array(
       fc.oneof(
-        fc.constantFrom('dh', 'salt', 'rs', 'keyid', 'p256ecdsa', 'DH', '=', ';', ',', '"', ' ', validSalt, validDh, '4096', '0', '1', '2', '3', '18'),
-        fc.constantFrom('99999999999999999999', '68719476705', '68719476706', '-1', '1e3', '0x10', 'AAAA', '==', '+/', `salt=${validSalt}`, `dh=${validDh}`),
+        fc.constantFrom(
+          'dh',
+          'salt',
+          'rs',
+          'keyid',
+          'p256ecdsa',
+          'DH',
+          '=',
+          ';',
+          ',',
+          '"',
+          ' ',
+          validSalt,
+          validDh,
+          '4096',
+          '0',
+          '1',
+          '2',
+          '3',
+          '18',
+        ),
+        fc.constantFrom(
+          '99999999999999999999',
+          '68719476705',
+          '68719476706',
+          '-1',
+          '1e3',
+          '0x10',
+          'AAAA',
+          '==',
+          '+/',
+          `salt=${validSalt}`,
+          `dh=${validDh}`,
+        ),
         fc.string({ maxLength: 8 }),
       ),
       { maxLength: 14 },
@@ -114,7 +148,12 @@ const anyKeys: fc.Arbitrary<SubscriptionKeys> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.constantFrom<unknown>(null, {}, { ...keys, privateKey: Buffer.alloc(32) }, { ...keys, authSecret: 'x' }) as fc.Arbitrary<SubscriptionKeys>,
+    arbitrary: fc.constantFrom<unknown>(
+      null,
+      {},
+      { ...keys, privateKey: Buffer.alloc(32) },
+      { ...keys, authSecret: 'x' },
+    ) as fc.Arbitrary<SubscriptionKeys>,
   },
 );
 
@@ -129,9 +168,24 @@ interface Fixture {
 function fromEce(payload: Buffer, version: 'aes128gcm' | 'aesgcm', rs: number, pad = 0): EncryptedPush {
   const sender = senderKeys[1]!;
   const salt = randomBytes(16);
-  const data = ece.encrypt(payload, { version, dh: keys.publicKey, privateKey: sender, authSecret: keys.authSecret, salt, rs, pad });
+  const data = ece.encrypt(payload, {
+    version,
+    dh: keys.publicKey,
+    privateKey: sender,
+    authSecret: keys.authSecret,
+    salt,
+    rs,
+    pad,
+  });
   if (version === 'aes128gcm') return { data, headers: { encoding: version } };
-  return { data, headers: { encoding: version, encryption: `salt=${b64(salt)}; rs=${rs}`, crypto_key: `dh=${sender.getPublicKey('base64url')}` } };
+  return {
+    data,
+    headers: {
+      encoding: version,
+      encryption: `salt=${b64(salt)}; rs=${rs}`,
+      crypto_key: `dh=${sender.getPublicKey('base64url')}`,
+    },
+  };
 }
 const sub = subscriptionKeysJSON(keys);
 const wp = (payload: Buffer, enc: 'aes128gcm' | 'aesgcm'): EncryptedPush => {
@@ -152,7 +206,10 @@ const fixtures: Fixture[] = [
     name: 'aesgcm128 (Firefox vector)',
     keys: {
       privateKey: Buffer.from('4h23G_KkXC9TvBSK2v0Q7ImpS2YAuRd8hQyN0rFAwBg', 'base64url'),
-      publicKey: Buffer.from('BLHfOWQmxBunRJBjApg8hgSLeOeEMvmKPtcYW2k9iZZOvr3cKpQ-Sp1kpZ9HipNjUCwSA55yy0uM8N9byE8dmLs', 'base64url'),
+      publicKey: Buffer.from(
+        'BLHfOWQmxBunRJBjApg8hgSLeOeEMvmKPtcYW2k9iZZOvr3cKpQ-Sp1kpZ9HipNjUCwSA55yy0uM8N9byE8dmLs',
+        'base64url',
+      ),
       authSecret: Buffer.alloc(16),
     },
     msg: {
@@ -175,7 +232,10 @@ type Mutation =
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ t: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ t: fc.constant('truncate' as const), to: fc.nat() }),
-  fc.record({ t: fc.constant('append' as const), extra: fc.uint8Array({ minLength: 1, maxLength: 40 }).map((a) => Buffer.from(a)) }),
+  fc.record({
+    t: fc.constant('append' as const),
+    extra: fc.uint8Array({ minLength: 1, maxLength: 40 }).map((a) => Buffer.from(a)),
+  }),
   fc.record({
     t: fc.constant('header' as const),
     field: fc.constantFrom('encryption' as const, 'crypto_key' as const, 'encryption_key' as const),
@@ -199,7 +259,10 @@ function mutate(f: Fixture, m: Mutation): { msg: EncryptedPush; mustFail: boolea
       const value = f.msg.headers?.[m.field];
       if (!value) return { msg: f.msg, mustFail: false };
       const at = m.at % value.length;
-      return { msg: { ...f.msg, headers: { ...f.msg.headers, [m.field]: value.slice(0, at) + m.ch + value.slice(at + 1) } }, mustFail: false };
+      return {
+        msg: { ...f.msg, headers: { ...f.msg.headers, [m.field]: value.slice(0, at) + m.ch + value.slice(at + 1) } },
+        mustFail: false,
+      };
     }
   }
 }
@@ -232,10 +295,18 @@ describe('fuzz', () => {
   });
 
   test('aesgcm with valid key and salt but arbitrary rs and records: typed failures only', async () => {
-    const rs = fc.oneof(fc.constantFrom('1', '2', '3', '18', '4096', '68719476705', '68719476706', '', 'x'), fc.nat().map(String));
+    const rs = fc.oneof(
+      fc.constantFrom('1', '2', '3', '18', '4096', '68719476705', '68719476706', '', 'x'),
+      fc.nat().map(String),
+    );
     await fc.assert(
       fc.asyncProperty(bytes(300), rs, fc.constantFrom('aesgcm', 'aesgcm128'), async (data, rsText, enc) => {
-        const h: PushHeaders = { encoding: enc, encryption: `salt=${validSalt};rs=${rsText}`, crypto_key: `dh=${validDh}`, encryption_key: `dh=${validDh}` };
+        const h: PushHeaders = {
+          encoding: enc,
+          encryption: `salt=${validSalt};rs=${rsText}`,
+          crypto_key: `dh=${validDh}`,
+          encryption_key: `dh=${validDh}`,
+        };
         const out = await agree({ data, headers: h }, keys);
         assert.ok('kind' in out, 'random records never authenticate');
       }),
@@ -307,24 +378,83 @@ describe('odd inputs', () => {
   test('data as a plain Uint8Array view is accepted', async () => {
     const copy = new Uint8Array(good.msg.data!.length + 8);
     copy.set(good.msg.data!, 8);
-    assert.deepEqual(decryptPush({ data: copy.subarray(8) as Buffer, headers: good.msg.headers }, keys), good.plaintext);
+    assert.deepEqual(
+      decryptPush({ data: copy.subarray(8) as Buffer, headers: good.msg.headers }, keys),
+      good.plaintext,
+    );
   });
 
   test('missing, empty or unknown encodings are "unsupported encoding"', async () => {
-    for (const h of [undefined, {}, { encoding: '' }, { encoding: 'gzip' }, { encoding: 'aes256gcm' }, { encoding: 5 }, null]) {
+    for (const h of [
+      undefined,
+      {},
+      { encoding: '' },
+      { encoding: 'gzip' },
+      { encoding: 'aes256gcm' },
+      { encoding: 5 },
+      null,
+    ]) {
       assert.equal(await kindOf({ data: good.msg.data, headers: h }, keys), 'unsupported encoding', JSON.stringify(h));
     }
   });
 
   test('empty data and empty header values are typed failures', async () => {
     assert.equal(await kindOf({ data: Buffer.alloc(0), headers: { encoding: 'aes128gcm' } }, keys), 'truncated header');
-    assert.equal(await kindOf({ data: Buffer.alloc(0), headers: { encoding: 'aesgcm', encryption: `salt=${validSalt}`, crypto_key: `dh=${validDh}` } }, keys), 'truncated data');
-    assert.equal(await kindOf({ data: Buffer.alloc(40), headers: { encoding: 'aesgcm', encryption: '', crypto_key: '' } }, keys), 'missing crypto-key');
-    assert.equal(await kindOf({ data: Buffer.alloc(40), headers: { encoding: 'aesgcm', encryption: '', crypto_key: `dh=${validDh}` } }, keys), 'missing encryption header');
-    assert.equal(await kindOf({ data: Buffer.alloc(40), headers: { encoding: 'aesgcm', encryption: `salt=`, crypto_key: `dh=${validDh}` } }, keys), 'invalid salt');
-    assert.equal(await kindOf({ data: Buffer.alloc(40), headers: { encoding: 'aesgcm', encryption: `salt=${validSalt}`, crypto_key: 'dh=' } }, keys), 'invalid sender public key');
-    assert.equal(await kindOf({ data: Buffer.alloc(40), headers: { encoding: 'aesgcm', encryption: `salt=${validSalt}`, crypto_key: `p256ecdsa=${validDh}` } }, keys), 'missing crypto-key');
-    assert.equal(await kindOf({ data: Buffer.alloc(40), headers: { encoding: 'aesgcm', encryption: `salt=${validSalt}`, crypto_key: 'dh=not base64!' } }, keys), 'invalid sender public key');
+    assert.equal(
+      await kindOf(
+        {
+          data: Buffer.alloc(0),
+          headers: { encoding: 'aesgcm', encryption: `salt=${validSalt}`, crypto_key: `dh=${validDh}` },
+        },
+        keys,
+      ),
+      'truncated data',
+    );
+    assert.equal(
+      await kindOf({ data: Buffer.alloc(40), headers: { encoding: 'aesgcm', encryption: '', crypto_key: '' } }, keys),
+      'missing crypto-key',
+    );
+    assert.equal(
+      await kindOf(
+        { data: Buffer.alloc(40), headers: { encoding: 'aesgcm', encryption: '', crypto_key: `dh=${validDh}` } },
+        keys,
+      ),
+      'missing encryption header',
+    );
+    assert.equal(
+      await kindOf(
+        { data: Buffer.alloc(40), headers: { encoding: 'aesgcm', encryption: `salt=`, crypto_key: `dh=${validDh}` } },
+        keys,
+      ),
+      'invalid salt',
+    );
+    assert.equal(
+      await kindOf(
+        { data: Buffer.alloc(40), headers: { encoding: 'aesgcm', encryption: `salt=${validSalt}`, crypto_key: 'dh=' } },
+        keys,
+      ),
+      'invalid sender public key',
+    );
+    assert.equal(
+      await kindOf(
+        {
+          data: Buffer.alloc(40),
+          headers: { encoding: 'aesgcm', encryption: `salt=${validSalt}`, crypto_key: `p256ecdsa=${validDh}` },
+        },
+        keys,
+      ),
+      'missing crypto-key',
+    );
+    assert.equal(
+      await kindOf(
+        {
+          data: Buffer.alloc(40),
+          headers: { encoding: 'aesgcm', encryption: `salt=${validSalt}`, crypto_key: 'dh=not base64!' },
+        },
+        keys,
+      ),
+      'invalid sender public key',
+    );
   });
 
   test('malformed subscription keys are "invalid subscription keys"', async () => {
@@ -357,7 +487,10 @@ describe('odd inputs', () => {
     assert.deepEqual(decryptPush(fromEce(payload, 'aes128gcm', 2 ** 32 - 1), keys), payload);
     assert.deepEqual(await decryptPushAsync(fromEce(payload, 'aesgcm', 2 ** 36 - 31), keys), payload);
     const msg = fromEce(payload, 'aesgcm', 4096);
-    const withRs = (rs: string) => ({ ...msg, headers: { ...msg.headers, encryption: msg.headers!.encryption!.replace(/rs=\d+/, `rs=${rs}`) } });
+    const withRs = (rs: string) => ({
+      ...msg,
+      headers: { ...msg.headers, encryption: msg.headers!.encryption!.replace(/rs=\d+/, `rs=${rs}`) },
+    });
     assert.equal(await kindOf(withRs('68719476706'), keys), 'invalid record size');
     assert.equal(await kindOf(withRs('9'.repeat(400)), keys), 'invalid record size');
     assert.equal(await kindOf(withRs('2'), keys), 'invalid record size'); // 2-byte records can never carry data

@@ -65,7 +65,10 @@ describe('subscriptionKeysJSON', () => {
   test('matches the RFC 8291 Appendix A encoding of known keys', () => {
     const p256dh = 'BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4';
     const auth = 'BTBZMqHH6r4Tts7J_aSIgg';
-    const json = subscriptionKeysJSON({ publicKey: Buffer.from(p256dh, 'base64url'), authSecret: Buffer.from(auth, 'base64url') });
+    const json = subscriptionKeysJSON({
+      publicKey: Buffer.from(p256dh, 'base64url'),
+      authSecret: Buffer.from(auth, 'base64url'),
+    });
     assert.deepEqual(json, { p256dh, auth });
   });
 });
@@ -79,7 +82,14 @@ describe('isP256PublicKey', () => {
   test('accepts generated keys, RFC 8291 keys, and the negated point', () => {
     assert.ok(isP256PublicKey(good));
     assert.ok(isP256PublicKey(new Uint8Array(good)), 'a plain Uint8Array works too');
-    assert.ok(isP256PublicKey(Buffer.from('BP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A8', 'base64url')));
+    assert.ok(
+      isP256PublicKey(
+        Buffer.from(
+          'BP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A8',
+          'base64url',
+        ),
+      ),
+    );
     assert.ok(isP256PublicKey(point(x, P - y)));
   });
 

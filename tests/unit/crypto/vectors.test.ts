@@ -1,8 +1,16 @@
-// Every vector of tests/fixtures/vectors/webpush-decrypt.json (a copy of the project's shared vectors), through both decryption paths and the header parser.
+// Every vector of tests/fixtures/vectors/webpush-decrypt.json (a copy of the project's shared vectors), through both
+// decryption paths and the header parser.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { DecryptError, decryptPush, decryptPushAsync, parseAesgcmHeaders, type PushHeaders, type SubscriptionKeys } from '../../../src/engine/crypto/index.ts';
+import {
+  DecryptError,
+  decryptPush,
+  decryptPushAsync,
+  parseAesgcmHeaders,
+  type PushHeaders,
+  type SubscriptionKeys,
+} from '../../../src/engine/crypto/index.ts';
 
 interface DecryptVector {
   expect: 'ok' | 'error';
@@ -25,7 +33,9 @@ interface HeaderVector {
   rs: number;
 }
 
-const file = JSON.parse(readFileSync(new URL('../../fixtures/vectors/webpush-decrypt.json', import.meta.url), 'utf8')) as {
+const file = JSON.parse(
+  readFileSync(new URL('../../fixtures/vectors/webpush-decrypt.json', import.meta.url), 'utf8'),
+) as {
   decrypt: DecryptVector[];
   headerParsing: HeaderVector[];
 };
@@ -33,7 +43,11 @@ const b64 = (s: string) => Buffer.from(s, 'base64url');
 
 function keysOf(v: DecryptVector): SubscriptionKeys {
   // aesgcm128 has no auth secret; our keys always carry one, and that scheme ignores it.
-  return { privateKey: b64(v.uaPrivate), publicKey: b64(v.uaPublic), authSecret: v.authSecret ? b64(v.authSecret) : Buffer.alloc(16) };
+  return {
+    privateKey: b64(v.uaPrivate),
+    publicKey: b64(v.uaPublic),
+    authSecret: v.authSecret ? b64(v.authSecret) : Buffer.alloc(16),
+  };
 }
 
 const paths = [
@@ -58,7 +72,8 @@ describe('decrypt vectors', () => {
             assert.equal(err.kind, v.kind);
             // Messages never carry key material, salts, header values or payload bytes.
             const secrets = [v.uaPrivate, v.uaPublic, v.authSecret ?? '', v.body, ...Object.values(v.headers)];
-            for (const s of secrets) if (s.length >= 8) assert.ok(!err.message.includes(s.slice(0, 8)), 'message leaks input');
+            for (const s of secrets)
+              if (s.length >= 8) assert.ok(!err.message.includes(s.slice(0, 8)), 'message leaks input');
             return true;
           });
         });
@@ -68,7 +83,8 @@ describe('decrypt vectors', () => {
 
   test('every negative vector kind is one the API can produce', async () => {
     const { DECRYPT_ERROR_KINDS } = await import('../../../src/engine/crypto/index.ts');
-    for (const v of file.decrypt) if (v.kind) assert.ok((DECRYPT_ERROR_KINDS as readonly string[]).includes(v.kind), v.kind);
+    for (const v of file.decrypt)
+      if (v.kind) assert.ok((DECRYPT_ERROR_KINDS as readonly string[]).includes(v.kind), v.kind);
   });
 });
 

@@ -16,13 +16,15 @@ import {
 } from '../../../src/engine/crypto/index.ts';
 import { ece } from '../../support/http-ece.ts';
 
-
 const keys = generateSubscriptionKeys();
 const subscription = { endpoint: 'https://push.example.com/wpush/v2/token', keys: subscriptionKeysJSON(keys) };
 const vapid = webpush.generateVAPIDKeys();
 const vapidDetails = { subject: 'mailto:ops@example.com', publicKey: vapid.publicKey, privateKey: vapid.privateKey };
 
-/** HTTP request headers as the push service forwards them (docs/protocol-notes.md §1): renamed, quotes and padding stripped. */
+/**
+ * HTTP request headers as the push service forwards them (docs/protocol-notes.md §1): renamed, quotes and padding
+ * stripped.
+ */
 function forwarded(http: Record<string, string>): PushHeaders {
   const clean = (v: string | undefined) => v?.replace(/"/g, '').replace(/=+(?=[;,]|$)/g, '');
   const out: PushHeaders = { encoding: http['Content-Encoding'] };
@@ -54,7 +56,8 @@ describe('web-push messages', () => {
       test(`${encoding}, ${size}-byte payload decrypts exactly on both paths`, async () => {
         const payload = randomBytes(size);
         const msg = fromWebPush(payload, encoding);
-        if (size === MAX[encoding]) assert.equal(msg.data!.length, 4096, 'the largest size fills the body limit exactly');
+        if (size === MAX[encoding])
+          assert.equal(msg.data!.length, 4096, 'the largest size fills the body limit exactly');
         await assertBothPaths(msg, keys, payload);
       });
     }
@@ -79,8 +82,16 @@ describe('web-push messages', () => {
     const ecdh = createECDH('prime256v1');
     ecdh.setPrivateKey(scalar);
     const k: SubscriptionKeys = { privateKey: scalar, publicKey: ecdh.getPublicKey(), authSecret: randomBytes(16) };
-    const req = webpush.generateRequestDetails({ endpoint: subscription.endpoint, keys: subscriptionKeysJSON(k) }, Buffer.from('zeros'), {});
-    await assertBothPaths({ data: req.body, headers: forwarded(req.headers as Record<string, string>) }, k, Buffer.from('zeros'));
+    const req = webpush.generateRequestDetails(
+      { endpoint: subscription.endpoint, keys: subscriptionKeysJSON(k) },
+      Buffer.from('zeros'),
+      {},
+    );
+    await assertBothPaths(
+      { data: req.body, headers: forwarded(req.headers as Record<string, string>) },
+      k,
+      Buffer.from('zeros'),
+    );
   });
 
   test('a message for another subscription does not decrypt', async () => {
@@ -95,11 +106,23 @@ function fromEce(payload: Buffer, version: 'aes128gcm' | 'aesgcm', rs: number, p
   const sender = createECDH('prime256v1');
   sender.generateKeys();
   const salt = randomBytes(16);
-  const body = ece.encrypt(payload, { version, dh: keys.publicKey, privateKey: sender, authSecret: keys.authSecret, salt, rs, pad });
+  const body = ece.encrypt(payload, {
+    version,
+    dh: keys.publicKey,
+    privateKey: sender,
+    authSecret: keys.authSecret,
+    salt,
+    rs,
+    pad,
+  });
   if (version === 'aes128gcm') return { data: body, headers: { encoding: 'aes128gcm' } };
   return {
     data: body,
-    headers: { encoding: 'aesgcm', encryption: `salt=${salt.toString('base64url')}; rs=${rs}`, crypto_key: `dh=${sender.getPublicKey('base64url')}` },
+    headers: {
+      encoding: 'aesgcm',
+      encryption: `salt=${salt.toString('base64url')}; rs=${rs}`,
+      crypto_key: `dh=${sender.getPublicKey('base64url')}`,
+    },
   };
 }
 
@@ -150,9 +173,18 @@ describe('aesgcm header forms senders use', () => {
     ['quoted values', { encryption: `salt="${salt}"`, crypto_key: `dh="${dh}"` }],
     ['standard base64 with padding', { encryption: `salt=${std(salt)}`, crypto_key: `dh=${std(dh)}` }],
     ['upper-case names and spaces', { encryption: ` SALT = ${salt} ; RS = 4096 `, crypto_key: ` DH = ${dh} ` }],
-    ['VAPID key first, comma-separated', { encryption: `salt=${salt}`, crypto_key: `p256ecdsa=${vapid.publicKey},dh=${dh}` }],
-    ['keyid picks the matching entry', { encryption: `keyid=b;salt=${salt}`, crypto_key: `keyid=a;dh=${vapid.publicKey},keyid=b;dh=${dh}` }],
-    ['only the first Encryption entry counts', { encryption: `salt=${salt},salt=AAAAAAAAAAAAAAAAAAAAAA`, crypto_key: `dh=${dh}` }],
+    [
+      'VAPID key first, comma-separated',
+      { encryption: `salt=${salt}`, crypto_key: `p256ecdsa=${vapid.publicKey},dh=${dh}` },
+    ],
+    [
+      'keyid picks the matching entry',
+      { encryption: `keyid=b;salt=${salt}`, crypto_key: `keyid=a;dh=${vapid.publicKey},keyid=b;dh=${dh}` },
+    ],
+    [
+      'only the first Encryption entry counts',
+      { encryption: `salt=${salt},salt=AAAAAAAAAAAAAAAAAAAAAA`, crypto_key: `dh=${dh}` },
+    ],
   ];
   for (const [name, headers] of forms) {
     test(`${name}`, async () => {

@@ -8,7 +8,11 @@ const base = 'https://example.org';
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 
 test('payloads without a worker: declarative, JSON with title, text, binary, empty', () => {
-  const dwp = displayPayload(enc({ web_push: 8030, notification: { title: 'T', body: 'B', navigate: '/go', app_badge: 3 } }), 'Label', base);
+  const dwp = displayPayload(
+    enc({ web_push: 8030, notification: { title: 'T', body: 'B', navigate: '/go', app_badge: 3 } }),
+    'Label',
+    base,
+  );
   assert.equal(dwp.kind, 'declarative');
   if (dwp.kind === 'declarative') {
     assert.equal(dwp.message.notification.title, 'T');
@@ -18,16 +22,40 @@ test('payloads without a worker: declarative, JSON with title, text, binary, emp
   }
   assert.deepEqual(displayPayload(enc({ title: 'Hi', body: 'there', url: 'https://a.example/x' }), 'L', base), {
     kind: 'plain',
-    notification: { title: 'Hi', body: 'there', tag: '', renotify: false, requireInteraction: false, silent: false, dir: 'auto', navigate: 'https://a.example/x' },
+    notification: {
+      title: 'Hi',
+      body: 'there',
+      tag: '',
+      renotify: false,
+      requireInteraction: false,
+      silent: false,
+      dir: 'auto',
+      navigate: 'https://a.example/x',
+    },
   });
-  assert.deepEqual(displayPayload(enc('just text'), 'Label', base), { kind: 'plain', notification: { title: 'Label', body: 'just text' } });
-  assert.deepEqual(displayPayload(new Uint8Array([0xff, 0xfe, 0x00]), 'Label', base), { kind: 'plain', notification: { title: 'Label', body: 'New message (3 bytes)' } });
-  assert.deepEqual(displayPayload(null, 'Label', base), { kind: 'plain', notification: { title: 'Label', body: 'New message' } });
+  assert.deepEqual(displayPayload(enc('just text'), 'Label', base), {
+    kind: 'plain',
+    notification: { title: 'Label', body: 'just text' },
+  });
+  assert.deepEqual(displayPayload(new Uint8Array([0xff, 0xfe, 0x00]), 'Label', base), {
+    kind: 'plain',
+    notification: { title: 'Label', body: 'New message (3 bytes)' },
+  });
+  assert.deepEqual(displayPayload(null, 'Label', base), {
+    kind: 'plain',
+    notification: { title: 'Label', body: 'New message' },
+  });
 });
 
 test('mutable and app_badge are accepted inside notification or at the top level', () => {
-  const inside = parseDeclarative({ web_push: 8030, notification: { title: 't', navigate: 'https://x.example/', mutable: true, app_badge: '7' } }, base);
-  const top = parseDeclarative({ web_push: 8030, mutable: true, app_badge: 7, notification: { title: 't', navigate: 'https://x.example/' } }, base);
+  const inside = parseDeclarative(
+    { web_push: 8030, notification: { title: 't', navigate: 'https://x.example/', mutable: true, app_badge: '7' } },
+    base,
+  );
+  const top = parseDeclarative(
+    { web_push: 8030, mutable: true, app_badge: 7, notification: { title: 't', navigate: 'https://x.example/' } },
+    base,
+  );
   assert.equal(inside?.mutable, true);
   assert.equal(top?.mutable, true);
   assert.equal(inside?.appBadge, 7);
@@ -50,7 +78,19 @@ test('showNotification validation follows the spec: TypeErrors, URL resolution, 
   assert.throws(() => validateNotification('t', { renotify: true }, base), TypeError);
   assert.throws(() => validateNotification('t', { silent: true, vibrate: [100] }, base), TypeError);
   assert.throws(() => validateNotification(5, {}, base), TypeError);
-  const n = validateNotification('x'.repeat(1000), { icon: '/i.png', navigate: 'file:///etc/passwd', actions: [{ action: 'a', title: 'A', navigate: '/a' }, { action: 'b', title: 'B' }, { action: 'c', title: 'C' }] }, base);
+  const n = validateNotification(
+    'x'.repeat(1000),
+    {
+      icon: '/i.png',
+      navigate: 'file:///etc/passwd',
+      actions: [
+        { action: 'a', title: 'A', navigate: '/a' },
+        { action: 'b', title: 'B' },
+        { action: 'c', title: 'C' },
+      ],
+    },
+    base,
+  );
   assert.equal(n.title.length, 256);
   assert.equal(n.icon, 'https://example.org/i.png');
   assert.equal(n.navigate, undefined, 'only http(s) URLs survive');
@@ -60,11 +100,18 @@ test('showNotification validation follows the spec: TypeErrors, URL resolution, 
 
 test('fuzz: any payload yields a notification, never an exception', () => {
   fc.assert(
-    fc.property(fc.oneof(fc.uint8Array({ maxLength: 600 }), fc.json().map(enc), fc.anything().map((v) => enc({ web_push: 8030, notification: v, mutable: v, app_badge: v }))), (data) => {
-      const d = displayPayload(data, 'L', base);
-      const title = d.kind === 'declarative' ? d.message.notification.title : d.notification.title;
-      assert.equal(typeof title, 'string');
-    }),
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 600 }),
+        fc.json().map(enc),
+        fc.anything().map((v) => enc({ web_push: 8030, notification: v, mutable: v, app_badge: v })),
+      ),
+      (data) => {
+        const d = displayPayload(data, 'L', base);
+        const title = d.kind === 'declarative' ? d.message.notification.title : d.notification.title;
+        assert.equal(typeof title, 'string');
+      },
+    ),
     { numRuns: Number(process.env.FUZZ_RUNS ?? 5000) },
   );
 });

@@ -10,23 +10,27 @@ const key = (n: number) => createHash('sha256').update(String(n)).digest().subar
 
 test('remembers exactly the most recent distinct keys, oldest evicted first', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 40 }), fc.array(fc.integer({ min: 0, max: 120 }), { maxLength: 600 }), (capacity, adds) => {
-      const w = new DedupWindow(capacity);
-      const fifo: number[] = [];
-      for (const n of adds) {
-        w.add(key(n));
-        if (!fifo.includes(n)) {
-          fifo.push(n);
-          if (fifo.length > capacity) fifo.shift();
+    fc.property(
+      fc.integer({ min: 1, max: 40 }),
+      fc.array(fc.integer({ min: 0, max: 120 }), { maxLength: 600 }),
+      (capacity, adds) => {
+        const w = new DedupWindow(capacity);
+        const fifo: number[] = [];
+        for (const n of adds) {
+          w.add(key(n));
+          if (!fifo.includes(n)) {
+            fifo.push(n);
+            if (fifo.length > capacity) fifo.shift();
+          }
         }
-      }
-      assert.equal(w.size, fifo.length);
-      for (let n = 0; n <= 120; n++) assert.equal(w.has(key(n)), fifo.includes(n), `key ${n}`);
-      assert.deepEqual(w.packed(), Buffer.concat(fifo.map(key)));
-      const copy = new DedupWindow(capacity);
-      copy.addPacked(w.packed());
-      assert.deepEqual(copy.packed(), w.packed(), 'packed keys load back in the same order');
-    }),
+        assert.equal(w.size, fifo.length);
+        for (let n = 0; n <= 120; n++) assert.equal(w.has(key(n)), fifo.includes(n), `key ${n}`);
+        assert.deepEqual(w.packed(), Buffer.concat(fifo.map(key)));
+        const copy = new DedupWindow(capacity);
+        copy.addPacked(w.packed());
+        assert.deepEqual(copy.packed(), w.packed(), 'packed keys load back in the same order');
+      },
+    ),
     { numRuns: 300 },
   );
 });

@@ -6,8 +6,21 @@ import { undeliverable } from '../../../src/engine/delivery/fates.ts';
 import type { SubscriptionRecord } from '../../../src/engine/subscription-record.ts';
 
 const sub = (patch: Partial<SubscriptionRecord> = {}): SubscriptionRecord => ({
-  id: 's1', channelID: 'c1', kind: 'site', origin: 'https://a.example', scope: 'https://a.example/', endpoint: 'https://push.example/wpush/v2/t',
-  applicationServerKey: null, userVisibleOnly: true, p256dh: 'k', label: 'A', workerScriptURL: null, createdAt: 0, muted: false, paused: null, ...patch,
+  id: 's1',
+  channelID: 'c1',
+  kind: 'site',
+  origin: 'https://a.example',
+  scope: 'https://a.example/',
+  endpoint: 'https://push.example/wpush/v2/t',
+  applicationServerKey: null,
+  userVisibleOnly: true,
+  p256dh: 'k',
+  label: 'A',
+  workerScriptURL: null,
+  createdAt: 0,
+  muted: false,
+  paused: null,
+  ...patch,
 });
 
 test('one "still deliverable?" check answers on arrival, before dispatch and before a retry', () => {
@@ -18,16 +31,25 @@ test('one "still deliverable?" check answers on arrival, before dispatch and bef
   assert.deepEqual(undeliverable(sub({ muted: true }), 'dispatch'), { fate: 'muted' });
   assert.deepEqual(undeliverable(sub({ muted: true }), 'retry'), { fate: 'muted', detail: 'muted during retries' });
   const paused = sub({ paused: { reason: 'silent-push budget used up', since: 1 } });
-  for (const when of ['arrival', 'dispatch', 'retry'] as const) assert.deepEqual(undeliverable(paused, when), { fate: 'paused', detail: 'silent-push budget used up' });
-  assert.deepEqual(undeliverable(undefined, 'dispatch'), { fate: 'unknown-subscription', detail: 'unsubscribed before delivery' });
-  assert.deepEqual(undeliverable(undefined, 'retry'), { fate: 'unknown-subscription', detail: 'unsubscribed during retries' });
+  for (const when of ['arrival', 'dispatch', 'retry'] as const)
+    assert.deepEqual(undeliverable(paused, when), { fate: 'paused', detail: 'silent-push budget used up' });
+  assert.deepEqual(undeliverable(undefined, 'dispatch'), {
+    fate: 'unknown-subscription',
+    detail: 'unsubscribed before delivery',
+  });
+  assert.deepEqual(undeliverable(undefined, 'retry'), {
+    fate: 'unknown-subscription',
+    detail: 'unsubscribed during retries',
+  });
 });
 
 test('a push travels one way: nothing in src/engine/delivery/ imports the engine or its services', () => {
   const dir = path.join(import.meta.dirname, '../../../src/engine/delivery');
   let seen = 0;
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
-    const imports = [...fs.readFileSync(path.join(dir, file), 'utf8').matchAll(/^import [^;]*? from '([^']+)';/gms)].map((m) => m[1]!);
+    const imports = [
+      ...fs.readFileSync(path.join(dir, file), 'utf8').matchAll(/^import [^;]*? from '([^']+)';/gms),
+    ].map((m) => m[1]!);
     for (const spec of imports) assert.ok(!/(^|\/)engine\.ts$|\/services\//.test(spec), `${file} imports ${spec}`);
     seen += imports.length;
   }

@@ -8,7 +8,16 @@ import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
 const entry = (i: number, sub = 's1'): HistoryEntry => ({
-  id: `m${i}`, subscriptionId: sub, origin: 'https://a.example', label: 'A', fate: 'shown', detail: null, title: `t${i}`, body: `b${i}`, receivedAt: i, at: i,
+  id: `m${i}`,
+  subscriptionId: sub,
+  origin: 'https://a.example',
+  label: 'A',
+  fate: 'shown',
+  detail: null,
+  title: `t${i}`,
+  body: `b${i}`,
+  receivedAt: i,
+  at: i,
 });
 
 test('keeps the last 500, newest first, filtered by subscription and limited', () => {
@@ -19,7 +28,10 @@ test('keeps the last 500, newest first, filtered by subscription and limited', (
   const all = h.list();
   assert.equal(all[0]!.id, 'm509');
   assert.equal(all.at(-1)!.id, 'm10');
-  assert.deepEqual(h.list({ subscriptionId: 's2', limit: 2 }).map((e) => e.id), ['m508', 'm506']);
+  assert.deepEqual(
+    h.list({ subscriptionId: 's2', limit: 2 }).map((e) => e.id),
+    ['m508', 'm506'],
+  );
 });
 
 test('writes are debounced on the clock, flushed on demand, and read back', () => {
@@ -34,7 +46,10 @@ test('writes are debounced on the clock, flushed on demand, and read back', () =
   assert.equal((fs.statSync(path.join(dir, HISTORY_FILE)).mode & 0o777).toString(8), '600');
   h.add(entry(3));
   h.flush();
-  assert.deepEqual(new History({ dataDir: dir, clock, logger: memoryLogger() }).list().map((e) => e.id), ['m3', 'm2', 'm1']);
+  assert.deepEqual(
+    new History({ dataDir: dir, clock, logger: memoryLogger() }).list().map((e) => e.id),
+    ['m3', 'm2', 'm1'],
+  );
 });
 
 test('clear empties it and is written at once', () => {
@@ -54,13 +69,21 @@ test('a corrupt file or bad entries never stop the engine: bad entries are skipp
   assert.equal(new History({ dataDir: dir, clock: new ManualClock(), logger: memoryLogger() }).size, 0);
   fs.writeFileSync(file, JSON.stringify({ entries: [entry(1), { id: 1 }, { ...entry(2), fate: 'exploded' }, null] }));
   const logger = memoryLogger();
-  assert.deepEqual(new History({ dataDir: dir, clock: new ManualClock(), logger }).list().map((e) => e.id), ['m1']);
+  assert.deepEqual(
+    new History({ dataDir: dir, clock: new ManualClock(), logger }).list().map((e) => e.id),
+    ['m1'],
+  );
   assert.ok(logger.lines.some((l) => l.includes('bad entries skipped')));
 });
 
 test('the unread count lives with the history: added entries count until the history is read or cleared', () => {
   const changes: number[] = [];
-  const h = new History({ dataDir: tempDir(), clock: new ManualClock(), logger: memoryLogger(), unreadChanged: (n) => changes.push(n) });
+  const h = new History({
+    dataDir: tempDir(),
+    clock: new ManualClock(),
+    logger: memoryLogger(),
+    unreadChanged: (n) => changes.push(n),
+  });
   assert.equal(h.unread, 0);
   h.add(entry(1));
   h.add(entry(2));

@@ -8,7 +8,14 @@ import { silentLogger } from '../../../src/engine/log.ts';
 import { memoryLogger, tempDir } from '../../support/engine-harness.ts';
 import { mountTmpfs } from '../../support/tmpfs.ts';
 
-const msg = (i: number, sub = 's1'): InboxMessage => ({ id: `m${i}`, subscriptionId: sub, version: `v${i}`, receivedAt: i, data: null, headers: {} });
+const msg = (i: number, sub = 's1'): InboxMessage => ({
+  id: `m${i}`,
+  subscriptionId: sub,
+  version: `v${i}`,
+  receivedAt: i,
+  data: null,
+  headers: {},
+});
 
 test('accepted messages survive a restart until done; the de-duplication ring survives too', () => {
   const file = path.join(tempDir(), 'inbox.jsonl');
@@ -17,7 +24,10 @@ test('accepted messages survive a restart until done; the de-duplication ring su
   a.done('m2');
   a.close();
   const b = new Inbox({ file, logger: silentLogger });
-  assert.deepEqual(b.pending().map((m) => m.id), ['m1', 'm3']);
+  assert.deepEqual(
+    b.pending().map((m) => m.id),
+    ['m1', 'm3'],
+  );
   assert.ok(b.isDuplicate('s1', 'v2'), 'a done message is still remembered');
   assert.ok(!b.isDuplicate('s1', 'v9'), 'an id never received is not a duplicate');
   b.close();
@@ -31,7 +41,10 @@ test('a torn last line (crash mid-write) is ignored', () => {
   a.close();
   fs.appendFileSync(file, '{"t":"m","id":"m2","subscr');
   const b = new Inbox({ file, logger: silentLogger });
-  assert.deepEqual(b.pending().map((m) => m.id), ['m1']);
+  assert.deepEqual(
+    b.pending().map((m) => m.id),
+    ['m1'],
+  );
   b.close();
 });
 
@@ -48,7 +61,10 @@ test('the ring is bounded and compaction keeps only rings and pending messages',
   const lines = fs.readFileSync(file, 'utf8').trim().split('\n').length;
   assert.ok(lines < 50, `journal compacted (${lines} lines)`);
   const b = new Inbox({ file, logger: silentLogger, ringSize: 5 });
-  assert.deepEqual(b.pending().map((m) => m.id), ['m99']);
+  assert.deepEqual(
+    b.pending().map((m) => m.id),
+    ['m99'],
+  );
   assert.ok(b.isDuplicate('s1', 'v96'));
   b.close();
 });
@@ -68,7 +84,8 @@ const realWrite: WriteFn = (fd, data) => fs.writeSync(fd, data);
 /** A write function that can be told to fail with ENOSPC or to write only part of the data (for real). */
 function faultyWrite(): WriteFn & { mode: 'ok' | 'enospc' | 'short' } {
   const fn = ((fd: number, data: Buffer) => {
-    if (fn.mode === 'enospc') throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    if (fn.mode === 'enospc')
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     if (fn.mode === 'short') return fs.writeSync(fd, data, 0, Math.floor(data.length / 2));
     return realWrite(fd, data);
   }) as WriteFn & { mode: 'ok' | 'enospc' | 'short' };
@@ -84,8 +101,14 @@ for (const mode of ['enospc', 'short'] as const) {
     a.accept([msg(1)]);
     const before = fs.readFileSync(file);
     write.mode = mode;
-    assert.throws(() => a.accept([msg(2), msg(3)]), (err: Error) => err instanceof InboxWriteError && err.kind === 'journal-write-failed');
-    assert.deepEqual(a.pending().map((m) => m.id), ['m1']);
+    assert.throws(
+      () => a.accept([msg(2), msg(3)]),
+      (err: Error) => err instanceof InboxWriteError && err.kind === 'journal-write-failed',
+    );
+    assert.deepEqual(
+      a.pending().map((m) => m.id),
+      ['m1'],
+    );
     assert.equal(a.isDuplicate('s1', 'v2'), false, 'the redelivery must not be taken for a duplicate');
     assert.equal(a.isDuplicate('s1', 'v3'), false);
     assert.deepEqual(fs.readFileSync(file), before, 'the journal is cut back to its last whole line');
@@ -94,7 +117,10 @@ for (const mode of ['enospc', 'short'] as const) {
     a.accept([msg(2), msg(3)]);
     a.close();
     const b = new Inbox({ file, logger: silentLogger });
-    assert.deepEqual(b.pending().map((m) => m.id), ['m1', 'm2', 'm3']);
+    assert.deepEqual(
+      b.pending().map((m) => m.id),
+      ['m1', 'm2', 'm3'],
+    );
     b.close();
   });
 }
@@ -106,12 +132,18 @@ test('a done marker that cannot be written is written with the next append, so a
   a.accept([msg(1), msg(2)]);
   write.mode = 'enospc';
   a.done('m1');
-  assert.deepEqual(a.pending().map((m) => m.id), ['m2']);
+  assert.deepEqual(
+    a.pending().map((m) => m.id),
+    ['m2'],
+  );
   write.mode = 'ok';
   a.accept([msg(3)]);
   a.close();
   const b = new Inbox({ file, logger: silentLogger });
-  assert.deepEqual(b.pending().map((m) => m.id), ['m2', 'm3']);
+  assert.deepEqual(
+    b.pending().map((m) => m.id),
+    ['m2', 'm3'],
+  );
   b.close();
 });
 
@@ -146,7 +178,10 @@ for (const mode of ['enospc', 'short'] as const) {
     assert.equal(a.compact(), true);
     a.close();
     const b = new Inbox({ file, logger: silentLogger });
-    assert.deepEqual(b.pending().map((m) => m.id), ['m6', 'm7', 'm8', 'm9']);
+    assert.deepEqual(
+      b.pending().map((m) => m.id),
+      ['m6', 'm7', 'm8', 'm9'],
+    );
     assert.ok(b.isDuplicate('s1', 'v0'), 'the rings survive compaction');
     b.close();
   });
@@ -159,7 +194,10 @@ test('an append after a torn last line starts on a new line, so the message afte
   a.accept([msg(3)]);
   a.close();
   const b = new Inbox({ file, logger: silentLogger });
-  assert.deepEqual(b.pending().map((m) => m.id), ['m1', 'm3']);
+  assert.deepEqual(
+    b.pending().map((m) => m.id),
+    ['m1', 'm3'],
+  );
   b.close();
 });
 
@@ -170,20 +208,33 @@ test('a null line or other unreadable lines do not stop start-up; the journal is
   fs.writeFileSync(file, original, { mode: 0o600 });
   const logger = memoryLogger();
   const a = new Inbox({ file, logger, compactAfter: 0 });
-  assert.deepEqual(a.pending().map((m) => m.id), ['m1']);
+  assert.deepEqual(
+    a.pending().map((m) => m.id),
+    ['m1'],
+  );
   const aside = fs.readdirSync(dir).filter((f) => f.startsWith('inbox.jsonl.unreadable-'));
   assert.equal(aside.length, 1);
   assert.equal(fs.readFileSync(path.join(dir, aside[0]!), 'utf8'), original);
   assert.equal((fs.statSync(path.join(dir, aside[0]!)).mode & 0o777).toString(8), '600');
-  assert.ok(logger.lines.some((l) => l.includes('unreadable') && l.includes(aside[0]!)), 'the warning names the copy');
+  assert.ok(
+    logger.lines.some((l) => l.includes('unreadable') && l.includes(aside[0]!)),
+    'the warning names the copy',
+  );
   a.close();
 });
 
-test('a journal that cannot be read stops start-up with an error naming the file', { skip: process.getuid?.() === 0 ? 'root reads any file' : false }, () => {
-  const file = path.join(tempDir(), 'inbox.jsonl');
-  fs.writeFileSync(file, '', { mode: 0o000 });
-  assert.throws(() => new Inbox({ file, logger: silentLogger }), (err: Error) => err.message.includes(file));
-});
+test(
+  'a journal that cannot be read stops start-up with an error naming the file',
+  { skip: process.getuid?.() === 0 ? 'root reads any file' : false },
+  () => {
+    const file = path.join(tempDir(), 'inbox.jsonl');
+    fs.writeFileSync(file, '', { mode: 0o000 });
+    assert.throws(
+      () => new Inbox({ file, logger: silentLogger }),
+      (err: Error) => err.message.includes(file),
+    );
+  },
+);
 
 test('de-duplication memory is one window for all subscriptions: it does not grow with their number', () => {
   const file = path.join(tempDir(), 'inbox.jsonl');
@@ -197,12 +248,16 @@ test('de-duplication memory is one window for all subscriptions: it does not gro
       n++;
     }
   }
-  const remembered = (inbox: Inbox) => Array.from({ length: n }, (_, i) => inbox.isDuplicate(`s${i % 50}`, `v${i}`)).filter(Boolean).length;
+  const remembered = (inbox: Inbox) =>
+    Array.from({ length: n }, (_, i) => inbox.isDuplicate(`s${i % 50}`, `v${i}`)).filter(Boolean).length;
   assert.equal(remembered(a), 100, 'the 100 most recent ids, across subscriptions');
   assert.ok(a.isDuplicate('s49', `v${n - 1}`) && !a.isDuplicate('s0', 'v0'));
   a.compact();
   a.close();
-  assert.ok(fs.statSync(file).size < 4096, `compacted journal holds 100 ids, not 500 (${fs.statSync(file).size} bytes)`);
+  assert.ok(
+    fs.statSync(file).size < 4096,
+    `compacted journal holds 100 ids, not 500 (${fs.statSync(file).size} bytes)`,
+  );
   const b = new Inbox({ file, logger: silentLogger, ringSize: 100 });
   assert.equal(remembered(b), 100, 'the same window after a restart');
   assert.ok(b.isDuplicate('s49', `v${n - 1}`));
@@ -218,7 +273,10 @@ test('a journal from before the shared window (per-subscription rings) is still 
   a.close();
   // The old compaction's format: one `r` line per subscription with its keys.
   const keyOf = (v: string) => createHash('sha256').update(v).digest('base64url').slice(0, 16);
-  fs.writeFileSync(file, `${JSON.stringify({ t: 'r', sub: 'a', ids: [keyOf('v1'), keyOf('v7')] })}\n${JSON.stringify({ t: 'r', sub: 'b', ids: [keyOf('v2')] })}\n`);
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify({ t: 'r', sub: 'a', ids: [keyOf('v1'), keyOf('v7')] })}\n${JSON.stringify({ t: 'r', sub: 'b', ids: [keyOf('v2')] })}\n`,
+  );
   const b = new Inbox({ file, logger: silentLogger });
   assert.ok(b.isDuplicate('a', 'v1') && b.isDuplicate('a', 'v7') && b.isDuplicate('b', 'v2'));
   assert.ok(!b.isDuplicate('a', 'v3'));
@@ -235,7 +293,10 @@ test('acceptAsync: durable when it resolves, remembered, replayed after a restar
   a.done('m1');
   a.close();
   const b = new Inbox({ file, logger: silentLogger });
-  assert.deepEqual(b.pending().map((m) => m.id), ['m2']);
+  assert.deepEqual(
+    b.pending().map((m) => m.id),
+    ['m2'],
+  );
   assert.ok(b.isDuplicate('s1', 'v1'));
   b.close();
 });
@@ -256,12 +317,18 @@ test('acceptAsync on a full disk rejects and leaves no trace: not pending, not r
     const big = { ...msg(2), data: 'x'.repeat(100 * 1024) };
     await assert.rejects(a.acceptAsync([big, msg(3)]), /ENOSPC|short.write/);
     assert.equal(fs.statSync(file).size, size, 'file cut back to before the batch');
-    assert.deepEqual(a.pending().map((m) => m.id), ['m1']);
+    assert.deepEqual(
+      a.pending().map((m) => m.id),
+      ['m1'],
+    );
     assert.ok(!a.isDuplicate('s1', 'v2') && !a.isDuplicate('s1', 'v3'), 'a redelivery will be accepted');
     await a.acceptAsync([msg(3)]);
     a.close();
     const b = new Inbox({ file, logger: silentLogger });
-    assert.deepEqual(b.pending().map((m) => m.id), ['m1', 'm3']);
+    assert.deepEqual(
+      b.pending().map((m) => m.id),
+      ['m1', 'm3'],
+    );
     b.close();
   } finally {
     tmpfs.unmount();

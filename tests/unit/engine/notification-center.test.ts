@@ -9,7 +9,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SecretsUnavailableError, type Notifier, type SecretBox, type Store } from '../../../src/engine/ports.ts';
 import type { NotificationModel } from '../../../src/engine/notification.ts';
-import { MAX_KEPT_AGE_MS, MAX_KEPT_NOTIFICATIONS, NotificationCenter } from '../../../src/engine/notification-center.ts';
+import {
+  MAX_KEPT_AGE_MS,
+  MAX_KEPT_NOTIFICATIONS,
+  NotificationCenter,
+} from '../../../src/engine/notification-center.ts';
 import { memoryLogger } from '../../support/engine-harness.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
@@ -93,7 +97,13 @@ test('a burst is saved in one write; a new center on the same store has the noti
   assert.equal(store.writes, 1);
   assert.ok(!JSON.stringify(store.data.get('notifications')).includes('two'), 'titles are sealed, not in the clear');
   const after = (await center(store, clock)).c;
-  assert.deepEqual(after.list(META.origin).map((n) => [n.id, n.title, n.data]), [[first.id, 'one', { __pushAgentData: 'k1' }], [second.id, 'two', undefined]]);
+  assert.deepEqual(
+    after.list(META.origin).map((n) => [n.id, n.title, n.data]),
+    [
+      [first.id, 'one', { __pushAgentData: 'k1' }],
+      [second.id, 'two', undefined],
+    ],
+  );
   assert.equal(after.activate(first.id, '', undefined, true).kind, 'worker-click');
   after.dismissed(second.id);
   await after.flush();
@@ -110,7 +120,8 @@ test(`at most ${MAX_KEPT_NOTIFICATIONS} are kept (the oldest closed on screen fi
   // Read back a second later: the old one is past the age and is not loaded.
   clock.advance(2000);
   assert.deepEqual((await center(store, clock)).c.list('https://old.example'), []);
-  for (let i = 0; i < MAX_KEPT_NOTIFICATIONS + 5; i++) c.show({ title: `n${i}` }, { ...META, origin: `https://o${i % 3}.example` });
+  for (let i = 0; i < MAX_KEPT_NOTIFICATIONS + 5; i++)
+    c.show({ title: `n${i}` }, { ...META, origin: `https://o${i % 3}.example` });
   await c.flush();
   const kept = (await keptList(store)) as NotificationModel[];
   assert.equal(kept.length, MAX_KEPT_NOTIFICATIONS);
@@ -134,7 +145,10 @@ test('a notification shown outside a push event keeps its worker across a restar
   assert.deepEqual(after.get(shown.id)?.worker, worker);
   assert.equal(after.get('bad-worker'), undefined);
   await after.flush();
-  assert.deepEqual((await keptList(store)).find((n) => (n as { id: string }).id === 'bad-worker'), bad);
+  assert.deepEqual(
+    (await keptList(store)).find((n) => (n as { id: string }).id === 'bad-worker'),
+    bad,
+  );
 });
 
 test('a stored value this build cannot read is never overwritten: a bad entry is written back as it is, an unsealed value is moved aside, one that does not open is left', async () => {
@@ -191,5 +205,8 @@ test('while the key is locked the kept list stays as stored and nothing is writt
   await during.c.flush();
   assert.deepEqual(store.data.get('notifications'), stored);
   assert.ok(during.logger.lines.some((l) => /cannot be opened.*SecretsUnavailableError/.test(l)));
-  assert.deepEqual((await center(store, clock)).c.list(META.origin).map((n) => n.title), ['before the lock']);
+  assert.deepEqual(
+    (await center(store, clock)).c.list(META.origin).map((n) => n.title),
+    ['before the lock'],
+  );
 });

@@ -26,5 +26,11 @@ test('events of one origin run in order, one at a time; another origin does not 
   await assert.rejects(a2, /a2 fails/);
   await a3;
   assert.deepEqual(order, ['b1', 'a1', 'a2', 'a3']);
-  assert.deepEqual(lanes.states().map((s) => s.origin).sort(), ['https://a.example', 'https://b.example']);
+  assert.deepEqual(
+    lanes
+      .states()
+      .map((s) => s.origin)
+      .sort(),
+    ['https://a.example', 'https://b.example'],
+  );
 });

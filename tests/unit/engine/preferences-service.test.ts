@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyPatch, defaultPreferences, loadPreferences, PreferencesError, PreferencesService, STORE_KEY } from '../../../src/engine/preferences-service.ts';
+import {
+  applyPatch,
+  defaultPreferences,
+  loadPreferences,
+  PreferencesError,
+  PreferencesService,
+  STORE_KEY,
+} from '../../../src/engine/preferences-service.ts';
 import type { Preferences } from '../../../src/shared/preferences.ts';
 import { MemoryStore } from '../../support/memory-store.ts';
 
@@ -24,7 +31,12 @@ test('defaults are the docs/policies.md table', () => {
 const valid: Array<[string, unknown, (p: Preferences) => unknown, unknown]> = [
   ['one cap', { policy: { budgetCap: { battery: 4 } } }, (p) => p.policy.budgetCap, { ac: 16, battery: 4, low: 2 }],
   ['refill off on ac', { policy: { budgetRefillMinutes: { ac: null } } }, (p) => p.policy.budgetRefillMinutes.ac, null],
-  ['quiet hours', { quietHours: { enabled: true, start: '23:30' } }, (p) => p.quietHours, { enabled: true, start: '23:30', end: '07:00' }],
+  [
+    'quiet hours',
+    { quietHours: { enabled: true, start: '23:30' } },
+    (p) => p.quietHours,
+    { enabled: true, start: '23:30', end: '07:00' },
+  ],
   ['urgency', { policy: { minUrgency: { ac: 'normal' } } }, (p) => p.policy.minUrgency.ac, 'normal'],
   ['grace 0', { policy: { burstGraceSeconds: 0 } }, (p) => p.policy.burstGraceSeconds, 0],
   ['service URL', { serviceUrl: 'ws://127.0.0.1:9/' }, (p) => p.serviceUrl, 'ws://127.0.0.1:9/'],
@@ -68,7 +80,10 @@ for (const [patch, field] of invalid) {
     const changes: Preferences[] = [];
     const prefs = new PreferencesService(store, defaultPreferences(URL), (p) => changes.push(p));
     const before = prefs.get();
-    assert.throws(() => prefs.set(patch as never), (err: unknown) => err instanceof PreferencesError && err.kind === 'invalid-preferences' && err.field === field);
+    assert.throws(
+      () => prefs.set(patch as never),
+      (err: unknown) => err instanceof PreferencesError && err.kind === 'invalid-preferences' && err.field === field,
+    );
     assert.deepEqual(prefs.get(), before);
     assert.equal(store.writes, 0);
     assert.equal(changes.length, 0);
@@ -96,7 +111,14 @@ test('get returns a copy: mutating it changes nothing', () => {
 });
 
 test('a stored document with bad or unknown values keeps the good ones and defaults the rest', () => {
-  const p = loadPreferences({ startAtLogin: 'x', policy: { budgetCap: { ac: 3, battery: -1 }, burstGraceSeconds: 5, future: 1 }, quietHours: { start: 'bad', end: '06:00' } }, defaultPreferences(URL));
+  const p = loadPreferences(
+    {
+      startAtLogin: 'x',
+      policy: { budgetCap: { ac: 3, battery: -1 }, burstGraceSeconds: 5, future: 1 },
+      quietHours: { start: 'bad', end: '06:00' },
+    },
+    defaultPreferences(URL),
+  );
   assert.equal(p.startAtLogin, false);
   assert.deepEqual(p.policy.budgetCap, { ac: 16, battery: 8, low: 2 }, 'one bad state refuses that whole record');
   assert.equal(p.policy.burstGraceSeconds, 5);

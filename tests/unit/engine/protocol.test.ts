@@ -11,18 +11,33 @@ test('hello, register, unregister and notification frames parse into typed messa
     ok: true,
     message: { type: 'hello', uaid: 'a'.repeat(32), status: 200, useWebpush: true },
   });
-  assert.deepEqual(parse({ messageType: 'register', channelID: CH, status: 200, pushEndpoint: 'https://p/wpush/v1/t' }), {
-    ok: true,
-    message: { type: 'register', channelID: CH, status: 200, pushEndpoint: 'https://p/wpush/v1/t' },
+  assert.deepEqual(
+    parse({ messageType: 'register', channelID: CH, status: 200, pushEndpoint: 'https://p/wpush/v1/t' }),
+    {
+      ok: true,
+      message: { type: 'register', channelID: CH, status: 200, pushEndpoint: 'https://p/wpush/v1/t' },
+    },
+  );
+  const n = parse({
+    messageType: 'notification',
+    channelID: CH,
+    version: 'v1',
+    data: 'AAEC',
+    headers: { encoding: 'aes128gcm', ttl: 5 },
   });
-  const n = parse({ messageType: 'notification', channelID: CH, version: 'v1', data: 'AAEC', headers: { encoding: 'aes128gcm', ttl: 5 } });
-  assert.deepEqual(n, { ok: true, message: { type: 'notification', channelID: CH, version: 'v1', data: 'AAEC', headers: { encoding: 'aes128gcm' } } });
+  assert.deepEqual(n, {
+    ok: true,
+    message: { type: 'notification', channelID: CH, version: 'v1', data: 'AAEC', headers: { encoding: 'aes128gcm' } },
+  });
   assert.deepEqual(parse({}), { ok: true, message: { type: 'ping' } });
   assert.deepEqual(parse({ messageType: 'notification', updates: [{ channelID: CH, version: 5 }] }), {
     ok: true,
     message: { type: 'legacy-updates', updates: [{ channelID: CH, version: 5 }] },
   });
-  assert.deepEqual(parse({ messageType: 'future-thing' }), { ok: true, message: { type: 'unknown', messageType: 'future-thing' } });
+  assert.deepEqual(parse({ messageType: 'future-thing' }), {
+    ok: true,
+    message: { type: 'unknown', messageType: 'future-thing' },
+  });
 });
 
 test('bad frames are typed errors with a stable kind', () => {
@@ -36,17 +51,31 @@ test('bad frames are typed errors with a stable kind', () => {
   assert.equal(kinds({ a: 1 }), 'missing-field');
   assert.equal(kinds({ messageType: 'hello', uaid: 'XYZ', status: 200 }), 'bad-field');
   assert.equal(kinds({ messageType: 'register', channelID: CH, status: 200 }), 'bad-field');
-  assert.equal(kinds({ messageType: 'register', channelID: CH, status: 200, pushEndpoint: 'javascript:alert(1)' }), 'bad-field');
+  assert.equal(
+    kinds({ messageType: 'register', channelID: CH, status: 200, pushEndpoint: 'javascript:alert(1)' }),
+    'bad-field',
+  );
   assert.equal(kinds({ messageType: 'notification', channelID: CH.toUpperCase(), version: 'v' }), 'bad-field');
   assert.equal(kinds({ messageType: 'notification', channelID: CH, version: 'v', data: '***' }), 'bad-field');
-  assert.equal(kinds({ messageType: 'notification', channelID: CH, version: 'v', headers: { encoding: 1 } }), 'bad-field');
+  assert.equal(
+    kinds({ messageType: 'notification', channelID: CH, version: 'v', headers: { encoding: 1 } }),
+    'bad-field',
+  );
   assert.equal(kinds('x'.repeat(70_000)), 'too-large');
 });
 
 test('client frames are what autopush expects', () => {
   assert.deepEqual(JSON.parse(clientFrames.hello(null)), { messageType: 'hello', use_webpush: true, broadcasts: {} });
-  assert.deepEqual(JSON.parse(clientFrames.hello('b'.repeat(32))), { messageType: 'hello', uaid: 'b'.repeat(32), use_webpush: true, broadcasts: {} });
-  assert.deepEqual(JSON.parse(clientFrames.ack([{ channelID: CH, version: 'v', code: 100 }])), { messageType: 'ack', updates: [{ channelID: CH, version: 'v', code: 100 }] });
+  assert.deepEqual(JSON.parse(clientFrames.hello('b'.repeat(32))), {
+    messageType: 'hello',
+    uaid: 'b'.repeat(32),
+    use_webpush: true,
+    broadcasts: {},
+  });
+  assert.deepEqual(JSON.parse(clientFrames.ack([{ channelID: CH, version: 'v', code: 100 }])), {
+    messageType: 'ack',
+    updates: [{ channelID: CH, version: 'v', code: 100 }],
+  });
   assert.deepEqual(JSON.parse(clientFrames.nack('v', 302)), { messageType: 'nack', version: 'v', code: 302 });
   assert.equal(clientFrames.ping(), '{}');
 });
@@ -56,7 +85,22 @@ test('fuzz: any frame parses to a message or a ProtocolError, never throws', () 
   const frame = fc.oneof(
     fc.string(),
     fc.json(),
-    fc.record({ messageType: fc.constantFrom('hello', 'register', 'unregister', 'notification', 'ping', 'broadcast', 'x'), channelID: fc.oneof(fc.uuid(), fc.string()), version: fc.oneof(fc.string(), fc.integer()), uaid: fc.string(), status: fc.integer(), data: fc.string(), headers: fc.anything(), updates: fc.anything(), pushEndpoint: fc.webUrl() }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    fc
+      .record(
+        {
+          messageType: fc.constantFrom('hello', 'register', 'unregister', 'notification', 'ping', 'broadcast', 'x'),
+          channelID: fc.oneof(fc.uuid(), fc.string()),
+          version: fc.oneof(fc.string(), fc.integer()),
+          uaid: fc.string(),
+          status: fc.integer(),
+          data: fc.string(),
+          headers: fc.anything(),
+          updates: fc.anything(),
+          pushEndpoint: fc.webUrl(),
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => JSON.stringify(o)),
   );
   fc.assert(
     fc.property(frame, fc.boolean(), (f, binary) => {
@@ -68,6 +112,12 @@ test('fuzz: any frame parses to a message or a ProtocolError, never throws', () 
 });
 
 test('one builder writes both acks: Web Push with codes, Simple Push with the integer versions', () => {
-  assert.deepEqual(JSON.parse(clientFrames.ack([{ channelID: CH, version: 'v1', code: 100 }])), { messageType: 'ack', updates: [{ channelID: CH, version: 'v1', code: 100 }] });
-  assert.deepEqual(JSON.parse(clientFrames.ack([{ channelID: CH, version: 7 }])), { messageType: 'ack', updates: [{ channelID: CH, version: 7 }] });
+  assert.deepEqual(JSON.parse(clientFrames.ack([{ channelID: CH, version: 'v1', code: 100 }])), {
+    messageType: 'ack',
+    updates: [{ channelID: CH, version: 'v1', code: 100 }],
+  });
+  assert.deepEqual(JSON.parse(clientFrames.ack([{ channelID: CH, version: 7 }])), {
+    messageType: 'ack',
+    updates: [{ channelID: CH, version: 7 }],
+  });
 });

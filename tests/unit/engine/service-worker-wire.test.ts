@@ -25,7 +25,8 @@ function client(refuse = new Set<string>()) {
 test('showNotification counts what an event showed and stops at the per-event cap', async () => {
   const { c, shown } = client();
   const event = { reserved: 0, shown: 0 };
-  for (let i = 0; i < MAX_NOTIFICATIONS_PER_EVENT + 3; i++) assert.deepEqual(await serveNotificationCall(c, event, 'showNotification', [`n${i}`, {}]), { value: null });
+  for (let i = 0; i < MAX_NOTIFICATIONS_PER_EVENT + 3; i++)
+    assert.deepEqual(await serveNotificationCall(c, event, 'showNotification', [`n${i}`, {}]), { value: null });
   assert.equal(shown.length, MAX_NOTIFICATIONS_PER_EVENT);
   assert.deepEqual(event, { reserved: MAX_NOTIFICATIONS_PER_EVENT, shown: MAX_NOTIFICATIONS_PER_EVENT });
 });
@@ -33,11 +34,14 @@ test('showNotification counts what an event showed and stops at the per-event ca
 test('a refused notification rejects with a one-line TypeError and frees its place', async () => {
   const { c } = client(new Set(['bad']));
   const event = { reserved: 0, shown: 0 };
-  await assert.rejects(serveNotificationCall(c, event, 'showNotification', ['bad', {}]), (err: Error) => err instanceof TypeError && err.message === 'bad options');
+  await assert.rejects(
+    serveNotificationCall(c, event, 'showNotification', ['bad', {}]),
+    (err: Error) => err instanceof TypeError && err.message === 'bad options',
+  );
   assert.deepEqual(event, { reserved: 0, shown: 0 });
 });
 
-test('getNotifications answers plain data; closeNotification closes by id; other methods are the host\'s', async () => {
+test("getNotifications answers plain data; closeNotification closes by id; other methods are the host's", async () => {
   const { c, closed } = client();
   const event = { reserved: 0, shown: 0 };
   const got = await serveNotificationCall(c, event, 'getNotifications', ['news']);

@@ -5,7 +5,12 @@ import { SitePermissions } from '../../../src/engine/site-permissions.ts';
 
 function memoryStore(): Store & { data: Map<string, unknown> } {
   const data = new Map<string, unknown>();
-  return { data, get: (k) => data.get(k), set: (k, v) => void data.set(k, JSON.parse(JSON.stringify(v))), delete: (k) => void data.delete(k) };
+  return {
+    data,
+    get: (k) => data.get(k),
+    set: (k, v) => void data.set(k, JSON.parse(JSON.stringify(v))),
+    delete: (k) => void data.delete(k),
+  };
 }
 
 test('a site starts at prompt; the answer is asked once, remembered, and shared by concurrent asks', async () => {

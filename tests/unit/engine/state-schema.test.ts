@@ -34,7 +34,13 @@ test('migrations run in order and keep what they do not touch (on the CLI JSON f
 
 test('a store from a newer version is refused, untouched', () => {
   const s = memoryStore({ schemaVersion: SCHEMA_VERSION + 1, uaid: 'keep' });
-  assert.throws(() => migrate(s), (e: unknown) => e instanceof StateError && e.kind === 'newer-schema');
+  assert.throws(
+    () => migrate(s),
+    (e: unknown) => e instanceof StateError && e.kind === 'newer-schema',
+  );
   assert.deepEqual(s.doc, { schemaVersion: SCHEMA_VERSION + 1, uaid: 'keep' });
-  assert.throws(() => migrate(memoryStore({ schemaVersion: 'one' })), (e: unknown) => e instanceof StateError && e.kind === 'corrupt');
+  assert.throws(
+    () => migrate(memoryStore({ schemaVersion: 'one' })),
+    (e: unknown) => e instanceof StateError && e.kind === 'corrupt',
+  );
 });

@@ -3,9 +3,22 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { autostartDir, autostartFile, desktopEntry, isAutostartEnabled, quoteExecArg, setAutostart } from '../../../src/main/autostart.ts';
+import {
+  autostartDir,
+  autostartFile,
+  desktopEntry,
+  isAutostartEnabled,
+  quoteExecArg,
+  setAutostart,
+} from '../../../src/main/autostart.ts';
 
-const entry = { appId: 'org.pushagent.PushAgent', name: 'Push Agent', exec: '/opt/Push Agent/push-agent', args: ['--hidden'], comment: 'Web Push\nnotifications' };
+const entry = {
+  appId: 'org.pushagent.PushAgent',
+  name: 'Push Agent',
+  exec: '/opt/Push Agent/push-agent',
+  args: ['--hidden'],
+  comment: 'Web Push\nnotifications',
+};
 
 test('the XDG autostart directory follows XDG_CONFIG_HOME when it is absolute', () => {
   assert.equal(autostartDir({ XDG_CONFIG_HOME: '/cfg' }, '/home/u'), '/cfg/autostart');

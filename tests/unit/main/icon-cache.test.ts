@@ -32,7 +32,13 @@ test('icons are fetched once over https and then served from the cache', async (
 test('non-https URLs are never fetched (http only on loopback when allowed)', async () => {
   const { fetch, calls } = stubFetch(() => png(10));
   const cache = new IconCache({ fetch });
-  for (const url of ['http://x.example/i.png', 'file:///etc/passwd', 'data:image/png;base64,AA==', 'https://u:p@x.example/i.png', 'nonsense']) {
+  for (const url of [
+    'http://x.example/i.png',
+    'file:///etc/passwd',
+    'data:image/png;base64,AA==',
+    'https://u:p@x.example/i.png',
+    'nonsense',
+  ]) {
     assert.equal(await cache.get(url), null);
   }
   assert.equal(await cache.get('http://127.0.0.1:8081/i.png'), null);
@@ -43,7 +49,9 @@ test('non-https URLs are never fetched (http only on loopback when allowed)', as
 });
 
 test('an icon over the size cap is refused, by its declared length or while streaming', async () => {
-  const declared = stubFetch(() => new Response('x', { headers: { 'content-type': 'image/png', 'content-length': '999999' } }));
+  const declared = stubFetch(
+    () => new Response('x', { headers: { 'content-type': 'image/png', 'content-length': '999999' } }),
+  );
   assert.equal(await new IconCache({ fetch: declared.fetch, maxBytes: 1000 }).get('https://x.example/a.png'), null);
   let pulled = 0;
   const streamed = stubFetch(
@@ -71,7 +79,13 @@ test('non-images, SVG, errors and failures yield no icon, and the failure is cac
     throw new TypeError('network down');
   });
   const cache = new IconCache({ fetch });
-  for (const url of ['https://x.example/a.html', 'https://x.example/a.svg', 'https://x.example/404', 'https://x.example/down']) assert.equal(await cache.get(url), null);
+  for (const url of [
+    'https://x.example/a.html',
+    'https://x.example/a.svg',
+    'https://x.example/404',
+    'https://x.example/down',
+  ])
+    assert.equal(await cache.get(url), null);
   await cache.get('https://x.example/down');
   assert.equal(calls.length, 4);
 });

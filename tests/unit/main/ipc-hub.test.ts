@@ -40,7 +40,8 @@ class FakeContents extends EventEmitter {
   }
   /** An event from the main frame, or from a child frame at another URL. */
   event(frame: 'main' | { url: string } | null = 'main') {
-    const senderFrame = frame === 'main' ? this.mainFrame : frame === null ? null : { processId: 1, routingId: 9999, url: frame.url };
+    const senderFrame =
+      frame === 'main' ? this.mainFrame : frame === null ? null : { processId: 1, routingId: 9999, url: frame.url };
     return { sender: this, senderFrame };
   }
 }
@@ -52,16 +53,19 @@ function setup() {
   const api = new Proxy(
     {},
     {
-      get: (_t, method: string) => async (...args: unknown[]) => {
-        calls.push({ method, args });
-        if (method === 'resume') throw Object.assign(new Error('No such subscription.'), { kind: 'not-found' });
-        if (method === 'clearHistory') throw new TypeError('secret internals /wpush/v2/abc');
-        return { from: method };
-      },
+      get:
+        (_t, method: string) =>
+        async (...args: unknown[]) => {
+          calls.push({ method, args });
+          if (method === 'resume') throw Object.assign(new Error('No such subscription.'), { kind: 'not-found' });
+          if (method === 'clearHistory') throw new TypeError('secret internals /wpush/v2/abc');
+          return { from: method };
+        },
     },
   ) as Omit<PushAgentApi, 'onEvent'>;
   hub.setSettingsApi(api);
-  const invoke = (channel: string, event: unknown, ...args: unknown[]) => ipc.handlers.get(channel)!(event, ...args) as Promise<unknown>;
+  const invoke = (channel: string, event: unknown, ...args: unknown[]) =>
+    ipc.handlers.get(channel)!(event, ...args) as Promise<unknown>;
   return { ipc, hub, calls, invoke };
 }
 
@@ -70,10 +74,16 @@ test('settings calls are answered only for the settings window, from its main fr
   const settings = new FakeContents('push-agent://settings/settings.html');
   const site = new FakeContents('https://evil.example/');
   hub.setSettingsContents(settings as never);
-  assert.deepEqual(await invoke(IpcChannel.settingsCall, settings.event(), 'getStatus', []), { ok: true, value: { from: 'getStatus' } });
+  assert.deepEqual(await invoke(IpcChannel.settingsCall, settings.event(), 'getStatus', []), {
+    ok: true,
+    value: { from: 'getStatus' },
+  });
   const forbidden = { ok: false, error: { kind: 'forbidden', message: 'Not allowed.' } };
   assert.deepEqual(await invoke(IpcChannel.settingsCall, site.event(), 'getStatus', []), forbidden);
-  assert.deepEqual(await invoke(IpcChannel.settingsCall, settings.event({ url: 'https://evil.example/frame' }), 'getStatus', []), forbidden);
+  assert.deepEqual(
+    await invoke(IpcChannel.settingsCall, settings.event({ url: 'https://evil.example/frame' }), 'getStatus', []),
+    forbidden,
+  );
   assert.deepEqual(await invoke(IpcChannel.settingsCall, settings.event(null), 'getStatus', []), forbidden);
   settings.mainFrame.url = 'https://navigated.example/';
   assert.deepEqual(await invoke(IpcChannel.settingsCall, settings.event(), 'getStatus', []), forbidden);
@@ -89,8 +99,14 @@ test('settings arguments are validated before the service sees them; errors cros
   assert.equal(!bad.ok && bad.error.kind, 'invalid-argument');
   assert.equal(((await invoke(IpcChannel.settingsCall, settings.event(), 'constructor', [])) as IpcResult).ok, false);
   assert.equal(calls.length, 0);
-  assert.deepEqual(await invoke(IpcChannel.settingsCall, settings.event(), 'resume', ['abc']), { ok: false, error: { kind: 'not-found', message: 'No such subscription.' } });
-  assert.deepEqual(await invoke(IpcChannel.settingsCall, settings.event(), 'clearHistory', []), { ok: false, error: { kind: 'internal', message: 'Something went wrong in the app.' } });
+  assert.deepEqual(await invoke(IpcChannel.settingsCall, settings.event(), 'resume', ['abc']), {
+    ok: false,
+    error: { kind: 'not-found', message: 'No such subscription.' },
+  });
+  assert.deepEqual(await invoke(IpcChannel.settingsCall, settings.event(), 'clearHistory', []), {
+    ok: false,
+    error: { kind: 'internal', message: 'Something went wrong in the app.' },
+  });
 });
 
 test('events go to the settings window only while it shows our page', () => {
@@ -108,18 +124,38 @@ test("a site window's main frame reaches its own SiteService; other frames and u
   const { hub, invoke } = setup();
   const seen: string[] = [];
   const handlers = Object.fromEntries(
-    ['permissionState', 'subscribe', 'getSubscription', 'unsubscribe', 'legacyRegister', 'legacyUnregister', 'legacyRegistrations'].map((m) => [m, async () => (seen.push(m), { ok: true, value: m })]),
+    [
+      'permissionState',
+      'subscribe',
+      'getSubscription',
+      'unsubscribe',
+      'legacyRegister',
+      'legacyUnregister',
+      'legacyRegistrations',
+    ].map((m) => [m, async () => (seen.push(m), { ok: true, value: m })]),
   ) as unknown as SiteFrameHandlers;
   const site = new FakeContents('https://a.example/app');
   hub.registerSite(site as never, 'https://a.example', handlers);
-  assert.deepEqual(await invoke(IpcChannel.siteCall, site.event(), 'permissionState', []), { ok: true, value: 'permissionState' });
+  assert.deepEqual(await invoke(IpcChannel.siteCall, site.event(), 'permissionState', []), {
+    ok: true,
+    value: 'permissionState',
+  });
   const denied = { ok: false, name: 'NotAllowedError', message: 'Not allowed.' };
-  assert.deepEqual(await invoke(IpcChannel.siteCall, site.event({ url: 'https://ads.example/frame' }), 'subscribe', [{}]), denied);
+  assert.deepEqual(
+    await invoke(IpcChannel.siteCall, site.event({ url: 'https://ads.example/frame' }), 'subscribe', [{}]),
+    denied,
+  );
   site.mainFrame.url = 'https://b.example/';
   assert.deepEqual(await invoke(IpcChannel.siteCall, site.event(), 'subscribe', [{}]), denied);
   site.mainFrame.url = 'https://a.example/other';
-  assert.equal(((await invoke(IpcChannel.siteCall, site.event(), 'toString', [])) as { name: string }).name, 'InvalidStateError');
-  assert.equal(((await invoke(IpcChannel.siteCall, site.event(), 'subscribe', [1, 2, 3])) as { name: string }).name, 'InvalidStateError');
+  assert.equal(
+    ((await invoke(IpcChannel.siteCall, site.event(), 'toString', [])) as { name: string }).name,
+    'InvalidStateError',
+  );
+  assert.equal(
+    ((await invoke(IpcChannel.siteCall, site.event(), 'subscribe', [1, 2, 3])) as { name: string }).name,
+    'InvalidStateError',
+  );
   hub.sendSiteMessage(site as never, { type: 'push-register' });
   assert.deepEqual(site.sent, [[IpcChannel.siteMessage, { type: 'push-register' }]]);
   assert.deepEqual(seen, ['permissionState']);

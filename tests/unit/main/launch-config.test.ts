@@ -3,16 +3,29 @@ import assert from 'node:assert/strict';
 import { chooseServiceUrl, DEFAULT_SERVICE_URL, parseLaunch } from '../../../src/main/launch-config.ts';
 
 test('a plain launch uses defaults and shows the window', () => {
-  assert.deepEqual(parseLaunch(['/usr/bin/push-agent'], {}), { serviceUrl: null, hidden: false, openSite: null, dataDir: null, dev: false, warnings: [] });
+  assert.deepEqual(parseLaunch(['/usr/bin/push-agent'], {}), {
+    serviceUrl: null,
+    hidden: false,
+    openSite: null,
+    dataDir: null,
+    dev: false,
+    warnings: [],
+  });
 });
 
 test('npm run dev passes the local service, the demo site and a data dir', () => {
-  const c = parseLaunch(['electron', '.', '--service=ws://127.0.0.1:8080/', '--open-site=http://127.0.0.1:8081/'], { PUSH_AGENT_DATA_DIR: '/tmp/pa', PUSH_AGENT_DEV: '1' });
+  const c = parseLaunch(['electron', '.', '--service=ws://127.0.0.1:8080/', '--open-site=http://127.0.0.1:8081/'], {
+    PUSH_AGENT_DATA_DIR: '/tmp/pa',
+    PUSH_AGENT_DEV: '1',
+  });
   assert.equal(c.serviceUrl, 'ws://127.0.0.1:8080/');
   assert.equal(c.openSite, 'http://127.0.0.1:8081/');
   assert.equal(c.dataDir, '/tmp/pa');
   assert.equal(c.dev, true);
-  assert.equal(parseLaunch(['x', '--hidden'], { PUSH_AGENT_SERVICE_URL: 'wss://push.example/' }).serviceUrl, 'wss://push.example/');
+  assert.equal(
+    parseLaunch(['x', '--hidden'], { PUSH_AGENT_SERVICE_URL: 'wss://push.example/' }).serviceUrl,
+    'wss://push.example/',
+  );
   assert.equal(parseLaunch(['x', '--hidden'], {}).hidden, true);
 });
 

@@ -21,7 +21,8 @@ function projectWithElectron(indexJs: string): string {
   fs.writeFileSync(path.join(dir, 'node_modules/electron/index.js'), indexJs);
   return dir;
 }
-const OFFLINE = 'throw new Error(\'Electron failed to install correctly. Please delete `node_modules/electron` and run "npx install-electron --no" manually.\\nmore\');';
+const OFFLINE =
+  'throw new Error(\'Electron failed to install correctly. Please delete `node_modules/electron` and run "npx install-electron --no" manually.\\nmore\');';
 
 test("the binary is the path require('electron') returns, as Electron's own package finds it", () => {
   const dir = projectWithElectron("module.exports = require('path').join(__dirname, 'dist', 'electron');");
@@ -52,7 +53,13 @@ test('npm start without an Electron binary says what to run instead and exits 1;
   assert.match(t.stdout, /^SKIPPED: no Electron binary could be had \(Electron failed to install correctly/);
 });
 
-const probe = (p: Partial<SandboxProbe>): SandboxProbe => ({ restrictUserns: null, usernsClone: null, helper: { uid: 1000, mode: 0o755 }, profileNamesBinary: false, ...p });
+const probe = (p: Partial<SandboxProbe>): SandboxProbe => ({
+  restrictUserns: null,
+  usernsClone: null,
+  helper: { uid: 1000, mode: 0o755 },
+  profileNamesBinary: false,
+  ...p,
+});
 
 test("Ubuntu's AppArmor user-namespace restriction with a non-setuid helper is reported, with the fix, not worked around", () => {
   const bin = '/p/node_modules/electron/dist/electron';
@@ -78,9 +85,15 @@ test('the probe reads the sysctls, the helper beside the binary and AppArmor pro
   fs.writeFileSync(path.join(fakeRoot, 'proc/sys/kernel/apparmor_restrict_unprivileged_userns'), '1\n');
   fs.writeFileSync(path.join(path.dirname(bin), 'chrome-sandbox'), '', { mode: 0o755 });
   let p = probeSandbox(bin, fakeRoot);
-  assert.deepEqual({ ...p, helper: p.helper && { mode: p.helper.mode } }, { restrictUserns: '1', usernsClone: null, helper: { mode: 0o755 }, profileNamesBinary: false });
+  assert.deepEqual(
+    { ...p, helper: p.helper && { mode: p.helper.mode } },
+    { restrictUserns: '1', usernsClone: null, helper: { mode: 0o755 }, profileNamesBinary: false },
+  );
   assert.ok(sandboxProblem(bin, p));
-  fs.writeFileSync(path.join(fakeRoot, 'etc/apparmor.d/electron-dev'), `abi <abi/4.0>,\nprofile electron-dev ${bin} flags=(unconfined) {\n  userns,\n}\n`);
+  fs.writeFileSync(
+    path.join(fakeRoot, 'etc/apparmor.d/electron-dev'),
+    `abi <abi/4.0>,\nprofile electron-dev ${bin} flags=(unconfined) {\n  userns,\n}\n`,
+  );
   p = probeSandbox(bin, fakeRoot);
   assert.equal(p.profileNamesBinary, true);
   assert.equal(sandboxProblem(bin, p), null);

@@ -5,7 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../../src/engine/log.ts';
 import type { NotificationModel } from '../../../src/engine/notification.ts';
-import { activationTag, NativeNotifier, type CloseReason, type NativeNotification, type NativeNotifications } from '../../../src/main/native-notifier.ts';
+import {
+  activationTag,
+  NativeNotifier,
+  type CloseReason,
+  type NativeNotification,
+  type NativeNotifications,
+} from '../../../src/main/native-notifier.ts';
 
 class FakeNative implements NativeNotification {
   click = () => {};
@@ -51,11 +57,17 @@ function setup(platform: NodeJS.Platform = 'darwin', supported = true) {
     },
   };
   const iconRequests: string[] = [];
-  const icons = { get: async (url: string) => (iconRequests.push(url), url.endsWith('ok.png') ? new Uint8Array([1, 2, 3]) : null) };
+  const icons = {
+    get: async (url: string) => (iconRequests.push(url), url.endsWith('ok.png') ? new Uint8Array([1, 2, 3]) : null),
+  };
   const notifier = new NativeNotifier({ native, icons, logger: silentLogger, platform });
   const events: string[] = [];
   const unread: number[] = [];
-  notifier.events = { activated: (id, action) => events.push(`activated ${id} ${action}`), closed: (id) => events.push(`closed ${id}`), unread: (n) => unread.push(n) };
+  notifier.events = {
+    activated: (id, action) => events.push(`activated ${id} ${action}`),
+    closed: (id) => events.push(`closed ${id}`),
+    unread: (n) => unread.push(n),
+  };
   return { notifier, created, events, unread, iconRequests };
 }
 
@@ -130,7 +142,7 @@ test('icons come through the icon cache; a failed notification is forgotten; uns
   assert.equal(none.created.length, 0);
 });
 
-test("a Windows toast that timed out went to the Action Center: not a dismissal, and a later click there counts", async () => {
+test('a Windows toast that timed out went to the Action Center: not a dismissal, and a later click there counts', async () => {
   const { notifier, created, events } = setup('win32');
   await notifier.show(model('1'));
   await notifier.show(model('2'));

@@ -62,7 +62,11 @@ test('markup escaping and the origin label', () => {
 
 test('a payload title and body kept whole in the model are capped on screen (256 / 2,048)', () => {
   for (const platform of ['linux', 'darwin', 'win32'] as const) {
-    const { options } = mapNotification({ ...base, title: 'T'.repeat(4000), body: 'b'.repeat(4000) }, platform, 'news.example');
+    const { options } = mapNotification(
+      { ...base, title: 'T'.repeat(4000), body: 'b'.repeat(4000) },
+      platform,
+      'news.example',
+    );
     assert.equal(options.title?.length, 256, platform);
     assert.equal(options.body?.length, 2048, platform);
   }

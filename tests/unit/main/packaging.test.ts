@@ -32,18 +32,36 @@ function electronFuseList(): Array<{ name: string; value: string }> {
 function fakeBinaryWithWire(fuses: Array<{ value: string }>): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fuses-')), 'electron');
   const wire = Buffer.from(fuses.map((f) => f.value.charCodeAt(0)));
-  fs.writeFileSync(file, Buffer.concat([Buffer.alloc(64, 7), Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'), Buffer.from([1, wire.length]), wire, Buffer.alloc(64, 7)]));
+  fs.writeFileSync(
+    file,
+    Buffer.concat([
+      Buffer.alloc(64, 7),
+      Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'),
+      Buffer.from([1, wire.length]),
+      wire,
+      Buffer.alloc(64, 7),
+    ]),
+  );
   return file;
 }
 
 test("every fuse in the locked Electron's own fuse list has a decided value, in both build kinds", () => {
-  const lockedElectron = (JSON.parse(fs.readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { version: string }> }).packages['node_modules/electron']!.version;
-  assert.match(lockedElectron, /^45\./, 'build/fuses/fuses.json5 is the Electron 45 list: copy the new one when Electron moves');
+  const lockedElectron = (
+    JSON.parse(fs.readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { version: string }> }
+  ).packages['node_modules/electron']!.version;
+  assert.match(
+    lockedElectron,
+    /^45\./,
+    'build/fuses/fuses.json5 is the Electron 45 list: copy the new one when Electron moves',
+  );
   const fuses = electronFuseList();
   assert.equal(fuses.at(-1)?.name, 'wasm_trap_handlers');
   for (const kind of ['release', 'test'] as const) {
     const c = fuseConfig(kind) as unknown as Record<string, unknown>;
-    const decided = Object.keys(c).filter((k) => /^\d+$/.test(k)).map(Number).sort((a, b) => a - b);
+    const decided = Object.keys(c)
+      .filter((k) => /^\d+$/.test(k))
+      .map(Number)
+      .sort((a, b) => a - b);
     const live = fuses.flatMap((f, i) => (f.value === 'r' ? [] : [i]));
     assert.deepEqual(decided, live, `${kind}: one value per fuse of Electron's list, none extra`);
   }
@@ -55,7 +73,8 @@ test('flipping the fuses with the release config succeeds on a wire as long as t
   await flipFuses(binary, fuseConfig('release'));
   const wire = (await getCurrentFuseWire(binary)) as unknown as Record<number, FuseState>;
   const c = fuseConfig('release') as unknown as Record<number, boolean>;
-  for (let i = 0; i < fuses.length; i++) assert.equal(wire[i], c[i] ? FuseState.ENABLE : FuseState.DISABLE, fuses[i]!.name);
+  for (let i = 0; i < fuses.length; i++)
+    assert.equal(wire[i], c[i] ? FuseState.ENABLE : FuseState.DISABLE, fuses[i]!.name);
   // A future Electron with one more fuse fails the build loudly rather than leaving it at Electron's default.
   const longer = fakeBinaryWithWire([...fuses, { value: '1' }]);
   await assert.rejects(flipFuses(longer, fuseConfig('release')), /strictlyRequireAllFuses/);
@@ -86,10 +105,19 @@ test('the installer, Windows notifications and the Linux desktop entry agree on 
   assert.match(yml, /libnotify/);
   assert.match(yml, /libsecret/);
   assert.match(yml, /entitlements: build\/entitlements\.mac\.plist/);
-  const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { desktopName: string; scripts: Record<string, string> };
+  const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as {
+    desktopName: string;
+    scripts: Record<string, string>;
+  };
   assert.equal(pkg.desktopName, `${APP_ID}.desktop`);
   assert.match(pkg.scripts.dist!, /electron-builder/);
-  for (const icon of ['build/icon.png', 'build/icons/512x512.png', 'build/icons/tray-connected.png', 'build/icons/tray-reconnecting.png', 'build/icons/tray-offline.png']) {
+  for (const icon of [
+    'build/icon.png',
+    'build/icons/512x512.png',
+    'build/icons/tray-connected.png',
+    'build/icons/tray-reconnecting.png',
+    'build/icons/tray-offline.png',
+  ]) {
     const head = fs.readFileSync(icon).subarray(0, 8);
     assert.deepEqual([...head], [137, 80, 78, 71, 13, 10, 26, 10], icon);
   }
@@ -113,9 +141,15 @@ test("Linux packages: the app is push-agent-app and /usr/bin/push-agent is the h
   for (const script of ['after-install.tpl', 'after-remove.tpl']) {
     const library = fs.readFileSync(`node_modules/app-builder-lib/templates/linux/${script}`, 'utf8');
     const ours = fs.readFileSync(`build/linux/${script}`, 'utf8');
-    assert.ok(ours.startsWith(library), `${script} starts with electron-builder's own (re-copy it when electron-builder changes)`);
+    assert.ok(
+      ours.startsWith(library),
+      `${script} starts with electron-builder's own (re-copy it when electron-builder changes)`,
+    );
   }
-  assert.match(fs.readFileSync('build/linux/after-install.tpl', 'utf8'), /ln -sf '\/opt\/\$\{sanitizedProductName\}\/push-agent' '\/usr\/bin\/push-agent'\n$/);
+  assert.match(
+    fs.readFileSync('build/linux/after-install.tpl', 'utf8'),
+    /ln -sf '\/opt\/\$\{sanitizedProductName\}\/push-agent' '\/usr\/bin\/push-agent'\n$/,
+  );
   assert.equal(fs.statSync('build/linux/push-agent').mode & 0o111, 0o111, 'the wrapper is executable');
 });
 
@@ -133,19 +167,28 @@ test('the packaged push-agent runs the self-contained command on Node 24, and sa
     target: 'es2023',
     logLevel: 'silent',
     external: ['bufferutil', 'utf-8-validate', 'abstract-socket', 'x11'],
-    banner: { js: "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);",
+    },
   });
   fs.copyFileSync('build/linux/push-agent', path.join(opt, 'push-agent'));
   fs.chmodSync(path.join(opt, 'push-agent'), 0o755);
   fs.mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
   fs.symlinkSync(path.join(opt, 'push-agent'), path.join(root, 'usr/bin/push-agent'));
   const { spawnSync } = await import('node:child_process');
-  const run = (node: string, args: string[]) => spawnSync(path.join(root, 'usr/bin/push-agent'), args, { encoding: 'utf8', cwd: root, env: { ...process.env, PUSH_AGENT_NODE: node } });
+  const run = (node: string, args: string[]) =>
+    spawnSync(path.join(root, 'usr/bin/push-agent'), args, {
+      encoding: 'utf8',
+      cwd: root,
+      env: { ...process.env, PUSH_AGENT_NODE: node },
+    });
   const version = run(process.execPath, ['--version']);
   assert.equal(version.status, 0, version.stderr);
   assert.equal(version.stdout.trim(), JSON.parse(fs.readFileSync('package.json', 'utf8')).version);
   assert.match(run(process.execPath, ['--help']).stdout, /subscribe/);
-  const old = fs.existsSync('/usr/bin/node') ? spawnSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim() : '';
+  const old = fs.existsSync('/usr/bin/node')
+    ? spawnSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim()
+    : '';
   if (old && Number(old) < 24) {
     const r = run('/usr/bin/node', ['--version']);
     assert.equal(r.status, 1);
@@ -156,13 +199,18 @@ test('the packaged push-agent runs the self-contained command on Node 24, and sa
   assert.match(none.stderr, /no 'node' is on PATH|needs Node\.js 24/);
 });
 
-test("electron-builder accepts electron-builder.yml (its own schema validation, as npm run dist runs it)", async () => {
+test('electron-builder accepts electron-builder.yml (its own schema validation, as npm run dist runs it)', async () => {
   const { createRequire } = await import('node:module');
   const require = createRequire(path.resolve('package.json'));
-  const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as { validateConfiguration(c: unknown, log: unknown): Promise<void> };
+  const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as {
+    validateConfiguration(c: unknown, log: unknown): Promise<void>;
+  };
   const yaml = require('js-yaml') as { load(s: string): Record<string, unknown> };
   const config = yaml.load(fs.readFileSync('electron-builder.yml', 'utf8'));
   const log = { on() {}, emit() {} };
   await validateConfiguration(config, log);
-  await assert.rejects(validateConfiguration({ ...config, mac: { ...(config.mac as object), extendInfoo: {} } }, log), /does not match the API schema/);
+  await assert.rejects(
+    validateConfiguration({ ...config, mac: { ...(config.mac as object), extendInfoo: {} } }, log),
+    /does not match the API schema/,
+  );
 });

@@ -8,14 +8,29 @@ import { build, type Plugin } from 'esbuild';
 const pageScript: Plugin = {
   name: 'page-script',
   setup(b) {
-    b.onResolve({ filter: /^push-agent:(page|service-worker)-script$/ }, (args) => ({ path: args.path, namespace: 'page-script' }));
-    b.onLoad({ filter: /.*/, namespace: 'page-script' }, () => ({ contents: 'export default function script() {}', loader: 'js' }));
+    b.onResolve({ filter: /^push-agent:(page|service-worker)-script$/ }, (args) => ({
+      path: args.path,
+      namespace: 'page-script',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'page-script' }, () => ({
+      contents: 'export default function script() {}',
+      loader: 'js',
+    }));
   },
 };
 
 for (const name of ['settings', 'site', 'service-worker']) {
   test(`the ${name} preload bundles to CommonJS requiring only electron, and exposes its bridge through contextBridge`, async () => {
-    const out = await build({ entryPoints: [`src/preload/${name}.ts`], bundle: true, write: false, platform: 'browser', format: 'cjs', external: ['electron'], plugins: [pageScript], logLevel: 'silent' });
+    const out = await build({
+      entryPoints: [`src/preload/${name}.ts`],
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'cjs',
+      external: ['electron'],
+      plugins: [pageScript],
+      logLevel: 'silent',
+    });
     const code = out.outputFiles[0]!.text;
     const requires = [...code.matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
     assert.deepEqual([...new Set(requires)], ['electron']);

@@ -16,10 +16,15 @@ test('"temporarily unavailable" becomes SecretsUnavailableError (retry later); a
   assert.deepEqual([...(await box.open(sealed))], [1, 2, 3]);
   const original = safeStorage.decryptStringAsync;
   try {
-    safeStorage.decryptStringAsync = () => Promise.reject(new Error('safeStorage.decryptStringAsync is temporarily unavailable. Please try again.'));
+    safeStorage.decryptStringAsync = () =>
+      Promise.reject(new Error('safeStorage.decryptStringAsync is temporarily unavailable. Please try again.'));
     await assert.rejects(box.open(sealed), (err: unknown) => err instanceof SecretsUnavailableError);
-    safeStorage.decryptStringAsync = () => Promise.reject(new Error('Error while decrypting the ciphertext provided to safeStorage.decryptStringAsync.'));
-    await assert.rejects(box.open(sealed), (err: unknown) => err instanceof Error && !(err instanceof SecretsUnavailableError));
+    safeStorage.decryptStringAsync = () =>
+      Promise.reject(new Error('Error while decrypting the ciphertext provided to safeStorage.decryptStringAsync.'));
+    await assert.rejects(
+      box.open(sealed),
+      (err: unknown) => err instanceof Error && !(err instanceof SecretsUnavailableError),
+    );
   } finally {
     safeStorage.decryptStringAsync = original;
   }

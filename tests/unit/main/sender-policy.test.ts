@@ -6,7 +6,16 @@ import { sitePartition } from '../../../src/main/partition.ts';
 test('only the settings page on the app scheme may use the settings channels', () => {
   assert.equal(isSettingsFrame('push-agent://settings/settings.html'), true);
   assert.equal(isSettingsFrame('push-agent://settings/'), true);
-  for (const bad of ['push-agent://other/settings.html', 'https://settings/settings.html', 'file:///app/settings.html', 'https://example.com/', 'about:blank', '', undefined, null]) {
+  for (const bad of [
+    'push-agent://other/settings.html',
+    'https://settings/settings.html',
+    'file:///app/settings.html',
+    'https://example.com/',
+    'about:blank',
+    '',
+    undefined,
+    null,
+  ]) {
     assert.equal(isSettingsFrame(bad), false, String(bad));
   }
 });

@@ -5,7 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { ServiceWorkerHost, MAX_NOTIFICATIONS_PER_EVENT, type ServiceWorkerHandle } from '../../../src/main/service-worker-host.ts';
+import {
+  ServiceWorkerHost,
+  MAX_NOTIFICATIONS_PER_EVENT,
+  type ServiceWorkerHandle,
+} from '../../../src/main/service-worker-host.ts';
 import { connectServiceWorker } from '../../../src/preload/service-worker-bridge.ts';
 import { silentLogger } from '../../../src/engine/log.ts';
 import type { WorkerClient, WorkerDispatch, WorkerOutcome } from '../../../src/engine/ports.ts';
@@ -13,7 +17,11 @@ import { ManualClock } from '../../support/manual-clock.ts';
 import type { PushBridge } from '../../../src/shared/push-manager.ts';
 import type { SiteSubscription } from '../../../src/shared/site-bridge.ts';
 
-type Behaviour = (e: { type: string; data?: string | null }, call: (method: string, args: unknown[]) => Promise<{ ok: boolean; value: unknown }>, send: (json: string) => void) => Promise<unknown>;
+type Behaviour = (
+  e: { type: string; data?: string | null },
+  call: (method: string, args: unknown[]) => Promise<{ ok: boolean; value: unknown }>,
+  send: (json: string) => void,
+) => Promise<unknown>;
 
 class StandInWorker implements ServiceWorkerHandle {
   readonly ipc = new EventEmitter();
@@ -156,11 +164,14 @@ test('a worker that never settles times out at the deadline, its task is ended, 
   // Chromium stopped it (running-status-changed: stopped): the next event starts it again.
   w.destroyed = true;
   t.host.versionStopped(w.versionId);
-  assert.deepEqual(await t.host.dispatch(t.request('https://a.example', 'after'), t.client), { status: 'ok', shown: 1 });
+  assert.deepEqual(await t.host.dispatch(t.request('https://a.example', 'after'), t.client), {
+    status: 'ok',
+    shown: 1,
+  });
   assert.equal(t.starts(), 3);
 });
 
-test('at most 8 notifications and one window per event; the count is the host\'s, not the worker\'s', async () => {
+test("at most 8 notifications and one window per event; the count is the host's, not the worker's", async () => {
   const t = setup(async (e, call) => {
     if (e.type === 'push') for (let i = 0; i < 20; i++) await call('showNotification', [`n${i}`, {}]);
     const opens = await Promise.all(Array.from({ length: 100 }, () => call('openWindow', ['https://a.example/x'])));
@@ -172,27 +183,41 @@ test('at most 8 notifications and one window per event; the count is the host\'s
   assert.deepEqual(t.opened, ['https://a.example/x']);
 });
 
-test('a call made after its event ended goes to the engine\'s client for that worker (Electron\'s scope and script); refused without one', async () => {
+test("a call made after its event ended goes to the engine's client for that worker (Electron's scope and script); refused without one", async () => {
   let call: ((method: string, args: unknown[]) => Promise<{ ok: boolean; value: unknown }>) | null = null;
   const t = setup(async (_e, c) => {
     call = c;
     return { status: 'ok' };
   });
   await t.host.dispatch(t.request('https://a.example', 'x'), t.client);
-  assert.deepEqual(await call!('showNotification', ['late', {}]), { ok: false, value: { name: 'AbortError', message: 'No event is running.' } });
+  assert.deepEqual(await call!('showNotification', ['late', {}]), {
+    ok: false,
+    value: { name: 'AbortError', message: 'No event is running.' },
+  });
   const asked: unknown[] = [];
   t.host.serveOutsideEvents((worker) => {
     asked.push(worker);
     return t.client;
   });
-  assert.deepEqual(await call!('showNotification', ['late', { origin: 'https://b.example', scope: 'https://b.example/' }]), { ok: true, value: null });
-  assert.deepEqual(await call!('openWindow', ['https://a.example/x']), { ok: true, value: false }, 'no window outside a click');
+  assert.deepEqual(
+    await call!('showNotification', ['late', { origin: 'https://b.example', scope: 'https://b.example/' }]),
+    { ok: true, value: null },
+  );
+  assert.deepEqual(
+    await call!('openWindow', ['https://a.example/x']),
+    { ok: true, value: false },
+    'no window outside a click',
+  );
   assert.deepEqual(t.shown, ['late']);
   assert.deepEqual(t.opened, []);
-  assert.deepEqual(asked[0], { origin: 'https://a.example', scope: 'https://a.example/', scriptURL: 'https://a.example/sw.js' });
+  assert.deepEqual(asked[0], {
+    origin: 'https://a.example',
+    scope: 'https://a.example/',
+    scriptURL: 'https://a.example/sw.js',
+  });
 });
 
-test('unregister() in the worker reports Electron\'s scope for the worker, never a scope from the message', async () => {
+test("unregister() in the worker reports Electron's scope for the worker, never a scope from the message", async () => {
   const t = setup(async (_e, _call, send) => {
     send(JSON.stringify({ id: 0, method: 'unregistered', args: ['https://b.example/'] }));
     return { status: 'ok' };
@@ -208,16 +233,34 @@ test("the worker's pushManager calls reach its origin's site service for Electro
   // The site service is a recording stand-in here (the engine's SiteService has its own tests): what this host
   // decides is which origin and registration a call is for.
   const asked: unknown[][] = [];
-  const sub: SiteSubscription = { endpoint: 'https://push.example/e1', expirationTime: null, keys: { p256dh: 'p', auth: 'a' }, applicationServerKey: null, userVisibleOnly: true };
+  const sub: SiteSubscription = {
+    endpoint: 'https://push.example/e1',
+    expirationTime: null,
+    keys: { p256dh: 'p', auth: 'a' },
+    applicationServerKey: null,
+    userVisibleOnly: true,
+  };
   const sites = (origin: string): PushBridge => ({
     permissionState: async () => ({ ok: true, value: 'granted' }),
     subscribe: async (request) => (asked.push([origin, 'subscribe', request]), { ok: true, value: sub }),
     getSubscription: async (scope) => (asked.push([origin, 'getSubscription', scope]), { ok: true, value: sub }),
-    unsubscribe: async (scope, endpoint) => (asked.push([origin, 'unsubscribe', scope, endpoint]), { ok: true, value: true }),
+    unsubscribe: async (scope, endpoint) => (
+      asked.push([origin, 'unsubscribe', scope, endpoint]),
+      { ok: true, value: true }
+    ),
   });
   const answers: unknown[] = [];
   const t = setup(async (_e, call) => {
-    answers.push(await call('subscribe', [{ scope: 'https://b.example/', workerScriptURL: 'https://b.example/evil.js', applicationServerKey: null, userVisibleOnly: true }]));
+    answers.push(
+      await call('subscribe', [
+        {
+          scope: 'https://b.example/',
+          workerScriptURL: 'https://b.example/evil.js',
+          applicationServerKey: null,
+          userVisibleOnly: true,
+        },
+      ]),
+    );
     answers.push(await call('getSubscription', ['https://b.example/']));
     answers.push(await call('unsubscribe', [sub.endpoint, 'https://b.example/']));
     answers.push(await call('permissionState', []));
@@ -225,7 +268,16 @@ test("the worker's pushManager calls reach its origin's site service for Electro
   }, sites);
   assert.deepEqual(await t.host.dispatch(t.request('https://a.example', 'x'), t.client), { status: 'ok', shown: 0 });
   assert.deepEqual(asked, [
-    ['https://a.example', 'subscribe', { scope: 'https://a.example/', workerScriptURL: 'https://a.example/sw.js', applicationServerKey: null, userVisibleOnly: true }],
+    [
+      'https://a.example',
+      'subscribe',
+      {
+        scope: 'https://a.example/',
+        workerScriptURL: 'https://a.example/sw.js',
+        applicationServerKey: null,
+        userVisibleOnly: true,
+      },
+    ],
     ['https://a.example', 'getSubscription', 'https://a.example/'],
     ['https://a.example', 'unsubscribe', 'https://a.example/', sub.endpoint],
   ]);
@@ -237,14 +289,16 @@ test("the worker's pushManager calls reach its origin's site service for Electro
   ]);
 });
 
-test('without site services a worker\'s pushManager gets AbortError results, never a crash', async () => {
+test("without site services a worker's pushManager gets AbortError results, never a crash", async () => {
   const answers: unknown[] = [];
   const t = setup(async (_e, call) => {
     answers.push(await call('getSubscription', []));
     return { status: 'ok' };
   });
   assert.deepEqual(await t.host.dispatch(t.request('https://a.example', 'x'), t.client), { status: 'ok', shown: 0 });
-  assert.deepEqual(answers, [{ ok: true, value: { ok: false, name: 'AbortError', message: 'Registration failed - push service not available' } }]);
+  assert.deepEqual(answers, [
+    { ok: true, value: { ok: false, name: 'AbortError', message: 'Registration failed - push service not available' } },
+  ]);
 });
 
 test('a malformed outcome or an oversized call is an error outcome, never a crash', async () => {

@@ -5,7 +5,18 @@ import { decideNavigation, externalUrl, isSameOrigin, siteOrigin } from '../../.
 test('only http(s) URLs without credentials are handed to the default browser', () => {
   assert.equal(externalUrl('https://example.com/a?b#c'), 'https://example.com/a?b#c');
   assert.equal(externalUrl('http://example.com'), 'http://example.com/');
-  for (const bad of ['javascript:alert(1)', 'file:///etc/passwd', 'smb://host/share', 'push-agent://settings/', 'https://u:p@example.com/', '', 'not a url', 42, null, 'https://x/' + 'a'.repeat(2100)]) {
+  for (const bad of [
+    'javascript:alert(1)',
+    'file:///etc/passwd',
+    'smb://host/share',
+    'push-agent://settings/',
+    'https://u:p@example.com/',
+    '',
+    'not a url',
+    42,
+    null,
+    'https://x/' + 'a'.repeat(2100),
+  ]) {
     assert.equal(externalUrl(bad), null, String(bad));
   }
 });
@@ -22,8 +33,14 @@ test('sites are https origins, or http on loopback for local development', () =>
 test('a site window navigates within its origin; other links go to the browser; other schemes nowhere', () => {
   const origin = 'https://example.com';
   assert.deepEqual(decideNavigation('https://example.com/next', origin, 'navigate'), { action: 'allow' });
-  assert.deepEqual(decideNavigation('https://evil.example/', origin, 'navigate'), { action: 'external', url: 'https://evil.example/' });
-  assert.deepEqual(decideNavigation('https://example.com/popup', origin, 'window-open'), { action: 'external', url: 'https://example.com/popup' });
+  assert.deepEqual(decideNavigation('https://evil.example/', origin, 'navigate'), {
+    action: 'external',
+    url: 'https://evil.example/',
+  });
+  assert.deepEqual(decideNavigation('https://example.com/popup', origin, 'window-open'), {
+    action: 'external',
+    url: 'https://example.com/popup',
+  });
   assert.deepEqual(decideNavigation('javascript:alert(1)', origin, 'window-open'), { action: 'deny' });
   assert.deepEqual(decideNavigation('file:///etc/passwd', origin, 'navigate'), { action: 'deny' });
   assert.equal(isSameOrigin('https://example.com:444/', origin), false);

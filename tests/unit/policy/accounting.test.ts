@@ -1,17 +1,35 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BurstGrace, genericNotificationTitle, judgeSilentPush, type SilentPush, type SilentVerdict } from '../../../src/engine/policy/accounting.ts';
+import {
+  BurstGrace,
+  genericNotificationTitle,
+  judgeSilentPush,
+  type SilentPush,
+  type SilentVerdict,
+} from '../../../src/engine/policy/accounting.ts';
 
 const base: SilentPush = { hasBudget: true, userVisibleOnly: false, inGrace: false, left: 5 };
 const table: Array<[string, Partial<SilentPush>, SilentVerdict]> = [
-  ['a user-made endpoint has no budget: never charged', { hasBudget: false, left: 0 }, { kind: 'free', reason: 'no-budget' }],
+  [
+    'a user-made endpoint has no budget: never charged',
+    { hasBudget: false, left: 0 },
+    { kind: 'free', reason: 'no-budget' },
+  ],
   ['inside the burst grace: not charged', { inGrace: true, left: 0 }, { kind: 'free', reason: 'burst-grace' }],
   ['budget left: charged', {}, { kind: 'charge', pauseAfter: false }],
   ['last unit: charged and paused', { left: 1 }, { kind: 'charge', pauseAfter: true }],
   ['nothing left (cap 0): paused', { left: 0 }, { kind: 'charge', pauseAfter: true }],
-  ['userVisibleOnly with budget: spends it, never paused', { userVisibleOnly: true, left: 1 }, { kind: 'charge', pauseAfter: false }],
+  [
+    'userVisibleOnly with budget: spends it, never paused',
+    { userVisibleOnly: true, left: 1 },
+    { kind: 'charge', pauseAfter: false },
+  ],
   ['userVisibleOnly without budget: the generic notification', { userVisibleOnly: true, left: 0 }, { kind: 'generic' }],
-  ['userVisibleOnly in grace: free', { userVisibleOnly: true, left: 0, inGrace: true }, { kind: 'free', reason: 'burst-grace' }],
+  [
+    'userVisibleOnly in grace: free',
+    { userVisibleOnly: true, left: 0, inGrace: true },
+    { kind: 'free', reason: 'burst-grace' },
+  ],
 ];
 for (const [name, over, want] of table) {
   test(`silent push rule: ${name}`, () => assert.deepEqual(judgeSilentPush({ ...base, ...over }), want));

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BudgetLedger, settle, STORE_KEY, type BudgetEntry, type BudgetRule } from '../../../src/engine/policy/budget.ts';
+import {
+  BudgetLedger,
+  settle,
+  STORE_KEY,
+  type BudgetEntry,
+  type BudgetRule,
+} from '../../../src/engine/policy/budget.ts';
 import { MemoryStore } from '../../support/memory-store.ts';
 
 const MIN = 60_000;

@@ -5,7 +5,12 @@ import { defaultPolicy } from '../../../src/engine/preferences-service.ts';
 import { silentLogger } from '../../../src/engine/log.ts';
 import type { PowerSource, PowerState } from '../../../src/engine/ports.ts';
 
-const table: Array<[PowerState, { cap: number; refillMs: number | null; deadline: number; keepAlive: number; coalesce: number; urgency: string }]> = [
+const table: Array<
+  [
+    PowerState,
+    { cap: number; refillMs: number | null; deadline: number; keepAlive: number; coalesce: number; urgency: string },
+  ]
+> = [
   ['ac', { cap: 16, refillMs: 30 * 60_000, deadline: 30_000, keepAlive: 30_000, coalesce: 0, urgency: 'very-low' }],
   ['battery', { cap: 8, refillMs: 60 * 60_000, deadline: 30_000, keepAlive: 10_000, coalesce: 0, urgency: 'low' }],
   ['low', { cap: 2, refillMs: null, deadline: 10_000, keepAlive: 0, coalesce: 10_000, urgency: 'high' }],
@@ -44,7 +49,12 @@ for (const [from, to, fires] of transitions) {
 
 test('numbers are read live from the preferences', () => {
   const policy = defaultPolicy();
-  const p = new PowerPolicy(new FixedPowerSource('low'), () => policy, silentLogger, () => {});
+  const p = new PowerPolicy(
+    new FixedPowerSource('low'),
+    () => policy,
+    silentLogger,
+    () => {},
+  );
   policy.lowPowerCoalesceSeconds = 2;
   policy.budgetCap.low = 5;
   assert.equal(p.coalesceMs(), 2000);

@@ -41,7 +41,12 @@ test('time until the end of a period crossing midnight', () => {
 function tracker(settings: { q: QuietHours }, startAt: string) {
   const clock = new ManualClock(Date.UTC(2026, 0, 5) + at(startAt));
   const ends: number[] = [];
-  const t = new QuietHoursTracker(clock, () => settings.q, (held) => ends.push(held), (now) => ((now % (24 * H)) + 24 * H) % (24 * H));
+  const t = new QuietHoursTracker(
+    clock,
+    () => settings.q,
+    (held) => ends.push(held),
+    (now) => ((now % (24 * H)) + 24 * H) % (24 * H),
+  );
   return { clock, ends, t };
 }
 

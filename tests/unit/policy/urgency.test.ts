@@ -11,7 +11,15 @@ function setup(store = new MemoryStore()) {
   const clock = new ManualClock();
   const sent: string[] = [];
   let open = true;
-  const n = new UrgencyNegotiator({ store, clock, logger: silentLogger, serviceUrl: URL, send: (f) => (open ? (sent.push(f), true) : false), replyTimeoutMs: 5000, closeGraceMs: 3000 });
+  const n = new UrgencyNegotiator({
+    store,
+    clock,
+    logger: silentLogger,
+    serviceUrl: URL,
+    send: (f) => (open ? (sent.push(f), true) : false),
+    replyTimeoutMs: 5000,
+    closeGraceMs: 3000,
+  });
   return { n, clock, sent, store, close: () => (open = false) };
 }
 const mins = (sent: string[]) => sent.map((f) => (JSON.parse(f) as { min: string }).min);

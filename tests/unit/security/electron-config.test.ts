@@ -109,27 +109,40 @@ export function checkElectronConfig(sources: Sources): Finding[] {
         if (wp === 'missing') defaultSessionWindows++;
         continue;
       }
-      if (wp.properties.some((p) => ts.isSpreadAssignment(p))) add('web-preferences', file, 'webPreferences must not be spread (it cannot be checked)');
+      if (wp.properties.some((p) => ts.isSpreadAssignment(p)))
+        add('web-preferences', file, 'webPreferences must not be spread (it cannot be checked)');
       if (literal(prop(wp, 'sandbox')) !== 'true') add('web-preferences', file, 'sandbox must be true');
-      if (literal(prop(wp, 'contextIsolation')) !== 'true') add('web-preferences', file, 'contextIsolation must be true');
+      if (literal(prop(wp, 'contextIsolation')) !== 'true')
+        add('web-preferences', file, 'contextIsolation must be true');
       for (const off of ['nodeIntegration', 'nodeIntegrationInWorker', 'nodeIntegrationInSubFrames', 'webviewTag']) {
         const v = literal(prop(wp, off));
         if (v !== undefined && v !== 'false') add('web-preferences', file, `${off} must be false or absent`);
       }
       const webSecurity = literal(prop(wp, 'webSecurity'));
-      if (webSecurity !== undefined && webSecurity !== 'true') add('web-preferences', file, 'webSecurity must not be turned off');
-      for (const banned of ['allowRunningInsecureContent', 'experimentalFeatures', 'enableBlinkFeatures', 'partition']) {
-        if (prop(wp, banned)) add(banned === 'partition' ? 'permissions' : 'web-preferences', file, `${banned} must not be set`);
+      if (webSecurity !== undefined && webSecurity !== 'true')
+        add('web-preferences', file, 'webSecurity must not be turned off');
+      for (const banned of [
+        'allowRunningInsecureContent',
+        'experimentalFeatures',
+        'enableBlinkFeatures',
+        'partition',
+      ]) {
+        if (prop(wp, banned))
+          add(banned === 'partition' ? 'permissions' : 'web-preferences', file, `${banned} must not be set`);
       }
       if (!prop(wp, 'session')) defaultSessionWindows++;
     }
 
     // navigation: each window's contents limit navigation and window.open.
     if (windows.length > 0) {
-      const navigates = fileCalls.filter((c) => method(c) === 'on' && c.arguments[0]?.getText() === "'will-navigate'").length;
+      const navigates = fileCalls.filter(
+        (c) => method(c) === 'on' && c.arguments[0]?.getText() === "'will-navigate'",
+      ).length;
       const opens = fileCalls.filter((c) => method(c) === 'setWindowOpenHandler').length;
-      if (navigates < windows.length) add('navigation', file, `${windows.length} window(s) but ${navigates} will-navigate handler(s)`);
-      if (opens < windows.length) add('navigation', file, `${windows.length} window(s) but ${opens} setWindowOpenHandler call(s)`);
+      if (navigates < windows.length)
+        add('navigation', file, `${windows.length} window(s) but ${navigates} will-navigate handler(s)`);
+      if (opens < windows.length)
+        add('navigation', file, `${windows.length} window(s) but ${opens} setWindowOpenHandler call(s)`);
     }
 
     for (const call of fileCalls) {
@@ -143,12 +156,20 @@ export function checkElectronConfig(sources: Sources): Finding[] {
         if (arg && ts.isIdentifier(arg)) {
           const init = declarationOf(arg.text, scope)?.initializer;
           ok = !!init && ts.isCallExpression(init) && init.expression.getText() === 'externalUrl';
-        } else if (arg && ts.isPropertyAccessExpression(arg) && arg.name.text === 'url' && ts.isIdentifier(arg.expression)) {
+        } else if (
+          arg &&
+          ts.isPropertyAccessExpression(arg) &&
+          arg.name.text === 'url' &&
+          ts.isIdentifier(arg.expression)
+        ) {
           const init = declarationOf(arg.expression.text, scope)?.initializer;
           ok = !!init && ts.isCallExpression(init) && init.expression.getText() === 'decideNavigation';
         }
-        const importsPolicy = sf.statements.some((s) => ts.isImportDeclaration(s) && s.moduleSpecifier.getText().includes('url-policy'));
-        if (!ok || !importsPolicy) add('open-external', file, `shell.openExternal(${arg?.getText() ?? ''}) is not a url-policy result`);
+        const importsPolicy = sf.statements.some(
+          (s) => ts.isImportDeclaration(s) && s.moduleSpecifier.getText().includes('url-policy'),
+        );
+        if (!ok || !importsPolicy)
+          add('open-external', file, `shell.openExternal(${arg?.getText() ?? ''}) is not a url-policy result`);
       }
 
       // ipc: listeners only in the hub, and each of the hub's listeners checks its sender frame.
@@ -157,38 +178,64 @@ export function checkElectronConfig(sources: Sources): Finding[] {
         const receiver = (call.expression as ts.PropertyAccessExpression).expression.getText();
         const channelArg = call.arguments[0]?.getText() ?? '';
         const isIpc = receiver === 'ipcMain' || receiver === 'ipc' || channelArg.startsWith('IpcChannel.');
-        if (isIpc && path.basename(file) !== 'ipc-hub.ts') add('ipc', file, `${receiver}.${m}(${channelArg}) outside the IPC hub`);
+        if (isIpc && path.basename(file) !== 'ipc-hub.ts')
+          add('ipc', file, `${receiver}.${m}(${channelArg}) outside the IPC hub`);
         else if (isIpc) {
           const handler = call.arguments[1];
-          const target = handler && ts.isArrowFunction(handler) && ts.isCallExpression(handler.body) ? handler.body.expression.getText().replace(/^this\./, '') : null;
+          const target =
+            handler && ts.isArrowFunction(handler) && ts.isCallExpression(handler.body)
+              ? handler.body.expression.getText().replace(/^this\./, '')
+              : null;
           // The method the listener calls must check the sender frame, itself or through one helper it calls.
           const checks = (name: string | null, depth: number): boolean => {
             if (!name || depth > 2) return false;
             let ok = false;
             walk(sf, (n) => {
-              if (!ok && (ts.isMethodDeclaration(n) || ts.isFunctionDeclaration(n)) && n.name?.getText() === name && n.body) {
+              if (
+                !ok &&
+                (ts.isMethodDeclaration(n) || ts.isFunctionDeclaration(n)) &&
+                n.name?.getText() === name &&
+                n.body
+              ) {
                 const body = n.body.getText();
-                if (body.includes('senderFrame') && /is(SettingsFrame|WorkerHostFrame|SameOrigin)\(/.test(body) && /isMainFrame\(/.test(body)) ok = true;
-                else for (const [, helper] of body.matchAll(/this\.(#?\w+)\(event\)/g)) if (checks(helper!, depth + 1)) ok = true;
+                if (
+                  body.includes('senderFrame') &&
+                  /is(SettingsFrame|WorkerHostFrame|SameOrigin)\(/.test(body) &&
+                  /isMainFrame\(/.test(body)
+                )
+                  ok = true;
+                else
+                  for (const [, helper] of body.matchAll(/this\.(#?\w+)\(event\)/g))
+                    if (checks(helper!, depth + 1)) ok = true;
               }
             });
             return ok;
           };
           const checked = checks(target, 0);
-          if (!checked) add('ipc', file, `${receiver}.${m}(${channelArg}) does not go through a sender-checking method`);
+          if (!checked)
+            add('ipc', file, `${receiver}.${m}(${channelArg}) does not go through a sender-checking method`);
         }
       }
 
       // permissions: every session made here denies by default.
       if (name === 'session.fromPartition') {
         const scope = enclosingFunction(call);
-        const decl = call.parent && ts.isVariableDeclaration(call.parent) && ts.isIdentifier(call.parent.name) ? call.parent.name.text : null;
-        const set = (what: string) => decl !== null && calls(scope.getSourceFile()).some((c) => enclosingFunction(c) === scope && callee(c) === `${decl}.${what}`);
-        if (!set('setPermissionRequestHandler')) add('permissions', file, 'a session from fromPartition has no setPermissionRequestHandler');
-        if (!set('setPermissionCheckHandler')) add('permissions', file, 'a session from fromPartition has no setPermissionCheckHandler');
+        const decl =
+          call.parent && ts.isVariableDeclaration(call.parent) && ts.isIdentifier(call.parent.name)
+            ? call.parent.name.text
+            : null;
+        const set = (what: string) =>
+          decl !== null &&
+          calls(scope.getSourceFile()).some((c) => enclosingFunction(c) === scope && callee(c) === `${decl}.${what}`);
+        if (!set('setPermissionRequestHandler'))
+          add('permissions', file, 'a session from fromPartition has no setPermissionRequestHandler');
+        if (!set('setPermissionCheckHandler'))
+          add('permissions', file, 'a session from fromPartition has no setPermissionCheckHandler');
       }
-      if (name === 'session.defaultSession.setPermissionRequestHandler') defaultSessionGuarded = { ...defaultSessionGuarded, request: true };
-      if (name === 'session.defaultSession.setPermissionCheckHandler') defaultSessionGuarded = { ...defaultSessionGuarded, check: true };
+      if (name === 'session.defaultSession.setPermissionRequestHandler')
+        defaultSessionGuarded = { ...defaultSessionGuarded, request: true };
+      if (name === 'session.defaultSession.setPermissionCheckHandler')
+        defaultSessionGuarded = { ...defaultSessionGuarded, check: true };
 
       // protocol: handlers serve only through the pure routers, never file:// or a path built from the request.
       if (m === 'handle' && /protocol$/.test((call.expression as ts.PropertyAccessExpression).expression.getText())) {
@@ -196,13 +243,22 @@ export function checkElectronConfig(sources: Sources): Finding[] {
         if (!/settingsAsset\(/.test(body)) add('protocol', file, 'protocol.handle does not route through app-assets');
         // A site's session loads from the network as a browser does: a handler there would re-fetch the site's
         // requests in main (redirects followed there, CORS bypassed, will-redirect never fired).
-        if ((call.expression as ts.PropertyAccessExpression).expression.getText() !== 'protocol') add('protocol', file, "a session's protocol.handle intercepts the site's own requests");
-        if (/file:|pathToFileURL|request\.url\s*\)?\s*[,)]\s*.*readFile|readFile\(\s*(request|new URL)/.test(body) || /net\.fetch\(\s*['"`]file/.test(body)) add('protocol', file, 'protocol.handle reads a path taken from the request');
+        if ((call.expression as ts.PropertyAccessExpression).expression.getText() !== 'protocol')
+          add('protocol', file, "a session's protocol.handle intercepts the site's own requests");
+        if (
+          /file:|pathToFileURL|request\.url\s*\)?\s*[,)]\s*.*readFile|readFile\(\s*(request|new URL)/.test(body) ||
+          /net\.fetch\(\s*['"`]file/.test(body)
+        )
+          add('protocol', file, 'protocol.handle reads a path taken from the request');
       }
     }
   }
   if (defaultSessionWindows > 0 && !(defaultSessionGuarded.request && defaultSessionGuarded.check)) {
-    add('permissions', '(default session)', `${defaultSessionWindows} window(s) use the default session, which has no permission request/check handler`);
+    add(
+      'permissions',
+      '(default session)',
+      `${defaultSessionWindows} window(s) use the default session, which has no permission request/check handler`,
+    );
   }
   return findings;
 }
@@ -210,21 +266,34 @@ export function checkElectronConfig(sources: Sources): Finding[] {
 /** The settings CSP: nothing inline, no eval, no network, no framing. */
 export function checkCsp(csp: string): string[] {
   const problems: string[] = [];
-  const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([k, ...v]) => [k!.toLowerCase(), v] as const));
+  const directives = new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([k, ...v]) => [k!.toLowerCase(), v] as const),
+  );
   const has = (k: string, v: string) => directives.get(k)?.includes(v) ?? false;
   if (!has('default-src', "'none'")) problems.push("default-src must be 'none'");
   const script = directives.get('script-src') ?? directives.get('default-src') ?? [];
-  if (script.some((v) => ["'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", '*', 'data:', 'http:', 'https:'].includes(v))) problems.push('script-src allows inline, eval or remote code');
+  if (
+    script.some((v) =>
+      ["'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", '*', 'data:', 'http:', 'https:'].includes(v),
+    )
+  )
+    problems.push('script-src allows inline, eval or remote code');
   if (!has('base-uri', "'none'")) problems.push("base-uri must be 'none'");
   if (!has('form-action', "'none'")) problems.push("form-action must be 'none'");
   const connect = directives.get('connect-src') ?? directives.get('default-src') ?? [];
-  if (!connect.every((v) => v === "'none'")) problems.push('connect-src must be none (the renderer talks only through the preload)');
+  if (!connect.every((v) => v === "'none'"))
+    problems.push('connect-src must be none (the renderer talks only through the preload)');
   return problems;
 }
 
 function mainSources(): Sources {
   const out: Sources = {};
-  for (const name of fs.readdirSync(MAIN_DIR)) if (name.endsWith('.ts')) out[name] = fs.readFileSync(path.join(MAIN_DIR, name), 'utf8');
+  for (const name of fs.readdirSync(MAIN_DIR))
+    if (name.endsWith('.ts')) out[name] = fs.readFileSync(path.join(MAIN_DIR, name), 'utf8');
   return out;
 }
 
@@ -253,7 +322,9 @@ describe('Electron configuration of src/main', () => {
     const asset = settingsAsset('push-agent://settings/settings.html', '/r');
     assert.equal(asset?.headers['content-security-policy'], SETTINGS_CSP);
     assert.equal(asset?.headers['x-frame-options'], 'DENY');
-    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(fs.readFileSync(RENDERER_HTML, 'utf8'));
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(
+      fs.readFileSync(RENDERER_HTML, 'utf8'),
+    );
     assert.ok(meta, 'settings.html has a CSP meta tag');
     assert.deepEqual(checkCsp(meta[1]!), []);
     assert.match(sources['settings-window.ts'] ?? '', /protocol\.handle\(APP_SCHEME/);
@@ -280,25 +351,74 @@ export function make() {
 
   const cases: Array<[Rule, string, string]> = [
     ['web-preferences', 'sandbox off', goodWindow.replace('sandbox: true', 'sandbox: false')],
-    ['web-preferences', 'contextIsolation missing', goodWindow.replace('contextIsolation: true', 'nodeIntegration: false')],
-    ['web-preferences', 'nodeIntegration on', goodWindow.replace('sandbox: true', 'sandbox: true, nodeIntegration: true')],
+    [
+      'web-preferences',
+      'contextIsolation missing',
+      goodWindow.replace('contextIsolation: true', 'nodeIntegration: false'),
+    ],
+    [
+      'web-preferences',
+      'nodeIntegration on',
+      goodWindow.replace('sandbox: true', 'sandbox: true, nodeIntegration: true'),
+    ],
     ['web-preferences', 'webSecurity off', goodWindow.replace('sandbox: true', 'sandbox: true, webSecurity: false')],
-    ['web-preferences', 'allowRunningInsecureContent', goodWindow.replace('sandbox: true', 'sandbox: true, allowRunningInsecureContent: true')],
-    ['web-preferences', 'experimentalFeatures', goodWindow.replace('sandbox: true', 'sandbox: true, experimentalFeatures: true')],
+    [
+      'web-preferences',
+      'allowRunningInsecureContent',
+      goodWindow.replace('sandbox: true', 'sandbox: true, allowRunningInsecureContent: true'),
+    ],
+    [
+      'web-preferences',
+      'experimentalFeatures',
+      goodWindow.replace('sandbox: true', 'sandbox: true, experimentalFeatures: true'),
+    ],
     ['web-preferences', 'spread preferences', goodWindow.replace('sandbox: true', '...prefs, sandbox: true')],
     ['navigation', 'no will-navigate', goodWindow.replace(/.*will-navigate.*\n/, '')],
     ['navigation', 'no setWindowOpenHandler', goodWindow.replace(/.*setWindowOpenHandler.*\n/, '')],
-    ['open-external', 'raw URL to openExternal', `${goodWindow}\nexport function go(url: string) { void shell.openExternal(url); }`],
-    ['open-external', 'openExternal of a checked URL without the import', goodWindow.replace("import { externalUrl } from './url-policy.ts';", '') + '\nexport function go(u: string) { const x = externalUrl(u); if (x) void shell.openExternal(x); }'],
+    [
+      'open-external',
+      'raw URL to openExternal',
+      `${goodWindow}\nexport function go(url: string) { void shell.openExternal(url); }`,
+    ],
+    [
+      'open-external',
+      'openExternal of a checked URL without the import',
+      goodWindow.replace("import { externalUrl } from './url-policy.ts';", '') +
+        '\nexport function go(u: string) { const x = externalUrl(u); if (x) void shell.openExternal(x); }',
+    ],
     ['ipc', 'ipcMain listener outside the hub', `import { ipcMain } from 'electron';\nipcMain.handle('x', () => 1);`],
-    ['ipc', 'hub listener without a sender check', `export class IpcHub { attach(ipc) { ipc.handle(IpcChannel.settingsCall, (event, m) => this.#call(event, m)); } #call(event, m) { return m; } }`],
-    ['permissions', 'partition session without a request handler', goodWindow.replace(/.*setPermissionRequestHandler.*\n/, '')],
-    ['permissions', 'partition session without a check handler', goodWindow.replace(/.*setPermissionCheckHandler.*\n/, '')],
-    ['permissions', 'inline partition session', goodWindow.replace('session: ses,', "session: session.fromPartition('y'),")],
+    [
+      'ipc',
+      'hub listener without a sender check',
+      `export class IpcHub { attach(ipc) { ipc.handle(IpcChannel.settingsCall, (event, m) => this.#call(event, m)); } #call(event, m) { return m; } }`,
+    ],
+    [
+      'permissions',
+      'partition session without a request handler',
+      goodWindow.replace(/.*setPermissionRequestHandler.*\n/, ''),
+    ],
+    [
+      'permissions',
+      'partition session without a check handler',
+      goodWindow.replace(/.*setPermissionCheckHandler.*\n/, ''),
+    ],
+    [
+      'permissions',
+      'inline partition session',
+      goodWindow.replace('session: ses,', "session: session.fromPartition('y'),"),
+    ],
     ['permissions', 'partition webPreference', goodWindow.replace('session: ses,', "partition: 'persist:x',")],
     ['permissions', 'default session without handlers', goodWindow.replace('session: ses, ', '')],
-    ['protocol', 'a site session intercepting its https requests', `import { session } from 'electron';\nconst ses = session.fromPartition('persist:x');\nses.setPermissionRequestHandler((_w, _p, cb) => cb(false));\nses.setPermissionCheckHandler(() => false);\nses.protocol.handle('https', (request) => settingsAsset(request.url, '/r') ? new Response('') : ses.fetch(request, { bypassCustomProtocolHandlers: true }));`],
-    ['protocol', 'protocol.handle serving request paths from disk', `import { protocol, net } from 'electron';\nprotocol.handle('app', (request) => net.fetch('file://' + new URL(request.url).pathname));`],
+    [
+      'protocol',
+      'a site session intercepting its https requests',
+      `import { session } from 'electron';\nconst ses = session.fromPartition('persist:x');\nses.setPermissionRequestHandler((_w, _p, cb) => cb(false));\nses.setPermissionCheckHandler(() => false);\nses.protocol.handle('https', (request) => settingsAsset(request.url, '/r') ? new Response('') : ses.fetch(request, { bypassCustomProtocolHandlers: true }));`,
+    ],
+    [
+      'protocol',
+      'protocol.handle serving request paths from disk',
+      `import { protocol, net } from 'electron';\nprotocol.handle('app', (request) => net.fetch('file://' + new URL(request.url).pathname));`,
+    ],
   ];
   for (const [rule, what, source] of cases) {
     test(`rule ${rule} fails for: ${what}`, () => {
@@ -308,7 +428,9 @@ export function make() {
   }
 
   test('a default-session window passes once the default session has both handlers', () => {
-    const src = goodWindow.replace('session: ses, ', '') + '\nsession.defaultSession.setPermissionRequestHandler((_w, _p, cb) => cb(false));\nsession.defaultSession.setPermissionCheckHandler(() => false);';
+    const src =
+      goodWindow.replace('session: ses, ', '') +
+      '\nsession.defaultSession.setPermissionRequestHandler((_w, _p, cb) => cb(false));\nsession.defaultSession.setPermissionCheckHandler(() => false);';
     assert.deepEqual(checkElectronConfig({ 'ok.ts': src }), []);
   });
 
@@ -333,7 +455,20 @@ describe('protocol request routers refuse traversal', () => {
   const RENDERER = path.resolve('/opt/push-agent/renderer');
 
   test('settings scheme: .., encoded %2e%2e and %2f, absolute paths, backslashes and NUL are refused', () => {
-    for (const p of ['/../main.js', '/..%2fmain.js', '/%2e%2e/%2e%2e/etc/passwd', '/%2e%2e%5csecret.js', '/%2Fetc%2Fpasswd.html', '/..\\..\\x.js', '/a/b.js', '/.env.js', '/%00settings.html', '//etc/passwd.html', '/%252e%252e/x.js', '/%E0%A4%A.js']) {
+    for (const p of [
+      '/../main.js',
+      '/..%2fmain.js',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/%2e%2e%5csecret.js',
+      '/%2Fetc%2Fpasswd.html',
+      '/..\\..\\x.js',
+      '/a/b.js',
+      '/.env.js',
+      '/%00settings.html',
+      '//etc/passwd.html',
+      '/%252e%252e/x.js',
+      '/%E0%A4%A.js',
+    ]) {
       const asset = settingsAsset(`push-agent://settings${p}`, RENDERER);
       assert.ok(asset === null || path.dirname(asset.file) === RENDERER, `${p} escaped to ${asset?.file}`);
     }
@@ -343,7 +478,25 @@ describe('protocol request routers refuse traversal', () => {
   });
 
   test('fuzz: any request path maps to a file directly inside the served directory, or to nothing', () => {
-    const segment = fc.oneof(fc.constantFrom('..', '.', '%2e%2e', '%2E%2e', '%2f', '%5c', '\\', '', 'settings.html', 'host.js', '__push-agent__', '%00', 'etc', 'passwd'), fc.string({ maxLength: 8 }));
+    const segment = fc.oneof(
+      fc.constantFrom(
+        '..',
+        '.',
+        '%2e%2e',
+        '%2E%2e',
+        '%2f',
+        '%5c',
+        '\\',
+        '',
+        'settings.html',
+        'host.js',
+        '__push-agent__',
+        '%00',
+        'etc',
+        'passwd',
+      ),
+      fc.string({ maxLength: 8 }),
+    );
     fc.assert(
       fc.property(fc.array(segment, { maxLength: 6 }), (parts) => {
         const p = `/${parts.join('/')}`;

@@ -11,7 +11,11 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { SETTINGS_METHODS, type SettingsCall } from '../../../src/shared/ipc.ts';
 import { InvalidArgumentError, SETTINGS_LIMITS, validateSettingsCall } from '../../../src/shared/settings-validate.ts';
-import { NOTIFICATION_LIMITS, NotificationOptionsError, validateNotification } from '../../../src/engine/notification.ts';
+import {
+  NOTIFICATION_LIMITS,
+  NotificationOptionsError,
+  validateNotification,
+} from '../../../src/engine/notification.ts';
 import { decideNavigation, externalUrl, isSameOrigin, siteOrigin } from '../../../src/main/url-policy.ts';
 import { isSettingsFrame } from '../../../src/main/sender-policy.ts';
 
@@ -37,14 +41,37 @@ const edgyString = fc.oneof(
   fc.string(),
   fc.stringMatching(/^[A-Za-z0-9-]{0,70}$/),
   fc.webUrl({ withQueryParameters: true, withFragments: true }),
-  fc.constantFrom('ws://localhost:8080/', 'wss://push.example/', 'http://localhost/', 'http://evil.example/', 'https://u:p@a.example/', 'javascript:alert(1)', 'file:///etc/passwd', 'data:text/html,x', ' ', '23:59', '24:00', '7:00', 'very-low', 'high', 'local', 'Local', 'local '),
+  fc.constantFrom(
+    'ws://localhost:8080/',
+    'wss://push.example/',
+    'http://localhost/',
+    'http://evil.example/',
+    'https://u:p@a.example/',
+    'javascript:alert(1)',
+    'file:///etc/passwd',
+    'data:text/html,x',
+    ' ',
+    '23:59',
+    '24:00',
+    '7:00',
+    'very-low',
+    'high',
+    'local',
+    'Local',
+    'local ',
+  ),
   fc.string({ minLength: 190, maxLength: 260 }),
   fc.nat({ max: 3000 }).map((n) => 'a'.repeat(n)),
   fc.stringMatching(/^[A-Za-z0-9_-]{80,92}={0,2}$/),
 );
-const edgyNumber = fc.oneof(fc.integer({ min: -5, max: 1100 }), fc.double(), fc.constantFrom(NaN, Infinity, -0, 2 ** 53));
+const edgyNumber = fc.oneof(
+  fc.integer({ min: -5, max: 1100 }),
+  fc.double(),
+  fc.constantFrom(NaN, Infinity, -0, 2 ** 53),
+);
 const leaf = fc.oneof(edgyString, edgyNumber, fc.boolean(), fc.constantFrom(null, undefined), cloneable);
-const byPower = (v: fc.Arbitrary<unknown>) => fc.oneof(fc.record({ ac: v, battery: v, low: v, extra: v }, { requiredKeys: [] }), leaf);
+const byPower = (v: fc.Arbitrary<unknown>) =>
+  fc.oneof(fc.record({ ac: v, battery: v, low: v, extra: v }, { requiredKeys: [] }), leaf);
 const patch = fc.record(
   {
     serviceUrl: leaf,
@@ -71,16 +98,30 @@ const patch = fc.record(
   },
   { requiredKeys: [] },
 );
-const argument = fc.oneof(leaf, patch, fc.record({ label: leaf, applicationServerKey: leaf }, { requiredKeys: [] }), fc.record({ subscriptionId: leaf, limit: leaf }, { requiredKeys: [] }));
-const settingsMethod = fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...SETTINGS_METHODS) }, { weight: 1, arbitrary: fc.oneof(fc.string(), cloneable) });
-const args = fc.oneof({ weight: 9, arbitrary: fc.array(argument, { maxLength: 3 }) }, { weight: 1, arbitrary: cloneable });
+const argument = fc.oneof(
+  leaf,
+  patch,
+  fc.record({ label: leaf, applicationServerKey: leaf }, { requiredKeys: [] }),
+  fc.record({ subscriptionId: leaf, limit: leaf }, { requiredKeys: [] }),
+);
+const settingsMethod = fc.oneof(
+  { weight: 9, arbitrary: fc.constantFrom(...SETTINGS_METHODS) },
+  { weight: 1, arbitrary: fc.oneof(fc.string(), cloneable) },
+);
+const args = fc.oneof(
+  { weight: 9, arbitrary: fc.array(argument, { maxLength: 3 }) },
+  { weight: 1, arbitrary: cloneable },
+);
 
 // ---- independent schema checks: what the engine may rely on after validation ----
 
 const isId = (v: unknown) => typeof v === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(v);
-const isLabel = (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= SETTINGS_LIMITS.labelChars && v === v.trim();
-const isInt = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-const hasOnly = (o: object, keys: readonly string[]) => Object.getPrototypeOf(o) === Object.prototype && Object.keys(o).every((k) => keys.includes(k));
+const isLabel = (v: unknown) =>
+  typeof v === 'string' && v.length >= 1 && v.length <= SETTINGS_LIMITS.labelChars && v === v.trim();
+const isInt = (v: unknown, min: number, max: number) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const hasOnly = (o: object, keys: readonly string[]) =>
+  Object.getPrototypeOf(o) === Object.prototype && Object.keys(o).every((k) => keys.includes(k));
 const POWER = ['ac', 'battery', 'low'] as const;
 
 function url(v: unknown, protocols: readonly string[]): boolean {
@@ -94,7 +135,8 @@ function powerRecord(v: unknown, item: (x: unknown) => boolean): boolean {
 }
 
 function isPatch(p: unknown): boolean {
-  if (typeof p !== 'object' || p === null || !hasOnly(p, ['serviceUrl', 'startAtLogin', 'quietHours', 'policy'])) return false;
+  if (typeof p !== 'object' || p === null || !hasOnly(p, ['serviceUrl', 'startAtLogin', 'quietHours', 'policy']))
+    return false;
   const o = p as Record<string, unknown>;
   // 'local', exactly: the push service embedded in the app.
   if ('serviceUrl' in o && o.serviceUrl !== 'local' && !url(o.serviceUrl, ['ws:', 'wss:'])) return false;
@@ -103,7 +145,8 @@ function isPatch(p: unknown): boolean {
     const q = o.quietHours as Record<string, unknown>;
     if (!hasOnly(q, ['enabled', 'start', 'end'])) return false;
     if ('enabled' in q && typeof q.enabled !== 'boolean') return false;
-    for (const k of ['start', 'end']) if (k in q && !(typeof q[k] === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(q[k]))) return false;
+    for (const k of ['start', 'end'])
+      if (k in q && !(typeof q[k] === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(q[k]))) return false;
   }
   if ('policy' in o) {
     const pol = o.policy as Record<string, unknown>;
@@ -140,7 +183,15 @@ function isValidSettingsCall(call: SettingsCall): boolean {
       return a.length === 1 && isId(a[0]);
     case 'createEndpoint': {
       const e = a[0] as Record<string, unknown>;
-      return a.length === 1 && hasOnly(e, ['label', 'applicationServerKey']) && isLabel(e.label) && (!('applicationServerKey' in e) || (typeof e.applicationServerKey === 'string' && /^[A-Za-z0-9_-]+={0,2}$/.test(e.applicationServerKey) && e.applicationServerKey.length <= SETTINGS_LIMITS.keyChars));
+      return (
+        a.length === 1 &&
+        hasOnly(e, ['label', 'applicationServerKey']) &&
+        isLabel(e.label) &&
+        (!('applicationServerKey' in e) ||
+          (typeof e.applicationServerKey === 'string' &&
+            /^[A-Za-z0-9_-]+={0,2}$/.test(e.applicationServerKey) &&
+            e.applicationServerKey.length <= SETTINGS_LIMITS.keyChars))
+      );
     }
     case 'renameSubscription':
       return a.length === 2 && isId(a[0]) && isLabel(a[1]);
@@ -154,7 +205,12 @@ function isValidSettingsCall(call: SettingsCall): boolean {
     case 'getHistory': {
       if (a.length === 0) return true;
       const f = a[0] as Record<string, unknown>;
-      return a.length === 1 && hasOnly(f, ['subscriptionId', 'limit']) && (!('subscriptionId' in f) || isId(f.subscriptionId)) && (!('limit' in f) || isInt(f.limit, 1, SETTINGS_LIMITS.historyLimit));
+      return (
+        a.length === 1 &&
+        hasOnly(f, ['subscriptionId', 'limit']) &&
+        (!('subscriptionId' in f) || isId(f.subscriptionId)) &&
+        (!('limit' in f) || isInt(f.limit, 1, SETTINGS_LIMITS.historyLimit))
+      );
     }
     case 'setPreferences':
       return a.length === 1 && isPatch(a[0]);
@@ -205,7 +261,11 @@ describe('settings window calls (validateSettingsCall)', () => {
       throw new Error('boom');
     };
     const hostile = fc.constantFrom<unknown>(
-      { get label() { return bomb(); } },
+      {
+        get label() {
+          return bomb();
+        },
+      },
       new Proxy({}, { getPrototypeOf: bomb }),
       new Proxy({}, { ownKeys: bomb }),
       { toString: bomb, valueOf: bomb },
@@ -217,26 +277,47 @@ describe('settings window calls (validateSettingsCall)', () => {
     );
     const failures: string[] = [];
     fc.assert(
-      fc.property(fc.constantFrom(...SETTINGS_METHODS), fc.array(fc.oneof(hostile, argument), { minLength: 0, maxLength: 2 }), (method, a) => {
-        try {
-          const call = validateSettingsCall(method, a);
-          assert.ok(isValidSettingsCall(call));
-        } catch (err) {
-          if (!(err instanceof InvalidArgumentError)) failures.push(`${method}: ${(err as Error)?.message ?? String(err)}`);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...SETTINGS_METHODS),
+        fc.array(fc.oneof(hostile, argument), { minLength: 0, maxLength: 2 }),
+        (method, a) => {
+          try {
+            const call = validateSettingsCall(method, a);
+            assert.ok(isValidSettingsCall(call));
+          } catch (err) {
+            if (!(err instanceof InvalidArgumentError))
+              failures.push(`${method}: ${(err as Error)?.message ?? String(err)}`);
+          }
+        },
+      ),
       { numRuns: Math.min(RUNS, 2000) },
     );
     // Proxies and getters cannot cross Electron's structured clone, so a throw from them is not reachable over IPC;
     // this records that the validator itself never swallows them into a "valid" value.
-    assert.ok(failures.every((f) => /boom/.test(f)), `unexpected untyped errors: ${[...new Set(failures)].slice(0, 3).join('; ')}`);
+    assert.ok(
+      failures.every((f) => /boom/.test(f)),
+      `unexpected untyped errors: ${[...new Set(failures)].slice(0, 3).join('; ')}`,
+    );
   });
 });
 
 // ---- a worker's showNotification, as the engine receives it from either host ----
 
 const notificationOptions = fc.oneof(
-  fc.record({ body: leaf, tag: leaf, icon: leaf, data: cloneable, actions: fc.array(fc.record({ action: leaf, title: leaf }, { requiredKeys: [] })), dir: leaf, vibrate: leaf, renotify: leaf, silent: leaf }, { requiredKeys: [] }),
+  fc.record(
+    {
+      body: leaf,
+      tag: leaf,
+      icon: leaf,
+      data: cloneable,
+      actions: fc.array(fc.record({ action: leaf, title: leaf }, { requiredKeys: [] })),
+      dir: leaf,
+      vibrate: leaf,
+      renotify: leaf,
+      silent: leaf,
+    },
+    { requiredKeys: [] },
+  ),
   fc.nat({ max: 80_000 }).map((n) => ({ body: 'b'.repeat(n) })),
   leaf,
 );
@@ -254,11 +335,20 @@ describe("a worker's showNotification (the engine's validateNotification)", () =
         }
         try {
           const n = validateNotification(title, sent, 'https://site.example/');
-          assert.ok(n.title.length <= NOTIFICATION_LIMITS.titleChars && (n.body ?? '').length <= NOTIFICATION_LIMITS.bodyChars);
-          assert.ok((n.tag ?? '').length <= NOTIFICATION_LIMITS.tagChars && (n.actions?.length ?? 0) <= NOTIFICATION_LIMITS.actions);
-          for (const f of ['icon', 'badge', 'image', 'navigate'] as const) if (n[f] !== undefined) assert.match(n[f]!, /^https?:/);
+          assert.ok(
+            n.title.length <= NOTIFICATION_LIMITS.titleChars && (n.body ?? '').length <= NOTIFICATION_LIMITS.bodyChars,
+          );
+          assert.ok(
+            (n.tag ?? '').length <= NOTIFICATION_LIMITS.tagChars &&
+              (n.actions?.length ?? 0) <= NOTIFICATION_LIMITS.actions,
+          );
+          for (const f of ['icon', 'badge', 'image', 'navigate'] as const)
+            if (n[f] !== undefined) assert.match(n[f]!, /^https?:/);
         } catch (err) {
-          assert.ok(err instanceof NotificationOptionsError && err instanceof TypeError, `untyped: ${(err as Error)?.message ?? String(err)}`);
+          assert.ok(
+            err instanceof NotificationOptionsError && err instanceof TypeError,
+            `untyped: ${(err as Error)?.message ?? String(err)}`,
+          );
         }
       }),
       params,
@@ -269,28 +359,47 @@ describe("a worker's showNotification (the engine's validateNotification)", () =
 // ---- URLs pages ask main to open or navigate to ----
 
 describe('url-policy and sender-policy', () => {
-  const target = fc.oneof(leaf, fc.webUrl({ validSchemes: ['https', 'http', 'file', 'javascript', 'data', 'ftp', 'push-agent'], withQueryParameters: true, withFragments: true, authoritySettings: { withUserInfo: true, withPort: true, withIPv4: true, withIPv6: true } }));
+  const target = fc.oneof(
+    leaf,
+    fc.webUrl({
+      validSchemes: ['https', 'http', 'file', 'javascript', 'data', 'ftp', 'push-agent'],
+      withQueryParameters: true,
+      withFragments: true,
+      authoritySettings: { withUserInfo: true, withPort: true, withIPv4: true, withIPv6: true },
+    }),
+  );
   test('externalUrl, siteOrigin, isSameOrigin and decideNavigation return only http(s) without credentials, for any input', () => {
     fc.assert(
-      fc.property(target, fc.constantFrom('https://a.example', 'http://localhost:8080'), fc.constantFrom('navigate', 'window-open') as fc.Arbitrary<'navigate' | 'window-open'>, (t, origin, kind) => {
-        const ext = externalUrl(t);
-        if (ext !== null) {
-          const u = new URL(ext);
-          assert.ok(['https:', 'http:'].includes(u.protocol) && !u.username && !u.password, `externalUrl let ${ext} through`);
-        }
-        const o = siteOrigin(t);
-        if (o !== null) {
-          const u = new URL(o);
-          assert.equal(u.origin, o);
-          assert.ok(u.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname), `siteOrigin let ${o} through`);
-        }
-        const same = isSameOrigin(t, origin);
-        if (same) assert.equal(new URL(t as string).origin, origin);
-        const d = decideNavigation(t, origin, kind);
-        if (d.action === 'allow') assert.ok(kind === 'navigate' && same);
-        if (d.action === 'external') assert.equal(d.url, externalUrl(t));
-        assert.equal(typeof isSettingsFrame(t), 'boolean');
-      }),
+      fc.property(
+        target,
+        fc.constantFrom('https://a.example', 'http://localhost:8080'),
+        fc.constantFrom('navigate', 'window-open') as fc.Arbitrary<'navigate' | 'window-open'>,
+        (t, origin, kind) => {
+          const ext = externalUrl(t);
+          if (ext !== null) {
+            const u = new URL(ext);
+            assert.ok(
+              ['https:', 'http:'].includes(u.protocol) && !u.username && !u.password,
+              `externalUrl let ${ext} through`,
+            );
+          }
+          const o = siteOrigin(t);
+          if (o !== null) {
+            const u = new URL(o);
+            assert.equal(u.origin, o);
+            assert.ok(
+              u.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname),
+              `siteOrigin let ${o} through`,
+            );
+          }
+          const same = isSameOrigin(t, origin);
+          if (same) assert.equal(new URL(t as string).origin, origin);
+          const d = decideNavigation(t, origin, kind);
+          if (d.action === 'allow') assert.ok(kind === 'navigate' && same);
+          if (d.action === 'external') assert.equal(d.url, externalUrl(t));
+          assert.equal(typeof isSettingsFrame(t), 'boolean');
+        },
+      ),
       params,
     );
   });

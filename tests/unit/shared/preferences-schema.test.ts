@@ -5,7 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { POLICY_LIMITS, POWER_STATES, defaultPreferences, validatePreferencesPatch } from '../../../src/shared/preferences.ts';
+import {
+  POLICY_LIMITS,
+  POWER_STATES,
+  defaultPreferences,
+  validatePreferencesPatch,
+} from '../../../src/shared/preferences.ts';
 import { InvalidArgumentError, validateSettingsCall } from '../../../src/shared/settings-validate.ts';
 import { PreferencesError, PreferencesService } from '../../../src/engine/preferences-service.ts';
 import { MemoryStore } from '../../support/memory-store.ts';
@@ -13,7 +18,9 @@ import { MemoryStore } from '../../support/memory-store.ts';
 const URL = 'wss://push.example/';
 
 function patchFor(key: keyof typeof POLICY_LIMITS, value: unknown): unknown {
-  return { policy: { [key]: POLICY_LIMITS[key].perPower ? Object.fromEntries(POWER_STATES.map((p) => [p, value])) : value } };
+  return {
+    policy: { [key]: POLICY_LIMITS[key].perPower ? Object.fromEntries(POWER_STATES.map((p) => [p, value])) : value },
+  };
 }
 
 /** What each consumer says of a patch: accepted, or refused with its typed error. */
@@ -36,7 +43,9 @@ function verdicts(patch: unknown): { ipc: boolean; engine: boolean } {
   return { ipc, engine };
 }
 
-for (const [key, limits] of Object.entries(POLICY_LIMITS) as Array<[keyof typeof POLICY_LIMITS, (typeof POLICY_LIMITS)[keyof typeof POLICY_LIMITS]]>) {
+for (const [key, limits] of Object.entries(POLICY_LIMITS) as Array<
+  [keyof typeof POLICY_LIMITS, (typeof POLICY_LIMITS)[keyof typeof POLICY_LIMITS]]
+>) {
   test(`${key}: the IPC hub and the engine accept ${limits.min}..${limits.max} and refuse just outside`, () => {
     assert.deepEqual(verdicts(patchFor(key, limits.min)), { ipc: true, engine: true });
     assert.deepEqual(verdicts(patchFor(key, limits.max)), { ipc: true, engine: true });

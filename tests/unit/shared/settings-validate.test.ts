@@ -4,18 +4,38 @@ import { InvalidArgumentError, validateSettingsCall } from '../../../src/shared/
 
 const ID = '0b8f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4';
 const rejects = (method: unknown, args: unknown, pattern?: RegExp) =>
-  assert.throws(() => validateSettingsCall(method, args), (err: unknown) => err instanceof InvalidArgumentError && err.kind === 'invalid-argument' && (!pattern || pattern.test(err.message)));
+  assert.throws(
+    () => validateSettingsCall(method, args),
+    (err: unknown) =>
+      err instanceof InvalidArgumentError && err.kind === 'invalid-argument' && (!pattern || pattern.test(err.message)),
+  );
 
 test('every method of the contract accepts its well-formed arguments', () => {
   assert.deepEqual(validateSettingsCall('getStatus', []), { method: 'getStatus', args: [] });
   assert.deepEqual(validateSettingsCall('setMuted', [ID, true]), { method: 'setMuted', args: [ID, true] });
-  assert.deepEqual(validateSettingsCall('renameSubscription', [ID, '  Alerts ']), { method: 'renameSubscription', args: [ID, 'Alerts'] });
-  assert.deepEqual(validateSettingsCall('createEndpoint', [{ label: 'x' }]), { method: 'createEndpoint', args: [{ label: 'x' }] });
+  assert.deepEqual(validateSettingsCall('renameSubscription', [ID, '  Alerts ']), {
+    method: 'renameSubscription',
+    args: [ID, 'Alerts'],
+  });
+  assert.deepEqual(validateSettingsCall('createEndpoint', [{ label: 'x' }]), {
+    method: 'createEndpoint',
+    args: [{ label: 'x' }],
+  });
   assert.deepEqual(validateSettingsCall('getHistory', []), { method: 'getHistory', args: [] });
-  assert.deepEqual(validateSettingsCall('getHistory', [{ limit: 20 }]), { method: 'getHistory', args: [{ limit: 20 }] });
-  assert.deepEqual(validateSettingsCall('addSite', ['https://example.com/app']), { method: 'addSite', args: ['https://example.com/app'] });
-  assert.deepEqual(validateSettingsCall('addSite', ['http://127.0.0.1:8081/']), { method: 'addSite', args: ['http://127.0.0.1:8081/'] });
-  for (const m of ['getSubscriptionJSON', 'replaceEndpoint', 'deleteSubscription', 'resume']) assert.deepEqual(validateSettingsCall(m, [ID]).args, [ID]);
+  assert.deepEqual(validateSettingsCall('getHistory', [{ limit: 20 }]), {
+    method: 'getHistory',
+    args: [{ limit: 20 }],
+  });
+  assert.deepEqual(validateSettingsCall('addSite', ['https://example.com/app']), {
+    method: 'addSite',
+    args: ['https://example.com/app'],
+  });
+  assert.deepEqual(validateSettingsCall('addSite', ['http://127.0.0.1:8081/']), {
+    method: 'addSite',
+    args: ['http://127.0.0.1:8081/'],
+  });
+  for (const m of ['getSubscriptionJSON', 'replaceEndpoint', 'deleteSubscription', 'resume'])
+    assert.deepEqual(validateSettingsCall(m, [ID]).args, [ID]);
 });
 
 test('unknown methods and non-array arguments are refused', () => {
@@ -66,7 +86,12 @@ test('a preferences patch is checked field by field, down to each power state', 
       serviceUrl: 'wss://push.example/',
       startAtLogin: true,
       quietHours: { enabled: true, start: '22:00', end: '07:30' },
-      policy: { budgetCap: { ac: 20 }, budgetRefillMinutes: { low: null }, minUrgency: { battery: 'normal' }, lowBatteryPercent: 15 },
+      policy: {
+        budgetCap: { ac: 20 },
+        budgetRefillMinutes: { low: null },
+        minUrgency: { battery: 'normal' },
+        lowBatteryPercent: 15,
+      },
     },
   ]);
   assert.equal(ok.method, 'setPreferences');
@@ -74,11 +99,18 @@ test('a preferences patch is checked field by field, down to each power state', 
     serviceUrl: 'wss://push.example/',
     startAtLogin: true,
     quietHours: { enabled: true, start: '22:00', end: '07:30' },
-    policy: { budgetCap: { ac: 20 }, budgetRefillMinutes: { low: null }, minUrgency: { battery: 'normal' }, lowBatteryPercent: 15 },
+    policy: {
+      budgetCap: { ac: 20 },
+      budgetRefillMinutes: { low: null },
+      minUrgency: { battery: 'normal' },
+      lowBatteryPercent: 15,
+    },
   });
   rejects('setPreferences', [{ serviceUrl: 'https://push.example/' }], /wss/);
   rejects('setPreferences', [{ serviceUrl: 'localhost' }], /serviceUrl/);
-  assert.deepEqual((validateSettingsCall('setPreferences', [{ serviceUrl: 'local' }]).args as unknown[])[0], { serviceUrl: 'local' });
+  assert.deepEqual((validateSettingsCall('setPreferences', [{ serviceUrl: 'local' }]).args as unknown[])[0], {
+    serviceUrl: 'local',
+  });
   rejects('setPreferences', [{ quietHours: { start: '24:00' } }]);
   rejects('setPreferences', [{ quietHours: { start: '7:00' } }]);
   rejects('setPreferences', [{ policy: { budgetCap: { ac: -1 } } }]);
