@@ -34,6 +34,7 @@ const steps: Array<[string, string[]]> = [
   ...(hasTs('src/worker')
     ? [['type-check (worker: web APIs only, no Node)', ['tsc', '-p', 'src/worker/tsconfig.json']] as [string, string[]]]
     : []),
+  ['format (prettier --check; `npm run format` rewrites)', ['prettier', '--check', '--log-level=warn', '.']],
   ['lint (including architecture boundaries)', ['eslint', '--max-warnings=0', '.']],
   ['build (esbuild bundles for Electron and the CLI)', ['node', 'scripts/build.ts']],
   ['tests (unit, integration, browser, firefox, wpt)', ['node', ...nodeTestArgs(TEST_GLOBS)]],
