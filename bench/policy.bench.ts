@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import webpush from 'web-push';
 import { startPushService } from '../tools/push-service/index.ts';
-import { startEngine, waitFor } from '../tests/support/engine-harness.ts';
+import { startEngine, subscribeWithWorker, waitFor } from '../tests/support/engine-harness.ts';
 import { ManualClock } from '../tests/support/manual-clock.ts';
 import { chromiumHost } from '../tests/support/chromium-host.ts';
 import { registerWorker } from '../tests/support/worker-sites.ts';
@@ -127,14 +127,7 @@ self.addEventListener('push', (e) => e.waitUntil(self.registration.showNotificat
         });
         try {
           if (!c.coalesce) h.engine.preferences.set({ policy: { lowPowerCoalesceSeconds: 0 } });
-          const sub = await h.engine.subscribe({
-            kind: 'site',
-            origin,
-            scope: `${origin}/`,
-            applicationServerKey: null,
-            userVisibleOnly: true,
-            workerScriptURL: `${origin}/sw.js`,
-          });
+          const sub = await subscribeWithWorker(h.engine, origin);
           const requests = Array.from({ length: BURST }, (_, i) => {
             const d = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: sub.keys }, `message ${i}`, {
               TTL: 600,

@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startPushService } from '../../tools/push-service/index.ts';
 import type { SubscriptionInfo } from '../../src/engine/subscription-record.ts';
-import { send, startEngine, tempDir, waitFor } from '../support/engine-harness.ts';
+import { send, startEngine, tempDir, waitFor, subscribeWithWorker } from '../support/engine-harness.ts';
 import { chromiumHost } from '../support/chromium-host.ts';
 
 const SW = `
@@ -70,14 +70,7 @@ test(
           `navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`,
         );
         await page.close();
-        sub = await h.engine.subscribe({
-          kind: 'site',
-          origin,
-          scope: `${origin}/`,
-          applicationServerKey: null,
-          userVisibleOnly: true,
-          workerScriptURL: `${origin}/sw.js`,
-        });
+        sub = await subscribeWithWorker(h.engine, origin);
         await send(sub, 'first');
         await waitFor('the first notification', () => h.notifier.shown.some((n) => n.body === 'first'), 20_000);
       } finally {
@@ -130,14 +123,7 @@ test(
         `navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`,
       );
       await page.close();
-      const sub = await h.engine.subscribe({
-        kind: 'site',
-        origin,
-        scope: `${origin}/`,
-        applicationServerKey: null,
-        userVisibleOnly: true,
-        workerScriptURL: `${origin}/sw.js`,
-      });
+      const sub = await subscribeWithWorker(h.engine, origin);
       await send(sub, 'hold');
       await waitFor("the held event's notification", () => h.notifier.shown.some((n) => n.body === 'hold'), 20_000);
       await host.stop(origin);

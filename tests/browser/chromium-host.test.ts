@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { startPushService } from '../../tools/push-service/index.ts';
 import type { ChromiumWorkerHost } from '../../src/chromium-host/chromium-worker-host.ts';
 import type { SubscriptionInfo } from '../../src/engine/subscription-record.ts';
-import { send, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
+import { send, startEngine, waitFor, type Harness, subscribeWithWorker } from '../support/engine-harness.ts';
 import { chromiumHost } from '../support/chromium-host.ts';
 
 // At its first statement the worker records what it sees: our showNotification (not Chromium's native one) and no
@@ -79,14 +79,7 @@ async function registerSite(name: string): Promise<{ origin: string; sub: Subscr
     `navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`,
   );
   await page.close();
-  const sub = await h.engine.subscribe({
-    kind: 'site',
-    origin,
-    scope: `${origin}/`,
-    applicationServerKey: null,
-    userVisibleOnly: true,
-    workerScriptURL: `${origin}/sw.js`,
-  });
+  const sub = await subscribeWithWorker(h.engine, origin);
   return { origin, sub };
 }
 

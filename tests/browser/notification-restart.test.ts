@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startPushService } from '../../tools/push-service/index.ts';
-import { send, startEngine, tempDir, waitFor } from '../support/engine-harness.ts';
+import { send, startEngine, tempDir, waitFor, subscribeWithWorker } from '../support/engine-harness.ts';
 import { chromiumHost } from '../support/chromium-host.ts';
 
 const SW = `
@@ -72,14 +72,7 @@ test(
           `navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`,
         );
         await page.close();
-        const sub = await h.engine.subscribe({
-          kind: 'site',
-          origin,
-          scope: `${origin}/`,
-          applicationServerKey: null,
-          userVisibleOnly: true,
-          workerScriptURL: `${origin}/sw.js`,
-        });
+        const sub = await subscribeWithWorker(h.engine, origin);
         await send(sub, 'before the restart');
         await waitFor('the notification', () => h.notifier.shown.some((n) => n.body === 'before the restart'), 20_000);
         shownId = h.notifier.shown.find((n) => n.body === 'before the restart')!.id;

@@ -12,7 +12,7 @@ const BOUNDED = { timeout: 120_000 };
 
 describe('site add on the app shell and the unregister site, with and without listen', () => {
   const ctx = siteCli();
-  const { cli, started } = ctx;
+  const { cli, started, siteAdd } = ctx;
   const parseLines = parseSiteLines;
   let port: number;
   before(() => {
@@ -21,15 +21,7 @@ describe('site add on the app shell and the unregister site, with and without li
 
   /** `site add` of the shell at `/`, then of a route only its worker answers: one subscription, found again. */
   async function addShell(dir: string, origin: string): Promise<SiteLine> {
-    const r = await cli(dir, [
-      'site',
-      'add',
-      `${origin}/?close`,
-      '--headless',
-      '--allow-notifications',
-      '--close-after',
-      '60',
-    ]);
+    const r = await siteAdd(dir, `${origin}/?close`);
     assert.equal(r.code, 0, r.stderr);
     const [line, ...more] = parseLines(r.stdout);
     assert.ok(line, r.stderr);
@@ -38,15 +30,7 @@ describe('site add on the app shell and the unregister site, with and without li
     assert.equal(line!.scope, `${origin}/`);
     // The network has no /some/deep/route (404): the shell's navigation route answers it, with the page script,
     // and its subscribe() finds the subscription the origin already has.
-    const deep = await cli(dir, [
-      'site',
-      'add',
-      `${origin}/some/deep/route?close`,
-      '--headless',
-      '--allow-notifications',
-      '--close-after',
-      '60',
-    ]);
+    const deep = await siteAdd(dir, `${origin}/some/deep/route?close`);
     assert.equal(deep.code, 0, deep.stderr);
     assert.deepEqual(parseLines(deep.stdout), [line]);
     assert.ok(
@@ -92,15 +76,7 @@ describe('site add on the app shell and the unregister site, with and without li
     origin: string,
     pushReachesWorker: (line: SiteLine) => Promise<void>,
   ): Promise<void> {
-    const r = await cli(dir, [
-      'site',
-      'add',
-      `${origin}/?close`,
-      '--headless',
-      '--allow-notifications',
-      '--close-after',
-      '60',
-    ]);
+    const r = await siteAdd(dir, `${origin}/?close`);
     assert.equal(r.code, 0, r.stderr);
     const [line] = parseLines(r.stdout);
     assert.ok(line, r.stderr);

@@ -16,7 +16,7 @@ const BOUNDED = { timeout: 120_000 };
 
 describe("push-agent site add, list, remove; listen runs the sites' workers", () => {
   const ctx = siteCli();
-  const { cli, started } = ctx;
+  const { cli, started, siteAdd } = ctx;
   const parseLines = parseSiteLines;
   let port: number;
   before(() => {
@@ -29,15 +29,7 @@ describe("push-agent site add, list, remove; listen runs the sites' workers", ()
     async () => {
       const dir = tempDir();
       const origin = `http://app.localhost:${port}`;
-      const r = await cli(dir, [
-        'site',
-        'add',
-        `${origin}/?close`,
-        '--headless',
-        '--allow-notifications',
-        '--close-after',
-        '60',
-      ]);
+      const r = await siteAdd(dir, `${origin}/?close`);
       assert.equal(r.code, 0, r.stderr);
       const [line, ...more] = parseLines(r.stdout);
       assert.ok(line, r.stderr);
@@ -121,15 +113,7 @@ describe("push-agent site add, list, remove; listen runs the sites' workers", ()
     async () => {
       const dir = tempDir();
       const origin = `http://gone.localhost:${port}`;
-      const added = await cli(dir, [
-        'site',
-        'add',
-        `${origin}/?close`,
-        '--headless',
-        '--allow-notifications',
-        '--close-after',
-        '60',
-      ]);
+      const added = await siteAdd(dir, `${origin}/?close`);
       assert.equal(added.code, 0, added.stderr);
       const [line] = parseLines(added.stdout);
       assert.ok(line, added.stderr);
@@ -194,15 +178,7 @@ describe("push-agent site add, list, remove; listen runs the sites' workers", ()
     async () => {
       const dir = tempDir();
       const origin = `http://kept.localhost:${port}`;
-      const added = await cli(dir, [
-        'site',
-        'add',
-        `${origin}/?close`,
-        '--headless',
-        '--allow-notifications',
-        '--close-after',
-        '60',
-      ]);
+      const added = await siteAdd(dir, `${origin}/?close`);
       assert.equal(added.code, 0, added.stderr);
       const [line] = parseLines(added.stdout);
 
@@ -254,15 +230,7 @@ describe("push-agent site add, list, remove; listen runs the sites' workers", ()
     async () => {
       const dir = tempDir();
       const origin = `http://idle.localhost:${port}`;
-      const added = await cli(dir, [
-        'site',
-        'add',
-        `${origin}/?close`,
-        '--headless',
-        '--allow-notifications',
-        '--close-after',
-        '60',
-      ]);
+      const added = await siteAdd(dir, `${origin}/?close`);
       assert.equal(added.code, 0, added.stderr);
       const [line] = parseLines(added.stdout);
       assert.ok(line, added.stderr);
@@ -320,15 +288,7 @@ describe("push-agent site add, list, remove; listen runs the sites' workers", ()
 
       const dir = tempDir();
       const first = `http://first.localhost:${port}`;
-      const added = await cli(dir, [
-        'site',
-        'add',
-        `${first}/?close`,
-        '--headless',
-        '--allow-notifications',
-        '--close-after',
-        '60',
-      ]);
+      const added = await siteAdd(dir, `${first}/?close`);
       const [firstLine] = parseLines(added.stdout);
       assert.ok(firstLine, added.stderr);
       const l = ctx.track(listen(dir, ctx.service.wsUrl, { extra: ['--verbose'], env }));

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startPushService } from '../../tools/push-service/index.ts';
 import type { ChromiumWorkerHost } from '../../src/chromium-host/chromium-worker-host.ts';
-import { send, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
+import { send, startEngine, waitFor, type Harness, subscribeWithWorker } from '../support/engine-harness.ts';
 import { chromiumHost } from '../support/chromium-host.ts';
 import { workboxShellPage, workboxShellWorker } from '../support/workbox-shell-site.ts';
 
@@ -64,14 +64,7 @@ describe('a Workbox app shell', () => {
       );
       await deep.close();
 
-      const sub = await h.engine.subscribe({
-        kind: 'site',
-        origin,
-        scope: `${origin}/`,
-        applicationServerKey: null,
-        userVisibleOnly: true,
-        workerScriptURL: `${origin}/sw.js`,
-      });
+      const sub = await subscribeWithWorker(h.engine, origin);
       await send(sub, 'from the application server');
       await waitFor(
         'the notification',

@@ -16,7 +16,7 @@ import {
 import type { WorkerClient, WorkerEvent } from '../../src/engine/ports.ts';
 import type { SubscriptionJSON } from '../../src/engine/subscription-record.ts';
 import { startPushService } from '../../tools/push-service/index.ts';
-import { send, startEngine, waitFor, type Harness } from '../support/engine-harness.ts';
+import { send, startEngine, waitFor, type Harness, subscribeWithWorker } from '../support/engine-harness.ts';
 import { chromiumHost } from '../support/chromium-host.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { SiteServer, registerWorker, subscribeSite } from '../support/worker-sites.ts';
@@ -246,14 +246,7 @@ describe("sites' service workers on the Chromium host", () => {
         await registration.showNotification('api', { body: [list.length, list[0] && list[0].title, registration.scope].join('|') });
       })());`,
     );
-    const sub = await h.engine.subscribe({
-      kind: 'site',
-      origin,
-      scope: `${origin}/`,
-      applicationServerKey: null,
-      userVisibleOnly: true,
-      workerScriptURL: `${origin}/sw.js`,
-    });
+    const sub = await subscribeWithWorker(h.engine, origin);
     await send(sub, 'x');
     await waitFor('the report', shownWith('api'), 20_000);
     const mine = h.notifier.shown.filter((n) => n.origin === origin);

@@ -71,6 +71,21 @@ export async function startEngine(
   return { engine, notifier, logger, dataDir, stop: () => engine.stop() };
 }
 
+/**
+ * A site subscription of `origin` at scope `/` whose worker is `/sw.js` (no application server key, user-visible), as
+ * a site's page makes one: most worker tests need exactly this one.
+ */
+export function subscribeWithWorker(engine: PushEngine, origin: string): Promise<SubscriptionInfo> {
+  return engine.subscribe({
+    kind: 'site',
+    origin,
+    scope: `${origin}/`,
+    applicationServerKey: null,
+    userVisibleOnly: true,
+    workerScriptURL: `${origin}/sw.js`,
+  });
+}
+
 /** A subscription's keys as they are at rest (the state file and the key file), opened the way the agent opens them. */
 export async function keysAtRest(dataDir: string, id: string): Promise<ReturnType<SubscriptionRegistry['keys']>> {
   const store = openJsonFileStore(dataDir, { readOnly: true });

@@ -114,6 +114,8 @@ export interface SiteCli {
   started(dir: string, env?: NodeJS.ProcessEnv): Promise<Listener>;
   /** Tracks a listener started otherwise, to stop it after the suite. */
   track(l: Listener): Listener;
+  /** `site add <url> --headless --allow-notifications --close-after 60` on `dir` (the page closes itself first). */
+  siteAdd(dir: string, url: string, env?: NodeJS.ProcessEnv): Promise<CliResult>;
 }
 
 /** The sites and the push service for the suite it is called in (its before/after hooks). */
@@ -138,6 +140,8 @@ export function siteCli(): SiteCli {
     listeners.push(l);
     return l;
   };
+  const cli: SiteCli['cli'] = (dir, args, env = process.env) =>
+    runCli([...args, '--data-dir', dir, '--service', service.wsUrl], { env, timeoutMs: 90_000 });
   return {
     get service() {
       return service;
@@ -145,8 +149,9 @@ export function siteCli(): SiteCli {
     get port() {
       return port;
     },
-    cli: (dir, args, env = process.env) =>
-      runCli([...args, '--data-dir', dir, '--service', service.wsUrl], { env, timeoutMs: 90_000 }),
+    cli,
+    siteAdd: (dir, url, env) =>
+      cli(dir, ['site', 'add', url, '--headless', '--allow-notifications', '--close-after', '60'], env),
     async started(dir, env) {
       const l = track(listen(dir, service.wsUrl, env ? { env } : {}));
       await waitFor(
