@@ -109,3 +109,60 @@ test(
     }
   },
 );
+
+test(
+  "the data clones of notifications the engine no longer lists are deleted from the origin's IndexedDB at the next worker start",
+  { timeout: 120_000 },
+  async () => {
+    const origin = `http://pruned.localhost:${(sites.address() as AddressInfo).port}`;
+    const host = await chromiumHost();
+    const h = await startEngine(service.wsUrl, { workerHost: host, worker: WORKER });
+    const clones = async (): Promise<string[]> => {
+      const page = await host.openPage(`${origin}/`);
+      try {
+        return await page.evaluate<string[]>(`new Promise((resolve, reject) => {
+          const req = indexedDB.open('__push-agent__', 1);
+          req.onupgradeneeded = () => req.result.createObjectStore('data');
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const keys = req.result.transaction('data').objectStore('data').getAllKeys();
+            keys.onsuccess = () => { resolve(keys.result); req.result.close(); };
+          };
+        })`);
+      } finally {
+        await page.close();
+      }
+    };
+    try {
+      const page = await host.openPage(`${origin}/`);
+      await page.evaluate(
+        `navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`,
+      );
+      await page.close();
+      const sub = await subscribeWithWorker(h.engine, origin);
+      await send(sub, 'first');
+      await waitFor('the first notification', () => h.notifier.shown.some((n) => n.body === 'first'), 20_000);
+      reports.length = 0;
+      await h.engine.notificationActivated(h.notifier.shown.find((n) => n.body === 'first')!.id);
+      await waitFor('the click report', () => reports.length > 0, 20_000);
+      assert.equal((await clones()).length, 1, "the clicked notification's clone is still there");
+      // Past the grace a clone of another call in flight gets (5 s), and in a new worker start: the prune runs once per
+      // start, after the first notification it shows.
+      await new Promise((r) => setTimeout(r, 5_500));
+      await host.stop(origin);
+      await send(sub, 'second');
+      await waitFor('the second notification', () => h.notifier.shown.some((n) => n.body === 'second'), 20_000);
+      const live = h.engine.shownNotifications(origin).map((n) => (n.data as Record<string, string>).__pushAgentData);
+      assert.equal(live.length, 1);
+      // The prune runs after the show, off its path: give it a moment.
+      let keys = await clones();
+      for (let i = 0; i < 40 && keys.length !== 1; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        keys = await clones();
+      }
+      assert.deepEqual(keys, live);
+    } finally {
+      await h.stop();
+    }
+  },
+);
