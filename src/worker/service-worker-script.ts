@@ -54,6 +54,8 @@ export interface ServiceWorkerAgent {
 /** Key of the notification `data` the engine stores: the real data is a structured clone kept at the origin. */
 const DATA_KEY = '__pushAgentData';
 const DB_NAME = '__push-agent__';
+/** A clone younger than this is never pruned (see prune). */
+const PRUNE_GRACE_MS = 5_000;
 const MAX_TITLE = 1024;
 
 type Fn = (...args: unknown[]) => unknown;
@@ -128,6 +130,25 @@ export function install(bindingName: string): ServiceWorkerAgent {
     }
   };
 
+  // Clones the engine no longer lists (clicked, closed, replaced, forgotten) are deleted, once per worker start, after
+  // the first notification it shows. Kept: keys the engine lists, keys this worker stored and has not yet handed to
+  // the engine, and any key younger than PRUNE_GRACE_MS (a call of another worker of the origin may be on its way).
+  const inFlight = new Set<string>();
+  let pruned = false;
+  const prune = async () => {
+    const live = new Set<string>();
+    for (const n of (await call('getNotifications', [undefined])) as HostNotification[]) {
+      const k = n.data && typeof n.data === 'object' ? (n.data as Record<string, unknown>)[DATA_KEY] : undefined;
+      if (typeof k === 'string') live.add(k);
+    }
+    const cutoff = Date.now() - PRUNE_GRACE_MS;
+    for (const key of await idb<IDBValidKey[]>('readonly', (s) => s.getAllKeys())) {
+      if (typeof key !== 'string' || live.has(key) || inFlight.has(key)) continue;
+      const storedAt = parseInt(key.split('-')[0]!, 36);
+      if (storedAt < cutoff) await idb('readwrite', (s) => s.delete(key));
+    }
+  };
+
   // ---- Notification objects handed to site code ----
   const NotificationCtor = self.Notification as unknown as { prototype: object } | undefined;
   const makeNotification = async (n: HostNotification): Promise<Notification> => {
@@ -194,10 +215,23 @@ export function install(bindingName: string): ServiceWorkerAgent {
         // structuredClone throws DataCloneError for what cannot be cloned, as showNotification must.
         const clone = structuredClone(o.data);
         const key = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+        inFlight.add(key);
         await idb('readwrite', (s) => s.put(clone, key));
         plain.data = { [DATA_KEY]: key };
       }
-      await call('showNotification', [String(title).slice(0, MAX_TITLE), JSON.parse(JSON.stringify(plain)) as unknown]);
+      const key = (plain.data as Record<string, string> | undefined)?.[DATA_KEY];
+      try {
+        await call('showNotification', [
+          String(title).slice(0, MAX_TITLE),
+          JSON.parse(JSON.stringify(plain)) as unknown,
+        ]);
+      } finally {
+        if (key) inFlight.delete(key);
+      }
+      if (!pruned) {
+        pruned = true;
+        void prune().catch(() => undefined);
+      }
     },
   );
   define(regProto, 'getNotifications', async function getNotifications(filter: unknown = {}): Promise<Notification[]> {
