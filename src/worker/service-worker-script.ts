@@ -136,17 +136,19 @@ export function install(bindingName: string): ServiceWorkerAgent {
   const inFlight = new Set<string>();
   let pruned = false;
   const prune = async () => {
+    const cutoff = Date.now() - PRUNE_GRACE_MS;
+    const old = (await idb<IDBValidKey[]>('readonly', (s) => s.getAllKeys())).filter(
+      (key): key is string =>
+        typeof key === 'string' && !inFlight.has(key) && parseInt(key.split('-')[0]!, 36) < cutoff,
+    );
+    // Nothing stored long enough to be stale: no need to ask the engine.
+    if (!old.length) return;
     const live = new Set<string>();
     for (const n of (await call('getNotifications', [undefined])) as HostNotification[]) {
       const k = n.data && typeof n.data === 'object' ? (n.data as Record<string, unknown>)[DATA_KEY] : undefined;
       if (typeof k === 'string') live.add(k);
     }
-    const cutoff = Date.now() - PRUNE_GRACE_MS;
-    for (const key of await idb<IDBValidKey[]>('readonly', (s) => s.getAllKeys())) {
-      if (typeof key !== 'string' || live.has(key) || inFlight.has(key)) continue;
-      const storedAt = parseInt(key.split('-')[0]!, 36);
-      if (storedAt < cutoff) await idb('readwrite', (s) => s.delete(key));
-    }
+    for (const key of old) if (!live.has(key)) await idb('readwrite', (s) => s.delete(key));
   };
 
   // ---- Notification objects handed to site code ----

@@ -98,7 +98,9 @@ describe('push-agent command', () => {
     assert.equal(await l.exited, 0);
   });
 
-  test('kill -9 of listen during a burst, then restart: each message shown exactly once', async () => {
+  // The guarantee (docs/architecture.md "The duplicate window"): none lost; a kill between a show and its done marker
+  // (written once the platform took the notification) shows that one message again: at most one duplicate per kill.
+  test('kill -9 of listen during a burst, then restart: every message shown, at most one twice', async () => {
     const dir = tempDir();
     const sub = JSON.parse((await run(['subscribe', '--data-dir', dir, '--service', service.wsUrl])).stdout) as {
       endpoint: string;
@@ -126,10 +128,10 @@ describe('push-agent command', () => {
       const counts = new Map<string, number>();
       for (const b of shown) counts.set(b, (counts.get(b) ?? 0) + 1);
       assert.equal(counts.size, bodies.length);
-      assert.deepEqual(
-        [...counts].filter(([, c]) => c > 1),
-        [],
-        'none shown twice',
+      const twice = [...counts].filter(([, c]) => c > 1);
+      assert.ok(
+        twice.length <= 1 && twice.every(([, c]) => c === 2),
+        `at most one shown twice: ${JSON.stringify(twice)}`,
       );
     } finally {
       l.proc.kill('SIGTERM');
