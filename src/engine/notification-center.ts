@@ -16,8 +16,11 @@ const MAX_ACTIVE_PER_ORIGIN = 50;
 export const MAX_KEPT_NOTIFICATIONS = 100;
 /** Older than this, a notification is forgotten (a notification server has long dropped it from view). */
 export const MAX_KEPT_AGE_MS = 7 * 24 * 3600_000;
-/** Saves are grouped: a burst of notifications costs one state write, off the display's path. */
-const SAVE_DELAY_MS = 200;
+/**
+ * Saves are grouped (as the history's): each rewrites the whole state document, so a burst costs one write, off the
+ * display path.
+ */
+const SAVE_DELAY_MS = 1_000;
 const STATE_KEY = 'notifications';
 /** Where a `notifications` value that is not a list is moved, once, instead of being overwritten. */
 const UNREADABLE_KEY = 'notificationsUnreadable';

@@ -92,7 +92,7 @@ test('a burst is saved in one write; a new center on the same store has the noti
   const first = c.show({ title: 'one', data: { __pushAgentData: 'k1' } }, META);
   const second = c.show({ title: 'two', body: 'b' }, META);
   assert.equal(store.writes, 0, 'not on the display path');
-  clock.advance(200);
+  clock.advance(1_000);
   await settle();
   assert.equal(store.writes, 1);
   assert.ok(!JSON.stringify(store.data.get('notifications')).includes('two'), 'titles are sealed, not in the clear');
