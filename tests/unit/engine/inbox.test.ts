@@ -363,3 +363,125 @@ test('compaction waits for a moment with nothing pending (a drain is not paused 
   assert.ok(b.isDuplicate('s1', 'v0') && b.isDuplicate('s1', 'v130'));
   b.close();
 });
+
+/**
+ * The thread-pool fdatasync as the inbox calls it, held until the test releases it, then the real one or a failure.
+ * Injected because a real fsync can be neither held open nor made to fail (EIO) on demand here.
+ */
+function heldFdatasync() {
+  const held: Array<(fail: string | null) => void> = [];
+  return {
+    fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void {
+      held.push((fail) => (fail ? cb(Object.assign(new Error(`${fail} (injected)`), { code: fail })) : fs.fdatasync(fd, cb)));
+    },
+    get waiting() {
+      return held.length;
+    },
+    release(fail: string | null = null): void {
+      held.shift()!(fail);
+    },
+  };
+}
+
+test('write: pending and remembered as soon as written, before its fsync; done before the fsync completes holds after a restart', async () => {
+  const file = path.join(tempDir(), 'inbox.jsonl');
+  const fsync = heldFdatasync();
+  const a = new Inbox({ file, logger: silentLogger, fdatasync: fsync.fdatasync });
+  a.write([msg(1), msg(2)]);
+  assert.ok(a.isDuplicate('s1', 'v1') && a.isDuplicate('s1', 'v2'), 'remembered once written');
+  assert.deepEqual(
+    a.pending().map((m) => m.id),
+    ['m1', 'm2'],
+  );
+  const synced = a.sync();
+  assert.equal(fsync.waiting, 1, 'the fsync runs on the thread pool');
+  // Shown and settled while the fsync runs: the done marker must not be lost.
+  a.done('m1');
+  fsync.release();
+  await synced;
+  a.close();
+  const b = new Inbox({ file, logger: silentLogger });
+  assert.deepEqual(
+    b.pending().map((m) => m.id),
+    ['m2'],
+  );
+  assert.ok(b.isDuplicate('s1', 'v1') && b.isDuplicate('s1', 'v2'));
+  b.close();
+});
+
+test('sync that fails (EIO) rejects with InboxWriteError; what was written stays pending and remembered (it may be on screen)', async () => {
+  const file = path.join(tempDir(), 'inbox.jsonl');
+  const fsync = heldFdatasync();
+  const a = new Inbox({ file, logger: silentLogger, fdatasync: fsync.fdatasync });
+  a.write([msg(1)]);
+  const synced = a.sync();
+  fsync.release('EIO');
+  await assert.rejects(synced, (err: unknown) => err instanceof InboxWriteError && err.code === 'EIO');
+  assert.ok(a.isDuplicate('s1', 'v1'), "the service's redelivery is taken for a duplicate, not shown again");
+  assert.deepEqual(
+    a.pending().map((m) => m.id),
+    ['m1'],
+  );
+  a.done('m1');
+  a.write([msg(2)]);
+  const again = a.sync();
+  fsync.release();
+  await again;
+  a.close();
+  const b = new Inbox({ file, logger: silentLogger });
+  assert.deepEqual(
+    b.pending().map((m) => m.id),
+    ['m2'],
+  );
+  b.close();
+});
+
+test('write on a full disk throws and leaves no trace: not pending, not remembered, file cut back', (t) => {
+  const tmpfs = mountTmpfs('64k');
+  if ('refused' in tmpfs) {
+    console.log(`SKIPPED: cannot mount a tmpfs here (${tmpfs.refused})`);
+    t.skip('mount refused');
+    return;
+  }
+  try {
+    const file = path.join(tmpfs.dir, 'inbox.jsonl');
+    const a = new Inbox({ file, logger: silentLogger });
+    a.write([msg(1)]);
+    const size = fs.statSync(file).size;
+    assert.throws(
+      () => a.write([{ ...msg(2), data: 'x'.repeat(100 * 1024) }]),
+      (err: unknown) => err instanceof InboxWriteError && /ENOSPC|short-write/.test(err.code),
+    );
+    assert.equal(fs.statSync(file).size, size, 'file cut back');
+    assert.ok(!a.isDuplicate('s1', 'v2'), 'a redelivery will be accepted');
+    assert.deepEqual(
+      a.pending().map((m) => m.id),
+      ['m1'],
+    );
+    a.close();
+  } finally {
+    tmpfs.unmount();
+  }
+});
+
+test('compaction due while an fsync runs waits for it (it would close the fd under it), then runs once it completes', async () => {
+  const file = path.join(tempDir(), 'inbox.jsonl');
+  const fsync = heldFdatasync();
+  const a = new Inbox({ file, logger: silentLogger, compactAfter: 20, fdatasync: fsync.fdatasync });
+  const lines = () => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+  // Messages shown one at a time, each done before its fsync completes, as the pipeline's live path does.
+  for (let i = 1; i <= 30; i++) {
+    a.write([msg(i)]);
+    const synced = a.sync();
+    a.done(`m${i}`);
+    assert.equal(fsync.waiting, 1);
+    fsync.release();
+    await synced;
+  }
+  assert.ok(lines() < 20, `compacted after an fsync completed (${lines()} lines)`);
+  a.close();
+  const b = new Inbox({ file, logger: silentLogger });
+  assert.deepEqual(b.pending(), []);
+  assert.ok(b.isDuplicate('s1', 'v1') && b.isDuplicate('s1', 'v30'));
+  b.close();
+});
