@@ -1,11 +1,12 @@
 // The inbox: a durable journal of accepted messages (docs/architecture.md "The delivery pipeline", steps 3 and 5).
 //
-// A message is appended and fsync'd before it is acked 100; only once the whole batch is on disk does it join the
-// pending set and the de-duplication window (dedup-window.ts). A write that fails or is short leaves no trace: the
-// file is cut back to its last good length and memory is unchanged, so the service's redelivery is accepted
-// afresh rather than taken for a duplicate. From an ack on, a crash is recovered by replaying the entries not yet
-// marked done. The journal keeps the message as it arrived (still encrypted): plaintext never touches the disk,
-// and replay decrypts again.
+// A message is appended and fsync'd before it is acked 100. Through accept and acceptAsync it joins the pending set
+// and the de-duplication window (dedup-window.ts) once the whole batch is on disk; through write, once written, so
+// that it can be shown while sync() makes it durable (a message on its own). A write that fails or is short leaves
+// no trace: the file is cut back to its last good length and memory is unchanged, so the service's redelivery is
+// accepted afresh rather than taken for a duplicate. From an ack on, a crash is recovered by replaying the entries
+// not yet marked done. The journal keeps the message as it arrived (still encrypted): plaintext never touches the
+// disk, and replay decrypts again.
 //
 // File format: JSON lines. `m` = message accepted, `d` = message done, `w` = the de-duplication window written by
 // compaction (its keys packed, oldest first); `r` = one subscription's ring, from journals written before the window.
@@ -67,6 +68,11 @@ export interface InboxOptions {
    * does; a real full disk is tested on a tmpfs.
    */
   write?: (fd: number, data: Buffer) => number;
+  /**
+   * The fdatasync run on the thread pool (sync, acceptAsync), `fs.fdatasync` by default. Tests inject one they can
+   * hold open or fail (EIO): a real fsync can be neither, on demand.
+   */
+  fdatasync?: (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void;
 }
 
 /** A journal write that did not reach the disk whole. Nothing of it was kept; the caller must not ack. */
@@ -107,6 +113,7 @@ export class Inbox {
   #nextCompactAt = 0;
   /** The journal had lines we could not read and could not copy aside: never rewrite it. */
   #keepAsIs = false;
+  #closed = false;
   readonly #opts: Required<InboxOptions>;
 
   constructor(opts: InboxOptions) {
@@ -116,6 +123,7 @@ export class Inbox {
       compactAfter: 2_000,
       fsync: true,
       write: (fd, data) => fs.writeSync(fd, data),
+      fdatasync: (fd, callback) => fs.fdatasync(fd, callback),
       ...opts,
     };
     this.#window = new DedupWindow(this.#opts.ringSize);
@@ -156,11 +164,45 @@ export class Inbox {
    * the batch did not reach the disk whole; then nothing of it is kept, on disk or in memory.
    */
   accept(messages: InboxMessage[]): void {
+    this.#write(messages, true);
+  }
+
+  /**
+   * Appends accepted messages without waiting for the disk: a message can then be shown while sync() makes it
+   * durable. Throws InboxWriteError when the batch did not reach the file whole; then nothing of it is kept, as
+   * with accept. Otherwise the messages are pending and remembered at once (a kill loses nothing from here: the
+   * write is in the page cache), so done() may come before they are durable.
+   */
+  write(messages: InboxMessage[]): void {
+    this.#write(messages, false);
+  }
+
+  /**
+   * Makes everything written so far durable (fdatasync on the thread pool). Rejects with InboxWriteError when it
+   * fails; what was written stays pending and remembered, since it may be on screen already (forgetting it would
+   * show its redelivery again), and the caller must not ack it. Compaction, which replaces the file, waits for it.
+   */
+  async sync(): Promise<void> {
+    if (!this.#opts.fsync) return;
+    const fd = this.#fd;
+    this.#syncing++;
+    try {
+      await new Promise<void>((resolve, reject) => this.#opts.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      throw new InboxWriteError(errorCode(err));
+    } finally {
+      this.#syncing--;
+      // A compaction that came due during the fsync (done() skips it meanwhile).
+      this.#compactIfDue();
+    }
+  }
+
+  #write(messages: InboxMessage[], sync: boolean): void {
     if (messages.length === 0) return;
     const done = this.#unwrittenDone.length;
     let out = this.#doneLines();
     for (const m of messages) out += JSON.stringify({ t: 'm', ...m }) + '\n';
-    this.#append(out, true);
+    this.#append(out, sync);
     this.#unwrittenDone = [];
     this.#doneFailing = false;
     for (const m of messages) {
@@ -191,7 +233,9 @@ export class Inbox {
     this.#syncing++;
     try {
       if (this.#opts.fsync)
-        await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          this.#opts.fdatasync(fd, (err) => (err ? reject(err) : resolve())),
+        );
     } catch (err) {
       if (start !== null && end !== null && this.#size === end && this.#fd === fd) {
         // Nothing written since: take the batch (and the done markers it carried) back off the file.
@@ -234,8 +278,15 @@ export class Inbox {
     this.#lines += this.#unwrittenDone.length;
     this.#unwrittenDone = [];
     this.#doneFailing = false;
-    // Compaction (~20 ms: the window, an fsync, a rename) waits for a moment with nothing pending, so that a
-    // backlog's drain is not paused by it; a journal that never gets one is compacted at 8 times the threshold.
+    this.#compactIfDue();
+  }
+
+  /**
+   * Compaction (~20 ms: the window, an fsync, a rename) waits for a moment with nothing pending, so that a backlog's
+   * drain is not paused by it; a journal that never gets one is compacted at 8 times the threshold.
+   */
+  #compactIfDue(): void {
+    if (this.#closed) return;
     const excess = this.#lines - (this.#pending.size + 1);
     const due = this.#pending.size === 0 ? excess > this.#opts.compactAfter : excess > 8 * this.#opts.compactAfter;
     if (this.#syncing === 0 && due && this.#lines >= this.#nextCompactAt) this.compact();
@@ -289,6 +340,7 @@ export class Inbox {
   }
 
   close(): void {
+    this.#closed = true;
     if (this.#unwrittenDone.length) {
       try {
         this.#append(this.#doneLines(), false);
