@@ -11,7 +11,7 @@ import { PushConnection, type ConnectionOptions, type ConnectionState } from './
 import { DeliveryPipeline } from './delivery/pipeline.ts';
 import { Display } from './delivery/display.ts';
 import { FateLog, type FateRecord } from './delivery/fates.ts';
-import { Inbox } from './delivery/inbox.ts';
+import { Inbox, type InboxOptions } from './delivery/inbox.ts';
 import { hasBudget, Settlement } from './delivery/settlement.ts';
 import { UnknownChannels } from './delivery/unknown-channels.ts';
 import { WorkerDispatcher } from './delivery/worker-dispatch.ts';
@@ -73,7 +73,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Connection tuning; `clock` lets the socket's timers run on another clock than the policy's (tests). */
   connection?: Partial<Omit<ConnectionOptions, 'url' | 'logger'>>;
-  inbox?: { fsync?: boolean; ringSize?: number; maxPending?: number };
+  /** Journal tuning; `fdatasync` lets tests hold or fail the thread-pool fsync. */
+  inbox?: Pick<InboxOptions, 'fsync' | 'ringSize' | 'maxPending' | 'fdatasync'>;
   /**
    * Overrides of the power-dependent push event deadline and worker keep-alive (otherwise the preferences decide),
    * and the delays before each retry of a failed worker event (default 1 s, 2 s, 4 s: three retries).

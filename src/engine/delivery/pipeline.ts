@@ -2,9 +2,10 @@
 //   1 receive -> 2 find -> 3 de-duplicate -> 4 decrypt -> 5 persist + ack -> 6 decide -> 7 dispatch -> 8 account.
 // Each step returns its result (an ack code for the service, a Verdict with the message's fate); the last records
 // the fate and marks the journal entry done. Frames that arrive together are handled as one batch: one fsync and
-// one ack frame for all of them. A batch of several (a backlog draining) is journaled as received, acked once
-// durable and decrypted after, on a second thread; frames arriving during its fsync form the next batch (group
-// commit). See #backlog. Lifecycle (replay, idle, release, close) follows the steps.
+// one ack frame for all of them. A message on its own is decrypted, journaled, and shown while its fsync runs on
+// the thread pool; its ack follows the fsync (#ackWhenDurable). A batch of several (a backlog draining) is journaled
+// as received, acked once durable and decrypted after, on a second thread; frames arriving during its fsync form the
+// next batch (group commit). See #backlog. Lifecycle (replay, idle, release, close) follows the steps.
 
 import { randomUUID } from 'node:crypto';
 import { decryptPush, DecryptError } from '../crypto/index.ts';
@@ -77,6 +78,8 @@ export class DeliveryPipeline {
   #flushScheduled = false;
   /** A backlog batch waiting for its fsync: the next batch is flushed after it, so batches are acked in order. */
   #flushing: Promise<void> | null = null;
+  /** Lone messages' fsyncs still running, their acks waiting for them (idle() waits: the inbox closes after). */
+  #syncs = new Set<Promise<void>>();
   /** Backlog messages acked (durable), decrypting, to dispatch in arrival order. */
   #toDecrypt: Array<Candidate & { result: Promise<Decrypted> }> = [];
   #pumping = false;
@@ -140,25 +143,51 @@ export class DeliveryPipeline {
       }
     }
 
-    // 5. Persist (one fsync for the batch), then ack. What does not fit or cannot be written is left unacked, with
-    // no fate: the service keeps it and redelivers it on a new connection, which Redelivery opens when it is time.
-    let durable = this.#fitting(accepted);
-    if (durable.length) {
+    // 5. Persist, then ack. The journal line is written now (a kill loses nothing from here: it is in the page
+    // cache) and its fsync runs on the thread pool while steps 6-8 show the message; the ack 100 waits for the
+    // fsync, so it still means "stored durably". What does not fit or cannot be written is left unacked and not
+    // shown, with no fate: the service keeps it and redelivers it on a new connection, which Redelivery opens when
+    // it is time.
+    let written = this.#fitting(accepted);
+    if (written.length) {
       try {
-        this.#p.inbox.accept(durable.map((a) => a.c.entry));
-        this.#redelivery.writeSucceeded();
+        this.#p.inbox.write(written.map((a) => a.c.entry));
       } catch (err) {
         // The inbox kept nothing of the batch (not pending, not in the de-duplication window), so the redelivery
         // counts.
-        this.#writeFailed(err, durable.length);
-        durable = [];
+        this.#writeFailed(err, written.length);
+        written = [];
       }
     }
-    for (const a of durable) acks.push(ackOf(a.c, 100));
+    // 101 and 102 wait for nothing: none of those messages is journaled.
     this.#sendAcks(acks);
+    if (written.length) this.#ackWhenDurable(written.map((a) => ackOf(a.c, 100)));
     // Behind any backlog messages still to decrypt, so that dispatch stays in arrival order.
-    if (!this.#toDecrypt.length) durable.forEach((a) => this.#enqueue(a.c.sub, a.c.entry, a.plaintext));
-    else for (const a of durable) this.#toDecrypt.push({ ...a.c, result: Promise.resolve({ plaintext: a.plaintext }) });
+    if (!this.#toDecrypt.length) written.forEach((a) => this.#enqueue(a.c.sub, a.c.entry, a.plaintext));
+    else for (const a of written) this.#toDecrypt.push({ ...a.c, result: Promise.resolve({ plaintext: a.plaintext }) });
+  }
+
+  /**
+   * Step 5's ack for messages written and already on their way to the screen: sent once the fsync completes. One
+   * whose fsync fails is not acked: the service keeps it and redelivers it on a new connection, where the inbox,
+   * which still holds it, acks it 102 as a duplicate instead of showing it again.
+   */
+  #ackWhenDurable(acks: Ack[]): void {
+    const synced = this.#p.inbox.sync().then(
+      () => {
+        this.#redelivery.writeSucceeded();
+        this.#sendAcks(acks);
+      },
+      (err: unknown) => {
+        this.#p.logger.error('inbox fsync failed; messages not acked, their redelivery is a duplicate', {
+          code: err instanceof InboxWriteError ? err.code : errorKind(err),
+          count: acks.length,
+        });
+        if (!this.#closed) this.#redelivery.writeFailed();
+      },
+    );
+    this.#syncs.add(synced);
+    void synced.finally(() => this.#syncs.delete(synced));
   }
 
   /** Steps 2-3 for one frame: a candidate to decrypt and persist, or its ack (102) with its fate recorded. */
@@ -534,9 +563,10 @@ export class DeliveryPipeline {
 
   /** Resolves when every accepted message has been dispatched (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.#queue.length || this.#chains.size || this.#flushing || this.#toDecrypt.length) {
+    while (this.#queue.length || this.#chains.size || this.#flushing || this.#toDecrypt.length || this.#syncs.size) {
       await new Promise((r) => setImmediate(r));
       await this.#flushing;
+      await Promise.all([...this.#syncs]);
       await Promise.all([...this.#chains.values()]);
     }
   }
