@@ -16,6 +16,7 @@ import { hasBudget, Settlement } from './delivery/settlement.ts';
 import { UnknownChannels } from './delivery/unknown-channels.ts';
 import { WorkerDispatcher } from './delivery/worker-dispatch.ts';
 import { displayUrl, errorKind, silentLogger } from './log.ts';
+import { KeptNotificationsFile } from './kept-notifications-file.ts';
 import { NotificationCenter } from './notification-center.ts';
 import { OriginNotifications } from './origin-notifications.ts';
 import { httpUrl, type NotificationModel, type NotificationRequest } from './notification.ts';
@@ -237,7 +238,11 @@ export class PushEngine extends EventEmitter<EngineEvents> {
       opts.notifier,
       this.#clock,
       (err) => this.#logger.warn('notification failed', { kind: errorKind(err) }),
-      { store: opts.store, logger: this.#logger, secrets: opts.secrets },
+      {
+        file: new KeptNotificationsFile({ dataDir: opts.dataDir, store: opts.store, logger: this.#logger }),
+        logger: this.#logger,
+        secrets: opts.secrets,
+      },
     );
     this.#connection = new PushConnection(
       { ...opts.connection, url: opts.serviceUrl, clock: opts.connection?.clock ?? this.#clock, logger: this.#logger },

@@ -1,32 +1,28 @@
 // The notifications the engine has on screen: showing them through the Notifier (with tag replacement),
 // answering getNotifications, and resolving what an activation means (docs/architecture.md "Notifications").
-// They are kept in the engine's state (key `notifications`), so that a click on one shown before the agent
-// restarted still reaches its site's worker, `data` included (for a worker's notification the data is the key of a
-// structured clone in the origin's IndexedDB, kept by the service-worker script). Their titles and bodies are
-// message plaintext, so the list is sealed with the engine's SecretBox like the subscriptions' keys.
+// They are kept across restarts (their own file in the data dir, kept-notifications-file.ts), so that a click on one
+// shown before the agent restarted still reaches its site's worker, `data` included (for a worker's notification the
+// data is the key of a structured clone in the origin's IndexedDB, kept by the service-worker script). Their titles
+// and bodies are message plaintext, so the list is sealed with the engine's SecretBox like the subscriptions' keys.
 
 import { randomUUID } from 'node:crypto';
 import { httpUrl, type NotificationModel, type NotificationRequest } from './notification.ts';
-import type { Clock, Logger, Notifier, SecretBox, Store, TimerHandle } from './ports.ts';
+import type { KeptNotificationsFile } from './kept-notifications-file.ts';
+import type { Clock, Logger, Notifier, SecretBox, TimerHandle } from './ports.ts';
 import { isStoredNotification } from './state-schema.ts';
 
 /** At most this many notifications are remembered per origin; the oldest are closed first. */
 const MAX_ACTIVE_PER_ORIGIN = 50;
-/** At most this many in all (the state document is rewritten whole on each save); the oldest are closed first. */
+/** At most this many in all (the list is sealed and rewritten whole on each save); the oldest are closed first. */
 export const MAX_KEPT_NOTIFICATIONS = 100;
 /** Older than this, a notification is forgotten (a notification server has long dropped it from view). */
 export const MAX_KEPT_AGE_MS = 7 * 24 * 3600_000;
-/**
- * Saves are grouped (as the history's): each rewrites the whole state document, so a burst costs one write, off the
- * display path.
- */
+/** Saves are grouped (as the history's): a burst costs one write, off the display path. */
 const SAVE_DELAY_MS = 1_000;
-const STATE_KEY = 'notifications';
-/** Where a `notifications` value that is not a list is moved, once, instead of being overwritten. */
-const UNREADABLE_KEY = 'notificationsUnreadable';
 
 export interface NotificationCenterState {
-  store: Store;
+  /** Where the sealed list is kept. */
+  file: KeptNotificationsFile;
   logger: Logger;
   /** Seals the kept list (titles and bodies are message plaintext). */
   secrets: SecretBox;
@@ -71,27 +67,15 @@ export class NotificationCenter {
   /** Reads the notifications kept by an earlier run (after the state's migration; once, before anything is shown). */
   async load(): Promise<void> {
     if (!this.#state) return;
-    const { store, logger, secrets } = this.#state;
-    const raw = store.get(STATE_KEY);
-    if (raw === undefined) return;
-    const sealed = (raw as { sealed?: unknown } | null)?.sealed;
-    if (typeof sealed !== 'string') {
-      // Not a sealed list at all: not ours to overwrite. Moved aside as it is, and the engine starts with none; when
-      // the
-      // place aside is taken (an earlier one), it stays where it is and this run keeps its notifications in memory
-      // only.
-      if (store.get(UNREADABLE_KEY) === undefined) {
-        store.set(UNREADABLE_KEY, raw);
-        store.delete(STATE_KEY);
-        logger.warn('kept notifications unreadable; moved aside', { key: UNREADABLE_KEY });
-      } else {
-        this.#state = null;
-        logger.warn('kept notifications unreadable; left as they are, notifications are not kept this run', {
-          key: STATE_KEY,
-        });
-      }
+    const { file, logger, secrets } = this.#state;
+    const kept = await file.read();
+    if (kept.kind === 'unavailable') {
+      // Stored but not readable now (read() logged why): left as it is, not saved over this run.
+      this.#state = null;
       return;
     }
+    if (kept.kind === 'none') return;
+    const { sealed } = kept;
     let entries: unknown;
     try {
       entries = JSON.parse(new TextDecoder().decode(await secrets.open(sealed)));
@@ -123,7 +107,7 @@ export class NotificationCenter {
     const list = JSON.stringify([...this.#unreadable, ...this.#active.values()]);
     this.#saving = this.#saving.then(async () => {
       try {
-        state.store.set(STATE_KEY, { sealed: await state.secrets.seal(new TextEncoder().encode(list)) });
+        await state.file.write(await state.secrets.seal(new TextEncoder().encode(list)));
       } catch (err) {
         // The error's kind only: nothing of the notifications' text in the log.
         state.logger.warn('kept notifications not saved', {

@@ -47,11 +47,7 @@ test(
       const bodies = ['one', 'two', 'three'];
       try {
         for (const [i, body] of bodies.entries()) assert.equal(await send(subs[i * 7]!, body), 201);
-        await waitFor(
-          'all shown',
-          () => bodies.every((b) => h.notifier.shown.some((n) => n.body === b)),
-          20_000,
-        );
+        await waitFor('all shown', () => bodies.every((b) => h.notifier.shown.some((n) => n.body === b)), 20_000);
         await h.engine.settled();
         // Past the 1 s grouping of the save: it has run.
         await new Promise((r) => setTimeout(r, 1_500));
@@ -64,8 +60,12 @@ test(
       const kept = path.join(dataDir, 'notifications.json');
       assert.equal(fs.statSync(kept).mode & 0o777, 0o600, 'their own file, 0600');
       const text = fs.readFileSync(kept, 'utf8');
-      for (const body of bodies) assert.ok(!text.includes(`"${body}"`), 'titles and bodies are sealed, not in the clear');
-      assert.equal((JSON.parse(fs.readFileSync(stateFile, 'utf8')) as Record<string, unknown>).notifications, undefined);
+      for (const body of bodies)
+        assert.ok(!text.includes(`"${body}"`), 'titles and bodies are sealed, not in the clear');
+      assert.equal(
+        (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as Record<string, unknown>).notifications,
+        undefined,
+      );
 
       const again = await startEngine(service.wsUrl, {}, dataDir);
       try {
