@@ -353,7 +353,6 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     this.#loaded = true;
     migrate(this.#opts.store);
     await this.#registry.load();
-    await this.#notifications.load();
   }
 
   /** Loads state, replays the inbox, connects. */
@@ -361,6 +360,9 @@ export class PushEngine extends EventEmitter<EngineEvents> {
     if (this.#started) return;
     this.#started = true;
     await this.load();
+    // Only a started engine reads and saves them: commands that just load the state (`list`, `send`, which runs
+    // beside `listen` without the data dir's lock) leave the file alone.
+    await this.#notifications.load();
     this.#inbox = new Inbox({
       file: path.join(this.#opts.dataDir, 'inbox.jsonl'),
       logger: this.#logger,

@@ -40,7 +40,10 @@ export class NotificationCenter {
   readonly #notifier: Notifier;
   readonly #clock: Clock;
   readonly #onAsyncError: (err: unknown) => void;
-  #state: NotificationCenterState | null;
+  /** Where the list is kept; saves go there only once load() read it (a save before would drop what it holds). */
+  readonly #keptIn: NotificationCenterState | null;
+  #state: NotificationCenterState | null = null;
+  #loaded = false;
   /** Stored entries this build cannot read: written back as they are, never dropped. */
   #unreadable: unknown[] = [];
   #saveTimer: TimerHandle | null = null;
@@ -61,20 +64,24 @@ export class NotificationCenter {
     this.#notifier = notifier;
     this.#clock = clock;
     this.#onAsyncError = onAsyncError;
-    this.#state = state;
+    this.#keptIn = state;
   }
 
-  /** Reads the notifications kept by an earlier run (after the state's migration; once, before anything is shown). */
+  /**
+   * Reads the notifications kept by an earlier run (once, when the agent starts, before anything is shown). Until
+   * then nothing is saved: commands that only load the state (`list`, `send`) never touch the file.
+   */
   async load(): Promise<void> {
-    if (!this.#state) return;
-    const { file, logger, secrets } = this.#state;
+    if (!this.#keptIn || this.#loaded) return;
+    this.#loaded = true;
+    const { file, logger, secrets } = this.#keptIn;
     const kept = await file.read();
-    if (kept.kind === 'unavailable') {
-      // Stored but not readable now (read() logged why): left as it is, not saved over this run.
-      this.#state = null;
+    // Stored but not readable now (read() logged why): left as it is, not saved over this run.
+    if (kept.kind === 'unavailable') return;
+    if (kept.kind === 'none') {
+      this.#state = this.#keptIn;
       return;
     }
-    if (kept.kind === 'none') return;
     const { sealed } = kept;
     let entries: unknown;
     try {
@@ -83,7 +90,6 @@ export class NotificationCenter {
     } catch (err) {
       // A locked key, or a key that is not the one they were sealed with (replaced, restored from elsewhere): what is
       // stored stays exactly as it is (the right key may come back), and this run keeps its notifications in memory.
-      this.#state = null;
       logger.warn('kept notifications cannot be opened; left as they are, not kept this run', {
         kind: (err as Error).name,
       });
@@ -96,6 +102,7 @@ export class NotificationCenter {
     }
     if (this.#unreadable.length)
       logger.warn('kept notifications: entries not readable, left as they are', { count: this.#unreadable.length });
+    this.#state = this.#keptIn;
   }
 
   /** Writes a pending save now (the engine's stop); resolves once it is stored. */

@@ -40,3 +40,24 @@ test('list, status and a failed send leave an existing data dir byte for byte an
     await runCli([...args, '--data-dir', dir]);
   assert.deepEqual(snapshot(dir), before);
 });
+
+test("read-only commands leave a previous version's kept notifications where they are: only a running agent moves them", async (t) => {
+  const service = await startPushService();
+  t.after(() => service.close());
+  const dir = tempDir();
+  const made = await runCli(['subscribe', '--label', 'ro', '--data-dir', dir, '--service', service.wsUrl]);
+  assert.equal(made.code, 0, made.stderr);
+  // As the previous version kept them: in the state document (the sealed text need not open: nothing reads it here).
+  const state = path.join(dir, 'state.json');
+  const doc = JSON.parse(fs.readFileSync(state, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(
+    state,
+    JSON.stringify({ ...doc, notifications: { sealed: 'c2VhbGVk' }, notificationsUnreadable: 'garbage' }),
+    { mode: 0o600 },
+  );
+  const before = snapshot(dir);
+  await new Promise((r) => setTimeout(r, 20));
+  for (const args of [['list'], ['status', '--json'], ['send', 'no-such-id', 'x']])
+    await runCli([...args, '--data-dir', dir]);
+  assert.deepEqual(snapshot(dir), before);
+});

@@ -440,3 +440,18 @@ test('a full disk: a save that does not fit leaves the file as it was and no tem
   );
   assert.equal(migrating.data.get('notifications'), undefined);
 });
+
+test('a center that has not loaded saves nothing: it would drop what the file holds', async () => {
+  const store = storage();
+  const clock = new ManualClock();
+  await writeKept(store, [model('a', 'kept', clock.now())]);
+  const before = fs.readFileSync(store.file, 'utf8');
+  const logger = memoryLogger();
+  const file = new CountingFile({ dataDir: store.dir, store, logger });
+  const c = new NotificationCenter(new Screen(), clock, () => {}, { file, logger, secrets: sharedBox });
+  c.show({ title: 'before load' }, META);
+  clock.advance(1_000);
+  await c.flush();
+  assert.equal(file.writes, 0);
+  assert.equal(fs.readFileSync(store.file, 'utf8'), before);
+});
