@@ -232,6 +232,12 @@ test('quitting flushes state; a relaunch on the same data has the endpoint', asy
   const state = path.join(dataDir, 'state.json');
   assert.equal(fs.statSync(state).mode & 0o777, 0o600);
   assert.match(fs.readFileSync(state, 'utf8'), /composition/);
+  // The notification still on screen ('Hello main'; 'Click me' was clicked) is kept in its own file in userData,
+  // sealed, not in the state document.
+  const kept = path.join(dataDir, 'notifications.json');
+  assert.equal(fs.statSync(kept).mode & 0o777, 0o600);
+  assert.ok(!fs.readFileSync(kept, 'utf8').includes('Hello main'), 'sealed, not in the clear');
+  assert.equal((JSON.parse(fs.readFileSync(state, 'utf8')) as Record<string, unknown>).notifications, undefined);
   app = launch(service, dataDir);
   await app.waitFor('Connected', (r) => r.tray === 'Push Agent: Connected');
   await app.waitFor('the settings window', (r) => r.window === 'push-agent://settings/settings.html');
