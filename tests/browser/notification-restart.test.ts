@@ -1,6 +1,6 @@
 // A notification shown before the agent restarts is still the engine's after it: a click on it reaches the site's
 // own worker with its `data` intact (a structured clone the service-worker script keeps in the origin's IndexedDB;
-// the engine keeps the notification, with the key of that clone, in its state). Real engine on real storage, the
+// the engine keeps the notification, with the key of that clone, in its data dir). Real engine on real storage, the
 // local push service, web-push as sender, the product's Chromium host on one profile for both runs. Mocked: only the
 // desktop notifier (it records; a click is the host's call to notificationActivated, as Electron's main makes it).
 
