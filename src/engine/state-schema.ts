@@ -80,7 +80,7 @@ export function isStoredSubscription(v: unknown): v is StoredSubscription {
 const NOTIFICATION_SOURCES = new Set(['worker', 'declarative', 'payload', 'generic']);
 
 /**
- * Checks one kept notification (key `notifications`, notification-center.ts): what routing a click needs. The rest
+ * Checks one kept notification (`notifications.json`, notification-center.ts): what routing a click needs. The rest
  * of the model was validated when it was shown.
  */
 export function isStoredNotification(v: unknown): v is NotificationModel {
