@@ -127,7 +127,9 @@ export class DeliveryPipeline {
       if ('code' in c) acks.push(c);
       else candidates.push(c);
     }
-    if (candidates.length > 1) return this.#backlog(candidates, acks);
+    // A frame alone while a backlog is still decrypting is part of it (the service's batch of 10 often arrives as 1
+    // + 9 reads): journaled and acked with it, not decrypted and fsync'd on this thread ahead of the rest.
+    if (candidates.length > 1 || (candidates.length && this.#toDecrypt.length)) return this.#backlog(candidates, acks);
 
     // 4. Decrypt (one message: here, before the ack, so a failure is acked 101).
     const accepted: Array<{ c: Candidate; plaintext: Buffer | null }> = [];
@@ -203,10 +205,11 @@ export class DeliveryPipeline {
   }
 
   /**
-   * Steps 4-5 for a backlog (several messages in one batch): persisted as received (the fsync on the thread pool),
-   * acked 100 once durable, then decrypted on the decryption thread (crypto/decrypt-thread.ts). The service sends
-   * the next batch only when this one is acked, so decrypting first would put it on the critical path of every
-   * batch; after the ack it overlaps the round trip and the next batch's journaling. The ack then says "stored
+   * Steps 4-5 for a backlog (several messages in one batch, or one while a backlog decrypts): persisted as received
+   * (the fsync on the thread pool), acked 100 once durable, then decrypted on the decryption thread
+   * (crypto/decrypt-thread.ts). The service sends the next batch only when this one is acked, so decrypting first
+   * would put it on the critical path of every batch; after the ack it overlaps the round trip and the next
+   * batch's journaling. The ack then says "stored
    * durably", not "decrypted": a message that turns out undecryptable was acked 100, not 101
    * (docs/protocol-notes.md). Batches are flushed one at a time (frames arriving meanwhile form the next: group
    * commit) and dispatched in arrival order.
