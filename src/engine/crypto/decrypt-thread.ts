@@ -49,6 +49,11 @@ export class DecryptThread {
     return this.#script !== null;
   }
 
+  /** Requests not answered yet. */
+  get pending(): number {
+    return this.#waiting.size;
+  }
+
   decrypt(msg: EncryptedPush, keys: SubscriptionKeys): Promise<Buffer | null> {
     if (!this.#script) {
       try {

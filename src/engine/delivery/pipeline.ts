@@ -8,7 +8,6 @@
 
 import { randomUUID } from 'node:crypto';
 import { decryptPush, DecryptError } from '../crypto/index.ts';
-import { DecryptThread } from '../crypto/decrypt-thread.ts';
 import type { PushConnection } from '../push-connection.ts';
 import { errorKind } from '../log.ts';
 import type { NotificationRequest } from '../notification.ts';
@@ -17,6 +16,7 @@ import { WORKER_HOST_UNAVAILABLE, type Clock, type Logger, type TimerHandle } fr
 import type { PowerPolicy } from '../policy/power.ts';
 import type { SubscriptionRegistry } from '../subscription-registry.ts';
 import type { SubscriptionRecord } from '../subscription-record.ts';
+import { BacklogDecryption } from './backlog-decryption.ts';
 import { displayPayload, type DeclarativeMessage } from './declarative.ts';
 import type { Display } from './display.ts';
 import { undeliverable, type FateLog, type Verdict } from './fates.ts';
@@ -87,8 +87,8 @@ export class DeliveryPipeline {
   /** Backlog messages acked (durable), decrypting, to dispatch in arrival order. */
   #toDecrypt: Array<Candidate & { result: Promise<Decrypted> }> = [];
   #pumping = false;
-  /** A second thread for backlogs' decryption (stops itself when idle). */
-  #thread = new DecryptThread();
+  /** Backlogs' decryption: on a second thread, and on this one in a drain's tail (backlog-decryption.ts). */
+  #decryption = new BacklogDecryption();
   /** Per-subscription chains keep each subscription's messages in order through async dispatch. */
   #chains = new Map<string, Promise<void>>();
   #closed = false;
@@ -114,6 +114,7 @@ export class DeliveryPipeline {
   /** Step 1: a validated notification frame (the connection has checked its shape). */
   receive(message: Notification): void {
     this.#queue.push(message);
+    this.#decryption.noteFrame();
     this.#scheduleFlush();
   }
 
@@ -246,7 +247,7 @@ export class DeliveryPipeline {
           for (const c of fitting) acks.push(ackOf(c, 100));
           this.#sendAcks(acks);
           for (const c of fitting) {
-            const result = this.#thread.decrypt(encrypted(c.entry), c.keys).then(
+            const result = this.#decryption.decrypt(encrypted(c.entry), c.keys).then(
               (plaintext): Decrypted => ({ plaintext }),
               (error: unknown): Decrypted => ({ error }),
             );
