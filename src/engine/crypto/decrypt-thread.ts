@@ -24,21 +24,11 @@ function workerScript(): URL | null {
   return fs.existsSync(fileURLToPath(url)) ? url : null;
 }
 
-/** Keys as posted: exact-length copies (see decrypt), made once per keys object. */
-const posted = new WeakMap<SubscriptionKeys, DecryptRequest['keys']>();
-function exactKeys(keys: SubscriptionKeys): DecryptRequest['keys'] {
-  let k = posted.get(keys);
-  if (!k)
-    posted.set(
-      keys,
-      (k = {
-        privateKey: new Uint8Array(keys.privateKey),
-        publicKey: new Uint8Array(keys.publicKey),
-        authSecret: new Uint8Array(keys.authSecret),
-      }),
-    );
-  return k;
-}
+/** The keys' bytes, as a Map key: the registry hands out a new keys object for every message. */
+const keysText = (k: SubscriptionKeys) =>
+  Buffer.concat(
+    [k.privateKey, k.publicKey, k.authSecret].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)),
+  ).toString('latin1');
 
 export class DecryptThread {
   readonly #script = workerScript();
@@ -49,9 +39,19 @@ export class DecryptThread {
     { msg: EncryptedPush; keys: SubscriptionKeys; resolve: (p: Buffer | null) => void; reject: (e: Error) => void }
   >();
   #idleTimer: NodeJS.Timeout | null = null;
+  /** Requests made in this task, posted together at its end (one postMessage per batch, answered by one). */
+  #outbox: DecryptRequest[] = [];
+  #transfer: ArrayBuffer[] = [];
+  /** Keys this worker has been sent, by their bytes: later requests name them by id. */
+  #keyIds = new Map<string, number>();
 
   get available(): boolean {
     return this.#script !== null;
+  }
+
+  /** Requests not answered yet. */
+  get pending(): number {
+    return this.#waiting.size;
   }
 
   decrypt(msg: EncryptedPush, keys: SubscriptionKeys): Promise<Buffer | null> {
@@ -62,16 +62,39 @@ export class DecryptThread {
         return Promise.reject(err as Error);
       }
     }
-    const worker = this.#start();
+    this.#start();
     const id = this.#next++;
     // Posting a Buffer clones its whole ArrayBuffer, and small Buffers are slices of a shared 8 KiB pool: posted as
-    // they are, each message cost several pools' copies on the main thread. Exact copies instead, the data transferred.
+    // they are, each message cost several pools' copies on the main thread. An exact copy instead, transferred.
     const data = msg.data === null ? null : new Uint8Array(msg.data);
-    const req: DecryptRequest = { id, data, headers: msg.headers ?? {}, keys: exactKeys(keys) };
+    const req: DecryptRequest = { id, data, headers: msg.headers ?? {}, keyId: 0 };
+    const text = keysText(keys);
+    const known = this.#keyIds.get(text);
+    if (known !== undefined) req.keyId = known;
+    else {
+      req.keyId = this.#keyIds.size;
+      this.#keyIds.set(text, req.keyId);
+      req.keys = {
+        privateKey: new Uint8Array(keys.privateKey),
+        publicKey: new Uint8Array(keys.publicKey),
+        authSecret: new Uint8Array(keys.authSecret),
+      };
+    }
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { msg, keys, resolve, reject });
-      worker.postMessage(req, data ? [data.buffer] : []);
+      this.#outbox.push(req);
+      if (data) this.#transfer.push(data.buffer);
+      if (this.#outbox.length === 1) queueMicrotask(() => this.#post());
     });
+  }
+
+  #post(): void {
+    const batch = this.#outbox;
+    const transfer = this.#transfer;
+    this.#outbox = [];
+    this.#transfer = [];
+    // No worker: it failed or was stopped since, and took these back (#takeBack).
+    if (batch.length) this.#worker?.postMessage(batch, transfer);
   }
 
   /** Stops the thread; what it had not answered is decrypted on this thread. */
@@ -90,22 +113,9 @@ export class DecryptThread {
     if (this.#worker) return this.#worker;
     const worker = new Worker(this.#script!);
     worker.unref();
-    worker.on('message', (reply: DecryptReply) => {
-      const w = this.#waiting.get(reply.id);
-      if (!w) return;
-      this.#waiting.delete(reply.id);
-      if ('error' in reply) {
-        const kind = reply.error.kind ?? 'internal error';
-        const message = reply.error.message.startsWith(`${kind}: `)
-          ? reply.error.message.slice(kind.length + 2)
-          : reply.error.message;
-        w.reject(new DecryptError(kind, message));
-      } else
-        w.resolve(
-          reply.plaintext === null
-            ? null
-            : Buffer.from(reply.plaintext.buffer, reply.plaintext.byteOffset, reply.plaintext.byteLength),
-        );
+    this.#keyIds.clear();
+    worker.on('message', (replies: DecryptReply[]) => {
+      for (const reply of replies) this.#answer(reply);
       if (this.#waiting.size === 0) this.#scheduleStop();
     });
     worker.on('error', () => {
@@ -120,6 +130,24 @@ export class DecryptThread {
     return worker;
   }
 
+  #answer(reply: DecryptReply): void {
+    const w = this.#waiting.get(reply.id);
+    if (!w) return;
+    this.#waiting.delete(reply.id);
+    if ('error' in reply) {
+      const kind = reply.error.kind ?? 'internal error';
+      const message = reply.error.message.startsWith(`${kind}: `)
+        ? reply.error.message.slice(kind.length + 2)
+        : reply.error.message;
+      w.reject(new DecryptError(kind, message));
+    } else
+      w.resolve(
+        reply.plaintext === null
+          ? null
+          : Buffer.from(reply.plaintext.buffer, reply.plaintext.byteOffset, reply.plaintext.byteLength),
+      );
+  }
+
   #scheduleStop(): void {
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = null;
@@ -132,6 +160,8 @@ export class DecryptThread {
   }
 
   #takeBack(): void {
+    this.#outbox = [];
+    this.#transfer = [];
     const waiting = [...this.#waiting.values()];
     this.#waiting.clear();
     for (const w of waiting) {

@@ -9,7 +9,6 @@
 
 import { randomUUID } from 'node:crypto';
 import { decryptPush, DecryptError } from '../crypto/index.ts';
-import { DecryptThread } from '../crypto/decrypt-thread.ts';
 import type { PushConnection } from '../push-connection.ts';
 import { errorKind } from '../log.ts';
 import type { NotificationRequest } from '../notification.ts';
@@ -18,6 +17,7 @@ import { WORKER_HOST_UNAVAILABLE, type Clock, type Logger, type TimerHandle } fr
 import type { PowerPolicy } from '../policy/power.ts';
 import type { SubscriptionRegistry } from '../subscription-registry.ts';
 import type { SubscriptionRecord } from '../subscription-record.ts';
+import { BacklogDecryption } from './backlog-decryption.ts';
 import { displayPayload, type DeclarativeMessage } from './declarative.ts';
 import type { Display } from './display.ts';
 import { undeliverable, type FateLog, type Verdict } from './fates.ts';
@@ -68,6 +68,9 @@ interface Accepted {
 const KEPT = Symbol('kept');
 type Kept = typeof KEPT;
 
+/** How long the first frames of a drain's batch wait for the rest of it. */
+const BATCH_WAIT_MS = 1;
+
 const encrypted = (e: InboxMessage) => ({
   data: e.data === null ? null : Buffer.from(e.data, 'base64url'),
   headers: e.headers,
@@ -76,6 +79,10 @@ const encrypted = (e: InboxMessage) => ({
 export class DeliveryPipeline {
   #queue: Notification[] = [];
   #flushScheduled = false;
+  /** The first frames of a drain's batch waiting for the rest of it (#scheduleFlush). */
+  #batchWait: NodeJS.Timeout | null = null;
+  /** The most frames a batch of the current drain has held (the service's batch size, 10 for autopush). */
+  #drainBatch = 0;
   /** A backlog batch waiting for its fsync: the next batch is flushed after it, so batches are acked in order. */
   #flushing: Promise<void> | null = null;
   /** Lone messages' fsyncs still running, their acks waiting for them (idle() waits: the inbox closes after). */
@@ -83,8 +90,8 @@ export class DeliveryPipeline {
   /** Backlog messages acked (durable), decrypting, to dispatch in arrival order. */
   #toDecrypt: Array<Candidate & { result: Promise<Decrypted> }> = [];
   #pumping = false;
-  /** A second thread for backlogs' decryption (stops itself when idle). */
-  #thread = new DecryptThread();
+  /** Backlogs' decryption: on a second thread, and on this one in a drain's tail (backlog-decryption.ts). */
+  #decryption = new BacklogDecryption();
   /** Per-subscription chains keep each subscription's messages in order through async dispatch. */
   #chains = new Map<string, Promise<void>>();
   #closed = false;
@@ -110,11 +117,25 @@ export class DeliveryPipeline {
   /** Step 1: a validated notification frame (the connection has checked its shape). */
   receive(message: Notification): void {
     this.#queue.push(message);
+    this.#decryption.noteFrame();
     this.#scheduleFlush();
   }
 
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#flushing || !this.#queue.length) return;
+    if (this.#queue.length < this.#drainBatch && this.#toDecrypt.length) {
+      // During a drain, fewer frames than the service's batches have held are most often the first of its next
+      // batch, whose other frames are a few hundred microseconds behind (it writes them one by one): wait for
+      // them, briefly, so that one fsync covers the batch instead of two in a row.
+      this.#batchWait ??= setTimeout(() => {
+        this.#batchWait = null;
+        this.#flushScheduled = true;
+        this.#flush();
+      }, BATCH_WAIT_MS);
+      return;
+    }
+    if (this.#batchWait) clearTimeout(this.#batchWait);
+    this.#batchWait = null;
     this.#flushScheduled = true;
     setImmediate(() => this.#flush());
   }
@@ -130,7 +151,9 @@ export class DeliveryPipeline {
       if ('code' in c) acks.push(c);
       else candidates.push(c);
     }
-    if (candidates.length > 1) return this.#backlog(candidates, acks);
+    // A frame alone while a backlog is still decrypting is part of it (the service's batch of 10 often arrives as 1
+    // + 9 reads): journaled and acked with it, not decrypted and fsync'd on this thread ahead of the rest.
+    if (candidates.length > 1 || (candidates.length && this.#toDecrypt.length)) return this.#backlog(candidates, acks);
 
     // 4. Decrypt (one message: here, before the ack, so a failure is acked 101).
     const accepted: Array<{ c: Candidate; plaintext: Buffer | null }> = [];
@@ -235,15 +258,17 @@ export class DeliveryPipeline {
   }
 
   /**
-   * Steps 4-5 for a backlog (several messages in one batch): persisted as received (the fsync on the thread pool),
-   * acked 100 once durable, then decrypted on the decryption thread (crypto/decrypt-thread.ts). The service sends
-   * the next batch only when this one is acked, so decrypting first would put it on the critical path of every
-   * batch; after the ack it overlaps the round trip and the next batch's journaling. The ack then says "stored
+   * Steps 4-5 for a backlog (several messages in one batch, or one while a backlog decrypts): persisted as received
+   * (the fsync on the thread pool), acked 100 once durable, then decrypted on the decryption thread
+   * (crypto/decrypt-thread.ts). The service sends the next batch only when this one is acked, so decrypting first
+   * would put it on the critical path of every batch; after the ack it overlaps the round trip and the next
+   * batch's journaling. The ack then says "stored
    * durably", not "decrypted": a message that turns out undecryptable was acked 100, not 101
    * (docs/protocol-notes.md). Batches are flushed one at a time (frames arriving meanwhile form the next: group
    * commit) and dispatched in arrival order.
    */
   #backlog(candidates: Candidate[], acks: Ack[]): void {
+    this.#drainBatch = Math.max(this.#drainBatch, candidates.length + acks.length);
     const fitting = this.#fitting(candidates);
     if (!fitting.length) return this.#sendAcks(acks);
     this.#flushing = this.#p.inbox
@@ -254,7 +279,7 @@ export class DeliveryPipeline {
           for (const c of fitting) acks.push(ackOf(c, 100));
           this.#sendAcks(acks);
           for (const c of fitting) {
-            const result = this.#thread.decrypt(encrypted(c.entry), c.keys).then(
+            const result = this.#decryption.decrypt(encrypted(c.entry), c.keys).then(
               (plaintext): Decrypted => ({ plaintext }),
               (error: unknown): Decrypted => ({ error }),
             );
@@ -290,6 +315,7 @@ export class DeliveryPipeline {
     void head.result.then((o) => {
       this.#pumping = false;
       this.#toDecrypt.shift();
+      if (!this.#toDecrypt.length) this.#drainBatch = 0;
       try {
         if ('plaintext' in o) {
           this.#enqueue(head.sub, head.entry, o.plaintext);
@@ -610,6 +636,9 @@ export class DeliveryPipeline {
    */
   close(): void {
     this.#closed = true;
+    // Frames waiting for the rest of their batch stay unacked: the service redelivers them.
+    if (this.#batchWait) clearTimeout(this.#batchWait);
+    this.#batchWait = null;
     this.#redelivery.close();
     for (const b of this.#held.values()) this.#p.clock.clearTimeout(b.timer);
     this.#held.clear();

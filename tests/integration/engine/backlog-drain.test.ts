@@ -57,3 +57,28 @@ test('a backlog with an undecryptable message: the rest shown exactly once, it r
     await h.stop();
   }
 });
+
+test('a live message arriving while a backlog is still decrypting is shown after it, each exactly once', async () => {
+  let h = await startEngine(service.wsUrl);
+  const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'backlog' });
+  await h.stop();
+  for (let i = 0; i < 200; i += 20)
+    await Promise.all(Array.from({ length: 20 }, (_, j) => send(sub, `stored ${i + j}`)));
+  h = await startEngine(service.wsUrl, {}, h.dataDir);
+  try {
+    // Acked means journaled, not yet decrypted (the decryption thread is still starting or busy): send now.
+    await waitFor('backlog acked', () => service.stats().stored === 0, 20_000, 1);
+    await send(sub, 'live');
+    await waitFor('all shown', () => h.notifier.shown.length >= 201, 20_000);
+    await h.engine.idle();
+    const counts = countBodies(h.notifier.shown);
+    assert.equal(counts.size, 201);
+    assert.ok(
+      [...counts.values()].every((n) => n === 1),
+      'each shown once',
+    );
+    assert.equal(h.notifier.shown.at(-1)?.body, 'live', 'after every stored message');
+  } finally {
+    await h.stop();
+  }
+});

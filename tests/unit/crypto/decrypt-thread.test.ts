@@ -100,3 +100,27 @@ test('what the thread had not answered when it stops is decrypted on the calling
     'a real decryption failure still rejects, typed',
   );
 });
+
+test('requests made together for several subscriptions each use their own keys, also on a new thread after a stop', async () => {
+  const thread = new DecryptThread();
+  const third = generateSubscriptionKeys();
+  try {
+    // One task's requests go to the thread in one message, keys named by id after their first use.
+    const round = () =>
+      Promise.all([
+        thread.decrypt(sealed('to keys'), keys),
+        thread.decrypt(sealed('to other', other), other),
+        thread.decrypt(sealed('to keys again'), { ...keys }),
+        thread.decrypt(sealed('to third', third), third),
+        thread.decrypt(sealed('to other again', other), other),
+      ]);
+    const expected = ['to keys', 'to other', 'to keys again', 'to third', 'to other again'];
+    assert.deepEqual((await round()).map(String), expected);
+    await assert.rejects(thread.decrypt(sealed('for other, with keys', other), keys), DecryptError);
+    // A stopped thread forgets the keys it was sent; the next one is sent them again.
+    await thread.close();
+    assert.deepEqual((await round()).map(String), expected);
+  } finally {
+    await thread.close();
+  }
+});
