@@ -86,7 +86,7 @@ async function latency(ctx: BenchContext): Promise<Figure[]> {
         "(synchronous, before the ack and the show), the wait for the pipeline's flush 0.17 ms (this bench's own sender " +
         "handling the service's 201 on the agent's event loop), frame to pipeline 0.08, find and de-duplicate 0.03, " +
         'journal write 0.03, ack 0.04-0.05, steps 6-8 to the event 0.04. ' +
-        "Since: a message on its own is shown while its fsync runs on the thread pool and acked 100 when the fsync " +
+        'Since: a message on its own is shown while its fsync runs on the thread pool and acked 100 when the fsync ' +
         'completes (~0.3 ms after the event), and the hand-off to the pool (~0.05 ms of this thread) comes after the ' +
         'show: 0.67 ms [0.65..0.72] at load 1.2 (0.73 with the hand-off still before it). What remains: decryption ' +
         '(half the figure), the sender in this process ~0.14 (a real one is on another machine; a sender on its own ' +
@@ -102,7 +102,7 @@ async function latency(ctx: BenchContext): Promise<Figure[]> {
       bound: { label: 'push service forwarding time p99, same run', ...summarize(svc99) },
       target: { text: 'p99 <= 5 ms added', met: a99.median <= 5 },
       notes:
-        "Before (2026-11-30, load 0.4-0.5): 1.84 ms [1.54..2.36], the tail of the synchronous fdatasync included (its " +
+        'Before (2026-11-30, load 0.4-0.5): 1.84 ms [1.54..2.36], the tail of the synchronous fdatasync included (its ' +
         'own p99 2.2 ms over the same 1,000 messages). Since the fsync runs beside the show (see p50): 1.27-1.39 ms ' +
         'at load 0.6-1.2, single runs up to 4.4 ms under load from other work on the machine.',
     },

@@ -88,11 +88,7 @@ test('a message whose fsync fails is shown once and never acked 100; its redeliv
   );
   assert.ok(sent.filter((v) => v === sent[0]).length >= 2, 'the service did redeliver it');
   assert.equal(shown('fsync failed'), 1, 'shown once');
-  assert.equal(
-    h.engine.history.list().filter((e) => e.body === 'fsync failed').length,
-    1,
-    'one fate for the message',
-  );
+  assert.equal(h.engine.history.list().filter((e) => e.body === 'fsync failed').length, 1, 'one fate for the message');
   assert.ok(
     h.logger.lines.some((l) => l.includes('fsync failed') && l.includes('EIO')),
     'the failure is logged with its code',

@@ -372,7 +372,9 @@ function heldFdatasync() {
   const held: Array<(fail: string | null) => void> = [];
   return {
     fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void {
-      held.push((fail) => (fail ? cb(Object.assign(new Error(`${fail} (injected)`), { code: fail })) : fs.fdatasync(fd, cb)));
+      held.push((fail) =>
+        fail ? cb(Object.assign(new Error(`${fail} (injected)`), { code: fail })) : fs.fdatasync(fd, cb),
+      );
     },
     get waiting() {
       return held.length;
