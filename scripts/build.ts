@@ -12,12 +12,23 @@ const common: BuildOptions = {
   legalComments: 'none',
 };
 
+// Optional native helpers of ws and @homebridge/dbus-native: absent, and not needed.
+const OPTIONAL_NATIVE = ['bufferutil', 'utf-8-validate', 'abstract-socket', 'x11'];
+// Bundled CommonJS packages call require() (for Node's modules and the optional helpers above): an ES module has none.
+const CJS_REQUIRE =
+  "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);";
+
 interface Entry {
   what: string;
   options: BuildOptions;
 }
 
 const entries: Entry[] = [
+  // The packages every run loads (ws, the D-Bus client, the proxy agent) are bundled in: loaded from node_modules,
+  // Node resolves each of their files' requires at start, and that path walking alone makes V8 optimize its module
+  // loader, paging in its compilers' machine code (~5 MiB of the idle process's RSS, measured; docs/PERFORMANCE.md).
+  // What only some runs import (web-push, chrome-remote-interface) stays in node_modules, loaded when imported;
+  // so does proxy-from-env, whose url.parse() Node warns about (DEP0169, on stderr) unless it runs from node_modules.
   {
     what: 'headless CLI (Node 24)',
     options: {
@@ -25,7 +36,8 @@ const entries: Entry[] = [
       outfile: 'dist/cli/push-agent.js',
       platform: 'node',
       format: 'esm',
-      packages: 'external',
+      external: ['web-push', 'chrome-remote-interface', 'proxy-from-env', ...OPTIONAL_NATIVE],
+      banner: { js: CJS_REQUIRE },
     },
   },
   // The same command as one file with its dependencies inside, for the Linux packages' /usr/bin/push-agent
@@ -37,11 +49,8 @@ const entries: Entry[] = [
       outfile: 'dist/cli-standalone/push-agent.mjs',
       platform: 'node',
       format: 'esm',
-      // Optional native helpers of ws and @homebridge/dbus-native: absent, and not needed.
-      external: ['bufferutil', 'utf-8-validate', 'abstract-socket', 'x11'],
-      banner: {
-        js: "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);",
-      },
+      external: OPTIONAL_NATIVE,
+      banner: { js: CJS_REQUIRE },
     },
   },
   // Its decryption thread (src/engine/crypto/decrypt-thread.ts looks for it beside the bundle).

@@ -4,7 +4,7 @@ import type { PushEngine } from '../engine/engine.ts';
 
 export class Progress {
   #write: ((line: string) => void) | null;
-  /** What the command waits for now, in words ("the push service at wss://…"). */
+  /** What the command waits for now, in words ("the push service at wss://..."). */
   waitingFor = 'the command to finish';
 
   constructor(write: ((line: string) => void) | null) {

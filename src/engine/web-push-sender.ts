@@ -3,9 +3,12 @@
 // well as https ones; web-push's own sender only speaks https. Used by `push-agent send` and the settings window's
 // test button. web-push is imported when first needed, so hosts that never send do not load it.
 import fs from 'node:fs';
-import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
 import type { SubscriptionJSON } from './subscription-record.ts';
+
+// Not `import ... from 'node:http'`: an ES module namespace of node:http evaluates its lazy WebSocket/EventSource
+// exports, which load undici, http2 and perf_hooks (~5 MiB of every process, measured; docs/architecture.md).
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** A key file or subscription that cannot be used as given; the message says what is wrong. */
 export class SendInputError extends Error {

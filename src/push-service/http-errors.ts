@@ -1,6 +1,9 @@
 // JSON error bodies in autopush's shape: {code, errno, error, message, more_info}. 410 carries
 // `Cache-Control: max-age=86400` and 503 `Retry-After`, as the production service sends them.
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+
+// Not an ES import of node:http: its namespace loads undici, http2 and perf_hooks (docs/architecture.md).
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 const MORE_INFO = 'http://autopush.readthedocs.io/en/latest/http.html#error-codes';
 

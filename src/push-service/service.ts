@@ -2,7 +2,7 @@
 // "/") and the RFC 8030 endpoints. Holds the listening socket and lifecycle (close, restart on the same port),
 // plus the explicit fault-injection helpers tests and benchmarks use.
 import type { EventEmitter } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { createRequestHandler } from './http.ts';
@@ -12,6 +12,9 @@ import { DebouncedWriter, readState, restrictMode, Store, writeState, type Store
 import { TokenCodec } from './tokens.ts';
 import type { ResolvedOptions } from './types.ts';
 import { ClientSession } from './websocket.ts';
+
+// Not an ES import of node:http: its namespace loads undici, http2 and perf_hooks (docs/architecture.md).
+const { createServer } = process.getBuiltinModule('node:http');
 
 export interface PushServiceOptions {
   /** Default 0: an ephemeral port. */

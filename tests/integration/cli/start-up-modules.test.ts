@@ -13,7 +13,8 @@ const CLI = new URL('../../../src/cli/push-agent.ts', import.meta.url).pathname;
 const HOOK = `import { registerHooks } from 'node:module';
 const seen = [];
 registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });
-process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(seen) + '\\n'));`;
+process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(seen) + '\\n'));
+process.on('exit', () => process.stderr.write('BUILTINS ' + JSON.stringify(process.moduleLoadList) + '\\n'));`;
 
 let service: PushService;
 before(async () => {
@@ -49,8 +50,10 @@ test('listen with an endpoint subscription loads no validator, sender or browser
     service.wsUrl,
   ]);
   let loaded: string[] | null = null;
+  let builtins: string[] = [];
   createInterface({ input: proc.stderr }).on('line', (line) => {
     if (line.startsWith('LOADED ')) loaded = JSON.parse(line.slice(7)) as string[];
+    if (line.startsWith('BUILTINS ')) builtins = JSON.parse(line.slice(9)) as string[];
   });
   await new Promise<void>((resolve) =>
     createInterface({ input: proc.stdout }).on('line', (l) => l.includes('"connected"') && resolve()),
@@ -75,4 +78,9 @@ test('listen with an endpoint subscription loads no validator, sender or browser
   ]) {
     assert.ok(!packages.has(unwanted), `${unwanted} is not loaded at start (loaded: ${[...packages].join(', ')})`);
   }
+  // Node's own modules that only an ES import of node:http pulls in (its namespace evaluates the lazy
+  // WebSocket/EventSource exports): ~5 MiB of the idle process, and nothing the agent uses.
+  assert.ok(builtins.includes('NativeModule http'), 'node:http is loaded (sanity: ws needs it)');
+  for (const unwanted of ['NativeModule internal/deps/undici/undici', 'NativeModule http2'])
+    assert.ok(!builtins.includes(unwanted), `${unwanted.slice(13)} is not loaded at start`);
 });
