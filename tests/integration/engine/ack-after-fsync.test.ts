@@ -1,37 +1,16 @@
 // A message on its own is journaled (written), then shown while its fsync runs on the thread pool; its ack waits for
 // the fsync, so an ack still means "stored durably". Real local push service, real web-push as sender, the real
-// engine on a real data dir; the one injected part is the inbox's thread-pool fdatasync (InboxOptions.fdatasync),
-// because a real fsync can be neither held open nor made to fail (EIO) on demand here (no device-mapper).
+// engine on a real data dir; the one injected part is the inbox's thread-pool fdatasync (InboxOptions.fdatasync,
+// tests/support/held-fdatasync.ts), because a real fsync can be neither held open nor made to fail (EIO) on demand.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { test } from 'node:test';
 import { startPushService } from '../../../tools/push-service/index.ts';
 import { send, startEngine, waitFor } from '../../support/engine-harness.ts';
+import { heldFdatasync } from '../../support/held-fdatasync.ts';
 
 interface AckEvent {
   version: string;
   code: number;
-}
-
-/** The real fs.fdatasync, each call held until the test releases it, or failed with an errno code instead. */
-function heldFdatasync() {
-  const held: Array<(fail: string | null) => void> = [];
-  return {
-    fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void {
-      held.push((fail) =>
-        fail ? cb(Object.assign(new Error(`${fail} (injected)`), { code: fail })) : fs.fdatasync(fd, cb),
-      );
-    },
-    get waiting() {
-      return held.length;
-    },
-    release(fail: string | null = null): void {
-      held.shift()!(fail);
-    },
-    releaseAll(): void {
-      while (held.length) held.shift()!(null);
-    },
-  };
 }
 
 async function setUp(t: import('node:test').TestContext) {

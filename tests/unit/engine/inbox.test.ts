@@ -7,6 +7,7 @@ import { Inbox, InboxWriteError, type InboxMessage } from '../../../src/engine/d
 import { silentLogger } from '../../../src/engine/log.ts';
 import { memoryLogger, tempDir } from '../../support/engine-harness.ts';
 import { mountTmpfs } from '../../support/tmpfs.ts';
+import { heldFdatasync } from '../../support/held-fdatasync.ts';
 
 const msg = (i: number, sub = 's1'): InboxMessage => ({
   id: `m${i}`,
@@ -363,27 +364,6 @@ test('compaction waits for a moment with nothing pending (a drain is not paused 
   assert.ok(b.isDuplicate('s1', 'v0') && b.isDuplicate('s1', 'v130'));
   b.close();
 });
-
-/**
- * The thread-pool fdatasync as the inbox calls it, held until the test releases it, then the real one or a failure.
- * Injected because a real fsync can be neither held open nor made to fail (EIO) on demand here.
- */
-function heldFdatasync() {
-  const held: Array<(fail: string | null) => void> = [];
-  return {
-    fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void {
-      held.push((fail) =>
-        fail ? cb(Object.assign(new Error(`${fail} (injected)`), { code: fail })) : fs.fdatasync(fd, cb),
-      );
-    },
-    get waiting() {
-      return held.length;
-    },
-    release(fail: string | null = null): void {
-      held.shift()!(fail);
-    },
-  };
-}
 
 test('write: pending and remembered as soon as written, before its fsync; done before the fsync completes holds after a restart', async () => {
   const file = path.join(tempDir(), 'inbox.jsonl');
