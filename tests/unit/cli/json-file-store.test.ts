@@ -35,6 +35,42 @@ test('get returns a copy: mutating it changes nothing stored', () => {
   assert.deepEqual(store.get('subscriptions'), { a: { label: 'x' } });
 });
 
+test('set keeps a copy: mutating the object after set changes neither get nor the next write', () => {
+  const dir = tempDir();
+  const store = openJsonFileStore(dir);
+  const value = { a: { label: 'x', tags: ['t'] } };
+  store.set('subscriptions', value);
+  value.a.label = 'mutated';
+  value.a.tags.push('u');
+  store.set('uaid', 'abc'); // rewrites the whole document
+  assert.deepEqual(store.get('subscriptions'), { a: { label: 'x', tags: ['t'] } });
+  assert.deepEqual(openJsonFileStore(dir).get('subscriptions'), { a: { label: 'x', tags: ['t'] } });
+});
+
+test('get gives back what the file would: a JSON round trip of the value set', () => {
+  const dir = tempDir();
+  const store = openJsonFileStore(dir);
+  const value = {
+    kept: 'é ✓ \u2028',
+    gone: undefined,
+    fn: () => 1,
+    when: new Date(0),
+    nan: Number.NaN,
+    list: [undefined, () => 1, Number.POSITIVE_INFINITY, { x: 1, y: undefined }],
+    bytes: Buffer.from([1, 2]),
+    custom: { toJSON: () => 'custom' },
+    bare: Object.assign(Object.create(null) as object, { n: 1 }),
+    nested: [[1, [2]], { deep: { deeper: null } }],
+  };
+  const expected: unknown = JSON.parse(JSON.stringify(value));
+  store.set('v', value);
+  assert.deepEqual(store.get('v'), expected);
+  assert.deepEqual(openJsonFileStore(dir).get('v'), expected);
+  const inode = fs.statSync(stateFile(dir)).ino;
+  store.set('v', expected);
+  assert.equal(fs.statSync(stateFile(dir)).ino, inode, 'the same JSON: not rewritten');
+});
+
 test('setting a value it already holds does not rewrite the file', () => {
   const dir = tempDir();
   const store = openJsonFileStore(dir);
