@@ -95,7 +95,7 @@ export function openJsonFileStore(dataDir: string, opts: { readOnly?: boolean } 
 function read(file: string): Map<string, unknown> {
   let raw: string;
   try {
-    raw = fs.readFileSync(file, 'utf8');
+    raw = readText(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw err;
@@ -148,4 +148,28 @@ function jsonCopy(value: unknown): unknown {
 /** What JSON.stringify leaves out of an object (and writes as null in an array). */
 function isSkipped(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+/**
+ * The file's text, read into memory V8 maps for itself (a WebAssembly.Memory) and decoded in one piece: one string,
+ * as readFileSync(file, 'utf8') gives, without its malloc'd buffer as large as the file. glibc serves a block that
+ * large with mmap and, once it is freed, raises its mmap and trim thresholds to its size, so the process's later
+ * large allocations stay in the brk heap and are not given back (issue 19: ~5 MiB of RSS at 10,000 subscriptions).
+ */
+function readText(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((size + 1) / 65_536)) });
+    const bytes = new Uint8Array(memory.buffer);
+    let length = 0;
+    for (let n; length < bytes.length && (n = fs.readSync(fd, bytes, length, bytes.length - length, null)) > 0;)
+      length += n;
+    // Grown past the room left (written meanwhile): read it the ordinary way.
+    if (length === bytes.length) return fs.readFileSync(file, 'utf8');
+    // ignoreBOM: keep a byte-order mark, as readFileSync does (JSON.parse then refuses the file).
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, length));
+  } finally {
+    fs.closeSync(fd);
+  }
 }

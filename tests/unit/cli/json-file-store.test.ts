@@ -103,6 +103,34 @@ test('a state file that is not a JSON object is refused with a StateError and le
   }
 });
 
+test('the state is read whole: multi-byte text across 64 KiB boundaries, at and around them', () => {
+  // The file is read into 64 KiB pages of memory: sizes at a page's end and one past it, and characters cut by it.
+  for (const size of [65_534, 65_535, 65_536, 65_537, 131_072]) {
+    const dir = tempDir();
+    const head = '{"k":"';
+    const tail = '"}';
+    const chunk = 'é✓😀a'; // 2 + 3 + 4 + 1 bytes
+    const room = size - head.length - tail.length;
+    const body = chunk.repeat(Math.floor(room / 10)) + 'b'.repeat(room % 10);
+    const text = head + body + tail;
+    assert.equal(Buffer.byteLength(text), size);
+    fs.writeFileSync(stateFile(dir), text);
+    assert.equal(openJsonFileStore(dir).get('k'), body);
+  }
+});
+
+test('a state file that starts with a byte-order mark, or is empty, is refused and left as it is', () => {
+  for (const bytes of [Buffer.from('\ufeff{"uaid":"abc"}'), Buffer.alloc(0)]) {
+    const dir = tempDir();
+    fs.writeFileSync(stateFile(dir), bytes);
+    assert.throws(
+      () => openJsonFileStore(dir),
+      (err: unknown) => err instanceof StateError && err.kind === 'corrupt',
+    );
+    assert.deepEqual(fs.readFileSync(stateFile(dir)), bytes);
+  }
+});
+
 test('a write that fails on a full disk throws, and the file and memory keep the old value', (t) => {
   // A real full disk: a 64 KiB tmpfs (needs root; skipped with the reason otherwise).
   const tmpfs = mountTmpfs('64k');
