@@ -1,6 +1,7 @@
 // The subscription registry: records in the Store, secrets sealed by the SecretBox and held opened in memory.
 
 import type { SubscriptionKeys } from './crypto/index.ts';
+import { OpenedSecrets, SECRET_BYTES } from './opened-secrets.ts';
 import { SecretsUnavailableError, type Logger, type SecretBox, type Store } from './ports.ts';
 import { isStoredSubscription, type StoredSubscription } from './state-schema.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
@@ -27,10 +28,10 @@ export class SubscriptionRegistry {
   #records = new Map<string, SubscriptionRecord>();
   #byChannel = new Map<string, string>();
   /**
-   * Each subscription's opened secret as raw bytes (private scalar, then auth secret): the key objects are made when
-   * asked for, so an idle subscription costs one small buffer, not four views and an object (issue 19's memory).
+   * Each subscription's opened secret as raw bytes (private scalar, then auth secret), in one buffer: the key objects
+   * are made when asked for, so an idle subscription costs a slot, not four views and an object (issue 19's memory).
    */
-  #opened = new Map<string, Buffer>();
+  #opened = new OpenedSecrets();
   #sealed = new Map<string, string>();
   /** Records that could not be used, exactly as stored. */
   #aside = new Map<string, { value: unknown; reason: 'locked' | 'unopened' | 'bad-shape' }>();
@@ -117,7 +118,7 @@ export class SubscriptionRegistry {
   }
   keys(id: string): SubscriptionKeys | undefined {
     const r = this.#records.get(id);
-    const secret = this.#opened.get(id);
+    const secret = r && this.#opened.get(id);
     if (!r || !secret) return undefined;
     return {
       privateKey: secret.subarray(0, 32),
@@ -205,7 +206,7 @@ export class SubscriptionRegistry {
 
   toJSON(id: string): SubscriptionJSON | null {
     const r = this.#records.get(id);
-    const secret = this.#opened.get(id);
+    const secret = r && this.#opened.get(id);
     if (!r || !secret) return null;
     return {
       endpoint: r.endpoint,
@@ -228,7 +229,7 @@ export class SubscriptionRegistry {
     };
   }
 
-  #index(record: SubscriptionRecord, secret: Buffer, sealed: string): void {
+  #index(record: SubscriptionRecord, secret: Uint8Array, sealed: string): void {
     this.#records.set(record.id, record);
     this.#byChannel.set(record.channelID, record.id);
     this.#opened.set(record.id, secret);
@@ -249,7 +250,7 @@ function packSecret(keys: SubscriptionKeys): Buffer {
   return Buffer.concat([keys.privateKey, keys.authSecret]);
 }
 
-function openedSecret(bytes: Uint8Array): Buffer {
-  if (bytes.length !== 48) throw new Error('sealed secret has the wrong length');
-  return Buffer.from(bytes);
+function openedSecret(bytes: Uint8Array): Uint8Array {
+  if (bytes.length !== SECRET_BYTES) throw new Error('sealed secret has the wrong length');
+  return bytes;
 }
