@@ -35,6 +35,42 @@ test('get returns a copy: mutating it changes nothing stored', () => {
   assert.deepEqual(store.get('subscriptions'), { a: { label: 'x' } });
 });
 
+test('set keeps a copy: mutating the object after set changes neither get nor the next write', () => {
+  const dir = tempDir();
+  const store = openJsonFileStore(dir);
+  const value = { a: { label: 'x', tags: ['t'] } };
+  store.set('subscriptions', value);
+  value.a.label = 'mutated';
+  value.a.tags.push('u');
+  store.set('uaid', 'abc'); // rewrites the whole document
+  assert.deepEqual(store.get('subscriptions'), { a: { label: 'x', tags: ['t'] } });
+  assert.deepEqual(openJsonFileStore(dir).get('subscriptions'), { a: { label: 'x', tags: ['t'] } });
+});
+
+test('get gives back what the file would: a JSON round trip of the value set', () => {
+  const dir = tempDir();
+  const store = openJsonFileStore(dir);
+  const value = {
+    kept: 'é ✓ \u2028',
+    gone: undefined,
+    fn: () => 1,
+    when: new Date(0),
+    nan: Number.NaN,
+    list: [undefined, () => 1, Number.POSITIVE_INFINITY, { x: 1, y: undefined }],
+    bytes: Buffer.from([1, 2]),
+    custom: { toJSON: () => 'custom' },
+    bare: Object.assign(Object.create(null) as object, { n: 1 }),
+    nested: [[1, [2]], { deep: { deeper: null } }],
+  };
+  const expected: unknown = JSON.parse(JSON.stringify(value));
+  store.set('v', value);
+  assert.deepEqual(store.get('v'), expected);
+  assert.deepEqual(openJsonFileStore(dir).get('v'), expected);
+  const inode = fs.statSync(stateFile(dir)).ino;
+  store.set('v', expected);
+  assert.equal(fs.statSync(stateFile(dir)).ino, inode, 'the same JSON: not rewritten');
+});
+
 test('setting a value it already holds does not rewrite the file', () => {
   const dir = tempDir();
   const store = openJsonFileStore(dir);
@@ -64,6 +100,34 @@ test('a state file that is not a JSON object is refused with a StateError and le
       (err: unknown) => err instanceof StateError && err.kind === 'corrupt',
     );
     assert.equal(fs.readFileSync(stateFile(dir), 'utf8'), text);
+  }
+});
+
+test('the state is read whole: multi-byte text across 64 KiB boundaries, at and around them', () => {
+  // The file is read into 64 KiB pages of memory: sizes at a page's end and one past it, and characters cut by it.
+  for (const size of [65_534, 65_535, 65_536, 65_537, 131_072]) {
+    const dir = tempDir();
+    const head = '{"k":"';
+    const tail = '"}';
+    const chunk = 'é✓😀a'; // 2 + 3 + 4 + 1 bytes
+    const room = size - head.length - tail.length;
+    const body = chunk.repeat(Math.floor(room / 10)) + 'b'.repeat(room % 10);
+    const text = head + body + tail;
+    assert.equal(Buffer.byteLength(text), size);
+    fs.writeFileSync(stateFile(dir), text);
+    assert.equal(openJsonFileStore(dir).get('k'), body);
+  }
+});
+
+test('a state file that starts with a byte-order mark, or is empty, is refused and left as it is', () => {
+  for (const bytes of [Buffer.from('\ufeff{"uaid":"abc"}'), Buffer.alloc(0)]) {
+    const dir = tempDir();
+    fs.writeFileSync(stateFile(dir), bytes);
+    assert.throws(
+      () => openJsonFileStore(dir),
+      (err: unknown) => err instanceof StateError && err.kind === 'corrupt',
+    );
+    assert.deepEqual(fs.readFileSync(stateFile(dir)), bytes);
   }
 });
 

@@ -1,0 +1,68 @@
+// Loading stored subscriptions: each record comes back as stored (without its sealed secret), whatever its fields,
+// and a later write puts every field back. Real file store and key-file SecretBox on disk.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { openJsonFileStore } from '../../../src/cli/json-file-store.ts';
+import { openKeyFileSecretBox } from '../../../src/cli/key-file-secret-box.ts';
+import { generateSubscriptionKeys } from '../../../src/engine/crypto/index.ts';
+import { SubscriptionRegistry } from '../../../src/engine/subscription-registry.ts';
+import { tempDir } from '../../support/engine-harness.ts';
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+test('records load as stored, with optional, missing and unknown fields, and are written back whole', async () => {
+  const dir = tempDir();
+  const store = openJsonFileStore(dir);
+  const secrets = openKeyFileSecretBox(dir, store);
+  const sealedOf = async () => {
+    const k = generateSubscriptionKeys();
+    return {
+      p256dh: k.publicKey.toString('base64url'),
+      sealed: await secrets.seal(Buffer.concat([k.privateKey, k.authSecret])),
+    };
+  };
+  const base = (id: string) => ({
+    id,
+    channelID: `ch-${id}`,
+    kind: 'endpoint',
+    origin: `push-agent://endpoint/${id}`,
+    scope: `push-agent://endpoint/${id}/`,
+    endpoint: `http://127.0.0.1:1/wpush/v1/${id}`,
+    applicationServerKey: null,
+    userVisibleOnly: false,
+    label: id,
+    workerScriptURL: null,
+    createdAt: 1_700_000_000_000,
+    muted: false,
+    paused: null,
+  });
+  const first = await sealedOf();
+  const stored: Record<string, Record<string, unknown>> = {
+    plain: { ...base('plain'), ...(await sealedOf()) },
+    optional: {
+      ...base('optional'),
+      legacyVersion: 7,
+      pendingReregistration: { since: 5 },
+      ...(await sealedOf()),
+    },
+    newer: { ...base('newer'), fromANewerVersion: { x: 1 }, ...(await sealedOf()) },
+    sealedFirst: { sealed: first.sealed, ...base('sealedFirst'), p256dh: first.p256dh },
+  };
+  const { muted: _, ...withoutMuted } = base('older');
+  stored.older = { ...withoutMuted, ...(await sealedOf()) };
+  store.set('subscriptions', stored);
+
+  const registry = new SubscriptionRegistry(store, secrets, quiet);
+  await registry.load();
+  assert.deepEqual(registry.asideCounts(), { locked: 0, unopened: 0, badShape: 0 });
+  for (const [id, value] of Object.entries(stored)) {
+    const { sealed: __, ...record } = value;
+    assert.deepEqual(registry.get(id), record, id);
+    assert.ok(registry.keys(id), id);
+  }
+  assert.equal('muted' in registry.get('older')!, false, 'a missing field stays missing');
+
+  registry.update('plain', { label: 'renamed' }); // rewrites every record
+  const written = openJsonFileStore(dir).get('subscriptions') as Record<string, Record<string, unknown>>;
+  assert.deepEqual(written, { ...stored, plain: { ...stored.plain, label: 'renamed' } });
+});
