@@ -157,3 +157,29 @@ test('a write that fails on a full disk throws, and the file and memory keep the
     tmpfs.unmount();
   }
 });
+
+test('a value whose write failed is written when set again once there is room (not taken for unchanged)', (t) => {
+  const tmpfs = mountTmpfs('256k');
+  if ('refused' in tmpfs) {
+    console.log(`SKIPPED: cannot mount a tmpfs here (${tmpfs.refused})`);
+    t.skip('mount refused');
+    return;
+  }
+  try {
+    const dir = path.join(tmpfs.dir, 'data');
+    const store = openJsonFileStore(dir);
+    store.set('subscriptions', { big: '' });
+    const filler = path.join(tmpfs.dir, 'filler');
+    fs.writeFileSync(filler, Buffer.alloc(200 * 1024));
+    const value = { big: 'y'.repeat(100 * 1024) };
+    assert.throws(
+      () => store.set('subscriptions', value),
+      (err: NodeJS.ErrnoException) => err.code === 'ENOSPC',
+    );
+    fs.rmSync(filler);
+    store.set('subscriptions', value);
+    assert.deepEqual(openJsonFileStore(dir).get('subscriptions'), value, 'on disk after the second set');
+  } finally {
+    tmpfs.unmount();
+  }
+});
