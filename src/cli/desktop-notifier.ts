@@ -35,6 +35,30 @@ export class DesktopNotificationError extends Error {
   }
 }
 
+/** One method call on the notification server (org.freedesktop.Notifications), its GVariant arguments as given. */
+function callNotifications(
+  method: 'Notify' | 'CloseNotification',
+  args: string[],
+  done: (err: Error | null, stdout: string) => void,
+): void {
+  execFile(
+    'gdbus',
+    [
+      'call',
+      '--session',
+      '--dest',
+      'org.freedesktop.Notifications',
+      '--object-path',
+      '/org/freedesktop/Notifications',
+      '--method',
+      `org.freedesktop.Notifications.${method}`,
+      ...args,
+    ],
+    { timeout: 5000 },
+    done,
+  );
+}
+
 export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process.env): Notifier | null {
   if (!env.DBUS_SESSION_BUS_ADDRESS) return null;
   const ids = new Map<string, number>();
@@ -47,27 +71,9 @@ export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process
       const body = (n.body ?? '').slice(0, NOTIFICATION_LIMITS.bodyChars);
       // Resolves once the notification server took it: a server that is not there fails the display (its fate).
       return new Promise<void>((resolve, reject) =>
-        execFile(
-          'gdbus',
-          [
-            'call',
-            '--session',
-            '--dest',
-            'org.freedesktop.Notifications',
-            '--object-path',
-            '/org/freedesktop/Notifications',
-            '--method',
-            'org.freedesktop.Notifications.Notify',
-            gv('Push Agent'),
-            'uint32 0',
-            gv(''),
-            gv(title),
-            gv(escapeMarkup(body)),
-            '@as []',
-            hints,
-            timeout,
-          ],
-          { timeout: 5000 },
+        callNotifications(
+          'Notify',
+          [gv('Push Agent'), 'uint32 0', gv(''), gv(title), gv(escapeMarkup(body)), '@as []', hints, timeout],
           (err, stdout) => {
             if (err) {
               logger.warn('desktop notification failed', failure(err));
@@ -84,22 +90,7 @@ export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process
       const serverId = ids.get(id);
       if (serverId === undefined) return;
       ids.delete(id);
-      execFile(
-        'gdbus',
-        [
-          'call',
-          '--session',
-          '--dest',
-          'org.freedesktop.Notifications',
-          '--object-path',
-          '/org/freedesktop/Notifications',
-          '--method',
-          'org.freedesktop.Notifications.CloseNotification',
-          `uint32 ${serverId}`,
-        ],
-        { timeout: 5000 },
-        () => {},
-      );
+      callNotifications('CloseNotification', [`uint32 ${serverId}`], () => {});
     },
   };
 }
