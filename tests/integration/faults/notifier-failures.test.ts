@@ -1,7 +1,8 @@
 // A payload the desktop cannot take, and a notifier that fails: the message still ends in exactly one fate (shown,
 // or a clear 'display-failed'), never silently, and its text reaches no log.
 // The first test runs the real `push-agent listen` process with the real desktop notifier; `gdbus` on its PATH is a
-// stand-in script that records its arguments, since no notification server runs here.
+// stand-in script that records its arguments (what the server would be sent). The last runs the real gdbus on a
+// real private session bus that has no notification server.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import type { NotificationModel } from '../../../src/engine/notification.ts';
 import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
 import { send, startEngine, tempDir, waitFor } from '../../support/engine-harness.ts';
 import { listen, runCli } from '../../support/push-agent-process.ts';
+import { startPrivateBus } from '../../support/private-bus.ts';
 
 const SECRET = 'nul-payload-text';
 
@@ -93,23 +95,19 @@ test(
   'no notification server: the real listen records display-failed, not shown, and the text is in no log',
   { timeout: 60_000 },
   async (t) => {
-    // The stand-in gdbus fails as the real one does when nothing owns org.freedesktop.Notifications (exit 1 after
-    // the call was made), so the failure arrives after the notifier returned.
+    // A real private session bus on which nothing owns org.freedesktop.Notifications, and the real gdbus: the
+    // call fails with ServiceUnknown after the notifier returned, as on a desktop whose notification server is gone.
+    const bus = startPrivateBus();
+    if (!bus) {
+      console.log('SKIPPED: dbus-daemon is not installed');
+      t.skip('no dbus-daemon');
+      return;
+    }
+    t.after(() => bus.stop());
     const service = await startPushService();
     t.after(() => service.close());
     const dataDir = tempDir();
-    const bin = tempDir('push-agent-gdbus-');
-    const calls = path.join(bin, 'calls');
-    fs.writeFileSync(
-      path.join(bin, 'gdbus'),
-      `#!/bin/sh\nprintf '%s\\n' "$@" >> '${calls}'\necho 'Error: GDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown' >&2\nexit 1\n`,
-      { mode: 0o755 },
-    );
-    const env = {
-      ...process.env,
-      PATH: `${bin}:${process.env.PATH}`,
-      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent',
-    };
+    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus.address };
     const sub = JSON.parse(
       (await runCli(['subscribe', '--label', 'nobody', '--data-dir', dataDir, '--service', service.wsUrl], env)).stdout,
     ) as { endpoint: string; keys: { p256dh: string; auth: string } };
@@ -117,8 +115,7 @@ test(
     t.after(() => agent.stop());
     await waitFor('connected', () => agent.lines.some((l) => String(l.text).startsWith('connected')), 15_000);
     assert.equal(await send(sub, SECRET), 201);
-    await waitFor('the gdbus call', () => fs.existsSync(calls), 15_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor('the failed desktop call', () => agent.stderr().includes('desktop notification failed'), 15_000);
     await agent.stop();
     const history = JSON.parse(fs.readFileSync(path.join(dataDir, 'history.json'), 'utf8')) as {
       entries: HistoryEntry[];
