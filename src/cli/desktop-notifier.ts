@@ -65,7 +65,8 @@ export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process
   return {
     show(n: NotificationModel) {
       const hints = n.silent ? '{"suppress-sound": <true>}' : '{}';
-      const timeout = n.requireInteraction ? '0' : '-1';
+      // Typed, so that gdbus does not read a bare "-1" (the server's default expiry) as an unknown option and exit.
+      const timeout = n.requireInteraction ? 'int32 0' : 'int32 -1';
       // On screen, text is capped; the model (and `listen --json`) carries it whole.
       const title = n.title.slice(0, NOTIFICATION_LIMITS.titleChars);
       const body = (n.body ?? '').slice(0, NOTIFICATION_LIMITS.bodyChars);
