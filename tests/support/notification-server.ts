@@ -42,7 +42,14 @@ interface RawBus {
   exportInterface(
     obj: object,
     path: string,
-    iface: { name: string; methods: Record<string, string[]>; properties: object; signals: Record<string, string[]> },
+    iface: {
+      name: string;
+      // [in signature, out signature, in names, out names]
+      methods: Record<string, [string, string, string[], string[]]>;
+      properties: object;
+      // [signature, ...names]
+      signals: Record<string, string[]>;
+    },
   ): void;
   connection: { end(): void; on(e: string, f: () => void): void };
 }
