@@ -24,11 +24,11 @@ interface Entry {
 }
 
 const entries: Entry[] = [
-  // The packages every run loads (ws, the D-Bus client, the proxy agent) are bundled in: loaded from node_modules,
-  // Node resolves each of their files' requires at start, and that path walking alone makes V8 optimize its module
-  // loader, paging in its compilers' machine code (~5 MiB of the idle process's RSS, measured; docs/PERFORMANCE.md).
-  // What only some runs import (web-push, chrome-remote-interface) stays in node_modules, loaded when imported;
-  // so does proxy-from-env, whose url.parse() Node warns about (DEP0169, on stderr) unless it runs from node_modules.
+  // The packages every run loads (ws, the D-Bus client, the proxy agent and proxy-from-env) are bundled in: loaded
+  // from node_modules, Node resolves each of their files' requires at start, and that path walking alone makes V8
+  // optimize its module loader, paging in its compilers' machine code (~5 MiB of the idle process's RSS, measured;
+  // docs/PERFORMANCE.md). What only some runs import (web-push, chrome-remote-interface) stays in node_modules,
+  // loaded when imported.
   {
     what: 'headless CLI (Node 24)',
     options: {
@@ -36,7 +36,7 @@ const entries: Entry[] = [
       outfile: 'dist/cli/push-agent.js',
       platform: 'node',
       format: 'esm',
-      external: ['web-push', 'chrome-remote-interface', 'proxy-from-env', ...OPTIONAL_NATIVE],
+      external: ['web-push', 'chrome-remote-interface', ...OPTIONAL_NATIVE],
       banner: { js: CJS_REQUIRE },
     },
   },

@@ -39,6 +39,7 @@ export class DesktopNotificationError extends Error {
 function callNotifications(
   method: 'Notify' | 'CloseNotification',
   args: string[],
+  env: NodeJS.ProcessEnv,
   done: (err: Error | null, stdout: string) => void,
 ): void {
   execFile(
@@ -54,7 +55,8 @@ function callNotifications(
       `org.freedesktop.Notifications.${method}`,
       ...args,
     ],
-    { timeout: 5000 },
+    // The bus the notifier was given, not necessarily this process's.
+    { timeout: 5000, env },
     done,
   );
 }
@@ -65,7 +67,8 @@ export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process
   return {
     show(n: NotificationModel) {
       const hints = n.silent ? '{"suppress-sound": <true>}' : '{}';
-      const timeout = n.requireInteraction ? '0' : '-1';
+      // Typed, so that gdbus does not read a bare "-1" (the server's default expiry) as an unknown option and exit.
+      const timeout = n.requireInteraction ? 'int32 0' : 'int32 -1';
       // On screen, text is capped; the model (and `listen --json`) carries it whole.
       const title = n.title.slice(0, NOTIFICATION_LIMITS.titleChars);
       const body = (n.body ?? '').slice(0, NOTIFICATION_LIMITS.bodyChars);
@@ -74,6 +77,7 @@ export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process
         callNotifications(
           'Notify',
           [gv('Push Agent'), 'uint32 0', gv(''), gv(title), gv(escapeMarkup(body)), '@as []', hints, timeout],
+          env,
           (err, stdout) => {
             if (err) {
               logger.warn('desktop notification failed', failure(err));
@@ -90,7 +94,7 @@ export function desktopNotifier(logger: Logger, env: NodeJS.ProcessEnv = process
       const serverId = ids.get(id);
       if (serverId === undefined) return;
       ids.delete(id);
-      callNotifications('CloseNotification', [`uint32 ${serverId}`], () => {});
+      callNotifications('CloseNotification', [`uint32 ${serverId}`], env, () => {});
     },
   };
 }

@@ -48,13 +48,22 @@ export async function sendOne(sub: SubscriptionJSON, payload: Buffer | null, opt
   // Loaded here, not at the top: only `send` pays for web-push and its dependencies.
   const { default: webpush } = await import('web-push');
   const details = webpush.generateRequestDetails(sub, payload ?? undefined, {
-    vapidDetails: { subject: opts.subject, publicKey: opts.vapid.publicKey, privateKey: opts.vapid.privateKey },
     contentEncoding: 'aes128gcm',
     ...(opts.ttl != null ? { TTL: opts.ttl } : {}),
     ...(opts.urgency ? { urgency: opts.urgency as 'very-low' | 'low' | 'normal' | 'high' } : {}),
     ...(opts.topic ? { topic: opts.topic } : {}),
   });
-  const headers: Record<string, string> = {};
+  // VAPID signed here, not by generateRequestDetails: web-push 3.6.7 finds the audience there with url.parse(), which
+  // Node 24 warns about on stderr (DEP0169) wherever web-push is bundled (the Linux package's command). The audience
+  // is the endpoint's origin (RFC 8292).
+  const vapid = webpush.getVapidHeaders(
+    new URL(sub.endpoint).origin,
+    opts.subject,
+    opts.vapid.publicKey,
+    opts.vapid.privateKey,
+    'aes128gcm',
+  );
+  const headers: Record<string, string> = { Authorization: vapid.Authorization };
   for (const [name, value] of Object.entries(details.headers)) {
     // fetch sets Content-Length from the body itself.
     if (name.toLowerCase() !== 'content-length') headers[name] = String(value);

@@ -10,6 +10,7 @@ import webpush from 'web-push';
 import { startPushService, type PushService } from '../../../tools/push-service/index.ts';
 import { CLI, listenCli, runCli, type Listener } from '../../support/cli.ts';
 import { tempDir, waitFor } from '../../support/engine-harness.ts';
+import { linuxPackageLayout } from '../../support/linux-package.ts';
 
 interface Sub {
   id: string;
@@ -225,3 +226,36 @@ describe('push-agent send', () => {
     }
   });
 });
+
+test(
+  "the Linux package's push-agent send prints no deprecation warning",
+  // Bundled, web-push is not under node_modules, and Node 24 warns about any url.parse() it calls (it used to, for
+  // the VAPID audience: src/engine/web-push-sender.ts).
+  { timeout: 60_000 },
+  async () => {
+    const service = await startPushService();
+    try {
+      const { bin } = await linuxPackageLayout();
+      const d = tempDir();
+      const run = (args: string[]) =>
+        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+          const p = spawn(bin, [...args, '--data-dir', d], {
+            env: { ...process.env, PUSH_AGENT_NODE: process.execPath },
+            timeout: 30_000,
+          });
+          let stdout = '';
+          let stderr = '';
+          p.stdout.on('data', (c) => (stdout += c));
+          p.stderr.on('data', (c) => (stderr += c));
+          p.on('close', (code) => resolve({ code, stdout, stderr }));
+        });
+      const subscribed = await run(['subscribe', '--service', service.wsUrl]);
+      assert.equal(subscribed.code, 0, subscribed.stderr);
+      const r = await run(['send', (JSON.parse(subscribed.stdout) as Sub).id, 'hello']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /DEP0169|DeprecationWarning/);
+    } finally {
+      await service.close();
+    }
+  },
+);

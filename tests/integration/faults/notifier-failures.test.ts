@@ -1,8 +1,8 @@
 // A payload the desktop cannot take, and a notifier that fails: the message still ends in exactly one fate (shown,
 // or a clear 'display-failed'), never silently, and its text reaches no log.
-// The first test runs the real `push-agent listen` process with the real desktop notifier; `gdbus` on its PATH is a
-// stand-in script that records its arguments (what the server would be sent). The last runs the real gdbus on a
-// real private session bus that has no notification server.
+// The first test runs the real `push-agent listen` process with the real desktop notifier (the real gdbus) on a
+// real private session bus where a notification server peer (support/notification-server.ts) records what it
+// received. The last runs the same on a private bus that has no notification server.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
 import { send, startEngine, tempDir, waitFor } from '../../support/engine-harness.ts';
 import { listen, runCli } from '../../support/push-agent-process.ts';
 import { startPrivateBus } from '../../support/private-bus.ts';
+import { startNotificationServer } from '../../support/notification-server.ts';
 
 const SECRET = 'nul-payload-text';
 
@@ -20,34 +21,49 @@ test(
   'a payload with a NUL byte is shown on the desktop and recorded once; its text is in no log',
   { timeout: 60_000 },
   async (t) => {
+    const bus = startPrivateBus();
+    if (!bus) {
+      console.log('SKIPPED: dbus-daemon is not installed');
+      t.skip('no dbus-daemon');
+      return;
+    }
+    t.after(() => bus.stop());
+    const server = await startNotificationServer(bus.address);
+    t.after(() => server.close());
     const service = await startPushService();
     t.after(() => service.close());
     const dataDir = tempDir();
-    const bin = tempDir('push-agent-gdbus-');
-    const calls = path.join(bin, 'calls');
-    fs.writeFileSync(path.join(bin, 'gdbus'), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${calls}'\necho '(uint32 7,)'\n`, {
-      mode: 0o755,
-    });
-    const env = {
-      ...process.env,
-      PATH: `${bin}:${process.env.PATH}`,
-      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent',
-    };
+    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus.address };
     const sub = JSON.parse(
       (await runCli(['subscribe', '--label', 'nul', '--data-dir', dataDir, '--service', service.wsUrl], env)).stdout,
     ) as { endpoint: string; keys: { p256dh: string; auth: string } };
     const agent = listen(dataDir, service.wsUrl, { json: false, extra: ['--verbose'], env });
     t.after(() => agent.stop());
     await waitFor('connected', () => agent.lines.some((l) => String(l.text).startsWith('connected')), 15_000);
-    assert.equal(await send(sub, `${SECRET}\u0000after the NUL`), 201);
+    // A NUL in the title and in the body (JSON carries it as \u0000).
+    const payload = JSON.stringify({ title: 'a title\u0000after its NUL', body: `${SECRET}\u0000after the NUL` });
+    assert.equal(await send(sub, payload), 201);
     await waitFor(
-      'the desktop notification',
-      () => fs.existsSync(calls) && fs.readFileSync(calls, 'utf8').includes('after the NUL'),
+      'a fate',
+      () => server.received.length > 0 || agent.stderr().includes('notification could not be shown'),
       15_000,
     );
     await agent.stop();
-    const args = fs.readFileSync(calls, 'utf8');
-    assert.ok(args.includes(`${SECRET}\uFFFDafter the NUL`), 'NUL shown as U+FFFD');
+    assert.ok(!agent.stderr().includes('could not be shown'), `the server took it:\n${agent.stderr()}`);
+    // What the server received: each NUL as U+FFFD, the rest of the text as sent, the notifier's fixed arguments.
+    const [received, ...more] = server.received;
+    assert.deepEqual(more, [], 'one Notify call');
+    assert.deepEqual(received, {
+      id: 1,
+      appName: 'Push Agent',
+      replacesId: 0,
+      appIcon: '',
+      summary: 'a title\uFFFDafter its NUL',
+      body: `${SECRET}\uFFFDafter the NUL`,
+      actions: [],
+      hints: {},
+      expireTimeout: -1,
+    });
     const history = JSON.parse(fs.readFileSync(path.join(dataDir, 'history.json'), 'utf8')) as {
       entries: HistoryEntry[];
     };

@@ -1,6 +1,7 @@
 // Proxies for the engine's WebSocket (src/host/proxy.ts): the headless command through a real local CONNECT proxy
 // (node:http's 'connect' event, written here) to the real local push service, honouring the proxy environment
-// and NO_PROXY; and the app's side, Electron's PAC answers (session.resolveProxy) parsed into a proxy or direct.
+// and NO_PROXY, from source and as the Linux package runs it (support/linux-package.ts); and the app's side,
+// Electron's PAC answers (session.resolveProxy) parsed into a proxy or direct.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -10,16 +11,20 @@ import { startPushService, type PushService } from '../../../tools/push-service/
 import { parsePacAnswer, proxyFromEnv, proxyTargetUrl } from '../../../src/host/proxy.ts';
 import { tempDir } from '../../support/engine-harness.ts';
 import { connectProxy, type ConnectProxy } from '../../support/connect-proxy.ts';
+import { linuxPackageLayout } from '../../support/linux-package.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../../src/cli/push-agent.ts');
 
+/** The command from source, or `bin` (an executable that is the command) when given. */
 function cli(
   args: string[],
   env: Record<string, string>,
+  bin?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_proxy$/i.test(k)));
-    const p = spawn(process.execPath, [CLI, ...args], { env: { ...clean, ...env }, timeout: 30_000 });
+    const [file, argv] = bin ? [bin, args] : [process.execPath, [CLI, ...args]];
+    const p = spawn(file, argv, { env: { ...clean, ...env }, timeout: 30_000 });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -64,6 +69,27 @@ test('NO_PROXY naming the service host goes direct; a dead proxy means no connec
   assert.equal(dead.code, 1);
   assert.match(dead.stderr, /cannot reach the push service/);
 });
+
+test(
+  "the Linux package's push-agent resolves the proxy in the environment without a deprecation warning on stderr",
+  { timeout: 60_000 },
+  async () => {
+    // The self-contained bundle has no node_modules around it, so Node 24 warns (DEP0169) about any url.parse()
+    // bundled in: a user would see it on every run with a proxy set. Direct (NO_PROXY) and through the proxy.
+    const { bin } = await linuxPackageLayout();
+    const node = { PUSH_AGENT_NODE: process.execPath };
+    const tunnels = proxy.tunnels.length;
+    for (const env of [
+      { HTTP_PROXY: proxy.url, ...node },
+      { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1', ...node },
+    ]) {
+      const r = await cli(['subscribe', '--data-dir', tempDir('proxy-deb-'), '--service', service.wsUrl], env, bin);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /DEP0169|DeprecationWarning/);
+    }
+    assert.deepEqual(proxy.tunnels.slice(tunnels), [new URL(service.wsUrl).host], 'the first run went through it');
+  },
+);
 
 test('wss:// uses HTTPS_PROXY or https_proxy, ws:// uses HTTP_PROXY; NO_PROXY matches hosts and domains', () => {
   assert.equal(proxyTargetUrl('wss://push.services.mozilla.com/'), 'https://push.services.mozilla.com/');

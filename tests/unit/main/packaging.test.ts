@@ -6,6 +6,7 @@ import path from 'node:path';
 import { flipFuses, FuseState, FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import afterPack, { buildKind, fuseConfig, packagedBinary } from '../../../build/after-pack.ts';
 import { APP_ID } from '../../../src/main/app-id.ts';
+import { linuxPackageLayout } from '../../support/linux-package.ts';
 
 test('a release build turns off RunAsNode, NODE_OPTIONS and inspect, and loads only an integrity-checked asar', () => {
   const c = fuseConfig('release') as unknown as Record<number, boolean>;
@@ -154,30 +155,10 @@ test("Linux packages: the app is push-agent-app and /usr/bin/push-agent is the h
 });
 
 test('the packaged push-agent runs the self-contained command on Node 24, and says so plainly on an older Node', async () => {
-  // As scripts/build.ts bundles it; laid out as the deb installs it.
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deb-layout-'));
-  const opt = path.join(root, 'opt/Push Agent');
-  const { build } = await import('esbuild');
-  await build({
-    entryPoints: ['src/cli/push-agent.ts'],
-    outfile: path.join(opt, 'resources/cli/push-agent.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'es2023',
-    logLevel: 'silent',
-    external: ['bufferutil', 'utf-8-validate', 'abstract-socket', 'x11'],
-    banner: {
-      js: "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);",
-    },
-  });
-  fs.copyFileSync('build/linux/push-agent', path.join(opt, 'push-agent'));
-  fs.chmodSync(path.join(opt, 'push-agent'), 0o755);
-  fs.mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
-  fs.symlinkSync(path.join(opt, 'push-agent'), path.join(root, 'usr/bin/push-agent'));
+  const { root, bin } = await linuxPackageLayout();
   const { spawnSync } = await import('node:child_process');
   const run = (node: string, args: string[]) =>
-    spawnSync(path.join(root, 'usr/bin/push-agent'), args, {
+    spawnSync(bin, args, {
       encoding: 'utf8',
       cwd: root,
       env: { ...process.env, PUSH_AGENT_NODE: node },
