@@ -7,6 +7,10 @@ import { decryptPush, type EncryptedPush } from '../crypto/index.ts';
 import { DecryptThread } from '../crypto/decrypt-thread.ts';
 import type { SubscriptionKeys } from '../crypto/keys.ts';
 
+// Node's timers and performance.now(), not the engine's Clock, on purpose (as for the pipeline's BATCH_WAIT_MS):
+// the quiet check measures real time since the service's last frame. A test's manual clock would not advance on
+// its own, and the main thread would never help with the drain's tail; only which thread decrypts depends on it.
+
 /** Messages given to the thread at a time: enough that it never waits for the next (three batches of 10). */
 const IN_FLIGHT = 30;
 /**

@@ -68,7 +68,10 @@ interface Accepted {
 const KEPT = Symbol('kept');
 type Kept = typeof KEPT;
 
-/** How long the first frames of a drain's batch wait for the rest of it. */
+/**
+ * How long the first frames of a drain's batch wait for the rest of it. A Node timer, not the engine's Clock, on
+ * purpose: it waits for the service's next frames in real time; a test's manual clock would hold the batch forever.
+ */
 const BATCH_WAIT_MS = 1;
 
 const encrypted = (e: InboxMessage) => ({
