@@ -60,7 +60,10 @@ export class SubscriptionRegistry {
   async load(): Promise<void> {
     const raw = this.#store.get('subscriptions');
     const stored = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-    for (const [id, value] of Object.entries(stored)) {
+    const ids = Object.keys(stored);
+    this.#opened.reserve(ids.length);
+    for (const id of ids) {
+      const value = stored[id];
       if (!isStoredSubscription(value) || value.id !== id) {
         this.#aside.set(id, { value, reason: 'bad-shape' });
         continue;
