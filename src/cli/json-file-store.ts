@@ -206,10 +206,13 @@ function isPlain(value: object): boolean {
   return proto === Object.prototype && !('toJSON' in value);
 }
 
-/** Freezes, in place, a value fresh from JSON.parse (plain data seen by nobody else) and returns it. */
+/**
+ * Freezes, in place, a value fresh from JSON.parse (plain data seen by nobody else) and returns it. for-in, not
+ * Object.values: no array per object (10,000 of them at load with 10,000 subscriptions).
+ */
 function freezeParsed<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
-    for (const item of Object.values(value)) freezeParsed(item);
+    for (const key in value) freezeParsed((value as Record<string, unknown>)[key]);
     Object.freeze(value);
   }
   return value;
