@@ -5,11 +5,13 @@
 // once and rewrites the document on each set: temp file, fsync, rename. The file stays the same plain JSON document
 // electron-store reads and writes.
 //
-// Each top-level key is held as a JSON value (plain objects, arrays and primitives) that only this module sees: `set`
-// keeps a copy of the caller's value and `get` returns a fresh copy (as conf did), so nothing a caller mutates leaks
-// in or out. The copies share their strings (strings are immutable), so a held value costs its objects, not a second
-// copy of its text: the state's text, ~0.75 KiB per subscription, was a second copy beside the registry's records
-// (issue 19, memory per subscription).
+// Each top-level key is held as a JSON value (plain objects, arrays and primitives), deeply frozen: `get` returns the
+// held value itself (read it; to change it, set a changed copy), and `set` holds a frozen copy of the caller's value,
+// so nothing a caller mutates leaks in or out. A copy shares the strings and whatever part of the value is already
+// held that way (deeply frozen plain data): a value set frozen is held as it is. So the registry's records and the
+// store's value are the same objects, not one copy each, and a get copies nothing (issue 19, memory per
+// subscription: the state's text was a second copy beside the records, ~0.75 KiB per subscription, and then the
+// store's own objects, ~0.2 KiB).
 import { hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,10 +62,7 @@ export function openJsonFileStore(dataDir: string, opts: { readOnly?: boolean } 
     }
   };
   return {
-    get: (key) => {
-      const value = values.get(key);
-      return value === undefined ? undefined : jsonCopy(value);
-    },
+    get: (key) => values.get(key),
     set: (key, value) => {
       const text = JSON.stringify(value);
       if (text === undefined)
@@ -79,7 +78,7 @@ export function openJsonFileStore(dataDir: string, opts: { readOnly?: boolean } 
         digests.set(key, digest);
         return;
       }
-      values.set(key, jsonCopy(value));
+      values.set(key, held(value));
       digests.set(key, digest);
       try {
         write({ key, text });
@@ -126,41 +125,97 @@ function read(file: string): Map<string, unknown> {
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw new StateError('corrupt', `${file} does not hold a JSON object; refusing to touch it`);
-  // Fresh from JSON.parse and seen by nobody else: held as it is.
-  return new Map(Object.entries(doc));
+  // Fresh from JSON.parse and seen by nobody else: frozen in place and held as it is.
+  return new Map(Object.entries(doc).map(([key, value]) => [key, freezeParsed(value)]));
 }
 
 /**
- * A copy of `value` as JSON.stringify then JSON.parse would give it back, sharing its strings. Plain objects and
- * arrays are copied here; anything JSON.stringify transforms (toJSON, Dates, Buffers, class instances, boxed
- * primitives) goes through a real JSON round trip. `value` must already have passed JSON.stringify (no cycles, no
- * BigInt).
+ * `value` as JSON.stringify then JSON.parse would give it back, deeply frozen, sharing its strings and every part of it
+ * that is already so (deeply frozen plain data: the value itself when all of it is). Plain objects and arrays are
+ * copied here; anything JSON.stringify transforms (toJSON, Dates, Buffers, class instances, boxed primitives) goes
+ * through a real JSON round trip. `value` must already have passed JSON.stringify (no cycles, no BigInt).
  */
-function jsonCopy(value: unknown): unknown {
+function held(value: unknown): unknown {
+  if (isHeld(value)) return value;
   switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
     case 'number':
-      return Number.isFinite(value) ? value : null;
+      return Number.isFinite(value) ? value + 0 : null; // + 0: -0 is written 0
     case 'object': {
       if (value === null) return null;
-      if (Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype && !('toJSON' in value))
-        return value.map((item) => (isSkipped(item) ? null : jsonCopy(item)));
-      const proto: unknown = Object.getPrototypeOf(value);
-      if ((proto === Object.prototype || proto === null) && !('toJSON' in value)) {
+      if (isPlain(value)) {
+        if (Array.isArray(value)) {
+          const out: unknown[] = [];
+          for (let i = 0; i < value.length; i++) {
+            const item: unknown = value[i];
+            out.push(isSkipped(item) ? null : held(item));
+          }
+          return Object.freeze(out);
+        }
         const out: Record<string, unknown> = {};
         for (const key of Object.keys(value)) {
           const item = (value as Record<string, unknown>)[key];
-          if (!isSkipped(item)) out[key] = jsonCopy(item);
+          if (!isSkipped(item)) out[key] = held(item);
         }
-        return out;
+        return Object.freeze(out);
       }
-      return JSON.parse(JSON.stringify(value)) as unknown;
+      return freezeParsed(JSON.parse(JSON.stringify(value)));
     }
     default:
       return null; // not reached: JSON.stringify refused it or left it out
   }
+}
+
+/**
+ * True when `value` is already what `held` makes of it: a string, boolean, finite number (not -0), null, or a frozen
+ * plain object or array of own data properties (no getter: a frozen object whose getter answers differently over
+ * time is not data) that JSON.stringify writes whole, each of them so too.
+ */
+function isHeld(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (!Object.isFrozen(value) || !isPlain(value) || Object.getOwnPropertySymbols(value).length) return false;
+      const props = Object.getOwnPropertyDescriptors(value) as Record<string, PropertyDescriptor>;
+      let count = 0;
+      for (const key in props) {
+        const prop = props[key]!;
+        if (!prop.enumerable) {
+          if (Array.isArray(value) && key === 'length') continue;
+          return false;
+        }
+        if (!('value' in prop) || !isHeld(prop.value)) return false;
+        count++;
+      }
+      // An array with holes or extra properties is not what JSON gives back.
+      return !Array.isArray(value) || count === value.length;
+    }
+    default:
+      return false;
+  }
+}
+
+/** A plain object or array (of Object's or Array's prototype), with no toJSON of its own. */
+function isPlain(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) return proto === Array.prototype && !('toJSON' in value);
+  return proto === Object.prototype && !('toJSON' in value);
+}
+
+/**
+ * Freezes, in place, a value fresh from JSON.parse (plain data seen by nobody else) and returns it. for-in, not
+ * Object.values: no array per object (10,000 of them at load with 10,000 subscriptions).
+ */
+function freezeParsed<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const key in value) freezeParsed((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** What JSON.stringify leaves out of an object (and writes as null in an array). */

@@ -18,6 +18,21 @@ export class OpenedSecrets {
     return this.#slots.size;
   }
 
+  /** How many secrets fit before the buffer grows again. */
+  get capacity(): number {
+    return this.#bytes.length / SECRET_BYTES;
+  }
+
+  /**
+   * Makes room for `count` more secrets in one allocation: a load that knows how many it will open does not double
+   * its way there, leaving each outgrown buffer (half the final size, a quarter...) as garbage an idle process keeps
+   * (~0.77 MiB at 10,000 subscriptions; issue 19).
+   */
+  reserve(count: number): void {
+    const needed = this.#used - this.#free.length + count;
+    if (needed * SECRET_BYTES > this.#bytes.length) this.#resize(needed);
+  }
+
   set(id: string, secret: Uint8Array): void {
     if (secret.length !== SECRET_BYTES)
       throw new TypeError(`an opened secret is ${SECRET_BYTES} bytes, not ${secret.length}`);
@@ -44,14 +59,17 @@ export class OpenedSecrets {
     this.#free.push(slot);
   }
 
-  /** A new slot at the end, doubling the buffer when it is full (the old one is wiped before it is let go). */
+  /** A new slot at the end, doubling the buffer when it is full. */
   #grow(): number {
-    if (this.#used * SECRET_BYTES === this.#bytes.length) {
-      const bigger = Buffer.alloc(Math.max(FIRST_SLOTS, this.#used * 2) * SECRET_BYTES);
-      this.#bytes.copy(bigger);
-      this.#bytes.fill(0);
-      this.#bytes = bigger;
-    }
+    if (this.#used * SECRET_BYTES === this.#bytes.length) this.#resize(Math.max(FIRST_SLOTS, this.#used * 2));
     return this.#used++;
+  }
+
+  /** Moves the slots to a buffer of `slots` slots (the old one is wiped before it is let go). */
+  #resize(slots: number): void {
+    const bigger = Buffer.alloc(slots * SECRET_BYTES);
+    this.#bytes.copy(bigger);
+    this.#bytes.fill(0);
+    this.#bytes = bigger;
   }
 }

@@ -17,7 +17,8 @@ export interface TimerHandle {
 
 /**
  * A small key-value document store (electron-store in Electron, a JSON file store in the CLI).
- * Values are JSON. Writes must be durable when `set` returns (both write atomically).
+ * Values are JSON. Writes must be durable when `set` returns (both write atomically). What `get` returns is to read,
+ * never to change (the JSON file store gives its held value itself, frozen): to change a value, set a changed copy.
  */
 export interface Store {
   get(key: string): unknown;

@@ -24,15 +24,22 @@ export function reregistrationGroupSize(waiting: number): number {
 }
 const REREGISTRATION_WRITES_PER_ROUND = 8;
 
+/**
+ * A record as the registry holds it: the stored object itself, sealed secret included, deeply frozen. The Store holds
+ * the same objects (the JSON file store shares a frozen value instead of copying it), so a subscription costs one
+ * object, not a record and the store's copy (issue 19, memory per subscription). Callers get it typed as a
+ * SubscriptionRecord; what they print or send, they pick field by field.
+ */
+type HeldRecord = Readonly<StoredSubscription>;
+
 export class SubscriptionRegistry {
-  #records = new Map<string, SubscriptionRecord>();
+  #records = new Map<string, HeldRecord>();
   #byChannel = new Map<string, string>();
   /**
    * Each subscription's opened secret as raw bytes (private scalar, then auth secret), in one buffer: the key objects
    * are made when asked for, so an idle subscription costs a slot, not four views and an object (issue 19's memory).
    */
   #opened = new OpenedSecrets();
-  #sealed = new Map<string, string>();
   /** Records that could not be used, exactly as stored. */
   #aside = new Map<string, { value: unknown; reason: 'locked' | 'unopened' | 'bad-shape' }>();
   readonly #store: Store;
@@ -53,7 +60,10 @@ export class SubscriptionRegistry {
   async load(): Promise<void> {
     const raw = this.#store.get('subscriptions');
     const stored = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-    for (const [id, value] of Object.entries(stored)) {
+    const ids = Object.keys(stored);
+    this.#opened.reserve(ids.length);
+    for (const id of ids) {
+      const value = stored[id];
       if (!isStoredSubscription(value) || value.id !== id) {
         this.#aside.set(id, { value, reason: 'bad-shape' });
         continue;
@@ -80,7 +90,7 @@ export class SubscriptionRegistry {
   async #open(value: StoredSubscription): Promise<boolean> {
     try {
       const secret = openedSecret(await this.#secrets.open(value.sealed));
-      this.#index(recordOf(value), secret, value.sealed);
+      this.#index(frozenRecord(value), secret);
       return true;
     } catch (err) {
       this.#aside.set(value.id, { value, reason: err instanceof SecretsUnavailableError ? 'locked' : 'unopened' });
@@ -131,7 +141,7 @@ export class SubscriptionRegistry {
     const sealed = await this.#secrets.seal(secret);
     const old = this.#records.get(record.id);
     if (old) this.#byChannel.delete(old.channelID);
-    this.#index(record, secret, sealed);
+    this.#index(storedRecord({ ...record, sealed }), secret);
     this.#persist();
   }
 
@@ -155,9 +165,14 @@ export class SubscriptionRegistry {
       const { pendingReregistration: _, ...rest } = old;
       this.#byChannel.delete(old.channelID);
       this.#index(
-        { ...rest, channelID, endpoint, p256dh: keys.publicKey.toString('base64url') },
+        storedRecord({
+          ...rest,
+          channelID,
+          endpoint,
+          p256dh: keys.publicKey.toString('base64url'),
+          sealed: sealed[i]!,
+        }),
         secrets[i]!,
-        sealed[i]!,
       );
     });
     if (skipped.size < group.length) this.#persist();
@@ -172,7 +187,7 @@ export class SubscriptionRegistry {
     for (const [id, patch] of patches) {
       const old = this.#records.get(id);
       if (!old) continue;
-      this.#records.set(id, { ...old, ...patch, id });
+      this.#records.set(id, storedRecord({ ...old, ...patch, id }));
       changed = true;
     }
     if (changed) this.#persist();
@@ -182,7 +197,7 @@ export class SubscriptionRegistry {
   update(id: string, patch: Partial<Omit<SubscriptionRecord, 'id'>>): SubscriptionRecord | undefined {
     const old = this.#records.get(id);
     if (!old) return undefined;
-    const next = { ...old, ...patch, id };
+    const next = storedRecord({ ...old, ...patch, id });
     if (patch.channelID && patch.channelID !== old.channelID) {
       this.#byChannel.delete(old.channelID);
       this.#byChannel.set(patch.channelID, id);
@@ -198,7 +213,6 @@ export class SubscriptionRegistry {
     this.#records.delete(id);
     this.#byChannel.delete(old.channelID);
     this.#opened.delete(id);
-    this.#sealed.delete(id);
     this.#persist();
     return old;
   }
@@ -228,23 +242,22 @@ export class SubscriptionRegistry {
     };
   }
 
-  #index(record: SubscriptionRecord, secret: Uint8Array, sealed: string): void {
+  #index(record: HeldRecord, secret: Uint8Array): void {
     this.#records.set(record.id, record);
     this.#byChannel.set(record.channelID, record.id);
     this.#opened.set(record.id, secret);
-    this.#sealed.set(record.id, sealed);
   }
 
   #persist(): void {
     const out: Record<string, unknown> = {};
     // Records kept aside go back exactly as they were read.
     for (const [id, { value }] of this.#aside) out[id] = value;
-    for (const r of this.#records.values()) out[r.id] = { ...r, sealed: this.#sealed.get(r.id)! };
-    this.#store.set('subscriptions', out);
+    for (const r of this.#records.values()) out[r.id] = r;
+    this.#store.set('subscriptions', Object.freeze(out));
   }
 }
 
-/** The fields every record this registry writes has, in the order the object literal in recordOf lays them out. */
+/** The fields of a record this registry writes, in the order the object literal in storedRecord lays them out. */
 const RECORD_FIELDS = new Set([
   'id',
   'channelID',
@@ -260,27 +273,25 @@ const RECORD_FIELDS = new Set([
   'createdAt',
   'muted',
   'paused',
+  'sealed',
 ]);
-const OTHER_KNOWN_FIELDS = new Set(['legacyVersion', 'pendingReregistration', 'sealed']);
+const OPTIONAL_FIELDS = new Set(['legacyVersion', 'pendingReregistration']);
 
 /**
- * The record of a stored subscription, without its sealed secret. An object literal holds its fields inside the
- * object; a rest pattern (`{ sealed, ...record }`) fills a new object field by field, most of them in a second
+ * A record this registry made (subscribed, updated, registered again), frozen. An object literal holds its fields
+ * inside the object; a spread (`{ ...old, ...patch }`) fills a new object field by field, most of them in a second
  * array (~37 bytes more per subscription, measured in a heap snapshot at 10,000; issue 19). A record with fields
- * this version does not know (written by a newer one), or without some, is copied by the rest pattern, so nothing
- * it holds is lost or added.
+ * this version does not know (written by a newer one), or without some, is kept as the spread made it, so nothing it
+ * holds is lost or added.
  */
-function recordOf(value: StoredSubscription): SubscriptionRecord {
+function storedRecord(value: StoredSubscription): HeldRecord {
   let known = 0;
   for (const key of Object.keys(value)) {
     if (RECORD_FIELDS.has(key)) known++;
-    else if (!OTHER_KNOWN_FIELDS.has(key)) known = Number.NaN;
+    else if (!OPTIONAL_FIELDS.has(key)) known = Number.NaN;
   }
-  if (known !== RECORD_FIELDS.size) {
-    const { sealed: _, ...record } = value;
-    return record;
-  }
-  const record: SubscriptionRecord = {
+  if (known !== RECORD_FIELDS.size) return frozenRecord(value);
+  const record: StoredSubscription = {
     id: value.id,
     channelID: value.channelID,
     kind: value.kind,
@@ -295,10 +306,34 @@ function recordOf(value: StoredSubscription): SubscriptionRecord {
     createdAt: value.createdAt,
     muted: value.muted,
     paused: value.paused,
+    sealed: value.sealed,
   };
   if ('legacyVersion' in value) record.legacyVersion = value.legacyVersion;
   if ('pendingReregistration' in value) record.pendingReregistration = value.pendingReregistration;
-  return record;
+  return frozenRecord(record);
+}
+
+/**
+ * `record`, frozen all through, so the store can hold it as it is. A loaded record is used as the store gave it
+ * (frozen already by the JSON file store; another store's copy is ours to freeze); an object inside a record made
+ * here that is not frozen yet (a caller's patch) is copied first, so the caller's object is not frozen under it.
+ */
+function frozenRecord(record: StoredSubscription): HeldRecord {
+  if (Object.isFrozen(record)) return record;
+  for (const key of Object.keys(record)) {
+    const value = (record as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'object' && value !== null && !Object.isFrozen(value))
+      (record as unknown as Record<string, unknown>)[key] = deepFreeze(structuredClone(value));
+  }
+  return Object.freeze(record);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 // The sealed secret is the private scalar (32 bytes) followed by the auth secret (16 bytes).

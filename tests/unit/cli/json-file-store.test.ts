@@ -28,11 +28,65 @@ test('values survive a reopen; the file is 0600 plain JSON', () => {
   assert.deepEqual(fs.readdirSync(dir), ['state.json'], 'no temp file left behind');
 });
 
-test('get returns a copy: mutating it changes nothing stored', () => {
-  const store = openJsonFileStore(tempDir());
-  store.set('subscriptions', { a: { label: 'x' } });
-  (store.get('subscriptions') as Record<string, { label: string }>).a!.label = 'mutated';
-  assert.deepEqual(store.get('subscriptions'), { a: { label: 'x' } });
+test('get returns the held value, frozen all through: mutating it throws and changes nothing stored', () => {
+  const dir = tempDir();
+  fs.writeFileSync(stateFile(dir), JSON.stringify({ subscriptions: { a: { label: 'x', tags: ['t'] } } }));
+  for (const store of [openJsonFileStore(dir), openJsonFileStore(tempDir())]) {
+    if (store.get('subscriptions') === undefined) store.set('subscriptions', { a: { label: 'x', tags: ['t'] } });
+    const got = store.get('subscriptions') as Record<string, { label: string; tags: string[] }>;
+    assert.equal(store.get('subscriptions'), got, 'the same value, not a copy per get');
+    assert.throws(() => {
+      got.a!.label = 'mutated';
+    }, TypeError);
+    assert.throws(() => got.a!.tags.push('u'), TypeError);
+    assert.throws(() => {
+      (got as Record<string, unknown>).b = 1;
+    }, TypeError);
+    assert.deepEqual(store.get('subscriptions'), { a: { label: 'x', tags: ['t'] } });
+  }
+});
+
+test('a value set frozen is held as it is, and the frozen parts of a value are shared, not copied', () => {
+  const dir = tempDir();
+  const store = openJsonFileStore(dir);
+  const record = Object.freeze({ id: 'a', paused: Object.freeze({ since: 1 }), tags: Object.freeze(['t']) });
+  const whole = Object.freeze({ a: record });
+  store.set('subscriptions', whole);
+  assert.equal(store.get('subscriptions'), whole);
+  store.set('subscriptions', { a: record, b: { id: 'b' } });
+  const got = store.get('subscriptions') as Record<string, unknown>;
+  assert.equal(got.a, record, 'the frozen record is shared');
+  assert.ok(Object.isFrozen(got) && Object.isFrozen(got.b), 'the rest is a frozen copy');
+  assert.deepEqual(openJsonFileStore(dir).get('subscriptions'), { a: record, b: { id: 'b' } });
+});
+
+test('a frozen value that JSON would change is copied as JSON gives it back, not held as it is', () => {
+  const dir = tempDir();
+  const store = openJsonFileStore(dir);
+  let reads = 0;
+  const odd = {
+    getter: Object.freeze(Object.defineProperty({}, 'n', { enumerable: true, get: () => ++reads && 1 })),
+    hidden: Object.freeze(Object.defineProperty({ shown: 1 }, 'unseen', { enumerable: false, value: 2 })),
+    symbol: Object.freeze({ [Symbol('s')]: 1, n: 1 }),
+    holes: Object.freeze([1, , 3]),
+    extra: Object.freeze(Object.assign([1], { extra: 2 })),
+    minusZero: Object.freeze({ z: -0 }),
+    skipped: Object.freeze({ u: undefined, f: () => 1, kept: 1 }),
+    date: Object.freeze({ when: new Date(0) }),
+    bare: Object.freeze(Object.assign(Object.create(null) as object, { n: 1 })),
+  };
+  store.set('v', Object.freeze(odd));
+  const got = store.get('v') as Record<string, Record<string, unknown>>;
+  const expected = JSON.parse(JSON.stringify(odd)) as Record<string, unknown>;
+  for (const key of Object.keys(odd)) {
+    assert.notEqual(got[key], odd[key as keyof typeof odd], `${key} is copied`);
+    assert.deepEqual(got[key], expected[key], key);
+  }
+  assert.equal(Object.is(got.minusZero!.z, 0), true, '-0 is held as the 0 the file holds');
+  const readsAtSet = reads;
+  assert.equal(got.getter!.n, 1);
+  assert.equal(reads, readsAtSet, 'what the getter gave is held, not the getter');
+  assert.deepEqual(openJsonFileStore(dir).get('v'), expected);
 });
 
 test('set keeps a copy: mutating the object after set changes neither get nor the next write', () => {

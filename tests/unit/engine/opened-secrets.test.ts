@@ -49,3 +49,24 @@ test('a secret of the wrong length is refused with a TypeError and nothing is st
   assert.equal(secrets.get('a'), undefined);
   assert.equal(secrets.size, 0);
 });
+
+test('reserve makes room for that many more in one buffer: no growth while they are set, and nothing held is lost', () => {
+  const secrets = new OpenedSecrets();
+  const first = randomBytes(SECRET_BYTES);
+  secrets.set('first', first);
+  secrets.reserve(1000);
+  const capacity = secrets.capacity;
+  assert.ok(capacity >= 1001, `room for 1,001, not ${capacity}`);
+  const held = new Map<string, Buffer>([['first', first]]);
+  for (let i = 0; i < 1000; i++) {
+    const secret = randomBytes(SECRET_BYTES);
+    secrets.set(`s${i}`, secret);
+    held.set(`s${i}`, secret);
+    assert.equal(secrets.capacity, capacity, `still one buffer after ${i + 1}`);
+  }
+  for (const [id, secret] of held) assert.deepEqual(secrets.get(id), secret, id);
+  secrets.reserve(0);
+  assert.equal(secrets.capacity, capacity, 'room that is there is not made again');
+  secrets.set('one more', randomBytes(SECRET_BYTES));
+  assert.ok(secrets.capacity > capacity, 'past it, the buffer grows as before');
+});
