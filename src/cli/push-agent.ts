@@ -13,7 +13,7 @@ import { StateError } from '../engine/state-schema.ts';
 import { embeddedServiceUrl, PushServiceError, startEmbeddedService, type PushService } from '../push-service/index.ts';
 import { HELP, LOCAL_SERVICE, parseCommand, UsageError, type Command, type Common } from './args.ts';
 import { openJsonFileStore } from './json-file-store.ts';
-import { printList, printStatus, statusReport, subscriptionOutput } from './command-output.ts';
+import { clockTime, printList, printStatus, statusReport, subscriptionOutput } from './command-output.ts';
 import { routeCommand, type Route } from './control-client.ts';
 import { agentHandlers } from './control-handlers.ts';
 import { ControlError } from './control-protocol.ts';
@@ -358,9 +358,7 @@ async function run(cmd: Command): Promise<void> {
         }),
       );
     } else {
-      out(
-        `[${new Date(n.receivedAt).toLocaleTimeString()}] ${oneLine(n.title)}${n.body ? ` — ${oneLine(n.body)}` : ''}`,
-      );
+      out(`[${clockTime(n.receivedAt)}] ${oneLine(n.title)}${n.body ? ` — ${oneLine(n.body)}` : ''}`);
     }
   });
   engine.on('state', (state, detail) => {
