@@ -5,10 +5,12 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { cliNodeFlags, procStat } from './cli-process.ts';
 
-// CommonJS through -e, run from the repository root so require('ws') resolves the same package the bundle carries;
-// no TypeScript loader, no bundle.
+const root = path.join(import.meta.dirname, '..');
+// An ES module, as the command's bundle is (Node's ES module loader is part of the floor), through -e: no TypeScript
+// loader, no bundle; ws from the repository's node_modules, the package the bundle carries.
 const script = `
-const WebSocket = require('ws');
+import { createRequire } from 'node:module';
+const WebSocket = createRequire(${JSON.stringify(path.join(root, 'package.json'))})('ws');
 const ws = new WebSocket(process.argv[1]);
 ws.on('open', () => ws.send(JSON.stringify({ messageType: 'hello', use_webpush: true })));
 ws.on('message', (d) => { if (JSON.parse(String(d)).messageType === 'hello') process.stdout.write('connected\\n'); });
@@ -23,8 +25,7 @@ export interface FloorProcess {
 
 /** Starts the floor process and resolves once the service has answered its hello. */
 export async function startWsFloor(serviceUrl: string, timeoutMs = 30_000): Promise<FloorProcess> {
-  const proc = spawn(process.execPath, [...cliNodeFlags, '-e', script, serviceUrl], {
-    cwd: path.join(import.meta.dirname, '..'),
+  const proc = spawn(process.execPath, [...cliNodeFlags, '--input-type=module', '-e', script, serviceUrl], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
