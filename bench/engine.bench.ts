@@ -10,6 +10,7 @@ import type { SubscriptionInfo } from '../src/engine/subscription-record.ts';
 import { percentile, summarize, type BenchContext, type Figure } from './lib.ts';
 import { startServiceProcess, type ServiceProcess } from './service-process.ts';
 import { startListen } from './cli-process.ts';
+import { startWsFloor } from './idle-floor.ts';
 
 interface Prepared {
   endpoint: string;
@@ -270,36 +271,66 @@ async function idle(ctx: BenchContext): Promise<Figure[]> {
     await Promise.all(Array.from({ length: 50 }, () => h.engine.subscribe({ kind: 'endpoint', label: 'idle' })));
   await h.stop();
   const rss: number[] = [];
+  const floorRss: number[] = [];
   const heap: number[] = [];
   const cpu: number[] = [];
   const runs = Math.min(ctx.runs, ctx.quick ? 1 : 2); // a minute each
   for (let run = 0; run < runs; run++) {
+    // The floor idles beside the listener over the same window: both are idle, so neither disturbs the other.
+    const floor = await startWsFloor(service.wsUrl);
     const agent = await startListen(dir, service.wsUrl);
     await new Promise((r) => setTimeout(r, 2000)); // start-up settles
     const before = agent.stat();
     await new Promise((r) => setTimeout(r, windowS * 1000));
     const after = agent.stat();
     rss.push(after.rssMiB);
+    floorRss.push(floor.stat().rssMiB);
     cpu.push(((after.cpuS - before.cpuS) / windowS) * 100);
     heap.push((await agent.heap()).heapUsedMiB);
     await agent.stop();
+    await floor.stop();
   }
   await service.close();
   const r = summarize(rss);
+  const f = summarize(floorRss);
   const c = summarize(cpu);
+  const above = rss.map((x, i) => x - floorRss[i]!);
+  ctx.log(
+    `idle: listener ${r.median.toFixed(1)} MiB, floor ${f.median.toFixed(1)} MiB, above the floor ${above.map((x) => x.toFixed(1)).join(', ')} MiB`,
+  );
   return [
     {
       id: 'engine.idle.rss',
       title: `Idle push-agent listen with ${subs} subscriptions: RSS`,
       unit: 'MiB',
       ...r,
+      bound: { label: 'floor (Node + ws, one connection)', ...f },
+      ratio: f.median / r.median,
       target: { text: 'under 60 MiB', met: r.median < 60 },
       notes:
-        'What it is (measured 2026-11-30, issue 19; /proc/<pid>/smaps of the listener after 60 s idle, ws://, load 0.5-1.5): ~71 MiB = RssAnon 24.6 + RssFile 46.0, the file-backed part pages of the node binary itself (text 24.8, read-only data 17.4 MiB). ' +
-        "The floor under it: a bare Node 24 process idles at 42.2 MiB (8.1 anon + 34.1 file); ws, which loads node:https/tls, zlib and crypto eagerly, holding one open connection: 56.9 MiB over ws://, 59.6 over wss://, before any of our code. Our bundle, the D-Bus client and the proxy agent with no subscription: 65.1; 1,000 subscriptions add ~6 (V8 heap used 9.3 -> 12.3 MiB: records, keys, sealed secrets, the store's JSON text (since a829e29 the store holds values that share the records' strings instead: bench/scale.bench.ts); and the code Maglev compiles because start-up opens 1,000 sealed secrets in a loop). " +
-        "Cut (issue 19): conf loaded ajv, ajv-formats and semver (~20 MiB) and rings held 1,000 ids per subscription, replaced by a JSON file store and one fixed 320 KiB de-duplication window (82 -> 74.7 MiB in the committed run). This round: an ES import of node:http evaluated its lazy WebSocket/EventSource exports, loading undici, http2 and perf_hooks (-2 to -3 MiB, now process.getBuiltinModule), and ws, the D-Bus client and the proxy agent resolved from node_modules file by file made V8 optimize Node's module loader, paging in TurboFan's and Maglev's machine code (-6 MiB, start-up 140 -> 127 ms; now inside the bundle). Side by side on the same data dir: 3 s after connecting 79.7-82.5 -> 71.1-71.7 MiB; after 60 s 77.0 (the node:http change alone) -> 70.6 MiB. " +
-        'Not cut: --no-opt --no-maglev would save 3.6 MiB more but runs every message in the interpreter; a GC once connected frees heap V8 does not return (measured: no change). ' +
-        'Under 60 MiB is not reachable with Node + ws + TLS: their floor is 56.9 MiB (ws://) / 59.6 MiB (wss://) with nothing else loaded. Real users connect with wss://: the same listener behind a TLS front to the same service idles ~3 MiB higher than over ws:// (79.3 vs 76.2 MiB with a full de-duplication window, whose 16,384-id restore at start pages in TurboFan besides: +5 MiB of binary text, paid anyway by an agent that has run hot code).',
+        'What it is, beside its floor (measured 2026-11-30, issue 19; /proc/<pid>/smaps, process.memoryUsage(), v8.getHeapSpaceStatistics() and a heap snapshot of the listener 8 s after connecting, ws://, 1,000 subscriptions, load 0.6-2.8): 72.3 MiB = RssAnon 26.3 + RssFile 46.0, 11 threads; the floor (engine.idle.floor, same flags and service): 56.1 = 14.1 + 42.0, 7 threads. ' +
+        "Above the floor, file pages +4.0: the node binary's read-only data +2.5 (the sources and code cache of the 65 more built-in modules the listener loads: fs/promises with readline and the REPL history, assert (the D-Bus client, the proxy agent), tty (debug), child_process with dgram and cluster, worker_threads, perf_hooks, parse_args...; each ~0.4 MiB in a bare process) and its text +1.4 (more of Node and V8 run). " +
+        "Anonymous +12.2: the V8 heap's committed pages +7.5 (new space 4.0 vs 2.0: start-up touched both 2 MiB semi-spaces; old space 7.75 vs 4.5: per-subscription strings ~0.75 MiB (ids as key and value, channel ids, the origin twice, endpoints, keys, sealed secrets: bench/scale.bench.ts) and the records, our code's functions and bytecode (trusted space +0.5); large objects 2.06 vs 0.25: the bundle's source, a string of 0.87 MiB held for lazy compilation, its line-end table 0.2, a 0.25 MiB array, and 0.74 MiB dead: the state file's text, which no GC collects in an idle process); glibc's main heap +1.5; the rest ~+3, not attributed one by one: the libuv thread pool (4 threads, fs calls) and the V8 compiler threads' malloc arenas, the de-duplication window (320 KiB) and the opened secrets' buffer (arrayBuffers 0.70 vs 0.21 MiB). external 4.2 MiB is mostly Node's built-in sources, counted in the binary's file pages, not anonymous memory. The state file's WebAssembly.Memory (7a8848c) is not alive: the heap snapshot (which collects first) holds no buffer of its size; whether its pages stay mapped until a GC was not measured. 0 subscriptions: 65.2 MiB (1,000 add 7.1: heap +3, external +0.9, the rest outside V8's heap, likely the compiler threads' arenas after start-up's loop over the records). " +
+        "One run in two or three reaches TurboFan at start-up and pages in +4.5 MiB more of the binary's text (77.1 MiB). " +
+        "Cut 2026-11-30 (issue 19): `listen` without --json printed each notification's time with toLocaleTimeString(), whose first call pages in ICU's locale data for good: after one message 80.0/80.6 -> 73.5/74.1 MiB (now HH:MM:SS from the Date's fields; this row runs --json, so it did not see it); the command's semi-spaces 2 -> 1 MiB: 72.3-72.9 -> 70.3-70.5 MiB (draining 1,000 stored messages through the command: 83 scavenges instead of 44, the same CPU, 0.72-0.75 s). The D-Bus client's xml2js, sax and xmlbuilder, loaded at start for an introspection the agent never does, now load on first use (bundle only): heap used 12.27-12.28 -> 11.74-11.79 MiB, RSS -0.2 to -1.0 (70.2-70.4 -> 69.4-70.2). " +
+        "Earlier cuts (issue 19): conf loaded ajv, ajv-formats and semver (~20 MiB) and rings held 1,000 ids per subscription, replaced by a JSON file store and one fixed 320 KiB de-duplication window (82 -> 74.7 MiB); an ES import of node:http evaluated its lazy WebSocket/EventSource exports, loading undici, http2 and perf_hooks (-2 to -3 MiB, now process.getBuiltinModule); ws, the D-Bus client and the proxy agent resolved from node_modules file by file made V8 optimize Node's module loader (-6 MiB, now inside the bundle). " +
+        "Tried and not kept (2026-11-30, same measure): a GC once connected (heap total 16.1 -> 12.1 MiB, RSS -0.5: V8 keeps the freed pages); requiring Node's built-ins in the bundle instead of importing them (an ES namespace reads every lazy export), and loading child_process, worker_threads and readline at first use: no change (72.5-73.1 MiB; the packages require most of them anyway); fs.promises replaced by callbacks at start (fs/promises, readline, REPL history): -0.2, noise; a whitespace-minified bundle: -0.5/-0.7 MiB (source 0.87 -> 0.6 MiB, no line table) for stack traces that point at column numbers of line 1; --no-opt --no-maglev: -3.6 MiB but every message in the interpreter. " +
+        'After the cuts, BENCH_RUNS=1 (60 s window, load 0.9-1.0): 69.6 MiB, its floor 55.6, 14.0 above it, heap used 11.7 MiB, CPU 0.017% of a core; BENCH_QUICK=1 (10 s, load 1.0-1.2): 69.5 MiB, floor 55.7, 13.9 above (the same quick run before them: 72.2 MiB, 18.1 above a floor measured then as a CommonJS script, 54.1). ' +
+        'Under 60 MiB is not reachable: the floor, with nothing of ours loaded, is 55.8-57 MiB over ws:// (53.9 as a CommonJS script: the ES module loader is ~1.9 of it) and ~3 MiB more over wss://, which users connect with.',
+    },
+    {
+      id: 'engine.idle.floor',
+      title: 'Floor under it: Node with the same node flags and ws holding one connection to the same service, idle',
+      unit: 'MiB',
+      ...f,
+      notes:
+        'Measured beside the listener, same window, same service (ws://), an ES module as the command is. Nothing of ours is loaded: what the listener holds above this is the bundle, its 1,000 subscriptions and what running them leaves behind. ws is required from node_modules (the listener carries it in its bundle).',
+    },
+    {
+      id: 'engine.idle.above-floor',
+      title: `Idle push-agent listen with ${subs} subscriptions: RSS above the floor (same run)`,
+      unit: 'MiB',
+      ...summarize(above),
     },
     {
       id: 'engine.idle.heap',

@@ -53,3 +53,13 @@ export function subscriptionOutput(
 ): string {
   return JSON.stringify({ id: info.id, endpoint: info.endpoint, expirationTime: info.expirationTime, keys: info.keys });
 }
+
+/**
+ * The local time of day as HH:MM:SS (24-hour), for `listen`'s human-readable notification lines. Not
+ * toLocaleTimeString: its first call loads ICU's locale data, ~5-8 MiB of RSS that a running listener would keep for
+ * good after its first message (issue 19, idle memory; docs/architecture.md).
+ */
+export function clockTime(at: number): string {
+  const d = new Date(at);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
