@@ -212,7 +212,10 @@ function isPlain(value: object): boolean {
  */
 function freezeParsed<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
-    for (const key in value) freezeParsed((value as Record<string, unknown>)[key]);
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      if (typeof item === 'object' && item !== null) freezeParsed(item);
+    }
     Object.freeze(value);
   }
   return value;
