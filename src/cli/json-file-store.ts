@@ -166,11 +166,19 @@ function held(value: unknown): unknown {
 }
 
 /**
+ * Objects `isHeld` has found to be held data. Frozen with data properties only, such an object and everything in it
+ * can never change, so the answer holds for good: a set after the first walks only what is new, not each of 10,000
+ * records again (re-registration sets the subscriptions once per group: issue 19's scale table).
+ */
+const verified = new WeakSet<object>();
+
+/**
  * True when `value` is already what `held` makes of it: a string, boolean, finite number (not -0), null, or a frozen
  * plain object or array of own data properties (no getter: a frozen object whose getter answers differently over
  * time is not data) that JSON.stringify writes whole, each of them so too.
  */
 function isHeld(value: unknown): boolean {
+  if (typeof value === 'object' && value !== null && verified.has(value)) return true;
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -192,7 +200,9 @@ function isHeld(value: unknown): boolean {
         count++;
       }
       // An array with holes or extra properties is not what JSON gives back.
-      return !Array.isArray(value) || count === value.length;
+      if (Array.isArray(value) && count !== value.length) return false;
+      verified.add(value);
+      return true;
     }
     default:
       return false;
