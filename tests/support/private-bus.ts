@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import dbus from '@homebridge/dbus-native';
+import type { TestContext } from 'node:test';
 
 export interface PrivateBus {
   address: string;
@@ -42,6 +43,18 @@ interface RawBus {
     iface: { name: string; methods: object; properties: Record<string, string>; signals: object },
   ): void;
   connection: { end(): void; on(e: string, f: () => void): void };
+}
+
+/** A private bus stopped when `t` ends; null, with the test skipped and the reason printed, without dbus-daemon. */
+export function privateBusForTest(t: TestContext): PrivateBus | null {
+  const bus = startPrivateBus();
+  if (!bus) {
+    console.log('SKIPPED: dbus-daemon is not installed');
+    t.skip('no dbus-daemon');
+    return null;
+  }
+  t.after(() => bus.stop());
+  return bus;
 }
 
 export interface FakePeer {

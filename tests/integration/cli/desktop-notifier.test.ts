@@ -7,7 +7,7 @@ import { desktopNotifier } from '../../../src/cli/desktop-notifier.ts';
 import type { NotificationModel } from '../../../src/engine/notification.ts';
 import { memoryLogger, waitFor } from '../../support/engine-harness.ts';
 import { startNotificationServer, type NotificationServer } from '../../support/notification-server.ts';
-import { startPrivateBus } from '../../support/private-bus.ts';
+import { privateBusForTest } from '../../support/private-bus.ts';
 
 function model(over: Partial<NotificationModel>): NotificationModel {
   return {
@@ -23,13 +23,8 @@ function model(over: Partial<NotificationModel>): NotificationModel {
 }
 
 async function setUp(t: test.TestContext): Promise<{ server: NotificationServer; env: NodeJS.ProcessEnv } | null> {
-  const bus = startPrivateBus();
-  if (!bus) {
-    console.log('SKIPPED: dbus-daemon is not installed');
-    t.skip('no dbus-daemon');
-    return null;
-  }
-  t.after(() => bus.stop());
+  const bus = privateBusForTest(t);
+  if (!bus) return null;
   const server = await startNotificationServer(bus.address);
   t.after(() => server.close());
   return { server, env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus.address } };

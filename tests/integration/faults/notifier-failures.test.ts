@@ -12,7 +12,7 @@ import type { NotificationModel } from '../../../src/engine/notification.ts';
 import type { HistoryEntry } from '../../../src/shared/history-entry.ts';
 import { send, startEngine, tempDir, waitFor } from '../../support/engine-harness.ts';
 import { listen, runCli } from '../../support/push-agent-process.ts';
-import { startPrivateBus } from '../../support/private-bus.ts';
+import { privateBusForTest } from '../../support/private-bus.ts';
 import { startNotificationServer } from '../../support/notification-server.ts';
 
 const SECRET = 'nul-payload-text';
@@ -21,13 +21,8 @@ test(
   'a payload with a NUL byte is shown on the desktop and recorded once; its text is in no log',
   { timeout: 60_000 },
   async (t) => {
-    const bus = startPrivateBus();
-    if (!bus) {
-      console.log('SKIPPED: dbus-daemon is not installed');
-      t.skip('no dbus-daemon');
-      return;
-    }
-    t.after(() => bus.stop());
+    const bus = privateBusForTest(t);
+    if (!bus) return;
     const server = await startNotificationServer(bus.address);
     t.after(() => server.close());
     const service = await startPushService();
@@ -113,13 +108,8 @@ test(
   async (t) => {
     // A real private session bus on which nothing owns org.freedesktop.Notifications, and the real gdbus: the
     // call fails with ServiceUnknown after the notifier returned, as on a desktop whose notification server is gone.
-    const bus = startPrivateBus();
-    if (!bus) {
-      console.log('SKIPPED: dbus-daemon is not installed');
-      t.skip('no dbus-daemon');
-      return;
-    }
-    t.after(() => bus.stop());
+    const bus = privateBusForTest(t);
+    if (!bus) return;
     const service = await startPushService();
     t.after(() => service.close());
     const dataDir = tempDir();
