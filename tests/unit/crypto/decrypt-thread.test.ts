@@ -2,35 +2,19 @@
 // worker_threads Worker running decrypt-worker.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import webpush from 'web-push';
 import { DecryptThread } from '../../../src/engine/crypto/decrypt-thread.ts';
 import {
   DecryptError,
   decryptPush,
   generateSubscriptionKeys,
-  subscriptionKeysJSON,
   type EncryptedPush,
 } from '../../../src/engine/crypto/index.ts';
+import { webPushMessage } from '../../support/web-push-message.ts';
 
 const keys = generateSubscriptionKeys();
 const other = generateSubscriptionKeys();
-const sealed = (payload: string, to = keys, contentEncoding: 'aes128gcm' | 'aesgcm' = 'aes128gcm'): EncryptedPush => {
-  const req = webpush.generateRequestDetails(
-    { endpoint: 'https://push.example/x', keys: subscriptionKeysJSON(to) },
-    payload,
-    { contentEncoding },
-  );
-  const h = req.headers as Record<string, string>;
-  const headers =
-    contentEncoding === 'aes128gcm'
-      ? { encoding: 'aes128gcm' }
-      : {
-          encoding: 'aesgcm',
-          encryption: h['Encryption']!.replace(/"/g, ''),
-          crypto_key: h['Crypto-Key']!.replace(/"/g, ''),
-        };
-  return { data: req.body as Buffer, headers };
-};
+const sealed = (payload: string, to = keys, contentEncoding: 'aes128gcm' | 'aesgcm' = 'aes128gcm'): EncryptedPush =>
+  webPushMessage(payload, to, { contentEncoding });
 
 test('the thread is found (source tree) and decrypts what decryptPush decrypts, in both encodings', async () => {
   const thread = new DecryptThread();

@@ -15,29 +15,15 @@ import {
   type SubscriptionKeys,
 } from '../../../src/engine/crypto/index.ts';
 import { ece } from '../../support/http-ece.ts';
+import { forwardedHeaders, webPushMessage } from '../../support/web-push-message.ts';
 
 const keys = generateSubscriptionKeys();
 const subscription = { endpoint: 'https://push.example.com/wpush/v2/token', keys: subscriptionKeysJSON(keys) };
 const vapid = webpush.generateVAPIDKeys();
 const vapidDetails = { subject: 'mailto:ops@example.com', publicKey: vapid.publicKey, privateKey: vapid.privateKey };
 
-/**
- * HTTP request headers as the push service forwards them (docs/protocol-notes.md §1): renamed, quotes and padding
- * stripped.
- */
-function forwarded(http: Record<string, string>): PushHeaders {
-  const clean = (v: string | undefined) => v?.replace(/"/g, '').replace(/=+(?=[;,]|$)/g, '');
-  const out: PushHeaders = { encoding: http['Content-Encoding'] };
-  const encryption = clean(http['Encryption']);
-  const cryptoKey = clean(http['Crypto-Key']);
-  if (encryption) out.encryption = encryption;
-  if (cryptoKey) out.crypto_key = cryptoKey;
-  return out;
-}
-
 function fromWebPush(payload: Buffer, contentEncoding: 'aes128gcm' | 'aesgcm'): EncryptedPush {
-  const req = webpush.generateRequestDetails(subscription, payload, { contentEncoding, vapidDetails });
-  return { data: req.body, headers: forwarded(req.headers as Record<string, string>) };
+  return webPushMessage(payload, keys, { contentEncoding, vapidDetails });
 }
 
 async function assertBothPaths(msg: EncryptedPush, k: SubscriptionKeys, expected: Buffer): Promise<void> {
@@ -88,7 +74,7 @@ describe('web-push messages', () => {
       {},
     );
     await assertBothPaths(
-      { data: req.body, headers: forwarded(req.headers as Record<string, string>) },
+      { data: req.body, headers: forwardedHeaders(req.headers as Record<string, string>) },
       k,
       Buffer.from('zeros'),
     );

@@ -3,27 +3,19 @@
 // frame) the calling thread decrypted it; and while frames keep arriving, the calling thread is left to them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import webpush from 'web-push';
 import { BacklogDecryption } from '../../../src/engine/delivery/backlog-decryption.ts';
 import { DecryptThread } from '../../../src/engine/crypto/decrypt-thread.ts';
 import {
   DecryptError,
   decryptPush,
   generateSubscriptionKeys,
-  subscriptionKeysJSON,
   type EncryptedPush,
 } from '../../../src/engine/crypto/index.ts';
+import { webPushMessage } from '../../support/web-push-message.ts';
 
 const keys = generateSubscriptionKeys();
 const other = generateSubscriptionKeys();
-const sealed = (payload: string, to = keys): EncryptedPush => {
-  const req = webpush.generateRequestDetails(
-    { endpoint: 'https://push.example/x', keys: subscriptionKeysJSON(to) },
-    payload,
-    { contentEncoding: 'aes128gcm' },
-  );
-  return { data: req.body as Buffer, headers: { encoding: 'aes128gcm' } };
-};
+const sealed = (payload: string, to = keys): EncryptedPush => webPushMessage(payload, to);
 
 // Counts what reaches the decryption thread (the real one runs): the rest was decrypted on the calling thread.
 let toThread = 0;
