@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import { startPushService } from '../../../tools/push-service/index.ts';
 import { send, startEngine, waitFor } from '../../support/engine-harness.ts';
 import { openJsonFileStore } from '../../../src/cli/json-file-store.ts';
+import { recordingStore } from '../../support/memory-store.ts';
 import { openKeyFileSecretBox } from '../../../src/cli/key-file-secret-box.ts';
-import type { Store } from '../../../src/engine/ports.ts';
 import type { SubscriptionInfo } from '../../../src/engine/subscription-record.ts';
 
 const COUNT = 100;
@@ -28,19 +28,7 @@ test(
 
       const dataDir = h.dataDir;
       const stateFile = path.join(dataDir, 'state.json');
-      const writes: string[] = [];
-      const inner = openJsonFileStore(dataDir);
-      const store: Store = {
-        get: (k) => inner.get(k),
-        set: (k, v) => {
-          writes.push(k);
-          inner.set(k, v);
-        },
-        delete: (k) => {
-          writes.push(`delete ${k}`);
-          inner.delete(k);
-        },
-      };
+      const { store, writes } = recordingStore(openJsonFileStore(dataDir));
       h = await startEngine(service.wsUrl, { store, secrets: openKeyFileSecretBox(dataDir, store) }, dataDir);
       const before = fs.statSync(stateFile);
       const writesBefore = writes.length;

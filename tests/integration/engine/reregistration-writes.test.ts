@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import { startPushService } from '../../../tools/push-service/index.ts';
 import { send, startEngine, waitFor } from '../../support/engine-harness.ts';
 import { openJsonFileStore } from '../../../src/cli/json-file-store.ts';
+import { recordingStore } from '../../support/memory-store.ts';
 import { openKeyFileSecretBox } from '../../../src/cli/key-file-secret-box.ts';
-import type { Store } from '../../../src/engine/ports.ts';
 import type { SubscriptionInfo } from '../../../src/engine/subscription-record.ts';
 
 const COUNT = 200;
@@ -26,17 +26,8 @@ test(
       // Two stored messages: draining them at the next hello makes the service drop the UAID.
       for (const sub of subs.slice(0, 2)) assert.equal(await send(sub, 'backlog'), 201);
 
-      const writes: string[] = [];
       const dataDir = h.dataDir;
-      const inner = openJsonFileStore(dataDir);
-      const store: Store = {
-        get: (k) => inner.get(k),
-        set: (k, v) => {
-          writes.push(k);
-          inner.set(k, v);
-        },
-        delete: (k) => inner.delete(k),
-      };
+      const { store, writes } = recordingStore(openJsonFileStore(dataDir));
       let reset = false;
       service.events.once('uaid-reset', () => (reset = true));
       h = await startEngine(service.wsUrl, { store, secrets: openKeyFileSecretBox(dataDir, store) }, dataDir);
