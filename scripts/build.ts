@@ -2,7 +2,7 @@
 // Source also runs unbundled on Node 24 (npm run push-agent / push-service); bundles are for shipping.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { CJS_REQUIRE, OPTIONAL_NATIVE, dbusIntrospectionOnUse, standaloneCli } from './cli-bundles.ts';
 import { serviceWorkerScriptFunction } from './service-worker-wrapper.ts';
 
 const common: BuildOptions = {
@@ -11,32 +11,6 @@ const common: BuildOptions = {
   logLevel: 'warning',
   target: 'es2023',
   legalComments: 'none',
-};
-
-// Optional native helpers of ws and @homebridge/dbus-native: absent, and not needed.
-const OPTIONAL_NATIVE = ['bufferutil', 'utf-8-validate', 'abstract-socket', 'x11'];
-// Bundled CommonJS packages call require() (for Node's modules and the optional helpers above): an ES module has none.
-const CJS_REQUIRE =
-  "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);";
-
-// The D-Bus client's bus.js requires its introspection module at load, and with it xml2js, sax and xmlbuilder, which
-// only proxies built by introspecting a service use; src/host/dbus-client.ts calls methods and matches signals without
-// them. Loaded at the first introspection instead: ~0.5 MiB of an idle listener's heap (docs/architecture.md).
-const dbusIntrospectionOnUse: Plugin = {
-  name: 'dbus-introspection-on-use',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/introspect$/ }, (args) =>
-      /@homebridge[\\/]dbus-native[\\/]lib[\\/]bus\.js$/.test(args.importer)
-        ? { path: 'introspect.js', namespace: 'dbus-introspection-on-use', pluginData: path.dirname(args.importer) }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'dbus-introspection-on-use' }, (args) => ({
-      contents:
-        "module.exports.introspectBus = (obj, callback) => require('./introspect.js').introspectBus(obj, callback);",
-      resolveDir: args.pluginData as string,
-      loader: 'js',
-    }));
-  },
 };
 
 interface Entry {
@@ -66,15 +40,7 @@ const entries: Entry[] = [
   // (build/linux/push-agent): there is no node_modules beside it. CommonJS dependencies get a require().
   {
     what: 'headless CLI, self-contained (Linux packages)',
-    options: {
-      entryPoints: ['src/cli/push-agent.ts'],
-      outfile: 'dist/cli-standalone/push-agent.mjs',
-      platform: 'node',
-      format: 'esm',
-      external: OPTIONAL_NATIVE,
-      banner: { js: CJS_REQUIRE },
-      plugins: [dbusIntrospectionOnUse],
-    },
+    options: { ...standaloneCli, outfile: 'dist/cli-standalone/push-agent.mjs' },
   },
   // Its decryption thread (src/engine/crypto/decrypt-thread.ts looks for it beside the bundle).
   {

@@ -1,10 +1,11 @@
-// The Linux packages' headless command, laid out as the deb installs it: the self-contained bundle (built here with
-// the options scripts/build.ts uses for dist/cli-standalone/, into a temporary directory so that no test touches
-// dist/) at /opt/Push Agent/resources/cli/push-agent.mjs, the build/linux/push-agent wrapper beside the app, and
+// The Linux packages' headless command, laid out as the deb installs it: the self-contained bundle, built with the
+// options dist/cli-standalone/ is built with (scripts/cli-bundles.ts) into a temporary directory so that no test
+// touches dist/, at /opt/Push Agent/resources/cli/push-agent.mjs; the build/linux/push-agent wrapper beside the app;
 // /usr/bin/push-agent linking to it. No node_modules anywhere above it, as on a user's machine.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { standaloneCli } from '../../scripts/cli-bundles.ts';
 
 export interface LinuxPackageLayout {
   /** The temporary root standing in for `/`. */
@@ -20,17 +21,12 @@ export async function linuxPackageLayout(): Promise<LinuxPackageLayout> {
   const opt = path.join(root, 'opt/Push Agent');
   const { build } = await import('esbuild');
   await build({
-    entryPoints: [path.join(REPO, 'src/cli/push-agent.ts')],
+    ...standaloneCli,
+    absWorkingDir: REPO,
     outfile: path.join(opt, 'resources/cli/push-agent.mjs'),
     bundle: true,
-    platform: 'node',
-    format: 'esm',
     target: 'es2023',
     logLevel: 'silent',
-    external: ['bufferutil', 'utf-8-validate', 'abstract-socket', 'x11'],
-    banner: {
-      js: "import { createRequire as __pushAgentRequire } from 'node:module'; const require = __pushAgentRequire(import.meta.url);",
-    },
   });
   fs.copyFileSync(path.join(REPO, 'build/linux/push-agent'), path.join(opt, 'push-agent'));
   fs.chmodSync(path.join(opt, 'push-agent'), 0o755);
