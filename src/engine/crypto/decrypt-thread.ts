@@ -24,11 +24,13 @@ function workerScript(): URL | null {
   return fs.existsSync(fileURLToPath(url)) ? url : null;
 }
 
-/** The keys' bytes, as a Map key: the registry hands out a new keys object for every message. */
+/**
+ * The keys' Map key (the registry hands out a new keys object for every message): the public key, which names its key
+ * pair, and with it the auth secret made with the pair (new keys mean a new pair). Never the secrets: a string cannot
+ * be wiped, and a secret kept as one would stay in this heap as long as the thread runs.
+ */
 const keysText = (k: SubscriptionKeys) =>
-  Buffer.concat(
-    [k.privateKey, k.publicKey, k.authSecret].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)),
-  ).toString('latin1');
+  Buffer.from(k.publicKey.buffer, k.publicKey.byteOffset, k.publicKey.byteLength).toString('latin1');
 
 export class DecryptThread {
   readonly #script = workerScript();
@@ -42,7 +44,7 @@ export class DecryptThread {
   /** Requests made in this task, posted together at its end (one postMessage per batch, answered by one). */
   #outbox: DecryptRequest[] = [];
   #transfer: ArrayBuffer[] = [];
-  /** Keys this worker has been sent, by their bytes: later requests name them by id. */
+  /** Keys this worker has been sent, by their public key: later requests name them by id. */
   #keyIds = new Map<string, number>();
 
   get available(): boolean {

@@ -2,6 +2,7 @@
 // worker_threads Worker running decrypt-worker.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { getHeapSnapshot } from 'node:v8';
 import { DecryptThread } from '../../../src/engine/crypto/decrypt-thread.ts';
 import {
   DecryptError,
@@ -104,6 +105,28 @@ test('requests made together for several subscriptions each use their own keys, 
     // A stopped thread forgets the keys it was sent; the next one is sent them again.
     await thread.close();
     assert.deepEqual((await round()).map(String), expected);
+  } finally {
+    await thread.close();
+  }
+});
+
+test('the calling thread keeps no copy of a private key or auth secret as a string while it sends keys by id', async () => {
+  // A string cannot be wiped: a secret held as one stays in the heap until collected, and the one keyed on here
+  // stayed as long as the thread ran. Searched for in a heap snapshot of this process, as latin1 text.
+  const mine = generateSubscriptionKeys();
+  const thread = new DecryptThread();
+  try {
+    assert.equal((await thread.decrypt(sealed('secret keeping', mine), mine))?.toString(), 'secret keeping');
+    let text = '';
+    for await (const chunk of getHeapSnapshot()) text += String(chunk);
+    const strings = (JSON.parse(text) as { strings: string[] }).strings.map((str) => Buffer.from(str, 'latin1'));
+    for (const [name, bytes] of [
+      ['private key', mine.privateKey],
+      ['auth secret', mine.authSecret],
+    ] as const) {
+      const held = strings.some((str) => str.includes(bytes));
+      assert.equal(held, false, `the ${name} is in the heap as a string`);
+    }
   } finally {
     await thread.close();
   }
