@@ -2,7 +2,7 @@
 // Source also runs unbundled on Node 24 (npm run push-agent / push-service); bundles are for shipping.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
-import { CJS_REQUIRE, OPTIONAL_NATIVE, dbusIntrospectionOnUse, standaloneCli } from './cli-bundles.ts';
+import { CJS_REQUIRE, OPTIONAL_NATIVE, dbusIntrospectionOnUse, decryptWorker, standaloneCli } from './cli-bundles.ts';
 import { serviceWorkerScriptFunction } from './service-worker-wrapper.ts';
 
 const common: BuildOptions = {
@@ -42,16 +42,14 @@ const entries: Entry[] = [
     what: 'headless CLI, self-contained (Linux packages)',
     options: { ...standaloneCli, outfile: 'dist/cli-standalone/push-agent.mjs' },
   },
-  // Its decryption thread (src/engine/crypto/decrypt-thread.ts looks for it beside the bundle).
+  // Their decryption thread (src/engine/crypto/decrypt-thread.ts looks for it beside the bundle), beside each.
   {
     what: 'CLI decryption thread',
-    options: {
-      entryPoints: ['src/engine/crypto/decrypt-worker.ts'],
-      outfile: 'dist/cli/decrypt-worker.js',
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-    },
+    options: { ...decryptWorker, outfile: 'dist/cli/decrypt-worker.js' },
+  },
+  {
+    what: 'CLI decryption thread, self-contained (Linux packages)',
+    options: { ...decryptWorker, outfile: 'dist/cli-standalone/decrypt-worker.js' },
   },
   // The in-page Push API, injected into site windows' main world before their scripts.
   {

@@ -41,3 +41,13 @@ export const standaloneCli: BuildOptions = {
   banner: { js: CJS_REQUIRE },
   plugins: [dbusIntrospectionOnUse],
 };
+
+/**
+ * The command's decryption thread (src/engine/crypto/decrypt-worker.ts), found beside the command's bundle: it uses
+ * only Node's modules and the engine's crypto, so one build serves both bundles. The caller gives `outfile`.
+ */
+export const decryptWorker: BuildOptions = {
+  entryPoints: ['src/engine/crypto/decrypt-worker.ts'],
+  platform: 'node',
+  format: 'esm',
+};

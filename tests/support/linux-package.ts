@@ -1,11 +1,11 @@
-// The Linux packages' headless command, laid out as the deb installs it: the self-contained bundle, built with the
-// options dist/cli-standalone/ is built with (scripts/cli-bundles.ts) into a temporary directory so that no test
-// touches dist/, at /opt/Push Agent/resources/cli/push-agent.mjs; the build/linux/push-agent wrapper beside the app;
-// /usr/bin/push-agent linking to it. No node_modules anywhere above it, as on a user's machine.
+// The Linux packages' headless command, laid out as the deb installs it: the self-contained bundle and its
+// decryption thread, built with the options dist/cli-standalone/ is built with (scripts/cli-bundles.ts) into a
+// temporary directory so that no test touches dist/, at /opt/Push Agent/resources/cli/; the build/linux/push-agent
+// wrapper beside the app; /usr/bin/push-agent linking to it. No node_modules anywhere above it, as on a user's machine.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { standaloneCli } from '../../scripts/cli-bundles.ts';
+import { decryptWorker, standaloneCli } from '../../scripts/cli-bundles.ts';
 
 export interface LinuxPackageLayout {
   /** The temporary root standing in for `/`. */
@@ -24,6 +24,14 @@ export async function linuxPackageLayout(): Promise<LinuxPackageLayout> {
     ...standaloneCli,
     absWorkingDir: REPO,
     outfile: path.join(opt, 'resources/cli/push-agent.mjs'),
+    bundle: true,
+    target: 'es2023',
+    logLevel: 'silent',
+  });
+  await build({
+    ...decryptWorker,
+    absWorkingDir: REPO,
+    outfile: path.join(opt, 'resources/cli/decrypt-worker.js'),
     bundle: true,
     target: 'es2023',
     logLevel: 'silent',

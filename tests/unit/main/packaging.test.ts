@@ -136,6 +136,9 @@ test("Linux packages: the app is push-agent-app and /usr/bin/push-agent is the h
   assert.match(yml, /^ {2}executableName: push-agent-app$/m);
   assert.match(yml, /^ {4}- from: build\/linux\/push-agent\n {6}to: push-agent$/m);
   assert.match(yml, /^ {4}- from: dist\/cli-standalone\/push-agent\.mjs\n {6}to: cli\/push-agent\.mjs$/m);
+  // Its decryption thread, where src/engine/crypto/decrypt-thread.ts looks for it (beside the command): without it a
+  // backlog is decrypted on the command's one thread.
+  assert.match(yml, /^ {4}- from: dist\/cli-standalone\/decrypt-worker\.js\n {6}to: cli\/decrypt-worker\.js$/m);
   assert.match(yml, /^ {2}afterInstall: build\/linux\/after-install\.tpl$/m);
   assert.match(yml, /^ {2}afterRemove: build\/linux\/after-remove\.tpl$/m);
   // Ours = electron-builder's template (AppArmor profile, chrome-sandbox mode, the app's link) + the command's link.
