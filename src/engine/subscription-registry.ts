@@ -5,6 +5,7 @@ import { OpenedSecrets, SECRET_BYTES } from './opened-secrets.ts';
 import { SecretsUnavailableError, type Logger, type SecretBox, type Store } from './ports.ts';
 import { isStoredSubscription, type StoredSubscription } from './state-schema.ts';
 import type { SubscriptionInfo, SubscriptionJSON, SubscriptionRecord } from './subscription-record.ts';
+import { deepFreeze } from './deep-freeze.ts';
 
 /** A subscription registered anew after a UAID reset, not yet stored. */
 export interface Reregistered {
@@ -326,14 +327,6 @@ function frozenRecord(record: StoredSubscription): HeldRecord {
       (record as unknown as Record<string, unknown>)[key] = deepFreeze(structuredClone(value));
   }
   return Object.freeze(record);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const item of Object.values(value)) deepFreeze(item);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 // The sealed secret is the private scalar (32 bytes) followed by the auth secret (16 bytes).
