@@ -1,6 +1,6 @@
 // The inbox: a durable journal of accepted messages (docs/architecture.md "The delivery pipeline", steps 3 and 5).
 //
-// A message is appended and fsync'd before it is acked 100. Through accept and acceptAsync it joins the pending set
+// A message is appended and fsync'd before it is acked 100. Through acceptAsync (a backlog) it joins the pending set
 // and the de-duplication window (dedup-window.ts) once the whole batch is on disk; through write, once written, so
 // that it can be shown while sync() makes it durable (a message on its own). A write that fails or is short leaves
 // no trace: the file is cut back to its last good length and memory is unchanged, so the service's redelivery is
@@ -160,21 +160,22 @@ export class Inbox {
   }
 
   /**
-   * Appends accepted messages and makes them durable (one fsync for the whole batch). Throws InboxWriteError when
-   * the batch did not reach the disk whole; then nothing of it is kept, on disk or in memory.
-   */
-  accept(messages: InboxMessage[]): void {
-    this.#write(messages, true);
-  }
-
-  /**
    * Appends accepted messages without waiting for the disk: a message can then be shown while sync() makes it
-   * durable. Throws InboxWriteError when the batch did not reach the file whole; then nothing of it is kept, as
-   * with accept. Otherwise the messages are pending and remembered at once (a kill loses nothing from here: the
+   * durable. Throws InboxWriteError when the batch did not reach the file whole; then nothing of it is kept, on
+   * disk or in memory. Otherwise the messages are pending and remembered at once (a kill loses nothing from here: the
    * write is in the page cache), so done() may come before they are durable.
    */
   write(messages: InboxMessage[]): void {
-    this.#write(messages, false);
+    if (messages.length === 0) return;
+    const done = this.#unwrittenDone.length;
+    this.#append(this.#doneLines() + messageLines(messages));
+    this.#unwrittenDone = [];
+    this.#doneFailing = false;
+    for (const m of messages) {
+      this.#pending.set(m.id, m);
+      this.#window.add(versionKey(m.version));
+    }
+    this.#lines += messages.length + done;
   }
 
   /**
@@ -187,7 +188,7 @@ export class Inbox {
     const fd = this.#fd;
     this.#syncing++;
     try {
-      await new Promise<void>((resolve, reject) => this.#opts.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+      await this.#fdatasync(fd);
     } catch (err) {
       throw new InboxWriteError(errorCode(err));
     } finally {
@@ -197,34 +198,18 @@ export class Inbox {
     }
   }
 
-  #write(messages: InboxMessage[], sync: boolean): void {
-    if (messages.length === 0) return;
-    const done = this.#unwrittenDone.length;
-    let out = this.#doneLines();
-    for (const m of messages) out += JSON.stringify({ t: 'm', ...m }) + '\n';
-    this.#append(out, sync);
-    this.#unwrittenDone = [];
-    this.#doneFailing = false;
-    for (const m of messages) {
-      this.#pending.set(m.id, m);
-      this.#window.add(versionKey(m.version));
-    }
-    this.#lines += messages.length + done;
-  }
-
   /**
-   * As accept, with the fsync on the thread pool (a backlog's next frames are parsed meanwhile). Resolves once the
-   * batch is durable; rejects with InboxWriteError when it is not, and then nothing of it is pending or remembered,
-   * so a redelivery is accepted again. Its lines are cut back off the file when nothing was written after them, and
-   * otherwise marked done, so a restart does not replay what was never acked.
+   * Appends accepted messages and makes them durable, one fsync for the batch, on the thread pool (a backlog's next
+   * frames are parsed meanwhile). Resolves once the batch is durable; rejects with InboxWriteError when it is not,
+   * and then nothing of it is pending or remembered, so a redelivery is accepted again. Its lines are cut back off the
+   * file when nothing was written after them, and otherwise marked done, so a restart does not replay what was never
+   * acked.
    */
   async acceptAsync(messages: InboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const doneIds = this.#unwrittenDone;
-    let out = this.#doneLines();
-    for (const m of messages) out += JSON.stringify({ t: 'm', ...m }) + '\n';
     const start = this.#size;
-    this.#append(out, false);
+    this.#append(this.#doneLines() + messageLines(messages));
     this.#unwrittenDone = [];
     this.#doneFailing = false;
     this.#lines += messages.length + doneIds.length;
@@ -232,10 +217,7 @@ export class Inbox {
     const fd = this.#fd;
     this.#syncing++;
     try {
-      if (this.#opts.fsync)
-        await new Promise<void>((resolve, reject) =>
-          this.#opts.fdatasync(fd, (err) => (err ? reject(err) : resolve())),
-        );
+      if (this.#opts.fsync) await this.#fdatasync(fd);
     } catch (err) {
       if (start !== null && end !== null && this.#size === end && this.#fd === fd) {
         // Nothing written since: take the batch (and the done markers it carried) back off the file.
@@ -266,7 +248,7 @@ export class Inbox {
     if (!this.#pending.delete(id)) return;
     this.#unwrittenDone.push(id);
     try {
-      this.#append(this.#doneLines(), false);
+      this.#append(this.#doneLines());
     } catch (err) {
       if (!this.#doneFailing)
         this.#opts.logger.warn('inbox done marker not written; kept for the next write', {
@@ -343,7 +325,7 @@ export class Inbox {
     this.#closed = true;
     if (this.#unwrittenDone.length) {
       try {
-        this.#append(this.#doneLines(), false);
+        this.#append(this.#doneLines());
         this.#unwrittenDone = [];
       } catch (err) {
         this.#opts.logger.warn('inbox done markers lost at close; those messages replay at the next start', {
@@ -367,11 +349,10 @@ export class Inbox {
   }
 
   /** Writes whole lines or nothing: a failed or short write is cut back off the file and thrown. */
-  #append(text: string, sync: boolean): void {
+  #append(text: string): void {
     const data = Buffer.from(this.#torn ? '\n' + text : text, 'utf8');
     try {
       if (this.#opts.write(this.#fd, data) !== data.length) throw new InboxWriteError('short-write');
-      if (sync && this.#opts.fsync) fs.fdatasyncSync(this.#fd);
     } catch (err) {
       this.#cutBack();
       throw err instanceof InboxWriteError ? err : new InboxWriteError(errorCode(err));
@@ -379,6 +360,10 @@ export class Inbox {
     this.#torn = false;
     if (this.#size !== null) this.#size += data.length;
     else this.#size = fs.fstatSync(this.#fd).size;
+  }
+
+  #fdatasync(fd: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.#opts.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
   }
 
   #cutBack(): void {
@@ -494,4 +479,11 @@ function syncDir(dir: string): void {
 /** 96 bits of SHA-256 (service message ids can be hundreds of bytes): collisions are out of reach for the window. */
 function versionKey(version: string): Buffer {
   return createHash('sha256').update(version).digest().subarray(0, KEY_BYTES);
+}
+
+/** Journal lines of accepted messages. */
+function messageLines(messages: InboxMessage[]): string {
+  let out = '';
+  for (const m of messages) out += JSON.stringify({ t: 'm', ...m }) + '\n';
+  return out;
 }

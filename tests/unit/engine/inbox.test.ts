@@ -21,7 +21,7 @@ const msg = (i: number, sub = 's1'): InboxMessage => ({
 test('accepted messages survive a restart until done; the de-duplication ring survives too', () => {
   const file = path.join(tempDir(), 'inbox.jsonl');
   const a = new Inbox({ file, logger: silentLogger });
-  a.accept([msg(1), msg(2), msg(3)]);
+  a.write([msg(1), msg(2), msg(3)]);
   a.done('m2');
   a.close();
   const b = new Inbox({ file, logger: silentLogger });
@@ -38,7 +38,7 @@ test('accepted messages survive a restart until done; the de-duplication ring su
 test('a torn last line (crash mid-write) is ignored', () => {
   const file = path.join(tempDir(), 'inbox.jsonl');
   const a = new Inbox({ file, logger: silentLogger });
-  a.accept([msg(1)]);
+  a.write([msg(1)]);
   a.close();
   fs.appendFileSync(file, '{"t":"m","id":"m2","subscr');
   const b = new Inbox({ file, logger: silentLogger });
@@ -53,7 +53,7 @@ test('the ring is bounded and compaction keeps only rings and pending messages',
   const file = path.join(tempDir(), 'inbox.jsonl');
   const a = new Inbox({ file, logger: silentLogger, ringSize: 5, compactAfter: 20 });
   for (let i = 0; i < 100; i++) {
-    a.accept([msg(i)]);
+    a.write([msg(i)]);
     if (i !== 99) a.done(`m${i}`);
   }
   assert.ok(!a.isDuplicate('s1', 'v90'), 'old versions fall out of the ring');
@@ -72,7 +72,7 @@ test('the ring is bounded and compaction keeps only rings and pending messages',
 
 test('a full inbox reports no room', () => {
   const a = new Inbox({ file: path.join(tempDir(), 'inbox.jsonl'), logger: silentLogger, maxPending: 2 });
-  a.accept([msg(1), msg(2)]);
+  a.write([msg(1), msg(2)]);
   assert.equal(a.hasRoom(1), false);
   a.done('m1');
   assert.equal(a.hasRoom(1), true);
@@ -99,11 +99,11 @@ for (const mode of ['enospc', 'short'] as const) {
     const file = path.join(tempDir(), 'inbox.jsonl');
     const write = faultyWrite();
     const a = new Inbox({ file, logger: silentLogger, write });
-    a.accept([msg(1)]);
+    a.write([msg(1)]);
     const before = fs.readFileSync(file);
     write.mode = mode;
     assert.throws(
-      () => a.accept([msg(2), msg(3)]),
+      () => a.write([msg(2), msg(3)]),
       (err: Error) => err instanceof InboxWriteError && err.kind === 'journal-write-failed',
     );
     assert.deepEqual(
@@ -115,7 +115,7 @@ for (const mode of ['enospc', 'short'] as const) {
     assert.deepEqual(fs.readFileSync(file), before, 'the journal is cut back to its last whole line');
     // Space comes back: the redelivered batch is accepted and survives a restart, as does everything before it.
     write.mode = 'ok';
-    a.accept([msg(2), msg(3)]);
+    a.write([msg(2), msg(3)]);
     a.close();
     const b = new Inbox({ file, logger: silentLogger });
     assert.deepEqual(
@@ -130,7 +130,7 @@ test('a done marker that cannot be written is written with the next append, so a
   const file = path.join(tempDir(), 'inbox.jsonl');
   const write = faultyWrite();
   const a = new Inbox({ file, logger: silentLogger, write });
-  a.accept([msg(1), msg(2)]);
+  a.write([msg(1), msg(2)]);
   write.mode = 'enospc';
   a.done('m1');
   assert.deepEqual(
@@ -138,7 +138,7 @@ test('a done marker that cannot be written is written with the next append, so a
     ['m2'],
   );
   write.mode = 'ok';
-  a.accept([msg(3)]);
+  a.write([msg(3)]);
   a.close();
   const b = new Inbox({ file, logger: silentLogger });
   assert.deepEqual(
@@ -152,7 +152,7 @@ test('done markers still unwritten at close are written then if the disk has roo
   const file = path.join(tempDir(), 'inbox.jsonl');
   const write = faultyWrite();
   const a = new Inbox({ file, logger: silentLogger, write });
-  a.accept([msg(1)]);
+  a.write([msg(1)]);
   write.mode = 'short';
   a.done('m1');
   write.mode = 'ok';
@@ -167,7 +167,7 @@ for (const mode of ['enospc', 'short'] as const) {
     const file = path.join(tempDir(), 'inbox.jsonl');
     const write = faultyWrite();
     const a = new Inbox({ file, logger: silentLogger, write });
-    for (let i = 0; i < 10; i++) a.accept([msg(i)]);
+    for (let i = 0; i < 10; i++) a.write([msg(i)]);
     for (let i = 0; i < 5; i++) a.done(`m${i}`);
     const before = fs.readFileSync(file);
     write.mode = mode;
@@ -192,7 +192,7 @@ test('an append after a torn last line starts on a new line, so the message afte
   const file = path.join(tempDir(), 'inbox.jsonl');
   fs.writeFileSync(file, JSON.stringify({ t: 'm', ...msg(1) }) + '\n{"t":"m","id":"m2","subscr', { mode: 0o600 });
   const a = new Inbox({ file, logger: silentLogger });
-  a.accept([msg(3)]);
+  a.write([msg(3)]);
   a.close();
   const b = new Inbox({ file, logger: silentLogger });
   assert.deepEqual(
@@ -244,7 +244,7 @@ test('de-duplication memory is one window for all subscriptions: it does not gro
   let n = 0;
   for (let round = 0; round < 10; round++) {
     for (let s = 0; s < 50; s++) {
-      a.accept([msg(n, `s${s}`)]);
+      a.write([msg(n, `s${s}`)]);
       a.done(`m${n}`);
       n++;
     }
@@ -268,7 +268,7 @@ test('de-duplication memory is one window for all subscriptions: it does not gro
 test('a journal from before the shared window (per-subscription rings) is still honoured', () => {
   const file = path.join(tempDir(), 'inbox.jsonl');
   const a = new Inbox({ file, logger: silentLogger });
-  a.accept([msg(1, 'a'), msg(2, 'b')]);
+  a.write([msg(1, 'a'), msg(2, 'b')]);
   a.done('m1');
   a.done('m2');
   a.close();
@@ -341,20 +341,20 @@ test('compaction waits for a moment with nothing pending (a drain is not paused 
   const a = new Inbox({ file, logger: silentLogger, compactAfter: 20 });
   const lines = () => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
   // One message always pending, as while a backlog drains: 2 lines per message.
-  a.accept([msg(0)]);
+  a.write([msg(0)]);
   for (let i = 1; i <= 60; i++) {
-    a.accept([msg(i)]);
+    a.write([msg(i)]);
     a.done(`m${i - 1}`);
   }
   assert.ok(lines() > 100, `not compacted while messages were pending (${lines()} lines)`);
   for (let i = 61; i <= 100; i++) {
-    a.accept([msg(i)]);
+    a.write([msg(i)]);
     a.done(`m${i - 1}`);
   }
   assert.ok(lines() < 100, `compacted past 8 times the threshold (${lines()} lines)`);
   a.done('m100');
   for (let i = 101; i <= 130; i++) {
-    a.accept([msg(i)]);
+    a.write([msg(i)]);
     a.done(`m${i}`);
   }
   assert.ok(lines() < 30, `compacted once nothing was pending (${lines()} lines)`);
