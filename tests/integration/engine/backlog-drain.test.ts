@@ -58,7 +58,7 @@ test('a backlog with an undecryptable message: the rest shown exactly once, it r
   }
 });
 
-test('a live message arriving while a backlog is still decrypting is shown after it, each exactly once', async () => {
+test('a live message arriving while a backlog is still decrypting is shown after it, each exactly once', async (t) => {
   let h = await startEngine(service.wsUrl);
   const sub = await h.engine.subscribe({ kind: 'endpoint', label: 'backlog' });
   await h.stop();
@@ -68,6 +68,7 @@ test('a live message arriving while a backlog is still decrypting is shown after
   try {
     // Acked means journaled, not yet decrypted (the decryption thread is still starting or busy): send now.
     await waitFor('backlog acked', () => service.stats().stored === 0, 20_000, 1);
+    const shownAtSend = h.notifier.shown.length;
     await send(sub, 'live');
     await waitFor('all shown', () => h.notifier.shown.length >= 201, 20_000);
     await h.engine.idle();
@@ -78,6 +79,12 @@ test('a live message arriving while a backlog is still decrypting is shown after
       'each shown once',
     );
     assert.equal(h.notifier.shown.at(-1)?.body, 'live', 'after every stored message');
+    // The case under test needs the backlog still decrypting when 'live' was sent; a machine that drained all 200
+    // first passed the assertions above without testing it.
+    if (shownAtSend === 200) {
+      console.log('SKIPPED: the backlog was shown before the live message was sent');
+      t.skip('the backlog drained before the live message');
+    }
   } finally {
     await h.stop();
   }
