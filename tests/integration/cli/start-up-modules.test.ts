@@ -6,10 +6,9 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { startPushService, type PushService } from '../../../tools/push-service/index.ts';
-import { spawnCli } from '../../support/cli.ts';
+import { CLI, runCli, spawnCli } from '../../support/cli.ts';
 import { send, tempDir, waitFor } from '../../support/engine-harness.ts';
 
-const CLI = new URL('../../../src/cli/push-agent.ts', import.meta.url).pathname;
 // Records every module URL Node loads and prints them as one line at exit (a data: URL: nothing else is loaded for it).
 const HOOK = `import { registerHooks } from 'node:module';
 const seen = [];
@@ -27,17 +26,8 @@ after(async () => {
 
 test('listen with an endpoint subscription loads no validator, sender or browser client', async () => {
   const dir = tempDir();
-  const sub = spawn(process.execPath, [
-    CLI,
-    'subscribe',
-    '--label',
-    'modules',
-    '--data-dir',
-    dir,
-    '--service',
-    service.wsUrl,
-  ]);
-  assert.equal(await new Promise((r) => sub.on('exit', r)), 0);
+  const made = await runCli(['subscribe', '--label', 'modules', '--data-dir', dir, '--service', service.wsUrl]);
+  assert.equal(made.code, 0, made.stderr);
 
   const proc = spawn(process.execPath, [
     '--import',
@@ -101,20 +91,9 @@ for (const [proto, names] of [[Date.prototype, ['toLocaleString', 'toLocaleDateS
 
 test('listen prints a notification line with its time of day and no locale formatting', async () => {
   const dir = tempDir();
-  const made = spawn(process.execPath, [
-    CLI,
-    'subscribe',
-    '--label',
-    'clock',
-    '--data-dir',
-    dir,
-    '--service',
-    service.wsUrl,
-  ]);
-  let out = '';
-  made.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  assert.equal(await new Promise((r) => made.on('exit', r)), 0);
-  const sub = JSON.parse(out) as { endpoint: string; keys: { p256dh: string; auth: string } };
+  const made = await runCli(['subscribe', '--label', 'clock', '--data-dir', dir, '--service', service.wsUrl]);
+  assert.equal(made.code, 0, made.stderr);
+  const sub = JSON.parse(made.stdout) as { endpoint: string; keys: { p256dh: string; auth: string } };
   const l = spawnCli(['listen', '--data-dir', dir, '--service', service.wsUrl], {
     json: false,
     env: { ...process.env, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(LOCALE_PROBE)}` },
