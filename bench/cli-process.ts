@@ -97,13 +97,16 @@ export async function startListen(dataDir: string, serviceUrl: string, timeoutMs
         externalMiB: (m.external + m.arrayBuffers) / MiB,
       };
     },
-    stop: async () => {
-      if (proc.exitCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(proc),
   };
+}
+
+/** SIGTERM to a child still running, resolved once it has exited. */
+export async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
 }
 
 /** Runs a one-shot command (e.g. `list --json`) and returns its wall time in ms and its output. */

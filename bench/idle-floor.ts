@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { cliNodeFlags, procStat } from './cli-process.ts';
+import { cliNodeFlags, procStat, stopChild } from './cli-process.ts';
 
 const root = path.join(import.meta.dirname, '..');
 // An ES module, as the command's bundle is (Node's ES module loader is part of the floor), through -e: no TypeScript
@@ -40,11 +40,6 @@ export async function startWsFloor(serviceUrl: string, timeoutMs = 30_000): Prom
   return {
     proc,
     stat: () => procStat(proc.pid!),
-    stop: async () => {
-      if (proc.exitCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(proc),
   };
 }
