@@ -5,7 +5,7 @@
 // its own here (a real server may close a notification after its timeout, reason 1); a notification stays open
 // until CloseNotification closes it (reason 3).
 import { EventEmitter } from 'node:events';
-import dbus from '@homebridge/dbus-native';
+import { closePeer, connectPeer, ownName } from './private-bus.ts';
 
 export const NOTIFICATIONS_NAME = 'org.freedesktop.Notifications';
 export const NOTIFICATIONS_PATH = '/org/freedesktop/Notifications';
@@ -37,23 +37,6 @@ export interface NotificationServer {
   close(): Promise<void>;
 }
 
-interface RawBus {
-  requestName(name: string, flags: number, cb: (err: unknown, code: number) => void): void;
-  exportInterface(
-    obj: object,
-    path: string,
-    iface: {
-      name: string;
-      // [in signature, out signature, in names, out names]
-      methods: Record<string, [string, string, string[], string[]]>;
-      properties: object;
-      // [signature, ...names]
-      signals: Record<string, string[]>;
-    },
-  ): void;
-  connection: { end(): void; on(e: string, f: () => void): void };
-}
-
 // The spec's names for the arguments, so that introspection (which `gdbus call` uses to type its arguments) reads
 // as a real server's does.
 const NOTIFY_ARGS = ['app_name', 'replaces_id', 'app_icon', 'summary', 'body', 'actions', 'hints', 'expire_timeout'];
@@ -70,10 +53,7 @@ export async function startNotificationServer(
   address: string,
   capabilities: string[] = ['body', 'body-markup'],
 ): Promise<NotificationServer> {
-  const bus = (dbus as unknown as { sessionBus(o: { busAddress: string }): RawBus }).sessionBus({
-    busAddress: address,
-  });
-  bus.connection.on('error', () => {});
+  const bus = connectPeer(address);
   const received: ReceivedNotification[] = [];
   const open = new Map<number, ReceivedNotification>();
   const closed: Array<[number, number]> = [];
@@ -136,23 +116,12 @@ export async function startNotificationServer(
       ActionInvoked: ['us', 'id', 'action_key'],
     },
   });
-  // Flag 4 = DBUS_NAME_FLAG_DO_NOT_QUEUE; reply 1 = primary owner.
-  await new Promise<void>((resolve, reject) =>
-    bus.requestName(NOTIFICATIONS_NAME, 4, (err, code) =>
-      err || code !== 1 ? reject(new Error(`could not own ${NOTIFICATIONS_NAME}: ${String(code)}`)) : resolve(),
-    ),
-  );
+  await ownName(bus, NOTIFICATIONS_NAME);
   return {
     received,
     open,
     closed,
     closeRequests,
-    // Resolves once the bus has dropped the connection (and so the name).
-    close: () =>
-      new Promise<void>((resolve) => {
-        bus.connection.on('end', resolve);
-        bus.connection.end();
-        setTimeout(resolve, 200).unref();
-      }),
+    close: () => closePeer(bus),
   };
 }

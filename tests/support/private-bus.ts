@@ -34,15 +34,51 @@ export function startPrivateBus(): PrivateBus | null {
   };
 }
 
-interface RawBus {
+/** The library's connection, typed as far as the peers here use it. */
+export interface RawBus {
   requestName(name: string, flags: number, cb: (err: unknown, code: number) => void): void;
   releaseName(name: string, cb: (err: unknown) => void): void;
   exportInterface(
     obj: object,
     path: string,
-    iface: { name: string; methods: object; properties: Record<string, string>; signals: object },
+    iface: {
+      name: string;
+      // [in signature, out signature, in names, out names]
+      methods: Record<string, [string, string, string[], string[]]>;
+      properties: Record<string, string>;
+      // [signature, ...names]
+      signals: Record<string, string[]>;
+    },
   ): void;
   connection: { end(): void; on(e: string, f: () => void): void };
+}
+
+/** A peer's own connection to the bus at `address`. */
+export function connectPeer(address: string): RawBus {
+  const bus = (dbus as unknown as { sessionBus(o: { busAddress: string }): RawBus }).sessionBus({
+    busAddress: address,
+  });
+  bus.connection.on('error', () => {});
+  return bus;
+}
+
+/** Owns `name` on the bus, or rejects when another peer owns it. */
+export function ownName(bus: RawBus, name: string): Promise<void> {
+  // Flag 4 = DBUS_NAME_FLAG_DO_NOT_QUEUE; reply 1 = primary owner.
+  return new Promise<void>((resolve, reject) =>
+    bus.requestName(name, 4, (err, code) =>
+      err || code !== 1 ? reject(new Error(`could not own ${name}: ${String(code)}`)) : resolve(),
+    ),
+  );
+}
+
+/** Ends the connection; resolves once the bus has dropped it (and so the peer's names), so another can own them. */
+export function closePeer(bus: RawBus): Promise<void> {
+  return new Promise<void>((resolve) => {
+    bus.connection.on('end', resolve);
+    bus.connection.end();
+    setTimeout(resolve, 200).unref();
+  });
 }
 
 /** A private bus stopped when `t` ends; null, with the test skipped and the reason printed, without dbus-daemon. */
@@ -71,10 +107,7 @@ export async function fakePeer(
   objectPath: string,
   properties: Record<string, Record<string, string>> = {},
 ): Promise<FakePeer> {
-  const bus = (dbus as unknown as { sessionBus(o: { busAddress: string }): RawBus }).sessionBus({
-    busAddress: address,
-  });
-  bus.connection.on('error', () => {});
+  const bus = connectPeer(address);
   // The library answers Properties.Get from the exported object's own fields.
   for (const [iface, values] of Object.entries(properties)) {
     bus.exportInterface(values, objectPath, {
@@ -84,20 +117,11 @@ export async function fakePeer(
       signals: {},
     });
   }
-  await new Promise<void>((resolve, reject) =>
-    bus.requestName(name, 4, (err, code) =>
-      err || code !== 1 ? reject(new Error(`could not own ${name}: ${String(code)}`)) : resolve(),
-    ),
-  );
+  await ownName(bus, name);
   return {
     properties,
     release: (n) => new Promise<void>((resolve) => bus.releaseName(n, () => resolve())),
     // Resolves once the bus has dropped the peer's names, so that the next peer can own them.
-    close: () =>
-      new Promise<void>((resolve) => {
-        bus.connection.on('end', resolve);
-        bus.connection.end();
-        setTimeout(resolve, 200).unref();
-      }),
+    close: () => closePeer(bus),
   };
 }

@@ -8,8 +8,7 @@ import { openKeyFileSecretBox } from '../../../src/cli/key-file-secret-box.ts';
 import { generateSubscriptionKeys } from '../../../src/engine/crypto/index.ts';
 import { SubscriptionRegistry } from '../../../src/engine/subscription-registry.ts';
 import { tempDir } from '../../support/engine-harness.ts';
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+import { silentLogger } from '../../../src/engine/log.ts';
 
 test('records load as stored, with optional, missing and unknown fields, and are written back whole', async () => {
   const dir = tempDir();
@@ -53,7 +52,7 @@ test('records load as stored, with optional, missing and unknown fields, and are
   stored.older = { ...withoutMuted, ...(await sealedOf()) };
   store.set('subscriptions', stored);
 
-  const registry = new SubscriptionRegistry(store, secrets, quiet);
+  const registry = new SubscriptionRegistry(store, secrets, silentLogger);
   await registry.load();
   assert.deepEqual(registry.asideCounts(), { locked: 0, unopened: 0, badShape: 0 });
   for (const [id, value] of Object.entries(stored)) {
@@ -88,14 +87,14 @@ test('a subscription is one object, held by the registry and the store alike, af
     muted: false,
     paused: null,
   });
-  const first = new SubscriptionRegistry(store, secrets, quiet);
+  const first = new SubscriptionRegistry(store, secrets, silentLogger);
   const ka = keysOf();
   await first.put(record('a', ka), ka);
   const kb = keysOf();
   await first.put(record('b', kb), kb);
 
   const reopened = openJsonFileStore(dir);
-  const registry = new SubscriptionRegistry(reopened, openKeyFileSecretBox(dir, reopened), quiet);
+  const registry = new SubscriptionRegistry(reopened, openKeyFileSecretBox(dir, reopened), silentLogger);
   await registry.load();
   const held = () => reopened.get('subscriptions') as Record<string, unknown>;
   const same = (when: string) => {
