@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { TestContext } from 'node:test';
 import { tempDir } from './engine-harness.ts';
 
 /** Mounts a tmpfs of `size` at a new directory, or says why the system refused. */
@@ -43,4 +44,19 @@ export function fillDisk(dir: string): string {
     fs.closeSync(fd);
   }
   return filler;
+}
+
+/**
+ * A tmpfs of `size` for the test `t`, unmounted when it ends; null when the system refuses the mount, the test then
+ * skipped with the reason printed.
+ */
+export function tmpfsForTest(t: TestContext, size: string): string | null {
+  const mounted = mountTmpfs(size);
+  if ('refused' in mounted) {
+    console.log(`SKIPPED: cannot mount a tmpfs here (${mounted.refused})`);
+    t.skip(`mount refused: ${mounted.refused}`);
+    return null;
+  }
+  t.after(() => mounted.unmount());
+  return mounted.dir;
 }

@@ -10,22 +10,17 @@ import { test } from 'node:test';
 import { startPushService } from '../../../tools/push-service/index.ts';
 import { send, waitFor } from '../../support/engine-harness.ts';
 import { listen, runCli } from '../../support/push-agent-process.ts';
-import { fillDisk, mountTmpfs } from '../../support/tmpfs.ts';
+import { fillDisk, tmpfsForTest } from '../../support/tmpfs.ts';
 
 test(
   'disk full: a message that cannot be journaled is left with the service and shown exactly once when space comes back',
   { timeout: 180_000 },
   async (t) => {
-    const mounted = mountTmpfs('2m');
-    if ('refused' in mounted) {
-      console.log(`SKIPPED: cannot mount a tmpfs for the data dir (${mounted.refused})`);
-      t.skip(`mount refused: ${mounted.refused}`);
-      return;
-    }
-    t.after(() => mounted.unmount());
+    const mnt = tmpfsForTest(t, '2m');
+    if (!mnt) return;
     const service = await startPushService();
     t.after(() => service.close());
-    const dataDir = path.join(mounted.dir, 'agent');
+    const dataDir = path.join(mnt, 'agent');
     const sub = JSON.parse(
       (await runCli(['subscribe', '--label', 'disk', '--data-dir', dataDir, '--service', service.wsUrl])).stdout,
     ) as { endpoint: string; keys: { p256dh: string; auth: string } };
@@ -37,7 +32,7 @@ test(
     await waitFor('first message shown', () => shown().includes('before the disk filled'), 15_000);
     const stateBefore = fs.readFileSync(path.join(dataDir, 'state.json'), 'utf8');
 
-    const filler = fillDisk(mounted.dir);
+    const filler = fillDisk(mnt);
     // Big enough to need new pages in the journal: the write is short, then ENOSPC.
     const body = `while the disk was full ${'x'.repeat(2500)}`;
     assert.equal(await send(sub, body), 201);

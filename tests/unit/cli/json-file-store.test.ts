@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { openJsonFileStore, stateFile } from '../../../src/cli/json-file-store.ts';
 import { StateError } from '../../../src/engine/state-schema.ts';
 import { tempDir } from '../../support/engine-harness.ts';
-import { mountTmpfs } from '../../support/tmpfs.ts';
+import { tmpfsForTest } from '../../support/tmpfs.ts';
 
 test('values survive a reopen; the file is 0600 plain JSON', () => {
   const dir = tempDir();
@@ -187,53 +187,36 @@ test('a state file that starts with a byte-order mark, or is empty, is refused a
 
 test('a write that fails on a full disk throws, and the file and memory keep the old value', (t) => {
   // A real full disk: a 64 KiB tmpfs (needs root; skipped with the reason otherwise).
-  const tmpfs = mountTmpfs('64k');
-  if ('refused' in tmpfs) {
-    console.log(`SKIPPED: cannot mount a tmpfs here (${tmpfs.refused})`);
-    t.skip('mount refused');
-    return;
-  }
-  const mnt = tmpfs.dir;
-  try {
-    const dir = path.join(mnt, 'data');
-    const store = openJsonFileStore(dir);
-    store.set('uaid', 'abc');
-    const before = fs.readFileSync(stateFile(dir), 'utf8');
-    assert.throws(
-      () => store.set('subscriptions', { big: 'x'.repeat(200 * 1024) }),
-      (err: NodeJS.ErrnoException) => err.code === 'ENOSPC',
-    );
-    assert.equal(store.get('subscriptions'), undefined, 'memory rolled back');
-    assert.equal(fs.readFileSync(stateFile(dir), 'utf8'), before, 'file untouched');
-    assert.equal(openJsonFileStore(dir).get('uaid'), 'abc');
-    assert.deepEqual(fs.readdirSync(dir), ['state.json'], 'the partial temp file is removed');
-  } finally {
-    tmpfs.unmount();
-  }
+  const mnt = tmpfsForTest(t, '64k');
+  if (!mnt) return;
+  const dir = path.join(mnt, 'data');
+  const store = openJsonFileStore(dir);
+  store.set('uaid', 'abc');
+  const before = fs.readFileSync(stateFile(dir), 'utf8');
+  assert.throws(
+    () => store.set('subscriptions', { big: 'x'.repeat(200 * 1024) }),
+    (err: NodeJS.ErrnoException) => err.code === 'ENOSPC',
+  );
+  assert.equal(store.get('subscriptions'), undefined, 'memory rolled back');
+  assert.equal(fs.readFileSync(stateFile(dir), 'utf8'), before, 'file untouched');
+  assert.equal(openJsonFileStore(dir).get('uaid'), 'abc');
+  assert.deepEqual(fs.readdirSync(dir), ['state.json'], 'the partial temp file is removed');
 });
 
 test('a value whose write failed is written when set again once there is room (not taken for unchanged)', (t) => {
-  const tmpfs = mountTmpfs('256k');
-  if ('refused' in tmpfs) {
-    console.log(`SKIPPED: cannot mount a tmpfs here (${tmpfs.refused})`);
-    t.skip('mount refused');
-    return;
-  }
-  try {
-    const dir = path.join(tmpfs.dir, 'data');
-    const store = openJsonFileStore(dir);
-    store.set('subscriptions', { big: '' });
-    const filler = path.join(tmpfs.dir, 'filler');
-    fs.writeFileSync(filler, Buffer.alloc(200 * 1024));
-    const value = { big: 'y'.repeat(100 * 1024) };
-    assert.throws(
-      () => store.set('subscriptions', value),
-      (err: NodeJS.ErrnoException) => err.code === 'ENOSPC',
-    );
-    fs.rmSync(filler);
-    store.set('subscriptions', value);
-    assert.deepEqual(openJsonFileStore(dir).get('subscriptions'), value, 'on disk after the second set');
-  } finally {
-    tmpfs.unmount();
-  }
+  const mnt = tmpfsForTest(t, '256k');
+  if (!mnt) return;
+  const dir = path.join(mnt, 'data');
+  const store = openJsonFileStore(dir);
+  store.set('subscriptions', { big: '' });
+  const filler = path.join(mnt, 'filler');
+  fs.writeFileSync(filler, Buffer.alloc(200 * 1024));
+  const value = { big: 'y'.repeat(100 * 1024) };
+  assert.throws(
+    () => store.set('subscriptions', value),
+    (err: NodeJS.ErrnoException) => err.code === 'ENOSPC',
+  );
+  fs.rmSync(filler);
+  store.set('subscriptions', value);
+  assert.deepEqual(openJsonFileStore(dir).get('subscriptions'), value, 'on disk after the second set');
 });

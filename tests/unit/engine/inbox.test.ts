@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { Inbox, InboxWriteError, type InboxMessage } from '../../../src/engine/delivery/inbox.ts';
 import { silentLogger } from '../../../src/engine/log.ts';
 import { memoryLogger, tempDir } from '../../support/engine-harness.ts';
-import { mountTmpfs } from '../../support/tmpfs.ts';
+import { tmpfsForTest } from '../../support/tmpfs.ts';
 import { heldFdatasync } from '../../support/held-fdatasync.ts';
 
 const msg = (i: number, sub = 's1'): InboxMessage => ({
@@ -303,37 +303,28 @@ test('acceptAsync: durable when it resolves, remembered, replayed after a restar
 });
 
 test('acceptAsync on a full disk rejects and leaves no trace: not pending, not remembered, file cut back', async (t) => {
-  const tmpfs = mountTmpfs('64k');
-  if ('refused' in tmpfs) {
-    console.log(`SKIPPED: cannot mount a tmpfs here (${tmpfs.refused})`);
-    t.skip('mount refused');
-    return;
-  }
-  const mnt = tmpfs.dir;
-  try {
-    const file = path.join(mnt, 'inbox.jsonl');
-    const a = new Inbox({ file, logger: silentLogger });
-    await a.acceptAsync([msg(1)]);
-    const size = fs.statSync(file).size;
-    const big = { ...msg(2), data: 'x'.repeat(100 * 1024) };
-    await assert.rejects(a.acceptAsync([big, msg(3)]), /ENOSPC|short.write/);
-    assert.equal(fs.statSync(file).size, size, 'file cut back to before the batch');
-    assert.deepEqual(
-      a.pending().map((m) => m.id),
-      ['m1'],
-    );
-    assert.ok(!a.isDuplicate('s1', 'v2') && !a.isDuplicate('s1', 'v3'), 'a redelivery will be accepted');
-    await a.acceptAsync([msg(3)]);
-    a.close();
-    const b = new Inbox({ file, logger: silentLogger });
-    assert.deepEqual(
-      b.pending().map((m) => m.id),
-      ['m1', 'm3'],
-    );
-    b.close();
-  } finally {
-    tmpfs.unmount();
-  }
+  const mnt = tmpfsForTest(t, '64k');
+  if (!mnt) return;
+  const file = path.join(mnt, 'inbox.jsonl');
+  const a = new Inbox({ file, logger: silentLogger });
+  await a.acceptAsync([msg(1)]);
+  const size = fs.statSync(file).size;
+  const big = { ...msg(2), data: 'x'.repeat(100 * 1024) };
+  await assert.rejects(a.acceptAsync([big, msg(3)]), /ENOSPC|short.write/);
+  assert.equal(fs.statSync(file).size, size, 'file cut back to before the batch');
+  assert.deepEqual(
+    a.pending().map((m) => m.id),
+    ['m1'],
+  );
+  assert.ok(!a.isDuplicate('s1', 'v2') && !a.isDuplicate('s1', 'v3'), 'a redelivery will be accepted');
+  await a.acceptAsync([msg(3)]);
+  a.close();
+  const b = new Inbox({ file, logger: silentLogger });
+  assert.deepEqual(
+    b.pending().map((m) => m.id),
+    ['m1', 'm3'],
+  );
+  b.close();
 });
 
 test('compaction waits for a moment with nothing pending (a drain is not paused by it), up to 8 times its threshold', () => {
@@ -419,31 +410,23 @@ test('sync that fails (EIO) rejects with InboxWriteError; what was written stays
 });
 
 test('write on a full disk throws and leaves no trace: not pending, not remembered, file cut back', (t) => {
-  const tmpfs = mountTmpfs('64k');
-  if ('refused' in tmpfs) {
-    console.log(`SKIPPED: cannot mount a tmpfs here (${tmpfs.refused})`);
-    t.skip('mount refused');
-    return;
-  }
-  try {
-    const file = path.join(tmpfs.dir, 'inbox.jsonl');
-    const a = new Inbox({ file, logger: silentLogger });
-    a.write([msg(1)]);
-    const size = fs.statSync(file).size;
-    assert.throws(
-      () => a.write([{ ...msg(2), data: 'x'.repeat(100 * 1024) }]),
-      (err: unknown) => err instanceof InboxWriteError && /ENOSPC|short-write/.test(err.code),
-    );
-    assert.equal(fs.statSync(file).size, size, 'file cut back');
-    assert.ok(!a.isDuplicate('s1', 'v2'), 'a redelivery will be accepted');
-    assert.deepEqual(
-      a.pending().map((m) => m.id),
-      ['m1'],
-    );
-    a.close();
-  } finally {
-    tmpfs.unmount();
-  }
+  const mnt = tmpfsForTest(t, '64k');
+  if (!mnt) return;
+  const file = path.join(mnt, 'inbox.jsonl');
+  const a = new Inbox({ file, logger: silentLogger });
+  a.write([msg(1)]);
+  const size = fs.statSync(file).size;
+  assert.throws(
+    () => a.write([{ ...msg(2), data: 'x'.repeat(100 * 1024) }]),
+    (err: unknown) => err instanceof InboxWriteError && /ENOSPC|short-write/.test(err.code),
+  );
+  assert.equal(fs.statSync(file).size, size, 'file cut back');
+  assert.ok(!a.isDuplicate('s1', 'v2'), 'a redelivery will be accepted');
+  assert.deepEqual(
+    a.pending().map((m) => m.id),
+    ['m1'],
+  );
+  a.close();
 });
 
 test('compaction due while an fsync runs waits for it (it would close the fd under it), then runs once it completes', async () => {

@@ -21,7 +21,7 @@ import {
 import { KeptNotificationsFile } from '../../../src/engine/kept-notifications-file.ts';
 import { memoryLogger, tempDir, waitFor } from '../../support/engine-harness.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
-import { fillDisk, mountTmpfs } from '../../support/tmpfs.ts';
+import { fillDisk, tmpfsForTest } from '../../support/tmpfs.ts';
 
 function memoryStore(): Store & { data: Map<string, unknown>; writes: number } {
   const data = new Map<string, unknown>();
@@ -392,16 +392,11 @@ test('a take-over while the key is locked moves the sealed list as it is; it ope
 });
 
 test('a full disk: a save that does not fit leaves the file as it was and no temp file; a take-over that does not fit leaves the key', async (t) => {
-  const mounted = mountTmpfs('64k');
-  if ('refused' in mounted) {
-    console.log(`SKIPPED: cannot mount a tmpfs for the data dir (${mounted.refused})`);
-    t.skip(`mount refused: ${mounted.refused}`);
-    return;
-  }
-  t.after(() => mounted.unmount());
+  const mnt = tmpfsForTest(t, '64k');
+  if (!mnt) return;
   const clock = new ManualClock();
-  const a = path.join(mounted.dir, 'a');
-  const b = path.join(mounted.dir, 'b');
+  const a = path.join(mnt, 'a');
+  const b = path.join(mnt, 'b');
   fs.mkdirSync(a);
   fs.mkdirSync(b);
   const store = storage(a);
@@ -415,7 +410,7 @@ test('a full disk: a save that does not fit leaves the file as it was and no tem
     (await previousVersion([model('a', 'first', clock.now())])).data.get('notifications'),
   );
 
-  const filler = fillDisk(mounted.dir);
+  const filler = fillDisk(mnt);
   c.show({ title: 'does not fit', body: 'x'.repeat(3000) }, META);
   await c.flush();
   assert.equal(fs.readFileSync(store.file, 'utf8'), before);
