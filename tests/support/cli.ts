@@ -9,13 +9,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs to completion. Async: a push service living in the test's process must keep answering meanwhile. */
+/**
+ * Runs to completion. Async: a push service living in the test's process must keep answering meanwhile. `bin` runs
+ * that executable (e.g. the Linux package's /usr/bin/push-agent) instead of the source.
+ */
 export function runCli(
   args: string[],
-  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; bin?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], {
+    const [file, argv] = opts.bin ? [opts.bin, args] : [process.execPath, [CLI, ...args]];
+    const p = spawn(file, argv, {
       timeout: opts.timeoutMs ?? 30_000,
       env: opts.env ?? process.env,
     });

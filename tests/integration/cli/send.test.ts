@@ -238,17 +238,7 @@ test(
       const { bin } = await linuxPackageLayout();
       const d = tempDir();
       const run = (args: string[]) =>
-        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-          const p = spawn(bin, [...args, '--data-dir', d], {
-            env: { ...process.env, PUSH_AGENT_NODE: process.execPath },
-            timeout: 30_000,
-          });
-          let stdout = '';
-          let stderr = '';
-          p.stdout.on('data', (c) => (stdout += c));
-          p.stderr.on('data', (c) => (stderr += c));
-          p.on('close', (code) => resolve({ code, stdout, stderr }));
-        });
+        runCli([...args, '--data-dir', d], { bin, env: { ...process.env, PUSH_AGENT_NODE: process.execPath } });
       const subscribed = await run(['subscribe', '--service', service.wsUrl]);
       assert.equal(subscribed.code, 0, subscribed.stderr);
       const r = await run(['send', (JSON.parse(subscribed.stdout) as Sub).id, 'hello']);

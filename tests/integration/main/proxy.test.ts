@@ -6,31 +6,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { startPushService, type PushService } from '../../../tools/push-service/service.ts';
 import { parsePacAnswer, proxyFromEnv, proxyTargetUrl } from '../../../src/host/proxy.ts';
 import { tempDir } from '../../support/engine-harness.ts';
 import { connectProxy, type ConnectProxy } from '../../support/connect-proxy.ts';
 import { linuxPackageLayout } from '../../support/linux-package.ts';
+import { runCli, type CliResult } from '../../support/cli.ts';
 
-const CLI = path.resolve(import.meta.dirname, '../../../src/cli/push-agent.ts');
-
-/** The command from source, or `bin` (an executable that is the command) when given. */
-function cli(
-  args: string[],
-  env: Record<string, string>,
-  bin?: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_proxy$/i.test(k)));
-    const [file, argv] = bin ? [bin, args] : [process.execPath, [CLI, ...args]];
-    const p = spawn(file, argv, { env: { ...clean, ...env }, timeout: 30_000 });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The command from source, or `bin` (an executable that is the command), with no proxy variable but `env`'s. */
+function cli(args: string[], env: Record<string, string>, bin?: string): Promise<CliResult> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_proxy$/i.test(k)));
+  return runCli(args, { env: { ...clean, ...env }, ...(bin ? { bin } : {}) });
 }
 
 let service: PushService;
