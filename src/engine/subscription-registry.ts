@@ -258,25 +258,31 @@ export class SubscriptionRegistry {
   }
 }
 
-/** The fields of a record this registry writes, in the order the object literal in storedRecord lays them out. */
-const RECORD_FIELDS = new Set([
-  'id',
-  'channelID',
-  'kind',
-  'origin',
-  'scope',
-  'endpoint',
-  'applicationServerKey',
-  'userVisibleOnly',
-  'p256dh',
-  'label',
-  'workerScriptURL',
-  'createdAt',
-  'muted',
-  'paused',
-  'sealed',
-]);
-const OPTIONAL_FIELDS = new Set(['legacyVersion', 'pendingReregistration']);
+/**
+ * Every field of a stored record: always there, or optional. Typed against StoredSubscription, so a field added to the
+ * record does not compile until it is named here and in storedRecord's literal (which lays out the `always` ones).
+ */
+const FIELDS = {
+  id: 'always',
+  channelID: 'always',
+  kind: 'always',
+  origin: 'always',
+  scope: 'always',
+  endpoint: 'always',
+  applicationServerKey: 'always',
+  userVisibleOnly: 'always',
+  p256dh: 'always',
+  label: 'always',
+  workerScriptURL: 'always',
+  createdAt: 'always',
+  muted: 'always',
+  paused: 'always',
+  sealed: 'always',
+  legacyVersion: 'optional',
+  pendingReregistration: 'optional',
+} as const satisfies Record<keyof StoredSubscription, 'always' | 'optional'>;
+const RECORD_FIELDS = new Set(Object.keys(FIELDS).filter((k) => FIELDS[k as keyof typeof FIELDS] === 'always'));
+const OPTIONAL_FIELDS = new Set(Object.keys(FIELDS).filter((k) => FIELDS[k as keyof typeof FIELDS] === 'optional'));
 
 /**
  * A record this registry made (subscribed, updated, registered again), frozen. An object literal holds its fields
